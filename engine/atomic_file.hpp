@@ -1,0 +1,33 @@
+#pragma once
+// atomic_file: writes a file so that it is either absent or complete. Content goes to
+// "<path>.tmp.<pid>" and is renamed onto <path> by commit(); a file destroyed before commit()
+// removes its temporary. Errors (cannot open, write or rename) throw input_error naming the path.
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace evsnn {
+
+class atomic_file {
+ public:
+  explicit atomic_file(std::filesystem::path path);
+  atomic_file(const atomic_file&) = delete;
+  atomic_file& operator=(const atomic_file&) = delete;
+  ~atomic_file();
+
+  std::FILE* handle() { return file_; }
+  void write(std::string_view text);
+  // Flushes, closes and renames the temporary onto the final path.
+  void commit();
+
+ private:
+  std::filesystem::path path_;
+  std::filesystem::path tmp_path_;
+  std::FILE* file_ = nullptr;
+};
+
+// Writes text to path atomically.
+void write_file_atomic(const std::filesystem::path& path, std::string_view text);
+
+}  // namespace evsnn

@@ -1,0 +1,29 @@
+// evsnn: the command-line entry point. Subcommands live in tools/cmd_*.cpp.
+#include <cstdio>
+#include <exception>
+
+#include <fmt/format.h>
+
+#include "engine/error.hpp"
+#include "tools/command.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"evsnn: exact discrete-event simulator for spiking neural networks that learn online"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", "evsnn 0.1.0");
+  evsnn::cli::add_run_command(app);
+  evsnn::cli::add_check_command(app);
+  evsnn::cli::add_bench_command(app);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  } catch (const evsnn::input_error& e) {
+    fmt::print(stderr, "evsnn: error: {}\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "evsnn: internal error: {}\n", e.what());
+    return 3;
+  }
+  return 0;
+}
