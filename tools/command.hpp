@@ -8,5 +8,6 @@ namespace evsnn::cli {
 void add_run_command(CLI::App& app);
 void add_check_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
+void add_data_command(CLI::App& app);
 
 }  // namespace evsnn::cli

@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
   evsnn::cli::add_run_command(app);
   evsnn::cli::add_check_command(app);
   evsnn::cli::add_bench_command(app);
+  evsnn::cli::add_data_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,77 @@
+#include "engine/event_queue.hpp"
+
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+namespace evsnn {
+
+event_queue::event_queue() = default;
+
+void event_queue::push(double time_ms, event_kind kind, std::uint32_t target, std::uint32_t index,
+                       std::uint32_t aux, float grade) {
+  if (!(time_ms >= now_ms_))
+    throw std::logic_error(fmt::format("event_queue: event at {} ms pushed at {} ms", time_ms, now_ms_));
+  event e;
+  e.time_ms = time_ms;
+  e.order = (static_cast<std::uint64_t>(kind) << 56) | next_seq_++;
+  e.target = target;
+  e.index = index;
+  e.aux = aux;
+  e.grade = grade;
+  ++pushes_;
+  if (time_ms == now_ms_) {
+    fifos_[static_cast<std::size_t>(kind)].items.push_back(e);
+    ++fifo_size_;
+  } else {
+    heap_.push(e);
+  }
+}
+
+int event_queue::best_fifo() const {
+  if (fifo_size_ == 0) return -1;
+  // All FIFO events share now(), so the lowest non-empty kind holds the least front.
+  for (int k = 0; k < event_kind_count; ++k)
+    if (!fifos_[static_cast<std::size_t>(k)].empty()) return k;
+  return -1;
+}
+
+double event_queue::next_time() const {
+  if (fifo_size_ > 0) return now_ms_;
+  return heap_.top().time_ms;
+}
+
+event event_queue::pop() {
+  ++pops_;
+  const int k = best_fifo();
+  if (k >= 0) {
+    fifo& f = fifos_[static_cast<std::size_t>(k)];
+    const event& front = f.items[f.head];
+    if (heap_.empty() || precedes(front, heap_.top())) {
+      event e = front;
+      ++f.head;
+      --fifo_size_;
+      if (f.empty()) {
+        f.items.clear();
+        f.head = 0;
+      }
+      return e;
+    }
+  }
+  event e = heap_.top();
+  heap_.pop();
+  now_ms_ = e.time_ms;
+  return e;
+}
+
+void event_queue::clear(double time_ms) {
+  heap_.clear();
+  for (fifo& f : fifos_) {
+    f.items.clear();
+    f.head = 0;
+  }
+  fifo_size_ = 0;
+  now_ms_ = time_ms;
+}
+
+}  // namespace evsnn

@@ -1,0 +1,60 @@
+#pragma once
+// event_queue: the future event set of a simulation.
+// A Boost.Heap 4-ary heap holds future events; events pushed for the current time (zero-delay fan-out,
+// immediate wakeups) skip the heap and go to one FIFO per kind, as OMNeT++'s cEventHeap does, because
+// same-time inserts are a heap's worst case. pop() always returns the least event in the total order
+// (time, kind, sequence) over heap and FIFOs together.
+// Invariants: every pushed time >= now() (causality; violated pushes throw std::logic_error);
+// all FIFO events have time == now(); sequence numbers strictly increase with each push.
+// Memory is reused across runs: clear() keeps capacity, so the steady state does not allocate.
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include <boost/heap/d_ary_heap.hpp>
+
+#include "engine/event.hpp"
+
+namespace evsnn {
+
+class event_queue {
+ public:
+  event_queue();
+
+  void push(double time_ms, event_kind kind, std::uint32_t target, std::uint32_t index, std::uint32_t aux = 0,
+            float grade = 1.0f);
+  bool empty() const { return heap_.empty() && fifo_size_ == 0; }
+  std::size_t size() const { return heap_.size() + fifo_size_; }
+  // Time of the next event; requires !empty().
+  double next_time() const;
+  // Removes and returns the least event; requires !empty(). Advances now() to its time.
+  event pop();
+  double now() const { return now_ms_; }
+  // Drops all events and sets now() to time_ms (sequence numbers keep increasing).
+  void clear(double time_ms = 0.0);
+
+  std::uint64_t pushes() const { return pushes_; }
+  std::uint64_t pops() const { return pops_; }
+
+ private:
+  struct later {
+    bool operator()(const event& a, const event& b) const { return precedes(b, a); }
+  };
+  struct fifo {
+    std::vector<event> items;
+    std::size_t head = 0;
+    bool empty() const { return head == items.size(); }
+  };
+  // Index of the non-empty FIFO whose front is least, or -1.
+  int best_fifo() const;
+
+  boost::heap::d_ary_heap<event, boost::heap::arity<4>, boost::heap::compare<later>> heap_;
+  std::array<fifo, event_kind_count> fifos_;
+  std::size_t fifo_size_ = 0;
+  double now_ms_ = 0.0;
+  std::uint64_t next_seq_ = 0;
+  std::uint64_t pushes_ = 0;
+  std::uint64_t pops_ = 0;
+};
+
+}  // namespace evsnn

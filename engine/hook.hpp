@@ -1,0 +1,54 @@
+#pragma once
+// hook: the interface through which learning rules (rules/) see a running network. The engine calls
+// hooks without knowing any rule: one virtual call per (spike, projection, hook); the loop over a row
+// or a column is the rule's. A hook says what it wants with a hook_subscription when it is added.
+//  - on_pre: a presynaptic spike arrives through a subscribed projection, before its row is
+//    delivered (weight changes made here apply to this spike).
+//  - on_post: a neuron of the projection's postsynaptic population spiked (use proj.incoming(post)).
+//  - on_tick: the hook's own learning clock, every tick_period_ms from sample begin.
+//  - on_sample_begin / on_sample_end: the presenter's sample boundaries.
+// Rules keep their state in projection columns (projection::add_column) or in their own arrays, and
+// report their operations in the contexts' counters.
+#include <cstdint>
+#include <vector>
+
+#include "engine/counters.hpp"
+#include "engine/projection.hpp"
+
+namespace evsnn {
+
+struct pre_context {
+  projection& proj;
+  std::uint32_t projection_id;
+  std::uint32_t pre;
+  double t_ms;
+  float grade;
+  projection_counters& counters;
+};
+
+struct post_context {
+  projection& proj;
+  std::uint32_t projection_id;
+  std::uint32_t post;
+  double t_ms;
+  projection_counters& counters;
+};
+
+class hook {
+ public:
+  virtual ~hook() = default;
+  virtual void on_pre(const pre_context& /*ctx*/) {}
+  virtual void on_post(const post_context& /*ctx*/) {}
+  virtual void on_tick(double /*t_ms*/) {}
+  virtual void on_sample_begin(double /*t_ms*/, std::uint64_t /*sample*/) {}
+  virtual void on_sample_end(double /*t_ms*/, std::uint64_t /*sample*/) {}
+};
+
+struct hook_subscription {
+  std::vector<std::uint32_t> pre_projections;   // on_pre for spikes through these
+  std::vector<std::uint32_t> post_projections;  // on_post for spikes of these projections' targets
+  double tick_period_ms = 0.0;                  // > 0: on_tick every period
+  bool samples = true;                          // on_sample_begin / on_sample_end
+};
+
+}  // namespace evsnn

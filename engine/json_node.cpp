@@ -1,0 +1,153 @@
+#include "engine/json_node.hpp"
+
+#include <cmath>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "engine/error.hpp"
+
+namespace evsnn {
+namespace {
+
+std::string escape_pointer_token(const std::string& key) {
+  std::string out;
+  for (char c : key) {
+    if (c == '~') out += "~0";
+    else if (c == '/') out += "~1";
+    else out += c;
+  }
+  return out;
+}
+
+const char* type_name(const nlohmann::json& j) {
+  if (j.is_null()) return "null";
+  if (j.is_boolean()) return "a boolean";
+  if (j.is_number()) return "a number";
+  if (j.is_string()) return "a string";
+  if (j.is_array()) return "an array";
+  return "an object";
+}
+
+}  // namespace
+
+json_node::json_node(const nlohmann::json& value, std::string file, std::string path)
+    : json_node(&value, std::make_shared<const std::string>(std::move(file)), std::move(path),
+                std::make_shared<std::set<std::string>>()) {}
+
+json_node::json_node(const nlohmann::json* value, std::shared_ptr<const std::string> file, std::string path,
+                     std::shared_ptr<std::set<std::string>> used)
+    : value_(value), file_(std::move(file)), path_(std::move(path)), used_(std::move(used)) {}
+
+std::string json_node::where() const { return fmt::format("{}: {}", *file_, path_.empty() ? "/" : path_); }
+
+void json_node::fail(const std::string& message) const { throw input_error(fmt::format("{}: {}", where(), message)); }
+
+void json_node::expect_object() const {
+  if (!value_->is_object()) fail(fmt::format("expected an object, got {}", type_name(*value_)));
+}
+
+void json_node::expect_array() const {
+  if (!value_->is_array()) fail(fmt::format("expected an array, got {}", type_name(*value_)));
+}
+
+bool json_node::has(const std::string& key) const { return value_->is_object() && value_->contains(key); }
+
+std::optional<json_node> json_node::get(const std::string& key) const {
+  expect_object();
+  auto it = value_->find(key);
+  used_->insert(key);
+  if (it == value_->end()) return std::nullopt;
+  return json_node(&*it, file_, path_ + "/" + escape_pointer_token(key), std::make_shared<std::set<std::string>>());
+}
+
+json_node json_node::at(const std::string& key) const {
+  auto n = get(key);
+  if (!n) fail(fmt::format("missing required key '{}'", key));
+  return *n;
+}
+
+void json_node::finish() const {
+  expect_object();
+  for (auto it = value_->begin(); it != value_->end(); ++it)
+    if (!used_->count(it.key())) fail(fmt::format("unknown key '{}'", it.key()));
+}
+
+std::size_t json_node::size() const {
+  expect_array();
+  return value_->size();
+}
+
+json_node json_node::operator[](std::size_t index) const {
+  expect_array();
+  return json_node(&(*value_)[index], file_, fmt::format("{}/{}", path_, index),
+                   std::make_shared<std::set<std::string>>());
+}
+
+std::string json_node::as_string() const {
+  if (!value_->is_string()) fail(fmt::format("expected a string, got {}", type_name(*value_)));
+  return value_->get<std::string>();
+}
+
+double json_node::as_double() const {
+  if (!value_->is_number()) fail(fmt::format("expected a number, got {}", type_name(*value_)));
+  const double v = value_->get<double>();
+  if (!std::isfinite(v)) fail("expected a finite number");
+  return v;
+}
+
+bool json_node::as_bool() const {
+  if (!value_->is_boolean()) fail(fmt::format("expected true or false, got {}", type_name(*value_)));
+  return value_->get<bool>();
+}
+
+std::int64_t json_node::as_int() const {
+  if (value_->is_number_integer()) return value_->get<std::int64_t>();
+  if (value_->is_number_float()) {
+    const double v = value_->get<double>();
+    if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 9.0e15) return static_cast<std::int64_t>(v);
+    fail(fmt::format("expected an integer, got {}", v));
+  }
+  fail(fmt::format("expected an integer, got {}", type_name(*value_)));
+}
+
+std::uint64_t json_node::as_uint() const {
+  if (value_->is_number_unsigned()) return value_->get<std::uint64_t>();
+  const std::int64_t v = as_int();
+  if (v < 0) fail(fmt::format("must be >= 0, got {}", v));
+  return static_cast<std::uint64_t>(v);
+}
+
+double json_node::as_double_min(double min, bool inclusive) const {
+  const double v = as_double();
+  if (inclusive ? !(v >= min) : !(v > min)) fail(fmt::format("must be {} {}, got {}", inclusive ? ">=" : ">", min, v));
+  return v;
+}
+
+std::string json_node::as_choice(const std::vector<std::string>& choices) const {
+  std::string v = as_string();
+  for (const auto& c : choices)
+    if (c == v) return v;
+  fail(fmt::format("'{}' is not one of: {}", v, fmt::join(choices, ", ")));
+}
+
+nlohmann::json parse_json_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw input_error(fmt::format("{}: cannot open file", path));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  const std::string text = buffer.str();
+  try {
+    return nlohmann::json::parse(text);
+  } catch (const nlohmann::json::parse_error& e) {
+    std::string msg = e.what();
+    // nlohmann's message starts with "[json.exception.parse_error.101] parse error at line 1, column 2: ".
+    auto pos = msg.find("] ");
+    if (pos != std::string::npos) msg = msg.substr(pos + 2);
+    throw input_error(fmt::format("{}: byte {}: {}", path, e.byte, msg));
+  }
+}
+
+}  // namespace evsnn

@@ -1,0 +1,70 @@
+#pragma once
+// json_node: a view of one value inside a parsed JSON document that knows where it is — the file
+// name and the JSON pointer path — so every error it raises is one line such as
+//   "net.json: /projections/1/delay_ms: must be >= 0, got -1".
+// Objects remember which keys were read; finish() rejects any key nobody asked for (typos never pass
+// silently). Numbers are checked for type, finiteness and range on access.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace evsnn {
+
+class json_node {
+ public:
+  json_node(const nlohmann::json& value, std::string file, std::string path = "");
+
+  const std::string& file() const { return *file_; }
+  const std::string& path() const { return path_; }
+  // "file: /path" for messages (the root path shows as "/").
+  std::string where() const;
+  [[noreturn]] void fail(const std::string& message) const;
+
+  const nlohmann::json& raw() const { return *value_; }
+  bool is_object() const { return value_->is_object(); }
+  bool is_array() const { return value_->is_array(); }
+  bool is_string() const { return value_->is_string(); }
+  bool is_number() const { return value_->is_number(); }
+
+  // Object access. at() fails when the key is missing; get() returns nullopt.
+  json_node at(const std::string& key) const;
+  std::optional<json_node> get(const std::string& key) const;
+  bool has(const std::string& key) const;
+  // Fails naming the first key of this object that was never read.
+  void finish() const;
+  void expect_object() const;
+
+  // Array access.
+  std::size_t size() const;
+  json_node operator[](std::size_t index) const;
+  void expect_array() const;
+
+  std::string as_string() const;
+  double as_double() const;
+  bool as_bool() const;
+  std::int64_t as_int() const;
+  std::uint64_t as_uint() const;
+  // Checked ranges.
+  double as_double_min(double min, bool inclusive = true) const;
+  double as_positive() const { return as_double_min(0.0, false); }
+  double as_nonnegative() const { return as_double_min(0.0, true); }
+  std::string as_choice(const std::vector<std::string>& choices) const;
+
+ private:
+  json_node(const nlohmann::json* value, std::shared_ptr<const std::string> file, std::string path,
+            std::shared_ptr<std::set<std::string>> used);
+  const nlohmann::json* value_;
+  std::shared_ptr<const std::string> file_;
+  std::string path_;
+  std::shared_ptr<std::set<std::string>> used_;  // keys read from this object
+};
+
+// Parses a JSON file; syntax errors name the byte offset ("net.json: byte 120: parse error: ...").
+nlohmann::json parse_json_file(const std::string& path);
+
+}  // namespace evsnn

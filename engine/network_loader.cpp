@@ -1,0 +1,243 @@
+#include "engine/network_loader.hpp"
+
+#include <charconv>
+#include <cmath>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "engine/error.hpp"
+#include "engine/json_node.hpp"
+#include "engine/rng.hpp"
+
+namespace evsnn {
+namespace {
+
+float checked_weight(const json_node& n) {
+  const double v = n.as_double();
+  if (std::fabs(v) > 3.0e38) n.fail(fmt::format("weight {} does not fit a float", v));
+  return static_cast<float>(v);
+}
+
+std::vector<synapse_triplet> dense_rows(const json_node& w, std::uint32_t n_pre, std::uint32_t n_post) {
+  if (w.size() != n_pre) w.fail(fmt::format("{} rows, expected {} (one per presynaptic neuron)", w.size(), n_pre));
+  std::vector<synapse_triplet> out;
+  out.reserve(static_cast<std::size_t>(n_pre) * n_post);
+  for (std::uint32_t i = 0; i < n_pre; ++i) {
+    const json_node row = w[i];
+    if (!row.is_array()) row.fail("expected a row (an array of weights)");
+    if (row.size() != n_post) row.fail(fmt::format("{} weights, expected {} (the postsynaptic size)", row.size(), n_post));
+    for (std::uint32_t j = 0; j < n_post; ++j) out.push_back({i, j, checked_weight(row[j])});
+  }
+  return out;
+}
+
+std::vector<synapse_triplet> csv_rows(const json_node& where, const std::filesystem::path& path, std::uint32_t n_pre,
+                                      std::uint32_t n_post) {
+  std::ifstream in(path);
+  if (!in) where.fail(fmt::format("cannot open weights file {}", path.string()));
+  std::vector<synapse_triplet> out;
+  out.reserve(static_cast<std::size_t>(n_pre) * n_post);
+  std::string line;
+  std::uint32_t row = 0;
+  std::size_t line_no = 0;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty() || line[0] == '#') continue;
+    if (row == n_pre)
+      throw input_error(fmt::format("{}: line {}: more than {} rows (one per presynaptic neuron)", path.string(), line_no, n_pre));
+    std::uint32_t col = 0;
+    const char* p = line.data();
+    const char* end = line.data() + line.size();
+    while (true) {
+      while (p < end && (*p == ' ' || *p == '\t')) ++p;
+      double v = 0;
+      auto [q, ec] = std::from_chars(p, end, v);
+      if (ec != std::errc() || !std::isfinite(v) || std::fabs(v) > 3.0e38)
+        throw input_error(fmt::format("{}: line {}: value {} is not a number", path.string(), line_no, col + 1));
+      if (col == n_post)
+        throw input_error(fmt::format("{}: line {}: more than {} values (the postsynaptic size)", path.string(), line_no, n_post));
+      out.push_back({row, col++, static_cast<float>(v)});
+      p = q;
+      while (p < end && (*p == ' ' || *p == '\t')) ++p;
+      if (p == end) break;
+      if (*p != ',') throw input_error(fmt::format("{}: line {}: expected ',' after value {}", path.string(), line_no, col));
+      ++p;
+    }
+    if (col != n_post)
+      throw input_error(fmt::format("{}: line {}: {} values, expected {} (the postsynaptic size)", path.string(), line_no, col, n_post));
+    ++row;
+  }
+  if (row != n_pre) throw input_error(fmt::format("{}: {} rows, expected {} (one per presynaptic neuron)", path.string(), row, n_pre));
+  return out;
+}
+
+std::vector<synapse_triplet> sparse_lists(const json_node& w, std::uint32_t n_pre, std::uint32_t n_post) {
+  const json_node pre = w.at("pre"), post = w.at("post"), val = w.at("w");
+  w.finish();
+  pre.expect_array();
+  post.expect_array();
+  val.expect_array();
+  if (post.size() != pre.size()) post.fail(fmt::format("{} entries, expected {} (as many as 'pre')", post.size(), pre.size()));
+  if (val.size() != pre.size()) val.fail(fmt::format("{} entries, expected {} (as many as 'pre')", val.size(), pre.size()));
+  std::vector<synapse_triplet> out(pre.size());
+  for (std::size_t k = 0; k < pre.size(); ++k) {
+    const std::uint64_t i = pre[k].as_uint(), j = post[k].as_uint();
+    if (i >= n_pre) pre[k].fail(fmt::format("index {} out of range (presynaptic size {})", i, n_pre));
+    if (j >= n_post) post[k].fail(fmt::format("index {} out of range (postsynaptic size {})", j, n_post));
+    out[k] = {static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j), checked_weight(val[k])};
+  }
+  return out;
+}
+
+std::vector<synapse_triplet> random_init(const json_node& w, std::uint32_t n_pre, std::uint32_t n_post, bool recurrent,
+                                         std::uint64_t seed) {
+  const std::string kind = w.at("init").as_choice({"normal", "uniform", "constant"});
+  double p1 = 0, p2 = 0;
+  if (kind == "normal") {
+    p1 = w.get("mean") ? w.at("mean").as_double() : 0.0;
+    p2 = w.at("std").as_nonnegative();
+  } else if (kind == "uniform") {
+    const json_node lo = w.at("low"), hi = w.at("high");
+    p1 = lo.as_double();
+    p2 = hi.as_double();
+    if (!(p2 >= p1)) hi.fail(fmt::format("must be >= low ({}), got {}", p1, p2));
+  } else {
+    p1 = w.at("value").as_double();
+  }
+  double p_connect = 1.0;
+  if (auto pc = w.get("p_connect")) {
+    p_connect = pc->as_double();
+    if (!(p_connect > 0.0 && p_connect <= 1.0)) pc->fail(fmt::format("must be in (0, 1], got {}", p_connect));
+  }
+  bool self = true;
+  if (auto s = w.get("self_connections")) self = s->as_bool();
+  if (auto s = w.get("seed")) seed = s->as_uint();
+  w.finish();
+
+  rng r(seed);
+  auto draw = [&]() -> float {
+    if (kind == "normal") return static_cast<float>(r.normal(p1, p2));
+    if (kind == "uniform") return static_cast<float>(r.uniform(p1, p2));
+    return static_cast<float>(p1);
+  };
+  std::vector<synapse_triplet> out;
+  const std::uint64_t total = static_cast<std::uint64_t>(n_pre) * n_post;
+  out.reserve(static_cast<std::size_t>(static_cast<double>(total) * p_connect * 1.05) + 16);
+  if (p_connect == 1.0) {
+    for (std::uint32_t i = 0; i < n_pre; ++i)
+      for (std::uint32_t j = 0; j < n_post; ++j) {
+        const float v = draw();
+        if (recurrent && !self && i == j) continue;
+        out.push_back({i, j, v});
+      }
+    return out;
+  }
+  // Bernoulli(p) over all pairs in row-major order by geometric skips.
+  const double log_q = std::log1p(-p_connect);
+  std::uint64_t k = 0;
+  while (true) {
+    const double skip = std::floor(std::log(r.uniform_pos()) / log_q);
+    if (skip >= static_cast<double>(total - k)) break;
+    k += static_cast<std::uint64_t>(skip);
+    const auto i = static_cast<std::uint32_t>(k / n_post), j = static_cast<std::uint32_t>(k % n_post);
+    const float v = draw();
+    if (!(recurrent && !self && i == j)) out.push_back({i, j, v});
+    if (++k >= total) break;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::string& file,
+                                       const std::filesystem::path& base_dir, const model_registry& models) {
+  const json_node root(doc, file);
+  root.expect_object();
+  const json_node fmt_node = root.at("format");
+  if (fmt_node.as_string() != network_format)
+    fmt_node.fail(fmt::format("unsupported format '{}', expected '{}'", fmt_node.as_string(), network_format));
+  auto net = std::make_unique<network>();
+  if (auto s = root.get("seed")) net->seed = s->as_uint();
+  if (auto d = root.get("duration_ms")) net->duration_ms = d->as_positive();
+  if (auto d = root.get("description")) d->as_string();
+
+  const json_node pops = root.at("populations");
+  pops.expect_array();
+  if (pops.size() == 0) pops.fail("a network needs at least one population");
+  const model_context ctx{base_dir};
+  for (std::size_t k = 0; k < pops.size(); ++k) {
+    const json_node p = pops[k];
+    p.expect_object();
+    const std::string name = p.at("name").as_string();
+    if (name.empty()) p.at("name").fail("must not be empty");
+    if (net->find_population(name)) p.at("name").fail(fmt::format("duplicate population name '{}'", name));
+    const json_node model = p.at("model");
+    const std::string model_name = model.as_string();
+    const population_factory* factory = models.find(model_name);
+    if (factory == nullptr) model.fail(fmt::format("unknown model '{}' (known: {})", model_name, fmt::join(models.names(), ", ")));
+    const json_node size_node = p.at("size");
+    const std::uint64_t size = size_node.as_uint();
+    if (size == 0 || size > (1u << 30)) size_node.fail(fmt::format("must be in [1, 2^30], got {}", size));
+    const nlohmann::json empty = nlohmann::json::object();
+    auto params = p.get("params");
+    p.finish();
+    if (params) params->expect_object();
+    const json_node params_node = params ? *params : json_node(empty, file, p.path() + "/params");
+    net->add_population((*factory)(name, static_cast<std::uint32_t>(size), params_node, ctx));
+  }
+
+  if (auto projs = root.get("projections")) {
+    projs->expect_array();
+    for (std::size_t k = 0; k < projs->size(); ++k) {
+      const json_node pr = (*projs)[k];
+      pr.expect_object();
+      const json_node pre_node = pr.at("pre"), post_node = pr.at("post");
+      const auto pre = net->find_population(pre_node.as_string());
+      if (!pre) pre_node.fail(fmt::format("unknown population '{}'", pre_node.as_string()));
+      const auto post = net->find_population(post_node.as_string());
+      if (!post) post_node.fail(fmt::format("unknown population '{}'", post_node.as_string()));
+      if (!net->pop(*post).takes_synaptic_input())
+        post_node.fail(fmt::format("population '{}' ({}) cannot receive synapses", net->pop(*post).name(), net->pop(*post).model()));
+      std::string name = fmt::format("{}->{}", pre_node.as_string(), post_node.as_string());
+      if (auto n = pr.get("name")) name = n->as_string();
+      double delay = 0.0;
+      if (auto d = pr.get("delay_ms")) delay = d->as_nonnegative();
+      bool graded = false;
+      if (auto g = pr.get("graded")) graded = g->as_bool();
+      const json_node w = pr.at("weights");
+      pr.finish();
+      const std::uint32_t n_pre = net->pop(*pre).size(), n_post = net->pop(*post).size();
+      std::vector<synapse_triplet> syn;
+      if (w.is_array()) {
+        syn = dense_rows(w, n_pre, n_post);
+      } else if (w.is_object() && w.has("csv")) {
+        const json_node c = w.at("csv");
+        w.finish();
+        std::filesystem::path path = c.as_string();
+        if (path.is_relative()) path = base_dir / path;
+        syn = csv_rows(c, path, n_pre, n_post);
+      } else if (w.is_object() && w.has("init")) {
+        syn = random_init(w, n_pre, n_post, *pre == *post, rng::derive(net->seed, 0x3e1647, k));
+      } else if (w.is_object() && (w.has("pre") || w.has("post") || w.has("w"))) {
+        syn = sparse_lists(w, n_pre, n_post);
+      } else {
+        w.fail("expected dense rows [[...]], {\"csv\": file}, {\"pre\", \"post\", \"w\"} lists or {\"init\": ...}");
+      }
+      net->add_projection(projection(name, *pre, *post, n_pre, n_post, delay, graded, std::move(syn)));
+    }
+  }
+  root.finish();
+  net->finalize();
+  return net;
+}
+
+std::unique_ptr<network> load_network(const std::string& path, const model_registry& models) {
+  const nlohmann::json doc = parse_json_file(path);
+  const std::filesystem::path base = std::filesystem::path(path).parent_path();
+  return build_network(doc, path, base.empty() ? std::filesystem::path(".") : base, models);
+}
+
+}  // namespace evsnn

@@ -1,0 +1,30 @@
+#pragma once
+// network_loader: parses and validates an "evsnn-network/1" JSON document and lowers it to a
+// runnable network. Every problem is an input_error naming the file and the JSON path, e.g.
+//   "net.json: /projections/1/weights: 20 rows, expected 784".
+// Format (see README "Network JSON"):
+//   { "format": "evsnn-network/1", "seed": 1, "duration_ms": 100, "description": "...",
+//     "populations": [ {"name", "model", "size", "params": {...}} ],
+//     "projections": [ {"name"?, "pre", "post", "delay_ms"?, "graded"?, "weights": W} ] }
+//   W = [[...], ...] dense rows (one per presynaptic neuron) | {"csv": "file"} same layout
+//     | {"pre": [...], "post": [...], "w": [...]} sparse
+//     | {"init": "normal"|"uniform"|"constant", "mean", "std" | "low", "high" | "value",
+//        "p_connect"?: (0,1], "self_connections"?: bool, "seed"?: uint}
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/model_registry.hpp"
+#include "engine/network.hpp"
+
+namespace evsnn {
+
+inline constexpr const char* network_format = "evsnn-network/1";
+
+std::unique_ptr<network> load_network(const std::string& path, const model_registry& models);
+std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::string& file,
+                                       const std::filesystem::path& base_dir, const model_registry& models);
+
+}  // namespace evsnn

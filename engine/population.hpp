@@ -1,0 +1,72 @@
+#pragma once
+// population: a group of neurons of one model, with structure-of-arrays state, driven by events.
+// The engine knows populations only through this interface; models/ implements it.
+// Contract:
+//  - attach() is called once before any other call; reset(t) puts every neuron at rest at time t.
+//  - deliver_*() adds one presynaptic spike's row of weighted inputs at t_ms (scale = grade of a
+//    graded projection, else 1). A model advances only the neurons it touches, re-predicts their next
+//    threshold crossing, and asks for a wakeup through the port when the prediction changes.
+//  - wakeup() is called at a time the population asked for; a version that no longer matches means
+//    the prediction is stale and the call must do nothing but count it.
+//  - Times passed in never decrease between reset() calls.
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "engine/counters.hpp"
+#include "engine/input_event.hpp"
+#include "engine/spike_port.hpp"
+
+namespace evsnn {
+
+class population {
+ public:
+  population(std::string name, std::uint32_t size) : name_(std::move(name)), size_(size) {}
+  virtual ~population() = default;
+  population(const population&) = delete;
+  population& operator=(const population&) = delete;
+
+  const std::string& name() const { return name_; }
+  std::uint32_t size() const { return size_; }
+  std::uint32_t id() const { return id_; }
+  virtual const char* model() const = 0;
+  // False for readouts that never spike (li).
+  virtual bool spiking() const { return true; }
+  // False for populations that cannot be the target of a projection (spike sources).
+  virtual bool takes_synaptic_input() const { return true; }
+
+  void attach(std::uint32_t id, spike_port* port, population_counters* counters) {
+    id_ = id;
+    port_ = port;
+    counters_ = counters;
+  }
+
+  virtual void reset(double t_ms) = 0;
+  // Called at sample begin after reset (if any); sources schedule their first spikes here.
+  // seed identifies the sample's random stream.
+  virtual void begin_sample(double /*t_ms*/, std::uint64_t /*seed*/) {}
+  virtual void deliver_sparse(double t_ms, std::span<const std::uint32_t> post, std::span<const float> weights,
+                              float scale) = 0;
+  // Row whose targets are neurons 0..weights.size()-1 in order.
+  virtual void deliver_dense(double t_ms, std::span<const float> weights, float scale) = 0;
+  virtual void wakeup(double t_ms, std::uint32_t neuron, std::uint32_t version) = 0;
+  // Membrane potential (or readout value) of a neuron at t_ms >= the last event it saw.
+  virtual double potential(std::uint32_t neuron, double t_ms) const = 0;
+  // Sets the events a presenter feeds in, times relative to the next sample begin; the span must stay
+  // valid until the sample ends. Only input populations (accepts_input()) use it.
+  virtual bool accepts_input() const { return false; }
+  virtual void set_input(std::span<const input_event> /*events*/) {}
+
+ protected:
+  spike_port& port() { return *port_; }
+  population_counters& counters() { return *counters_; }
+
+ private:
+  std::string name_;
+  std::uint32_t size_;
+  std::uint32_t id_ = 0;
+  spike_port* port_ = nullptr;
+  population_counters* counters_ = nullptr;
+};
+
+}  // namespace evsnn

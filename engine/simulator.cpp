@@ -1,0 +1,120 @@
+#include "engine/simulator.hpp"
+
+#include "engine/rng.hpp"
+
+namespace evsnn {
+
+simulator::simulator(network& net, std::uint64_t seed) : net_(net), seed_(seed) {
+  net_.finalize();
+  counters_.populations.assign(net_.population_count(), {});
+  counters_.projections.assign(net_.projection_count(), {});
+  pre_hooks_.assign(net_.projection_count(), {});
+  post_hooks_.assign(net_.population_count(), {});
+  for (std::uint32_t p = 0; p < net_.population_count(); ++p) net_.pop(p).attach(p, this, &counters_.populations[p]);
+}
+
+void simulator::add_hook(hook& h, const hook_subscription& sub) {
+  hooks_.push_back({&h, sub});
+  for (std::uint32_t p : sub.pre_projections) pre_hooks_.at(p).push_back(&h);
+  for (std::uint32_t p : sub.post_projections) post_hooks_.at(net_.proj(p).post_population()).push_back({&h, p});
+}
+
+void simulator::begin_sample(double t_ms, bool reset_state) {
+  if (reset_state) {
+    queue_.clear(t_ms);
+    for (std::uint32_t p = 0; p < net_.population_count(); ++p) net_.pop(p).reset(t_ms);
+    for (std::uint32_t h = 0; h < hooks_.size(); ++h)
+      if (hooks_[h].sub.tick_period_ms > 0.0) queue_.push(t_ms + hooks_[h].sub.tick_period_ms, event_kind::tick, h, 0);
+  }
+  queue_.push(t_ms, event_kind::sample_begin, 0, 0, static_cast<std::uint32_t>(sample_index_));
+  run_until(t_ms);
+}
+
+void simulator::end_sample(double t_ms) {
+  run_until(t_ms);
+  queue_.push(t_ms, event_kind::sample_end, 0, 0, static_cast<std::uint32_t>(sample_index_));
+  run_until(t_ms);
+  ++sample_index_;
+}
+
+void simulator::run(double duration_ms) {
+  begin_sample(0.0, true);
+  end_sample(duration_ms);
+}
+
+void simulator::run_until(double t_ms) {
+  while (!queue_.empty() && queue_.next_time() <= t_ms) dispatch(queue_.pop());
+  counters_.queue_pushes += queue_.pushes() - pushes_at_sync_;
+  counters_.queue_pops += queue_.pops() - pops_at_sync_;
+  pushes_at_sync_ = queue_.pushes();
+  pops_at_sync_ = queue_.pops();
+}
+
+void simulator::dispatch(const event& e) {
+  ++counters_.events;
+  switch (e.kind()) {
+    case event_kind::arrival:
+      deliver_arrival(e);
+      break;
+    case event_kind::wakeup:
+      net_.pop(e.target).wakeup(e.time_ms, e.index, e.aux);
+      break;
+    case event_kind::tick: {
+      hook_entry& h = hooks_[e.target];
+      ++counters_.ticks;
+      h.h->on_tick(e.time_ms);
+      queue_.push(e.time_ms + h.sub.tick_period_ms, event_kind::tick, e.target, 0);
+      break;
+    }
+    case event_kind::sample_begin: {
+      const std::uint64_t sample_seed = rng::derive(seed_, 0x5a17e, sample_index_);
+      for (std::uint32_t p = 0; p < net_.population_count(); ++p)
+        net_.pop(p).begin_sample(e.time_ms, rng::derive(sample_seed, p));
+      for (hook_entry& h : hooks_)
+        if (h.sub.samples) h.h->on_sample_begin(e.time_ms, sample_index_);
+      break;
+    }
+    case event_kind::sample_end:
+      for (hook_entry& h : hooks_)
+        if (h.sub.samples) h.h->on_sample_end(e.time_ms, sample_index_);
+      break;
+  }
+}
+
+void simulator::deliver_arrival(const event& e) {
+  const network::fanout_group& group = net_.fanout(e.target)[e.aux];
+  for (std::uint32_t p : group.projections) {
+    projection& pr = net_.proj(p);
+    projection_counters& pc = counters_.projections[p];
+    for (hook* h : pre_hooks_[p]) h->on_pre(pre_context{pr, p, e.index, e.time_ms, e.grade, pc});
+    const projection::row_view row = pr.row(e.index);
+    ++pc.spikes_in;
+    if (row.post.empty()) continue;
+    const float scale = pr.graded() ? e.grade : 1.0f;
+    (pr.graded() ? pc.graded_events : pc.synaptic_events) += row.post.size();
+    population& target = net_.pop(pr.post_population());
+    if (pr.dense())
+      target.deliver_dense(e.time_ms, row.weights, scale);
+    else
+      target.deliver_sparse(e.time_ms, row.post, row.weights, scale);
+  }
+}
+
+void simulator::emit_spike(std::uint32_t population, std::uint32_t neuron, double t_ms, float grade) {
+  ++counters_.populations[population].spikes;
+  if (record_spikes_) spikes_.push_back({t_ms, population, neuron});
+  const auto& groups = net_.fanout(population);
+  for (std::uint32_t g = 0; g < groups.size(); ++g)
+    queue_.push(t_ms + groups[g].delay_ms, event_kind::arrival, population, neuron, g, grade);
+  for (const post_hook& ph : post_hooks_[population]) {
+    projection& pr = net_.proj(ph.projection);
+    ph.h->on_post(post_context{pr, ph.projection, neuron, t_ms, counters_.projections[ph.projection]});
+  }
+}
+
+void simulator::schedule_wakeup(std::uint32_t population, std::uint32_t neuron, double t_ms, std::uint32_t version) {
+  ++counters_.populations[population].wakeups_scheduled;
+  queue_.push(t_ms, event_kind::wakeup, population, neuron, version);
+}
+
+}  // namespace evsnn

@@ -1,0 +1,112 @@
+#include "models/builtin_models.hpp"
+
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "models/cuba_lif.hpp"
+#include "models/li.hpp"
+#include "models/lif_alpha.hpp"
+#include "models/lif_delta.hpp"
+#include "models/spike_source.hpp"
+
+namespace evsnn {
+namespace {
+
+std::unique_ptr<population> make_lif_alpha(const std::string& name, std::uint32_t size, const json_node& params,
+                                           const model_context&) {
+  const double tau_mem = params.at("tau_mem_ms").as_positive();
+  if (auto ts = params.get("tau_syn_ms")) {
+    const double tau_syn = ts->as_positive();
+    if (std::fabs(tau_mem - 2.0 * tau_syn) > 1e-12 * tau_mem)
+      ts->fail(fmt::format("lif_alpha needs tau_mem_ms = 2 tau_syn_ms (got {} and {}); use cuba_lif for other ratios",
+                           tau_mem, tau_syn));
+  }
+  spiking_params sp = read_spiking_params(params, size);
+  params.finish();
+  return std::make_unique<lif_alpha>(name, size, alpha_kernel(tau_mem), std::move(sp));
+}
+
+std::unique_ptr<population> make_cuba_lif(const std::string& name, std::uint32_t size, const json_node& params,
+                                          const model_context&) {
+  const double tau_mem = params.at("tau_mem_ms").as_positive();
+  const json_node ts = params.at("tau_syn_ms");
+  const double tau_syn = ts.as_positive();
+  if (tau_syn == tau_mem) ts.fail("cuba_lif needs tau_syn_ms != tau_mem_ms");
+  spiking_params sp = read_spiking_params(params, size);
+  params.finish();
+  return std::make_unique<cuba_lif>(name, size, exp_kernel(tau_mem, tau_syn), std::move(sp));
+}
+
+std::unique_ptr<population> make_lif_delta(const std::string& name, std::uint32_t size, const json_node& params,
+                                           const model_context&) {
+  const double tau_mem = params.at("tau_mem_ms").as_positive();
+  spiking_params sp = read_spiking_params(params, size);
+  params.finish();
+  return std::make_unique<lif_delta>(name, size, tau_mem, std::move(sp));
+}
+
+std::unique_ptr<population> make_li(const std::string& name, std::uint32_t size, const json_node& params,
+                                    const model_context&) {
+  const double tau_mem = params.at("tau_mem_ms").as_positive();
+  double tau_syn = 0.0;
+  if (auto ts = params.get("tau_syn_ms")) {
+    tau_syn = ts->as_nonnegative();
+    if (tau_syn == tau_mem) ts->fail("li needs tau_syn_ms != tau_mem_ms (or 0 for delta synapses)");
+  }
+  params.finish();
+  return std::make_unique<li>(name, size, tau_mem, tau_syn);
+}
+
+std::unique_ptr<population> make_spike_source(const std::string& name, std::uint32_t size, const json_node& params,
+                                              const model_context& ctx) {
+  auto csv = params.get("spikes_csv");
+  auto rate = params.get("rate_hz");
+  auto inline_spikes = params.get("spikes");
+  auto external = params.get("external");
+  const int modes = (csv ? 1 : 0) + (rate ? 1 : 0) + (inline_spikes ? 1 : 0) + (external ? 1 : 0);
+  if (modes != 1)
+    params.fail("spike_source needs exactly one of 'spikes_csv', 'spikes', 'rate_hz' or 'external': true");
+  params.finish();
+  if (csv) {
+    std::filesystem::path p = csv->as_string();
+    if (p.is_relative()) p = ctx.base_dir / p;
+    return spike_source::replay(name, size, read_spike_csv(p.string(), size));
+  }
+  if (rate) return spike_source::poisson(name, size, rate->as_nonnegative());
+  if (inline_spikes) {
+    std::vector<input_event> events;
+    for (std::size_t k = 0; k < inline_spikes->size(); ++k) {
+      const json_node e = (*inline_spikes)[k];
+      if (!e.is_array() || e.size() < 2 || e.size() > 3) e.fail("expected [time_ms, channel] or [time_ms, channel, grade]");
+      input_event ev;
+      ev.time_ms = e[0].as_nonnegative();
+      const std::uint64_t ch = e[1].as_uint();
+      if (ch >= size) e[1].fail(fmt::format("channel {} out of range (population size {})", ch, size));
+      ev.channel = static_cast<std::uint32_t>(ch);
+      if (e.size() == 3) ev.grade = static_cast<float>(e[2].as_double());
+      events.push_back(ev);
+    }
+    return spike_source::replay(name, size, std::move(events));
+  }
+  if (!external->as_bool()) external->fail("'external' must be true when given");
+  return spike_source::input(name, size);
+}
+
+}  // namespace
+
+void register_builtin_models(model_registry& registry) {
+  registry.add("lif_alpha", make_lif_alpha);
+  registry.add("cuba_lif", make_cuba_lif);
+  registry.add("lif_delta", make_lif_delta);
+  registry.add("li", make_li);
+  registry.add("spike_source", make_spike_source);
+}
+
+model_registry builtin_model_registry() {
+  model_registry r;
+  register_builtin_models(r);
+  return r;
+}
+
+}  // namespace evsnn

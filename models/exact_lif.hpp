@@ -1,0 +1,229 @@
+#pragma once
+// exact_lif<Kernel>: current-based LIF neurons integrated exactly between events.
+// The membrane potential of neuron i is
+//     u_i(t) = b_i e^{-(t-T)/tau_mem} - a_i e^{-(t-T)/tau_syn}
+// where T is a reference time shared by the population (moved forward when (t-T)/tau gets large, so
+// samples of any length stay finite and accurate). An input of weight w at t_j adds
+// c w [e^{-(t-t_j)/tau_mem} - e^{-(t-t_j)/tau_syn}] with c = tau_syn/(tau_mem - tau_syn) (c = 1 when
+// tau_mem = 2 tau_syn), i.e. b += c w e^{(t_j-T)/tau_mem}, a += c w e^{(t_j-T)/tau_syn}: the two
+// exponentials are computed once per delivered row and shared by every target.
+// After each input the next threshold crossing is predicted (Kernel::crossing) and scheduled as a
+// versioned wakeup; a changed prediction bumps the version so the old wakeup is dropped when popped.
+// Reset at a spike: "subtract" removes threshold from u (b -= theta e^{(t-T)/tau_mem}); "zero" sets
+// u = 0. The synaptic current (a) continues in both. Refractory period: the neuron cannot spike
+// before t_spike + refractory_ms; with "zero" the membrane is also held at 0 until then (inputs still
+// charge the synaptic current), with "subtract" it keeps integrating.
+// Invariants: between events, for every neuron t_pred_ is the earliest time >= max(now, release)
+// where u reaches its threshold (or +inf), and a wakeup with version_ is queued exactly when
+// t_pred_ is finite; clamp_ marks "held at 0 until release_", counted by n_clamped_.
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "engine/population.hpp"
+#include "models/spiking_params.hpp"
+
+namespace evsnn {
+
+template <class Kernel>
+class exact_lif final : public population {
+ public:
+  exact_lif(std::string name, std::uint32_t size, Kernel kernel, spiking_params params)
+      : population(std::move(name), size),
+        k_(kernel),
+        params_(std::move(params)),
+        a_(size),
+        b_(size),
+        t_pred_(size),
+        release_(size),
+        version_(size, 0),
+        clamp_(size) {
+    reset(0.0);
+  }
+
+  const char* model() const override { return Kernel::name; }
+  const Kernel& kernel() const { return k_; }
+  const spiking_params& params() const { return params_; }
+
+  void reset(double t_ms) override {
+    t_ref_ms_ = t_ms;
+    std::fill(a_.begin(), a_.end(), 0.0);
+    std::fill(b_.begin(), b_.end(), 0.0);
+    std::fill(t_pred_.begin(), t_pred_.end(), inf);
+    std::fill(release_.begin(), release_.end(), -inf);
+    std::fill(clamp_.begin(), clamp_.end(), 0);
+    for (auto& v : version_) ++v;
+    n_clamped_ = 0;
+  }
+
+  void deliver_dense(double t_ms, std::span<const float> w, float scale) override {
+    const factors f = advance_to(t_ms);
+    const std::size_t n = w.size();
+    if (n_clamped_ > 0)
+      for (std::uint32_t j = 0; j < n; ++j) apply_clamp(j, t_ms);
+    const double cm = static_cast<double>(scale) * k_.norm * f.em;
+    const double cs = static_cast<double>(scale) * k_.norm * f.es;
+    double* __restrict b = b_.data();
+    double* __restrict a = a_.data();
+    const float* __restrict wp = w.data();
+    for (std::size_t j = 0; j < n; ++j) {
+      const double wj = static_cast<double>(wp[j]);
+      b[j] += wj * cm;
+      a[j] += wj * cs;
+    }
+    counters().neuron_updates += n;
+    const bool excitatory_scale = scale > 0.0f;
+    for (std::uint32_t j = 0; j < n; ++j) check(j, t_ms, f, excitatory_scale == (wp[j] > 0.0f) && wp[j] != 0.0f);
+  }
+
+  void deliver_sparse(double t_ms, std::span<const std::uint32_t> post, std::span<const float> w,
+                      float scale) override {
+    const factors f = advance_to(t_ms);
+    const double cm = static_cast<double>(scale) * k_.norm * f.em;
+    const double cs = static_cast<double>(scale) * k_.norm * f.es;
+    const bool excitatory_scale = scale > 0.0f;
+    for (std::size_t k = 0; k < post.size(); ++k) {
+      const std::uint32_t j = post[k];
+      if (n_clamped_ > 0) apply_clamp(j, t_ms);
+      const double wj = static_cast<double>(w[k]);
+      b_[j] += wj * cm;
+      a_[j] += wj * cs;
+      check(j, t_ms, f, excitatory_scale == (w[k] > 0.0f) && w[k] != 0.0f);
+    }
+    counters().neuron_updates += post.size();
+  }
+
+  void wakeup(double t_ms, std::uint32_t i, std::uint32_t version) override {
+    if (version != version_[i]) {
+      ++counters().stale_wakeups;
+      return;
+    }
+    const factors f = advance_to(t_ms);
+    apply_clamp(i, t_ms);
+    const double theta = params_.threshold[i];
+    if (params_.reset == reset_mode::subtract)
+      b_[i] -= theta * f.em;
+    else
+      b_[i] = a_[i] * f.xs * f.em;
+    release_[i] = t_ms + params_.refractory_ms;
+    if (params_.reset == reset_mode::zero && params_.refractory_ms > 0.0) {
+      clamp_[i] = 1;
+      ++n_clamped_;
+    }
+    ++counters().neuron_updates;
+    t_pred_[i] = inf;
+    repredict(i, t_ms, f);
+    port().emit_spike(id(), i, t_ms, 1.0f);
+  }
+
+  double potential(std::uint32_t i, double t_ms) const override {
+    const double dt = t_ms - t_ref_ms_;
+    const double xm = std::exp(-dt * k_.inv_tau_mem), xs = std::exp(-dt * k_.inv_tau_syn);
+    if (clamp_[i]) {
+      if (t_ms < release_[i]) return 0.0;
+      return clamped_b(i) * xm - a_[i] * xs;
+    }
+    return b_[i] * xm - a_[i] * xs;
+  }
+
+  // Next predicted crossing of neuron i (+inf if none); for tests and tools.
+  double predicted_crossing(std::uint32_t i) const { return t_pred_[i]; }
+
+ private:
+  static constexpr double inf = std::numeric_limits<double>::infinity();
+  // Rebase when the larger exponent (t-T)/tau exceeds this: e^30 ~ 1e13 keeps a and b far from
+  // overflow while rebasing stays rare (once per 30 tau_syn).
+  static constexpr double rebase_exponent = 30.0;
+
+  struct factors {
+    double em, es;  // e^{(t-T)/tau_mem}, e^{(t-T)/tau_syn}
+    double xm, xs;  // their inverses
+  };
+
+  factors advance_to(double t_ms) {
+    double dt = t_ms - t_ref_ms_;
+    if (dt * k_.inv_tau_syn > rebase_exponent || dt * k_.inv_tau_mem > rebase_exponent) {
+      const double fm = std::exp(-dt * k_.inv_tau_mem), fs = k_.syn_factor(fm, -dt);
+      for (std::uint32_t i = 0; i < size(); ++i) {
+        b_[i] *= fm;
+        a_[i] *= fs;
+      }
+      t_ref_ms_ = t_ms;
+      dt = 0.0;
+    }
+    factors f;
+    f.em = std::exp(dt * k_.inv_tau_mem);
+    f.es = k_.syn_factor(f.em, dt);
+    f.xm = 1.0 / f.em;
+    f.xs = 1.0 / f.es;
+    return f;
+  }
+
+  // b that makes u = 0 at release_: b e^{-(r-T)/tau_m} = a e^{-(r-T)/tau_s}.
+  double clamped_b(std::uint32_t i) const {
+    const double dr = release_[i] - t_ref_ms_;
+    return a_[i] * std::exp(-dr * (k_.inv_tau_syn - k_.inv_tau_mem));
+  }
+
+  void apply_clamp(std::uint32_t i, double t_ms) {
+    if (clamp_[i] && t_ms >= release_[i]) {
+      b_[i] = clamped_b(i);
+      clamp_[i] = 0;
+      --n_clamped_;
+    }
+  }
+
+  // After input to neuron j: skip the prediction when it provably cannot change (no crossing was
+  // pending and the input cannot create one: inhibitory, or the fast test rules a crossing out).
+  void check(std::uint32_t j, double t_ms, const factors& f, bool excitatory) {
+    if (t_pred_[j] == inf) {
+      if (!excitatory) return;
+      if (release_[j] <= t_ms) {
+        const double B = b_[j] * f.xm, A = a_[j] * f.xs;
+        if (B - A < params_.threshold[j] && !k_.may_cross(B, A, params_.threshold[j])) return;
+      }
+    }
+    repredict(j, t_ms, f);
+  }
+
+  void repredict(std::uint32_t i, double t_ms, const factors& f) {
+    ++counters().crossing_predictions;
+    const double tp = crossing(i, t_ms, f);
+    if (tp != t_pred_[i]) {
+      t_pred_[i] = tp;
+      ++version_[i];
+      if (tp != inf) port().schedule_wakeup(id(), i, tp, version_[i]);
+    }
+  }
+
+  double crossing(std::uint32_t i, double t_ms, const factors& f) const {
+    double t0 = t_ms, B, A;
+    if (release_[i] > t_ms) {
+      t0 = release_[i];
+      const double dr = t0 - t_ref_ms_;
+      const double xm0 = std::exp(-dr * k_.inv_tau_mem);
+      A = a_[i] * k_.syn_factor(xm0, -dr);
+      B = clamp_[i] ? A : b_[i] * xm0;
+    } else {
+      B = b_[i] * f.xm;
+      A = a_[i] * f.xs;
+    }
+    const double theta = params_.threshold[i];
+    if (B - A >= theta) return t0;
+    const double s = k_.crossing(B, A, theta);
+    return s == inf ? inf : t0 + s;
+  }
+
+  Kernel k_;
+  spiking_params params_;
+  double t_ref_ms_ = 0.0;
+  std::vector<double> a_, b_, t_pred_, release_;
+  std::vector<std::uint32_t> version_;
+  std::vector<std::uint8_t> clamp_;
+  std::uint32_t n_clamped_ = 0;
+};
+
+}  // namespace evsnn

@@ -1,0 +1,93 @@
+#include "tools/run_output.hpp"
+
+#include <fmt/format.h>
+
+#include "engine/atomic_file.hpp"
+
+namespace evsnn::cli {
+
+void write_spikes_csv(const std::filesystem::path& path, const simulator& sim, network& net) {
+  atomic_file f(path);
+  fmt::memory_buffer buf;
+  fmt::format_to(std::back_inserter(buf), "time_ms,population,neuron\n");
+  for (const spike_record& s : sim.spikes()) {
+    fmt::format_to(std::back_inserter(buf), "{:.17g},{},{}\n", s.time_ms, net.pop(s.population).name(), s.neuron);
+    if (buf.size() > (1u << 20)) {
+      f.write({buf.data(), buf.size()});
+      buf.clear();
+    }
+  }
+  f.write({buf.data(), buf.size()});
+  f.commit();
+}
+
+void write_readout_csv(const std::filesystem::path& path, network& net, double t_ms) {
+  fmt::memory_buffer buf;
+  fmt::format_to(std::back_inserter(buf), "population,neuron,value\n");
+  for (std::uint32_t p = 0; p < net.population_count(); ++p) {
+    const population& pop = net.pop(p);
+    if (pop.spiking()) continue;
+    for (std::uint32_t i = 0; i < pop.size(); ++i)
+      fmt::format_to(std::back_inserter(buf), "{},{},{:.17g}\n", pop.name(), i, pop.potential(i, t_ms));
+  }
+  write_file_atomic(path, {buf.data(), buf.size()});
+}
+
+nlohmann::json run_summary(const simulator& sim, network& net, double duration_ms, double wall_s) {
+  const run_counters& c = sim.counters();
+  nlohmann::json j;
+  j["duration_ms"] = duration_ms;
+  j["wall_time_s"] = wall_s;
+  j["events"] = c.events;
+  j["spikes"] = c.total_spikes();
+  j["synaptic_events"] = c.total_synaptic_events();
+  j["neuron_updates"] = c.total_neuron_updates();
+  j["queue_pushes"] = c.queue_pushes;
+  j["queue_pops"] = c.queue_pops;
+  j["synaptic_events_per_s"] = wall_s > 0 ? static_cast<double>(c.total_synaptic_events()) / wall_s : 0.0;
+  nlohmann::json pops = nlohmann::json::array();
+  for (std::uint32_t p = 0; p < net.population_count(); ++p) {
+    const population& pop = net.pop(p);
+    const population_counters& pc = c.populations[p];
+    pops.push_back({{"name", pop.name()},
+                    {"model", pop.model()},
+                    {"size", pop.size()},
+                    {"spikes", pc.spikes},
+                    {"rate_hz", duration_ms > 0 ? static_cast<double>(pc.spikes) / pop.size() / (duration_ms * 1e-3) : 0.0},
+                    {"neuron_updates", pc.neuron_updates},
+                    {"crossing_predictions", pc.crossing_predictions},
+                    {"wakeups_scheduled", pc.wakeups_scheduled},
+                    {"stale_wakeups", pc.stale_wakeups},
+                    {"dropped_inputs", pc.dropped_inputs}});
+  }
+  j["populations"] = pops;
+  nlohmann::json projs = nlohmann::json::array();
+  for (std::uint32_t p = 0; p < net.projection_count(); ++p) {
+    const projection& pr = net.proj(p);
+    const projection_counters& pc = c.projections[p];
+    projs.push_back({{"name", pr.name()},
+                     {"synapses", pr.synapse_count()},
+                     {"spikes_in", pc.spikes_in},
+                     {"synaptic_events", pc.synaptic_events},
+                     {"graded_events", pc.graded_events}});
+  }
+  j["projections"] = projs;
+  return j;
+}
+
+std::string format_summary(const nlohmann::json& s) {
+  std::string out;
+  auto it = std::back_inserter(out);
+  fmt::format_to(it, "simulated {} ms in {:.3f} s wall\n", s["duration_ms"].get<double>(), s["wall_time_s"].get<double>());
+  fmt::format_to(it, "{:<16} {:<13} {:>9} {:>11} {:>10}\n", "population", "model", "size", "spikes", "rate (Hz)");
+  for (const auto& p : s["populations"])
+    fmt::format_to(it, "{:<16} {:<13} {:>9} {:>11} {:>10.2f}\n", p["name"].get<std::string>(), p["model"].get<std::string>(),
+        p["size"].get<std::uint64_t>(), p["spikes"].get<std::uint64_t>(), p["rate_hz"].get<double>());
+  fmt::format_to(it, "events {}  synaptic events {}  neuron updates {}  queue pushes {}\n", s["events"].get<std::uint64_t>(),
+      s["synaptic_events"].get<std::uint64_t>(), s["neuron_updates"].get<std::uint64_t>(),
+      s["queue_pushes"].get<std::uint64_t>());
+  fmt::format_to(it, "{:.1f} M synaptic events/s\n", s["synaptic_events_per_s"].get<double>() * 1e-6);
+  return out;
+}
+
+}  // namespace evsnn::cli
