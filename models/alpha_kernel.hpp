@@ -24,8 +24,9 @@ struct alpha_kernel {
 
   // Necessary and sufficient for a future crossing from u(0) = B - A < theta: a concave parabola in y
   // whose vertex B/(2A) lies in the future (y < 1) and reaches theta.
+  // Branch-free (bitwise &) so that the delivery loop vectorises.
   bool may_cross(double B, double A, double theta) const {
-    return A > 0.0 && B > 0.0 && B < 2.0 * A && B * B >= 4.0 * A * theta;
+    return (A > 0.0) & (B > 0.0) & (B < 2.0 * A) & (B * B >= 4.0 * A * theta);
   }
 
   // Smallest s > 0 with u(s) = theta, or +inf; requires u(0) = B - A < theta.

@@ -40,7 +40,8 @@ class exact_lif final : public population {
         t_pred_(size),
         release_(size),
         version_(size, 0),
-        clamp_(size) {
+        clamp_(size),
+        flags_(size) {
     reset(0.0);
   }
 
@@ -61,22 +62,35 @@ class exact_lif final : public population {
 
   void deliver_dense(double t_ms, std::span<const float> w, float scale) override {
     const factors f = advance_to(t_ms);
-    const std::size_t n = w.size();
+    const auto n = static_cast<std::uint32_t>(w.size());
     if (n_clamped_ > 0)
       for (std::uint32_t j = 0; j < n; ++j) apply_clamp(j, t_ms);
     const double cm = static_cast<double>(scale) * k_.norm * f.em;
     const double cs = static_cast<double>(scale) * k_.norm * f.es;
+    const double sgn = scale > 0.0f ? 1.0 : (scale < 0.0f ? -1.0 : 0.0);
     double* __restrict b = b_.data();
     double* __restrict a = a_.data();
+    const double* __restrict tp = t_pred_.data();
+    const double* __restrict rel = release_.data();
+    const double* __restrict th = params_.threshold.data();
     const float* __restrict wp = w.data();
-    for (std::size_t j = 0; j < n; ++j) {
+    std::uint8_t* __restrict flag = flags_.data();
+    // Pass 1 (branch-free, vectorisable): add the input, and flag the neurons whose prediction may
+    // change — a crossing was pending, or the input is excitatory and a crossing is now possible.
+    for (std::uint32_t j = 0; j < n; ++j) {
       const double wj = static_cast<double>(wp[j]);
-      b[j] += wj * cm;
-      a[j] += wj * cs;
+      const double bj = b[j] + wj * cm, aj = a[j] + wj * cs;
+      b[j] = bj;
+      a[j] = aj;
+      const double B = bj * f.xm, A = aj * f.xs;
+      const bool excitatory = wj * sgn > 0.0;
+      const bool possible = (rel[j] > t_ms) | (B - A >= th[j]) | k_.may_cross(B, A, th[j]);
+      flag[j] = static_cast<std::uint8_t>((tp[j] != inf) | (excitatory & possible));
     }
     counters().neuron_updates += n;
-    const bool excitatory_scale = scale > 0.0f;
-    for (std::uint32_t j = 0; j < n; ++j) check(j, t_ms, f, excitatory_scale == (wp[j] > 0.0f) && wp[j] != 0.0f);
+    // Pass 2: re-predict the few flagged neurons.
+    for (std::uint32_t j = 0; j < n; ++j)
+      if (flag[j]) repredict(j, t_ms, f);
   }
 
   void deliver_sparse(double t_ms, std::span<const std::uint32_t> post, std::span<const float> w,
@@ -84,14 +98,19 @@ class exact_lif final : public population {
     const factors f = advance_to(t_ms);
     const double cm = static_cast<double>(scale) * k_.norm * f.em;
     const double cs = static_cast<double>(scale) * k_.norm * f.es;
-    const bool excitatory_scale = scale > 0.0f;
+    const double sgn = scale > 0.0f ? 1.0 : (scale < 0.0f ? -1.0 : 0.0);
     for (std::size_t k = 0; k < post.size(); ++k) {
       const std::uint32_t j = post[k];
       if (n_clamped_ > 0) apply_clamp(j, t_ms);
       const double wj = static_cast<double>(w[k]);
       b_[j] += wj * cm;
       a_[j] += wj * cs;
-      check(j, t_ms, f, excitatory_scale == (w[k] > 0.0f) && w[k] != 0.0f);
+      if (t_pred_[j] != inf) {
+        repredict(j, t_ms, f);
+      } else if (wj * sgn > 0.0) {
+        const double B = b_[j] * f.xm, A = a_[j] * f.xs, th = params_.threshold[j];
+        if (release_[j] > t_ms || B - A >= th || k_.may_cross(B, A, th)) repredict(j, t_ms, f);
+      }
     }
     counters().neuron_updates += post.size();
   }
@@ -176,19 +195,6 @@ class exact_lif final : public population {
     }
   }
 
-  // After input to neuron j: skip the prediction when it provably cannot change (no crossing was
-  // pending and the input cannot create one: inhibitory, or the fast test rules a crossing out).
-  void check(std::uint32_t j, double t_ms, const factors& f, bool excitatory) {
-    if (t_pred_[j] == inf) {
-      if (!excitatory) return;
-      if (release_[j] <= t_ms) {
-        const double B = b_[j] * f.xm, A = a_[j] * f.xs;
-        if (B - A < params_.threshold[j] && !k_.may_cross(B, A, params_.threshold[j])) return;
-      }
-    }
-    repredict(j, t_ms, f);
-  }
-
   void repredict(std::uint32_t i, double t_ms, const factors& f) {
     ++counters().crossing_predictions;
     const double tp = crossing(i, t_ms, f);
@@ -223,6 +229,7 @@ class exact_lif final : public population {
   std::vector<double> a_, b_, t_pred_, release_;
   std::vector<std::uint32_t> version_;
   std::vector<std::uint8_t> clamp_;
+  std::vector<std::uint8_t> flags_;  // scratch for deliver_dense
   std::uint32_t n_clamped_ = 0;
 };
 

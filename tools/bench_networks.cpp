@@ -27,8 +27,8 @@ nlohmann::json bench_network(const std::string& name) {
                   {{"pre", "hidden2"}, {"post", "output"}, {"weights", {{"init", "normal"}, {"mean", 0.02}, {"std", 0.2}}}}}}};
   }
   if (name == "recurrent") {
-    const json sparse_exc = {{"init", "normal"}, {"mean", 0.12}, {"std", 0.02}, {"p_connect", 0.02}};
-    const json sparse_inh = {{"init", "normal"}, {"mean", -0.5}, {"std", 0.05}, {"p_connect", 0.02}};
+    const json sparse_exc = {{"init", "normal"}, {"mean", 0.1}, {"std", 0.02}, {"p_connect", 0.02}};
+    const json sparse_inh = {{"init", "normal"}, {"mean", -1.2}, {"std", 0.05}, {"p_connect", 0.02}};
     return json{{"format", "evsnn-network/1"},
                 {"description", "4000-neuron recurrent lif_alpha network (3200 E, 800 I), 2 % connectivity"},
                 {"seed", 2},
