@@ -7,15 +7,19 @@
 // c w [e^{-(t-t_j)/tau_mem} - e^{-(t-t_j)/tau_syn}] with c = tau_syn/(tau_mem - tau_syn) (c = 1 when
 // tau_mem = 2 tau_syn), i.e. b += c w e^{(t_j-T)/tau_mem}, a += c w e^{(t_j-T)/tau_syn}: the two
 // exponentials are computed once per delivered row and shared by every target.
-// After each input the next threshold crossing is predicted (Kernel::crossing) and scheduled as a
-// versioned wakeup; a changed prediction bumps the version so the old wakeup is dropped when popped.
+// After each input the next threshold crossing is predicted (Kernel::crossing) and kept in a
+// per-population indexed heap (wakeup_heap, updated in place); only the population's earliest
+// crossing is in the simulator's queue, as one versioned wakeup. A prediction that moves earlier than
+// the queued wakeup replaces it (the old one is dropped as stale when popped); one that moves later
+// leaves it, and the early wakeup re-schedules at the new earliest time.
 // Reset at a spike: "subtract" removes threshold from u (b -= theta e^{(t-T)/tau_mem}); "zero" sets
 // u = 0. The synaptic current (a) continues in both. Refractory period: the neuron cannot spike
 // before t_spike + refractory_ms; with "zero" the membrane is also held at 0 until then (inputs still
 // charge the synaptic current), with "subtract" it keeps integrating.
 // Invariants: between events, for every neuron t_pred_ is the earliest time >= max(now, release)
-// where u reaches its threshold (or +inf), and a wakeup with version_ is queued exactly when
-// t_pred_ is finite; clamp_ marks "held at 0 until release_", counted by n_clamped_.
+// where u reaches its threshold (or +inf), and crossings_ holds exactly the finite t_pred_; a wakeup
+// with version_ at queued_ms_ <= crossings_.top_time() is queued whenever crossings_ is non-empty;
+// clamp_ marks "held at 0 until release_", counted by n_clamped_.
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -24,6 +28,7 @@
 #include <vector>
 
 #include "engine/population.hpp"
+#include "engine/wakeup_heap.hpp"
 #include "models/spiking_params.hpp"
 
 namespace evsnn {
@@ -39,7 +44,7 @@ class exact_lif final : public population {
         b_(size),
         t_pred_(size),
         release_(size),
-        version_(size, 0),
+        crossings_(size),
         clamp_(size),
         flags_(size) {
     reset(0.0);
@@ -56,7 +61,9 @@ class exact_lif final : public population {
     std::fill(t_pred_.begin(), t_pred_.end(), inf);
     std::fill(release_.begin(), release_.end(), -inf);
     std::fill(clamp_.begin(), clamp_.end(), 0);
-    for (auto& v : version_) ++v;
+    crossings_.clear();
+    ++version_;
+    queued_ms_ = inf;
     n_clamped_ = 0;
   }
 
@@ -91,6 +98,7 @@ class exact_lif final : public population {
     // Pass 2: re-predict the few flagged neurons.
     for (std::uint32_t j = 0; j < n; ++j)
       if (flag[j]) repredict(j, t_ms, f);
+    sync_wakeup();
   }
 
   void deliver_sparse(double t_ms, std::span<const std::uint32_t> post, std::span<const float> w,
@@ -113,29 +121,23 @@ class exact_lif final : public population {
       }
     }
     counters().neuron_updates += post.size();
+    sync_wakeup();
   }
 
-  void wakeup(double t_ms, std::uint32_t i, std::uint32_t version) override {
-    if (version != version_[i]) {
+  void wakeup(double t_ms, std::uint32_t, std::uint32_t version) override {
+    if (version != version_) {
       ++counters().stale_wakeups;
       return;
     }
+    queued_ms_ = inf;
     const factors f = advance_to(t_ms);
-    apply_clamp(i, t_ms);
-    const double theta = params_.threshold[i];
-    if (params_.reset == reset_mode::subtract)
-      b_[i] -= theta * f.em;
-    else
-      b_[i] = a_[i] * f.xs * f.em;
-    release_[i] = t_ms + params_.refractory_ms;
-    if (params_.reset == reset_mode::zero && params_.refractory_ms > 0.0) {
-      clamp_[i] = 1;
-      ++n_clamped_;
+    // Every neuron predicted to cross now fires, in neuron order.
+    while (!crossings_.empty() && crossings_.top_time() <= t_ms) {
+      const std::uint32_t i = crossings_.top();
+      crossings_.pop();
+      fire(i, t_ms, f);
     }
-    ++counters().neuron_updates;
-    t_pred_[i] = inf;
-    repredict(i, t_ms, f);
-    port().emit_spike(id(), i, t_ms, 1.0f);
+    sync_wakeup();
   }
 
   double potential(std::uint32_t i, double t_ms) const override {
@@ -200,9 +202,35 @@ class exact_lif final : public population {
     const double tp = crossing(i, t_ms, f);
     if (tp != t_pred_[i]) {
       t_pred_[i] = tp;
-      ++version_[i];
-      if (tp != inf) port().schedule_wakeup(id(), i, tp, version_[i]);
+      crossings_.set(i, tp);
     }
+  }
+
+  // Keeps the earliest predicted crossing queued: a new wakeup only when it moved earlier.
+  void sync_wakeup() {
+    const double top = crossings_.top_time();
+    if (top < queued_ms_) {
+      queued_ms_ = top;
+      port().schedule_wakeup(id(), 0, top, ++version_);
+    }
+  }
+
+  void fire(std::uint32_t i, double t_ms, const factors& f) {
+    apply_clamp(i, t_ms);
+    const double theta = params_.threshold[i];
+    if (params_.reset == reset_mode::subtract)
+      b_[i] -= theta * f.em;
+    else
+      b_[i] = a_[i] * f.xs * f.em;
+    release_[i] = t_ms + params_.refractory_ms;
+    if (params_.reset == reset_mode::zero && params_.refractory_ms > 0.0) {
+      clamp_[i] = 1;
+      ++n_clamped_;
+    }
+    ++counters().neuron_updates;
+    t_pred_[i] = inf;
+    repredict(i, t_ms, f);
+    port().emit_spike(id(), i, t_ms, 1.0f);
   }
 
   double crossing(std::uint32_t i, double t_ms, const factors& f) const {
@@ -227,7 +255,9 @@ class exact_lif final : public population {
   spiking_params params_;
   double t_ref_ms_ = 0.0;
   std::vector<double> a_, b_, t_pred_, release_;
-  std::vector<std::uint32_t> version_;
+  wakeup_heap crossings_;
+  std::uint32_t version_ = 0;  // of the queued wakeup
+  double queued_ms_ = inf;     // time of the queued wakeup (+inf: none)
   std::vector<std::uint8_t> clamp_;
   std::vector<std::uint8_t> flags_;  // scratch for deliver_dense
   std::uint32_t n_clamped_ = 0;
