@@ -101,12 +101,12 @@ TEST_CASE("cuba_lif: agrees with fine numerical integration") {
     const auto got = test::run_population(make(tm, ts, 1.0), in, 110.0)[0];
     CHECK(ode.size() >= 2);
     REQUIRE(got.size() == ode.size());
-    for (std::size_t k = 0; k < got.size(); ++k) CHECK(std::fabs(got[k] - ode[k]) < 1e-6);
+    for (std::size_t s = 0; s < got.size(); ++s) CHECK(std::fabs(got[s] - ode[s]) < 1e-6);
     // And the brute-force kernel reference, to 1e-9.
     test::reference_lif ref{tm, ts, 1.0};
     const auto exact = ref.spike_times(in, 110.0);
     REQUIRE(exact.size() == got.size());
-    for (std::size_t k = 0; k < got.size(); ++k) CHECK(std::fabs(got[k] - exact[k]) < 1e-9);
+    for (std::size_t s = 0; s < got.size(); ++s) CHECK(std::fabs(got[s] - exact[s]) < 1e-9);
   }
 }
 

@@ -1,0 +1,42 @@
+#pragma once
+// presenter: feeds a sequence of samples (sorted input events + a duration) into a network's input
+// population (one that accepts_input(), e.g. spike_source with "external": true) through the
+// simulator's sample hooks: sample_begin, the sample's events, sample_end.
+//  - state_policy::reset: every sample starts at time 0 from rest with an empty queue (spike times
+//    are relative to the sample; samples are independent, as in batch training and evaluation);
+//  - state_policy::carry: a continuous stream — sample k starts where sample k-1 ended plus gap_ms,
+//    neuron state and pending events carry over (online learning on a stream).
+// Invariants: samples are validated before they run (times finite, >= 0, sorted; channels < input
+// size; duration > 0 and >= the last event), errors are input_error naming the sample index; the
+// presenter never copies events (the span must stay valid until present() returns).
+#include <cstdint>
+#include <span>
+
+#include "engine/input_event.hpp"
+#include "engine/simulator.hpp"
+
+namespace evsnn {
+
+enum class state_policy { reset, carry };
+
+class presenter {
+ public:
+  presenter(simulator& sim, std::uint32_t input_population, state_policy policy, double gap_ms = 0.0);
+
+  // Runs one sample; returns the time at which it began.
+  double present(std::span<const input_event> events, double duration_ms);
+
+  std::uint64_t samples_presented() const { return presented_; }
+  // Time at which the next sample begins.
+  double next_begin_ms() const { return next_begin_ms_; }
+
+ private:
+  simulator& sim_;
+  std::uint32_t input_;
+  state_policy policy_;
+  double gap_ms_;
+  double next_begin_ms_ = 0.0;
+  std::uint64_t presented_ = 0;
+};
+
+}  // namespace evsnn
