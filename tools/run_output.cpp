@@ -6,11 +6,20 @@
 
 namespace evsnn::cli {
 
-void write_spikes_csv(const std::filesystem::path& path, const simulator& sim, network& net) {
+void write_spikes_csv(const std::filesystem::path& path, const simulator& sim, network& net,
+                      const std::vector<std::size_t>& sample_ends) {
   atomic_file f(path);
   fmt::memory_buffer buf;
-  fmt::format_to(std::back_inserter(buf), "time_ms,population,neuron\n");
-  for (const spike_record& s : sim.spikes()) {
+  const bool by_sample = !sample_ends.empty();
+  fmt::format_to(std::back_inserter(buf), "{}time_ms,population,neuron\n", by_sample ? "sample," : "");
+  std::size_t sample = 0;
+  const auto& spikes = sim.spikes();
+  for (std::size_t k = 0; k < spikes.size(); ++k) {
+    const spike_record& s = spikes[k];
+    if (by_sample) {
+      while (sample < sample_ends.size() && k >= sample_ends[sample]) ++sample;
+      fmt::format_to(std::back_inserter(buf), "{},", sample);
+    }
     fmt::format_to(std::back_inserter(buf), "{:.17g},{},{}\n", s.time_ms, net.pop(s.population).name(), s.neuron);
     if (buf.size() > (1u << 20)) {
       f.write({buf.data(), buf.size()});
@@ -19,6 +28,15 @@ void write_spikes_csv(const std::filesystem::path& path, const simulator& sim, n
   }
   f.write({buf.data(), buf.size()});
   f.commit();
+}
+
+void write_samples_csv(const std::filesystem::path& path, const simulator&, const std::vector<std::size_t>& sample_ends,
+                       const std::vector<std::uint32_t>& labels) {
+  fmt::memory_buffer buf;
+  fmt::format_to(std::back_inserter(buf), "sample,label,spikes\n");
+  for (std::size_t k = 0; k < sample_ends.size(); ++k)
+    fmt::format_to(std::back_inserter(buf), "{},{},{}\n", k, labels[k], sample_ends[k] - (k > 0 ? sample_ends[k - 1] : 0));
+  write_file_atomic(path, {buf.data(), buf.size()});
 }
 
 void write_readout_csv(const std::filesystem::path& path, network& net, double t_ms) {
