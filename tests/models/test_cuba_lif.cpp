@@ -10,6 +10,7 @@
 #include "tests/support/single_neuron.hpp"
 
 using namespace evsnn;
+using evsnn::test::random_inputs;
 using evsnn::test::timed_input;
 
 namespace {
@@ -21,13 +22,6 @@ std::unique_ptr<cuba_lif> make(double tau_mem, double tau_syn, double th, reset_
   return std::make_unique<cuba_lif>("t", 1, exp_kernel(tau_mem, tau_syn), p);
 }
 
-std::vector<timed_input> random_inputs(std::uint64_t seed, int count, double duration, double w_mean, double w_std) {
-  rng r(seed);
-  std::vector<timed_input> in;
-  for (int k = 0; k < count; ++k) in.push_back({r.uniform(0.0, duration), static_cast<double>(static_cast<float>(r.normal(w_mean, w_std)))});  // weights are floats
-  std::sort(in.begin(), in.end(), [](auto& a, auto& b) { return a.t_ms < b.t_ms; });
-  return in;
-}
 
 // RK4 on tau_m dv/dt = -v + I, tau_s dI/dt = -I (I += c' w at inputs with c' chosen so the PSP is
 // w tau_s/(tau_m - tau_s) (e^{-s/tau_m} - e^{-s/tau_s})), reset by subtraction, linear

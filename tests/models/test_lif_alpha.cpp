@@ -8,6 +8,7 @@
 #include "tests/support/single_neuron.hpp"
 
 using namespace evsnn;
+using evsnn::test::random_inputs;
 using evsnn::test::timed_input;
 
 namespace {
@@ -21,13 +22,6 @@ std::unique_ptr<lif_alpha> make(std::uint32_t n, double tau, double th, reset_mo
   return std::make_unique<lif_alpha>("t", n, alpha_kernel(tau), p);
 }
 
-std::vector<timed_input> random_inputs(std::uint64_t seed, int count, double duration, double w_mean, double w_std) {
-  rng r(seed);
-  std::vector<timed_input> in;
-  for (int k = 0; k < count; ++k) in.push_back({r.uniform(0.0, duration), static_cast<double>(static_cast<float>(r.normal(w_mean, w_std)))});  // weights are floats
-  std::sort(in.begin(), in.end(), [](auto& a, auto& b) { return a.t_ms < b.t_ms; });
-  return in;
-}
 
 }  // namespace
 

@@ -3,12 +3,14 @@
 // target neuron) inputs, and an independent reference for current-based LIF spike times that
 // evaluates the membrane potential directly as a sum of kernels (no reference-time state), scans
 // it finely and refines each crossing by bisection.
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <memory>
 #include <vector>
 
 #include "engine/network.hpp"
+#include "engine/rng.hpp"
 #include "engine/simulator.hpp"
 #include "models/spike_source.hpp"
 
@@ -19,6 +21,18 @@ struct timed_input {
   double w;
   std::uint32_t neuron = 0;
 };
+
+// `count` inputs at uniform random times in [0, duration) with normal weights rounded to float
+// (the precision projections store), sorted by time.
+inline std::vector<timed_input> random_inputs(std::uint64_t seed, int count, double duration, double w_mean,
+                                              double w_std) {
+  rng r(seed);
+  std::vector<timed_input> in;
+  for (int k = 0; k < count; ++k)
+    in.push_back({r.uniform(0.0, duration), static_cast<double>(static_cast<float>(r.normal(w_mean, w_std)))});
+  std::sort(in.begin(), in.end(), [](const timed_input& a, const timed_input& b) { return a.t_ms < b.t_ms; });
+  return in;
+}
 
 // Runs `target` (as population 1) fed by one source channel per input; returns spike times per neuron.
 inline std::vector<std::vector<double>> run_population(std::unique_ptr<population> target,
