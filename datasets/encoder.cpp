@@ -1,0 +1,95 @@
+#include "datasets/encoder.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "datasets/json_fields.hpp"
+#include "datasets/rng.hpp"
+#include "engine/error.hpp"
+
+namespace evsnn::data {
+
+std::string encoder_options::describe() const {
+  switch (type) {
+    case kind::ttfs: return fmt::format("ttfs t_max_ms={}", t_max_ms);
+    case kind::rate: return fmt::format("rate max_rate_hz={} duration_ms={} seed={}", max_rate_hz, duration_ms, seed);
+    case kind::latency: return fmt::format("latency tau_ms={} threshold={} t_max_ms={}", tau_ms, threshold, t_max_ms);
+  }
+  return "";
+}
+
+encoder_options parse_encoder(const nlohmann::json& value, const std::string& file, const std::string& pointer) {
+  encoder_options o;
+  nlohmann::json obj = value;
+  if (value.is_string()) obj = nlohmann::json{{"type", value}};
+  json_fields f(obj, file, pointer);
+  const std::string type = f.string("type", "ttfs");
+  if (type == "ttfs") {
+    o.type = encoder_options::kind::ttfs;
+    o.t_max_ms = f.number("t_max_ms", 100.0, 1e-9, 1e12);
+  } else if (type == "rate" || type == "poisson") {
+    o.type = encoder_options::kind::rate;
+    o.max_rate_hz = f.number("max_rate_hz", 100.0, 0.0, 1e7);
+    o.duration_ms = f.number("duration_ms", 100.0, 1e-9, 1e12);
+    o.seed = f.integer("seed", 1, 0, ~0ULL);
+  } else if (type == "latency") {
+    o.type = encoder_options::kind::latency;
+    o.tau_ms = f.number("tau_ms", 10.0, 1e-9, 1e12);
+    o.threshold = f.number("threshold", 0.01, 0.0, 0.999999);
+    o.t_max_ms = f.number("t_max_ms", 100.0, 1e-9, 1e12);
+  } else {
+    f.fail("type", fmt::format("unknown encoder \"{}\" (ttfs, rate, latency)", type));
+  }
+  f.finish();
+  return o;
+}
+
+namespace {
+bool event_less(const input_event& a, const input_event& b) {
+  if (a.time_ms != b.time_ms) return a.time_ms < b.time_ms;
+  if (a.channel != b.channel) return a.channel < b.channel;
+  return a.grade < b.grade;
+}
+}  // namespace
+
+void encode_image(const encoder_options& o, const image_set& set, std::size_t i, std::uint64_t sample_seed,
+                  sample& out) {
+  const std::size_t n = set.pixels_per_image();
+  out.events.clear();
+  out.duration_ms = o.window_ms();
+  switch (o.type) {
+    case encoder_options::kind::ttfs:
+      for (std::size_t c = 0; c < n; ++c) {
+        const double x = std::clamp(static_cast<double>(set.pixel(i, c)), 0.0, 1.0);
+        if (x > 0.0) out.events.push_back({o.t_max_ms * (1.0 - x), static_cast<std::uint32_t>(c), 1.0f});
+      }
+      break;
+    case encoder_options::kind::latency:
+      for (std::size_t c = 0; c < n; ++c) {
+        const double x = std::clamp(static_cast<double>(set.pixel(i, c)), 0.0, 1.0);
+        if (x <= o.threshold) continue;
+        const double t = o.tau_ms * std::log(x / (x - o.threshold));
+        if (t <= o.t_max_ms) out.events.push_back({t, static_cast<std::uint32_t>(c), 1.0f});
+      }
+      break;
+    case encoder_options::kind::rate: {
+      rng r(sample_seed);
+      for (std::size_t c = 0; c < n; ++c) {
+        const double x = std::clamp(static_cast<double>(set.pixel(i, c)), 0.0, 1.0);
+        const double rate_per_ms = x * o.max_rate_hz * 1e-3;
+        if (!(rate_per_ms > 0.0)) continue;
+        double t = r.exponential() / rate_per_ms;
+        while (t < o.duration_ms) {
+          out.events.push_back({t, static_cast<std::uint32_t>(c), 1.0f});
+          t += r.exponential() / rate_per_ms;
+        }
+      }
+      break;
+    }
+  }
+  std::sort(out.events.begin(), out.events.end(), event_less);
+}
+
+}  // namespace evsnn::data

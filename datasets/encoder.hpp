@@ -1,0 +1,42 @@
+#pragma once
+// encoder: turns a static image (intensities x in [0, 1], one channel per pixel) into spikes.
+//   ttfs:    one spike at t = t_max_ms * (1 - x); no spike for x == 0 (the SFDFA encoding).
+//   rate:    a Poisson train of rate x * max_rate_hz over [0, duration_ms) per pixel.
+//   latency: one spike at t = tau_ms * ln(x / (x - threshold)) for x > threshold, dropped when
+//            later than t_max_ms (the RC-charging latency code of snnTorch / Tonic).
+// Invariants: the produced events are sorted by (time_ms, channel) and lie in [0, duration];
+// the output depends only on the image, the options and the sample seed.
+#include <cstdint>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "datasets/image_set.hpp"
+#include "datasets/sample.hpp"
+
+namespace evsnn::data {
+
+class json_fields;
+
+struct encoder_options {
+  enum class kind { ttfs, rate, latency };
+  kind type = kind::ttfs;
+  double t_max_ms = 100.0;      // ttfs, latency: window (= sample duration)
+  double max_rate_hz = 100.0;   // rate: rate of a pixel of intensity 1
+  double duration_ms = 100.0;   // rate: sample duration
+  std::uint64_t seed = 1;       // rate
+  double tau_ms = 10.0;         // latency
+  double threshold = 0.01;      // latency
+
+  double window_ms() const { return type == kind::rate ? duration_ms : t_max_ms; }
+  std::string describe() const;
+};
+
+// Reads an "encoder" spec value: a string ("ttfs") or an object {"type": "rate", ...}.
+encoder_options parse_encoder(const nlohmann::json& value, const std::string& file, const std::string& pointer);
+
+// Encodes image i of set into out.events and out.duration_ms (label and channels are the caller's).
+void encode_image(const encoder_options& options, const image_set& set, std::size_t i, std::uint64_t sample_seed,
+                  sample& out);
+
+}  // namespace evsnn::data

@@ -1,0 +1,71 @@
+#include "datasets/event_store.hpp"
+
+#include <algorithm>
+#include <numeric>
+
+namespace evsnn::data {
+
+void event_store::push(double time_ms, std::uint32_t channel, float grade) {
+  if (grade != 1.0f && grades_.empty()) grades_.assign(times_.size(), 1.0f);
+  times_.push_back(time_ms);
+  channels_.push_back(channel);
+  if (!grades_.empty()) grades_.push_back(grade);
+  max_channel_plus_one_ = std::max(max_channel_plus_one_, channel + 1);
+}
+
+void event_store::end_sample(std::uint32_t label, double duration_ms, bool sort) {
+  const std::size_t begin = offsets_.back();
+  const std::size_t end = times_.size();
+  if (sort && end - begin > 1) {
+    bool sorted = true;
+    for (std::size_t k = begin + 1; k < end && sorted; ++k)
+      sorted = times_[k - 1] < times_[k] || (times_[k - 1] == times_[k] && channels_[k - 1] <= channels_[k]);
+    if (!sorted) {
+      std::vector<std::size_t> order(end - begin);
+      std::iota(order.begin(), order.end(), begin);
+      std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+        return times_[a] < times_[b] || (times_[a] == times_[b] && channels_[a] < channels_[b]);
+      });
+      std::vector<double> t(order.size());
+      std::vector<std::uint32_t> c(order.size());
+      std::vector<float> g(grades_.empty() ? 0 : order.size());
+      for (std::size_t k = 0; k < order.size(); ++k) {
+        t[k] = times_[order[k]];
+        c[k] = channels_[order[k]];
+        if (!grades_.empty()) g[k] = grades_[order[k]];
+      }
+      std::copy(t.begin(), t.end(), times_.begin() + static_cast<std::ptrdiff_t>(begin));
+      std::copy(c.begin(), c.end(), channels_.begin() + static_cast<std::ptrdiff_t>(begin));
+      if (!grades_.empty()) std::copy(g.begin(), g.end(), grades_.begin() + static_cast<std::ptrdiff_t>(begin));
+    }
+  }
+  offsets_.push_back(end);
+  labels_.push_back(label);
+  durations_ms_.push_back(duration_ms);
+}
+
+void event_store::add(const sample& s) {
+  for (const auto& e : s.events) push(e.time_ms, e.channel, e.grade);
+  end_sample(s.label, s.duration_ms);
+}
+
+void event_store::reserve_events(std::size_t n) {
+  times_.reserve(n);
+  channels_.reserve(n);
+}
+
+void event_store::copy_to(std::size_t i, sample& out) const {
+  const std::size_t begin = offsets_[i];
+  const std::size_t end = offsets_[i + 1];
+  out.events.resize(end - begin);
+  for (std::size_t k = begin; k < end; ++k) {
+    auto& e = out.events[k - begin];
+    e.time_ms = times_[k];
+    e.channel = channels_[k];
+    e.grade = grades_.empty() ? 1.0f : grades_[k];
+  }
+  out.label = labels_[i];
+  out.duration_ms = durations_ms_[i];
+}
+
+}  // namespace evsnn::data

@@ -1,0 +1,42 @@
+#pragma once
+// json_fields: reads one JSON object of a data set spec with strict checking. Every getter
+// names the key it reads; finish() rejects keys that no getter asked for. Errors are
+// input_error "<file>: <JSON pointer>: <what is wrong>".
+// Invariant: the object outlives this reader (it holds a reference).
+#include <cstdint>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace evsnn::data {
+
+class json_fields {
+ public:
+  // Throws unless obj is an object. pointer is the object's JSON pointer ("" for the root).
+  json_fields(const nlohmann::json& obj, std::string file, std::string pointer);
+
+  bool has(const std::string& key) const;
+  const nlohmann::json& raw(const std::string& key);  // marks the key read; key must exist
+  double number(const std::string& key, double fallback, double min, double max);
+  std::uint64_t integer(const std::string& key, std::uint64_t fallback, std::uint64_t min, std::uint64_t max);
+  std::string string(const std::string& key, const std::string& fallback);
+  bool boolean(const std::string& key, bool fallback);
+  // Marks a key as known without reading it (read by someone else).
+  void skip(const std::string& key);
+
+  std::string pointer(const std::string& key) const { return pointer_ + "/" + key; }
+  const std::string& file() const { return file_; }
+  [[noreturn]] void fail(const std::string& key, const std::string& message) const;
+  // Throws for the first key that no getter asked for.
+  void finish() const;
+
+ private:
+  const nlohmann::json& obj_;
+  std::string file_;
+  std::string pointer_;
+  std::set<std::string> read_;
+};
+
+}  // namespace evsnn::data
