@@ -10,12 +10,15 @@
 //    the prediction is stale and the call must do nothing but count it.
 //  - Times passed in never decrease between reset() calls.
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 
 #include "engine/counters.hpp"
+#include "engine/error.hpp"
 #include "engine/input_event.hpp"
 #include "engine/spike_port.hpp"
+#include "engine/stepped_population.hpp"
 
 namespace evsnn {
 
@@ -56,6 +59,10 @@ class population {
   // valid until the sample ends. Only input populations (accepts_input()) use it.
   virtual bool accepts_input() const { return false; }
   virtual void set_input(std::span<const input_event> /*events*/) {}
+  // The time-stepped twin of this population (same parameters, at rest) for a clock of step dt_ms > 0.
+  virtual std::unique_ptr<stepped_population> make_stepped(double /*dt_ms*/) const {
+    throw input_error("population '" + name_ + "': model " + model() + " has no time-stepped twin");
+  }
 
  protected:
   spike_port& port() { return *port_; }

@@ -30,6 +30,7 @@
 #include "engine/population.hpp"
 #include "engine/wakeup_heap.hpp"
 #include "models/spiking_params.hpp"
+#include "models/stepped_lif.hpp"
 
 namespace evsnn {
 
@@ -148,6 +149,12 @@ class exact_lif final : public population {
       return clamped_b(i) * xm - a_[i] * xs;
     }
     return b_[i] * xm - a_[i] * xs;
+  }
+
+  // Time-stepped twin: the same (v, I) dynamics with the exact 2x2 per-step propagator (stepped_lif).
+  std::unique_ptr<stepped_population> make_stepped(double dt_ms) const override {
+    return std::make_unique<stepped_lif>(name(), Kernel::name, size(), dt_ms, k_.inv_tau_mem, k_.inv_tau_syn, k_.norm,
+                                         params_);
   }
 
   // Next predicted crossing of neuron i (+inf if none); for tests and tools.

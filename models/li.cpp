@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "models/stepped_lif.hpp"
+
 namespace evsnn {
 
 li::li(std::string name, std::uint32_t size, double tau_mem_ms, double tau_syn_ms)
@@ -65,6 +67,10 @@ double li::potential(std::uint32_t neuron, double t_ms) const {
   const double dt = t_ms - t_ref_ms_;
   const double v = b_[neuron] * std::exp(-dt * inv_tau_mem_);
   return tau_syn_ms_ > 0.0 ? v - a_[neuron] * std::exp(-dt * inv_tau_syn_) : v;
+}
+
+std::unique_ptr<stepped_population> li::make_stepped(double dt_ms) const {
+  return std::make_unique<stepped_lif>(name(), "li", size(), dt_ms, inv_tau_mem_, inv_tau_syn_, norm_, std::nullopt);
 }
 
 }  // namespace evsnn

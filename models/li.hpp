@@ -25,6 +25,7 @@ class li final : public population {
                       float scale) override;
   void wakeup(double t_ms, std::uint32_t neuron, std::uint32_t version) override;
   double potential(std::uint32_t neuron, double t_ms) const override;
+  std::unique_ptr<stepped_population> make_stepped(double dt_ms) const override;
 
  private:
   void advance_to(double t_ms, double& cm, double& cs);

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <limits>
 
+#include "models/stepped_lif.hpp"
+
 namespace evsnn {
 namespace {
 constexpr double inf = std::numeric_limits<double>::infinity();
@@ -84,6 +86,10 @@ void lif_delta::wakeup(double, std::uint32_t, std::uint32_t) { ++counters().stal
 
 double lif_delta::potential(std::uint32_t neuron, double t_ms) const {
   return b_[neuron] * std::exp(-(t_ms - t_ref_ms_) * inv_tau_mem_);
+}
+
+std::unique_ptr<stepped_population> lif_delta::make_stepped(double dt_ms) const {
+  return std::make_unique<stepped_lif>(name(), "lif_delta", size(), dt_ms, inv_tau_mem_, 0.0, 1.0, params_);
 }
 
 }  // namespace evsnn

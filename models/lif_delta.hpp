@@ -28,6 +28,7 @@ class lif_delta final : public population {
                       float scale) override;
   void wakeup(double t_ms, std::uint32_t neuron, std::uint32_t version) override;
   double potential(std::uint32_t neuron, double t_ms) const override;
+  std::unique_ptr<stepped_population> make_stepped(double dt_ms) const override;
 
  private:
   double advance_to(double t_ms);  // returns e^{(t-T)/tau_mem}

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "engine/error.hpp"
+#include "models/stepped_source.hpp"
 
 namespace evsnn {
 
@@ -76,6 +77,11 @@ void spike_source::wakeup(double t_ms, std::uint32_t, std::uint32_t version) {
     port().emit_spike(id(), e.channel, t_ms, e.grade);
   }
   schedule_next_replay();
+}
+
+std::unique_ptr<stepped_population> spike_source::make_stepped(double dt_ms) const {
+  if (mode_ == mode::poisson) return std::make_unique<stepped_source>(name(), size(), dt_ms, rate_hz_);
+  return std::make_unique<stepped_source>(name(), size(), dt_ms, events_);
 }
 
 void spike_source::deliver_dense(double, std::span<const float>, float) {}

@@ -43,6 +43,8 @@ class spike_source final : public population {
   double potential(std::uint32_t, double) const override { return 0.0; }
   bool accepts_input() const override { return mode_ == mode::input; }
   void set_input(std::span<const input_event> events) override { events_ = events; }
+  // Replays the same events (replay, input: those set now) or regenerates the same Poisson trains.
+  std::unique_ptr<stepped_population> make_stepped(double dt_ms) const override;
 
  private:
   spike_source(std::string name, std::uint32_t size, mode m);

@@ -9,5 +9,6 @@ void add_run_command(CLI::App& app);
 void add_check_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_data_command(CLI::App& app);
+void add_energy_command(CLI::App& app);
 
 }  // namespace evsnn::cli

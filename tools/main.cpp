@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   evsnn::cli::add_check_command(app);
   evsnn::cli::add_bench_command(app);
   evsnn::cli::add_data_command(app);
+  evsnn::cli::add_energy_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
