@@ -1,7 +1,10 @@
 // evsnn run NET.json [--duration-ms T] [--out DIR] [--json]
 //                    [--data SPEC [--data-dir D] [--input POP] [--samples N] [--carry [--gap-ms G]]]
+//                    [--stepped [--dt-ms DT]]
 // Simulate a network event by event: for its own duration (sources replay or fire Poisson), or on
-// the samples of a data set fed through the presenter into an external input population.
+// the samples of a data set fed through the presenter into an external input population. With
+// --stepped, run its time-stepped twin at step DT instead (same input). --out also gets counters.json,
+// the full per-population and per-projection counters.
 #include <chrono>
 #include <filesystem>
 
@@ -13,8 +16,10 @@
 #include "engine/network_loader.hpp"
 #include "engine/presenter.hpp"
 #include "engine/simulator.hpp"
+#include "engine/stepped_simulator.hpp"
 #include "models/builtin_models.hpp"
 #include "tools/command.hpp"
+#include "tools/energy_report.hpp"
 #include "tools/run_output.hpp"
 
 namespace evsnn::cli {
@@ -31,6 +36,8 @@ struct run_options {
   std::size_t samples = 0;
   bool carry = false;
   double gap_ms = 0.0;
+  bool stepped = false;
+  double dt_ms = 0.1;
 };
 
 std::uint32_t input_population(network& net, const std::string& name, const std::string& file) {
@@ -76,9 +83,78 @@ double run_on_data(const run_options& o, network& net, simulator& sim, std::vect
   return total;
 }
 
+std::filesystem::path make_out_dir(const std::string& out_dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(out_dir, ec);
+  if (ec) throw input_error(fmt::format("{}: cannot create output folder: {}", out_dir, ec.message()));
+  return out_dir;
+}
+
+// The time-stepped twin: spikes.csv (spikes at step ends; input spikes at their own times),
+// summary.json, counters.json, readout.csv (values at the end of the last step).
+void run_stepped(const run_options& o, network& net) {
+  if (!o.data.empty())
+    throw input_error("--stepped: presenting a data set (--data) runs event-driven only; run the network's own input");
+  const double duration = o.duration_ms > 0 ? o.duration_ms : net.duration_ms;
+  if (!(duration > 0))
+    throw input_error(fmt::format("{}: /duration_ms: missing; give it in the file or with --duration-ms", o.net_path));
+  if (duration / o.dt_ms > 1e9)
+    throw input_error(fmt::format("--dt-ms {}: {} ms would take more than 1e9 steps", o.dt_ms, duration));
+  stepped_simulator sim(net, o.dt_ms, net.seed);
+  sim.record_spikes(true);
+  const auto t0 = std::chrono::steady_clock::now();
+  sim.run(duration);
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  nlohmann::json counters = time_stepped_counters_json(sim, duration);
+  nlohmann::json summary = counters;
+  summary["format"] = "evsnn-summary/1";
+  summary["wall_time_s"] = wall;
+  for (auto& p : summary["populations"])
+    p["rate_hz"] = static_cast<double>(p["spikes"].get<std::uint64_t>()) / p["size"].get<double>() / (duration * 1e-3);
+  if (!o.out_dir.empty()) {
+    const std::filesystem::path dir = make_out_dir(o.out_dir);
+    fmt::memory_buffer buf;
+    fmt::format_to(std::back_inserter(buf), "time_ms,population,neuron\n");
+    for (const spike_record& s : sim.spikes())
+      fmt::format_to(std::back_inserter(buf), "{:.17g},{},{}\n", s.time_ms, net.pop(s.population).name(), s.neuron);
+    write_file_atomic(dir / "spikes.csv", {buf.data(), buf.size()});
+    bool has_readout = false;
+    for (std::uint32_t p = 0; p < net.population_count(); ++p) has_readout |= !net.pop(p).spiking();
+    if (has_readout) {
+      fmt::memory_buffer r;
+      fmt::format_to(std::back_inserter(r), "population,neuron,value\n");
+      for (std::uint32_t p = 0; p < net.population_count(); ++p) {
+        if (net.pop(p).spiking()) continue;
+        for (std::uint32_t i = 0; i < sim.pop(p).size(); ++i)
+          fmt::format_to(std::back_inserter(r), "{},{},{:.17g}\n", net.pop(p).name(), i, sim.pop(p).value(i));
+      }
+      write_file_atomic(dir / "readout.csv", {r.data(), r.size()});
+    }
+    write_file_atomic(dir / "summary.json", summary.dump(2) + "\n");
+    write_file_atomic(dir / "counters.json", counters.dump(2) + "\n");
+  }
+  if (o.json) {
+    fmt::print("{}\n", summary.dump(2));
+    return;
+  }
+  fmt::print("simulated {} ms time-stepped at dt = {} ms ({} steps) in {:.3f} s wall\n", duration, o.dt_ms, sim.steps(), wall);
+  fmt::print("{:<16} {:<13} {:>9} {:>11} {:>10}\n", "population", "model", "size", "spikes", "rate (Hz)");
+  for (const auto& p : summary["populations"])
+    fmt::print("{:<16} {:<13} {:>9} {:>11} {:>10.2f}\n", p["name"].get<std::string>(), p["model"].get<std::string>(),
+               p["size"].get<std::uint64_t>(), p["spikes"].get<std::uint64_t>(), p["rate_hz"].get<double>());
+  const auto& t = summary["totals"];
+  fmt::print("synaptic events {}  neuron updates {} ({} neurons x {} steps)  dense MACs {}\n",
+             t["synaptic_events"].get<std::uint64_t>() + t["graded_events"].get<std::uint64_t>(),
+             t["neuron_updates"].get<std::uint64_t>(), sim.stepped_neurons(), sim.steps(), t["dense_macs"].get<std::uint64_t>());
+}
+
 void run_command(const run_options& o) {
   const model_registry models = builtin_model_registry();
   auto net = load_network(o.net_path, models);
+  if (o.stepped) {
+    run_stepped(o, *net);
+    return;
+  }
   simulator sim(*net, net->seed);
   sim.record_spikes(true);
   std::vector<std::size_t> sample_ends;
@@ -107,6 +183,7 @@ void run_command(const run_options& o) {
     for (std::uint32_t p = 0; p < net->population_count(); ++p) has_readout |= !net->pop(p).spiking();
     if (has_readout) write_readout_csv(dir / "readout.csv", *net, sim.now());
     write_file_atomic(dir / "summary.json", summary.dump(2) + "\n");
+    write_file_atomic(dir / "counters.json", event_driven_counters_json(sim.counters(), *net, duration).dump(2) + "\n");
   }
   if (o.json)
     fmt::print("{}\n", summary.dump(2));
@@ -122,7 +199,8 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--duration-ms", o->duration_ms, "Simulated time in ms (default: the file's duration_ms)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--out", o->out_dir,
-                  "Folder for spikes.csv, summary.json, readout.csv (li populations) and samples.csv (--data)");
+                  "Folder for spikes.csv, summary.json, counters.json, readout.csv (li populations) and samples.csv "
+                  "(--data)");
   cmd->add_flag("--json", o->json, "Print the summary as JSON");
   auto* data = cmd->add_option("--data", o->data,
                                "Present the samples of this data set (spec: JSON, file or NAME[:SPLIT][:K=V,...]) to "
@@ -136,6 +214,10 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--gap-ms", o->gap_ms, "Pause between streamed samples (with --carry)")
       ->check(CLI::NonNegativeNumber)
       ->needs(data);
+  auto* stepped = cmd->add_flag("--stepped", o->stepped,
+                                "Run the time-stepped twin instead: every neuron updated every step, inputs binned to "
+                                "steps, spikes at step ends (same input)");
+  cmd->add_option("--dt-ms", o->dt_ms, "Step of --stepped in ms (default 0.1)")->check(CLI::PositiveNumber)->needs(stepped);
   cmd->callback([o] { run_command(*o); });
 }
 
