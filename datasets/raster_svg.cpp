@@ -75,7 +75,7 @@ std::string raster_svg(const sample& s, const sensor_layout& layout, const std::
       "<text x=\"18\" y=\"{0}\" text-anchor=\"middle\" transform=\"rotate(-90 18 {0})\">channel</text>\n",
       top + ph / 2);
   // Events: one path per colour, a short vertical tick per event (at least 1 px tall).
-  const double tick = std::max(1.0, std::min(6.0, ph / channels));
+  const double tick = std::max(3.0, std::min(6.0, ph / channels));
   const std::uint32_t per_polarity = layout.width > 0 ? layout.width * layout.height : 0;
   std::string on, off;
   for (const auto& e : s.events) {
@@ -83,9 +83,9 @@ std::string raster_svg(const sample& s, const sensor_layout& layout, const std::
     (is_off ? off : on) += fmt::format("M{:.1f} {:.1f}v{:.1f}", x_of(e.time_ms), y_of(e.channel) - tick / 2, tick);
   }
   if (!on.empty())
-    svg += fmt::format("<path d=\"{}\" stroke=\"#1f4e9c\" stroke-width=\"1.5\" fill=\"none\"/>\n", on);
+    svg += fmt::format("<path d=\"{}\" stroke=\"#1f4e9c\" stroke-width=\"2\" fill=\"none\"/>\n", on);
   if (!off.empty())
-    svg += fmt::format("<path d=\"{}\" stroke=\"#c0392b\" stroke-width=\"1.5\" fill=\"none\"/>\n", off);
+    svg += fmt::format("<path d=\"{}\" stroke=\"#c0392b\" stroke-width=\"2\" fill=\"none\"/>\n", off);
   svg += "</svg>\n";
   return svg;
 }

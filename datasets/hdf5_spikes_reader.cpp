@@ -1,0 +1,250 @@
+#include "datasets/hdf5_spikes_reader.hpp"
+
+#include <hdf5.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "datasets/event_dataset.hpp"
+#include "datasets/file_bytes.hpp"
+#include "datasets/source.hpp"
+#include "engine/error.hpp"
+
+namespace evsnn::data {
+
+namespace {
+
+// Owns one HDF5 identifier and closes it with the right function.
+class h5_id {
+ public:
+  h5_id() = default;
+  h5_id(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
+  h5_id(const h5_id&) = delete;
+  h5_id& operator=(const h5_id&) = delete;
+  h5_id(h5_id&& o) noexcept : id_(o.id_), close_(o.close_) { o.id_ = -1; }
+  h5_id& operator=(h5_id&& o) noexcept {
+    reset();
+    id_ = o.id_;
+    close_ = o.close_;
+    o.id_ = -1;
+    return *this;
+  }
+  ~h5_id() { reset(); }
+  hid_t get() const { return id_; }
+  bool valid() const { return id_ >= 0; }
+
+ private:
+  void reset() {
+    if (id_ >= 0 && close_ != nullptr) close_(id_);
+    id_ = -1;
+  }
+  hid_t id_ = -1;
+  herr_t (*close_)(hid_t) = nullptr;
+};
+
+// Frees the variable-length buffers of one chunk read.
+struct vlen_guard {
+  hid_t type;
+  hid_t space;
+  void* buf;
+  ~vlen_guard() { H5Dvlen_reclaim(type, space, H5P_DEFAULT, buf); }
+};
+
+struct h5_file_handle {
+  std::vector<unsigned char> image;  // keeps a gunzipped image alive while the file is open
+  h5_id file;
+};
+
+h5_file_handle open_file(const std::filesystem::path& path, const std::string& name) {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors are reported by evsnn, not printed by HDF5
+  h5_file_handle h;
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) throw input_error(fmt::format("{}: no such file", name));
+  if (path.extension() == ".gz") {
+    file_bytes gz(path);  // inflates
+    h.image.assign(gz.bytes().begin(), gz.bytes().end());
+    h5_id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+    if (!fapl.valid() || H5Pset_fapl_core(fapl.get(), 1 << 20, 0) < 0 ||
+        H5Pset_file_image(fapl.get(), h.image.data(), h.image.size()) < 0)
+      throw input_error(fmt::format("{}: cannot set up an HDF5 file image", name));
+    h.file = h5_id(H5Fopen(name.c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose);
+  } else {
+    if (H5Fis_hdf5(path.c_str()) <= 0)
+      throw input_error(fmt::format("{}: byte 0: not an HDF5 file (no HDF5 signature)", name));
+    h.file = h5_id(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  }
+  if (!h.file.valid()) throw input_error(fmt::format("{}: cannot open as HDF5 (corrupt or truncated file)", name));
+  return h;
+}
+
+h5_id open_dataset_1d(hid_t file, const char* path, const std::string& name, hsize_t& rows) {
+  if (H5Lexists(file, "spikes", H5P_DEFAULT) <= 0 && std::string(path).starts_with("spikes/"))
+    throw input_error(fmt::format("{}: /spikes: missing group (not an SHD/SSC file)", name));
+  if (H5Lexists(file, path, H5P_DEFAULT) <= 0)
+    throw input_error(fmt::format("{}: /{}: missing dataset (not an SHD/SSC file)", name, path));
+  h5_id ds(H5Dopen2(file, path, H5P_DEFAULT), H5Dclose);
+  if (!ds.valid()) throw input_error(fmt::format("{}: /{}: cannot open dataset", name, path));
+  h5_id space(H5Dget_space(ds.get()), H5Sclose);
+  if (!space.valid() || H5Sget_simple_extent_ndims(space.get()) != 1)
+    throw input_error(fmt::format("{}: /{}: expected a 1-D dataset", name, path));
+  H5Sget_simple_extent_dims(space.get(), &rows, nullptr);
+  return ds;
+}
+
+void expect_vlen_of(hid_t ds, H5T_class_t base_class, const char* path, const std::string& name, const char* what) {
+  h5_id t(H5Dget_type(ds), H5Tclose);
+  bool ok = t.valid() && H5Tget_class(t.get()) == H5T_VLEN;
+  if (ok) {
+    h5_id base(H5Tget_super(t.get()), H5Tclose);
+    ok = base.valid() && H5Tget_class(base.get()) == base_class;
+  }
+  if (!ok) throw input_error(fmt::format("{}: /{}: expected variable-length arrays of {}", name, path, what));
+}
+
+}  // namespace
+
+hdf5_spikes_file read_hdf5_spikes(const std::filesystem::path& path, const hdf5_spikes_options& opt) {
+  const std::string name = path.string();
+  auto h = open_file(path, name);
+  hsize_t n_times = 0, n_units = 0, n_labels = 0;
+  auto times = open_dataset_1d(h.file.get(), "spikes/times", name, n_times);
+  auto units = open_dataset_1d(h.file.get(), "spikes/units", name, n_units);
+  auto labels = open_dataset_1d(h.file.get(), "labels", name, n_labels);
+  expect_vlen_of(times.get(), H5T_FLOAT, "spikes/times", name, "floats (seconds)");
+  expect_vlen_of(units.get(), H5T_INTEGER, "spikes/units", name, "integers");
+  {
+    h5_id lt(H5Dget_type(labels.get()), H5Tclose);
+    if (!lt.valid() || H5Tget_class(lt.get()) != H5T_INTEGER)
+      throw input_error(fmt::format("{}: /labels: expected integers", name));
+  }
+  if (n_times != n_labels || n_units != n_labels)
+    throw input_error(fmt::format("{}: /spikes: {} time rows, {} unit rows and {} labels: counts differ", name,
+                                  n_times, n_units, n_labels));
+  std::vector<std::int64_t> label_values(n_labels);
+  if (n_labels > 0 &&
+      H5Dread(labels.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, label_values.data()) < 0)
+    throw input_error(fmt::format("{}: /labels: cannot read (corrupt data)", name));
+  hdf5_spikes_file out;
+  out.store = std::make_shared<event_store>();
+  std::int64_t max_label = -1;
+  for (hsize_t i = 0; i < n_labels; ++i) {
+    const auto l = label_values[i];
+    if (l < 0 || (opt.classes != 0 && l >= opt.classes))
+      throw input_error(fmt::format("{}: /labels/{}: label {} is out of range [0, {})", name, i, l,
+                                    opt.classes != 0 ? std::to_string(opt.classes) : "2^32"));
+    if (l > 0xffffffffLL) throw input_error(fmt::format("{}: /labels/{}: label {} is too large", name, i, l));
+    max_label = std::max(max_label, l);
+  }
+  h5_id time_type(H5Tvlen_create(H5T_NATIVE_DOUBLE), H5Tclose);
+  h5_id unit_type(H5Tvlen_create(H5T_NATIVE_INT64), H5Tclose);
+  h5_id times_space(H5Dget_space(times.get()), H5Sclose);
+  h5_id units_space(H5Dget_space(units.get()), H5Sclose);
+  constexpr hsize_t chunk = 256;
+  std::vector<hvl_t> tbuf(chunk), ubuf(chunk);
+  std::uint32_t max_unit_plus_one = 0;
+  for (hsize_t start = 0; start < n_labels; start += chunk) {
+    const hsize_t count = std::min<hsize_t>(chunk, n_labels - start);
+    h5_id mem(H5Screate_simple(1, &count, nullptr), H5Sclose);
+    if (H5Sselect_hyperslab(times_space.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr) < 0 ||
+        H5Sselect_hyperslab(units_space.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr) < 0)
+      throw input_error(fmt::format("{}: sample {}: cannot select rows", name, start));
+    std::fill(tbuf.begin(), tbuf.end(), hvl_t{0, nullptr});
+    std::fill(ubuf.begin(), ubuf.end(), hvl_t{0, nullptr});
+    if (H5Dread(times.get(), time_type.get(), mem.get(), times_space.get(), H5P_DEFAULT, tbuf.data()) < 0)
+      throw input_error(fmt::format("{}: /spikes/times: samples {}..{}: cannot read (corrupt data)", name, start,
+                                    start + count - 1));
+    vlen_guard tg{time_type.get(), mem.get(), tbuf.data()};
+    if (H5Dread(units.get(), unit_type.get(), mem.get(), units_space.get(), H5P_DEFAULT, ubuf.data()) < 0)
+      throw input_error(fmt::format("{}: /spikes/units: samples {}..{}: cannot read (corrupt data)", name, start,
+                                    start + count - 1));
+    vlen_guard ug{unit_type.get(), mem.get(), ubuf.data()};
+    for (hsize_t r = 0; r < count; ++r) {
+      const hsize_t i = start + r;
+      if (tbuf[r].len != ubuf[r].len)
+        throw input_error(fmt::format("{}: sample {}: {} spike times but {} units", name, i, tbuf[r].len,
+                                      ubuf[r].len));
+      const auto* t = static_cast<const double*>(tbuf[r].p);
+      const auto* u = static_cast<const std::int64_t*>(ubuf[r].p);
+      double prev = 0.0;
+      double last = 0.0;
+      for (std::size_t k = 0; k < tbuf[r].len; ++k) {
+        const double t_s = t[k];
+        if (!std::isfinite(t_s) || t_s < 0.0)
+          throw input_error(fmt::format("{}: /spikes/times/{}: spike {}: time {} s is negative or not finite", name,
+                                        i, k, t_s));
+        if (t_s < prev && !opt.sort)
+          throw input_error(fmt::format("{}: /spikes/times/{}: spike {}: time {} s is before the previous spike "
+                                        "({} s): times must be sorted (or set \"sort\": true)",
+                                        name, i, k, t_s, prev));
+        prev = std::max(prev, t_s);
+        if (u[k] < 0 || u[k] > 0xfffffffeLL || (opt.channels != 0 && u[k] >= opt.channels))
+          throw input_error(fmt::format("{}: /spikes/units/{}: spike {}: unit {} is out of range [0, {})", name, i, k,
+                                        u[k], opt.channels));
+        const double t_ms = t_s * 1000.0;
+        if (opt.duration_ms > 0.0 && t_ms > opt.duration_ms) continue;
+        out.store->push(t_ms, static_cast<std::uint32_t>(u[k]));
+        last = std::max(last, t_ms);
+        max_unit_plus_one = std::max(max_unit_plus_one, static_cast<std::uint32_t>(u[k]) + 1);
+      }
+      out.store->end_sample(static_cast<std::uint32_t>(label_values[i]), opt.duration_ms > 0.0 ? opt.duration_ms : last,
+                            true);
+    }
+  }
+  out.channels = opt.channels != 0 ? opt.channels : max_unit_plus_one;
+  out.classes = opt.classes != 0 ? opt.classes : static_cast<std::uint32_t>(max_label + 1);
+  return out;
+}
+
+namespace {
+std::vector<std::string> shd_names() {
+  return {"zero", "one", "two",  "three", "four", "five",  "six",    "seven",  "eight", "nine",
+          "null", "eins", "zwei", "drei",  "vier", "fuenf", "sechs", "sieben", "acht",  "neun"};
+}
+}  // namespace
+
+source_splits open_hdf5_source(const std::string& format, json_fields& f, const spec_env& env) {
+  hdf5_spikes_options opt;
+  const bool known = format == "shd" || format == "ssc";
+  opt.channels = static_cast<std::uint32_t>(f.integer("channels", known ? 700 : 0, 0, 1u << 30));
+  opt.classes = static_cast<std::uint32_t>(f.integer("classes", format == "shd" ? 20 : format == "ssc" ? 35 : 0, 0, 1u << 20));
+  opt.duration_ms = f.number("duration_ms", 0.0, 0.0, 1e12);
+  opt.sort = f.boolean("sort", false);
+  const std::filesystem::path dir = f.has("path") ? env.resolve(f.string("path", "")) : env.default_dir(format);
+  auto find = [&](const std::string& key, const std::string& split) -> std::filesystem::path {
+    if (f.has(key)) return env.resolve(f.string(key, ""));
+    if (!known) return {};
+    std::error_code ec;
+    for (const char* ext : {".h5", ".h5.gz"}) {
+      const auto p = dir / (format + "_" + split + ext);
+      if (std::filesystem::is_regular_file(p, ec)) return p;
+    }
+    return {};
+  };
+  const auto train = find("train", "train");
+  const auto test = find("test", "test");
+  const auto valid = find("validation", "valid");
+  if (train.empty())
+    throw input_error(fmt::format("{}: {}: no training file: {}", f.file(), f.has("path") ? f.pointer("path") : "/train",
+                                  known ? fmt::format("expected {}/{}_train.h5 (see docs/datasets.md)", dir.string(), format)
+                                        : "the hdf5 format needs \"train\" (and optionally \"test\", \"validation\")"));
+  auto make = [&](const std::filesystem::path& p, const std::string& split,
+                  std::uint32_t channels_hint) -> std::shared_ptr<const dataset> {
+    auto o = opt;
+    if (o.channels == 0) o.channels = channels_hint;
+    auto file = read_hdf5_spikes(p, o);
+    return std::make_shared<event_dataset>(file.store, file.classes, file.channels,
+                                           fmt::format("{} {}: {} ({} samples, {} spikes)", format, split, p.string(),
+                                                       file.store->size(), file.store->total_events()),
+                                           sensor_layout{}, format == "shd" ? shd_names() : std::vector<std::string>{});
+  };
+  source_splits s;
+  s.train = make(train, "train", 0);
+  if (!test.empty()) s.test = make(test, "test", s.train->channels());
+  if (!valid.empty()) s.validation = make(valid, "validation", s.train->channels());
+  return s;
+}
+
+}  // namespace evsnn::data

@@ -1,0 +1,36 @@
+#pragma once
+// Reader for the Spiking Heidelberg Digits (SHD) and Spiking Speech Commands (SSC) HDF5 files
+// (Cramer et al. 2020), as published: one file per split (shd_train.h5, shd_test.h5,
+// ssc_train.h5, ssc_valid.h5, ssc_test.h5) holding
+//   /spikes/times  1-D, variable-length float (seconds; float16 in the published files)
+//   /spikes/units  1-D, variable-length unsigned integers (channel 0..699)
+//   /labels        1-D integers
+// (/extra is ignored). Times are converted to ms here. A ".h5.gz" file (as downloaded) is
+// inflated in memory and opened as an HDF5 file image. Rows are read in chunks, so the HDF5
+// variable-length buffers stay small.
+// Errors name the file, the HDF5 path and the sample (row) index.
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "datasets/event_store.hpp"
+
+namespace evsnn::data {
+
+struct hdf5_spikes_options {
+  std::uint32_t channels = 0;   // 0: max unit + 1; otherwise a unit >= channels is an error
+  std::uint32_t classes = 0;    // 0: max label + 1; otherwise a label >= classes is an error
+  double duration_ms = 0.0;     // 0: each sample lasts until its last spike; otherwise fixed, later spikes dropped
+  bool sort = false;            // false: unsorted times are an error; true: sort them
+};
+
+struct hdf5_spikes_file {
+  std::shared_ptr<event_store> store;
+  std::uint32_t channels = 0;
+  std::uint32_t classes = 0;
+};
+
+hdf5_spikes_file read_hdf5_spikes(const std::filesystem::path& path, const hdf5_spikes_options& options);
+
+}  // namespace evsnn::data
