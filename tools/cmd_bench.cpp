@@ -69,7 +69,7 @@ void add_bench_command(CLI::App& app) {
   auto o = std::make_shared<bench_options>();
   CLI::App* cmd = app.add_subcommand("bench", "Time the standard benchmark networks (synaptic events per second)");
   cmd->add_option("networks", o->names, "Networks to run: ff, recurrent (default: all)");
-  cmd->add_option("--repeat", o->repeat, "Runs per network; the best time is reported")->check(CLI::PositiveNumber);
+  cmd->add_option("--repeat", o->repeat, "Runs per network; the best time is reported")->check(positive());
   cmd->add_flag("--json", o->json, "Print results as JSON");
   cmd->add_option("--export", o->export_dir, "Write the networks as JSON files into this folder instead of running");
   cmd->callback([o] { bench_command(*o); });

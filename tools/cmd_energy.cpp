@@ -103,9 +103,9 @@ void add_energy_command(CLI::App& app) {
                   "cpu_degnan); repeatable (default: loihi horowitz45_fp32)")
       ->take_all();
   cmd->add_option("--dt-ms", o->dt_ms, "Step of the time-stepped twin and hardware timestep in ms (default 1)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   cmd->add_option("--duration-ms", o->duration_ms, "Simulated time in ms (default: the file's duration_ms)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   cmd->add_option("--out", o->out_dir,
                   "Folder for energy.json, energy.svg, counters_event_driven.json and counters_time_stepped.json");
   cmd->add_option("--svg", o->svg_path, "Write the bar chart to this SVG file");

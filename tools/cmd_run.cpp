@@ -197,7 +197,7 @@ void add_run_command(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand("run", "Simulate a network (event-driven, exact) and write its spikes");
   cmd->add_option("network", o->net_path, "Network JSON file (format evsnn-network/1)")->required();
   cmd->add_option("--duration-ms", o->duration_ms, "Simulated time in ms (default: the file's duration_ms)")
-      ->check(CLI::PositiveNumber);
+      ->check(positive());
   cmd->add_option("--out", o->out_dir,
                   "Folder for spikes.csv, summary.json, counters.json, readout.csv (li populations) and samples.csv "
                   "(--data)");
@@ -212,12 +212,12 @@ void add_run_command(CLI::App& app) {
   cmd->add_flag("--carry", o->carry, "Stream samples: carry state and time on instead of resetting per sample")
       ->needs(data);
   cmd->add_option("--gap-ms", o->gap_ms, "Pause between streamed samples (with --carry)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(non_negative())
       ->needs(data);
   auto* stepped = cmd->add_flag("--stepped", o->stepped,
                                 "Run the time-stepped twin instead: every neuron updated every step, inputs binned to "
                                 "steps, spikes at step ends (same input)");
-  cmd->add_option("--dt-ms", o->dt_ms, "Step of --stepped in ms (default 0.1)")->check(CLI::PositiveNumber)->needs(stepped);
+  cmd->add_option("--dt-ms", o->dt_ms, "Step of --stepped in ms (default 0.1)")->check(positive())->needs(stepped);
   cmd->callback([o] { run_command(*o); });
 }
 

@@ -1,6 +1,7 @@
 // evsnn: the command-line entry point. Subcommands live in tools/cmd_*.cpp.
 #include <cstdio>
 #include <exception>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -18,8 +19,19 @@ int main(int argc, char** argv) {
   evsnn::cli::add_energy_command(app);
   try {
     app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
+  } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForAllHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    // Bad command line: one line and exit 2, like every other input error.
+    std::string what = e.what();
+    for (char& c : what)
+      if (c == '\n') c = ' ';
+    fmt::print(stderr, "evsnn: error: {} (see --help)\n", what);
+    return 2;
   } catch (const evsnn::input_error& e) {
     fmt::print(stderr, "evsnn: error: {}\n", e.what());
     return 2;
