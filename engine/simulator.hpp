@@ -41,6 +41,8 @@ class simulator final : public spike_port {
   void run(double duration_ms);
 
   double now() const { return queue_.now(); }
+  // Counters accumulate over every sample this simulator runs (totals for a data set pass);
+  // counters().reset() starts them afresh.
   const std::vector<spike_record>& spikes() const { return spikes_; }
   void clear_spikes() { spikes_.clear(); }
   run_counters& counters() { return counters_; }
