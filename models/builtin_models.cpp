@@ -84,7 +84,11 @@ std::unique_ptr<population> make_spike_source(const std::string& name, std::uint
       const std::uint64_t ch = e[1].as_uint();
       if (ch >= size) e[1].fail(fmt::format("channel {} out of range (population size {})", ch, size));
       ev.channel = static_cast<std::uint32_t>(ch);
-      if (e.size() == 3) ev.grade = static_cast<float>(e[2].as_double());
+      if (e.size() == 3) {
+        const double g = e[2].as_double();
+        if (std::fabs(g) > 3.4e38) e[2].fail(fmt::format("grade {} does not fit a float", g));
+        ev.grade = static_cast<float>(g);
+      }
       events.push_back(ev);
     }
     return spike_source::replay(name, size, std::move(events));

@@ -121,7 +121,11 @@ std::vector<input_event> read_spike_csv(const std::string& path, std::uint32_t c
     if (ch < 0 || ch != std::floor(ch)) fail(fmt::format("channel '{}' is not a non-negative integer", cols[1]));
     if (ch >= channels) fail(fmt::format("channel {} out of range (population size {})", ch, channels));
     e.channel = static_cast<std::uint32_t>(ch);
-    if (cols.size() == 3) e.grade = static_cast<float>(parse_double(cols[2], "grade"));
+    if (cols.size() == 3) {
+      const double g = parse_double(cols[2], "grade");
+      if (std::fabs(g) > 3.4e38) fail(fmt::format("grade {} does not fit a float", g));
+      e.grade = static_cast<float>(g);
+    }
     events.push_back(e);
   }
   return events;
