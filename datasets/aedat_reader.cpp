@@ -62,19 +62,21 @@ aedat_index index_aedat(std::span<const unsigned char> bytes, const std::string&
     const std::int32_t number = le32(h + 20);
     const std::int32_t valid = le32(h + 24);
     if (size <= 0 || number < 0 || capacity < 0 || valid < 0 || valid > number || overflow < 0 || ts_offset < 0 ||
-        ts_offset + 4 > size)
+        ts_offset > size - 4)
       throw input_error(fmt::format("{}: byte {}: corrupt packet header (type {}, eventSize {}, eventTSOffset {}, "
                                     "eventNumber {}, eventValid {})",
                                     name, pos, type, size, ts_offset, number, valid));
-    const std::uint64_t body = static_cast<std::uint64_t>(size) * static_cast<std::uint64_t>(number);
-    if (body > bytes.size() - pos - 28)
-      throw input_error(fmt::format("{}: byte {}: truncated: the packet declares {} events of {} bytes, {} bytes left",
-                                    name, pos + 28, number, size, bytes.size() - pos - 28));
     if (type == 1) {
       if (size != 8 || ts_offset != 4)
         throw input_error(fmt::format("{}: byte {}: polarity packet with eventSize {} and eventTSOffset {} (expected 8 "
                                       "and 4)",
                                       name, pos, size, ts_offset));
+    }
+    const std::uint64_t body = static_cast<std::uint64_t>(size) * static_cast<std::uint64_t>(number);
+    if (body > bytes.size() - pos - 28)
+      throw input_error(fmt::format("{}: byte {}: truncated: the packet declares {} events of {} bytes, {} bytes left",
+                                    name, pos + 28, number, size, bytes.size() - pos - 28));
+    if (type == 1) {
       if (number > 0) {
         aedat_packet p;
         p.offset = pos + 28;
@@ -124,7 +126,7 @@ void read_aedat_window(std::span<const unsigned char> bytes, const aedat_index& 
       if (x >= width || y >= height)
         throw input_error(fmt::format("{}: byte {}: event at x={}, y={} is outside the {}x{} sensor", name,
                                       it->offset + 8 * k, x, y, width, height));
-      out.events.push_back({static_cast<double>(t - start_us) * 1e-3, (p * height + y) * width + x, 1.0f});
+      out.events.push_back({static_cast<double>(t - start_us) / 1000.0, (p * height + y) * width + x, 1.0f});
     }
   }
   sort_events(out.events);

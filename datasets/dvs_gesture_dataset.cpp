@@ -78,7 +78,7 @@ void dvs_gesture_dataset::load(std::size_t i, sample& out, std::uint64_t /*draw*
   std::int64_t end = w.end_us;
   if (duration_ms_ > 0.0) end = std::min<std::int64_t>(end, w.start_us + static_cast<std::int64_t>(duration_ms_ * 1e3));
   read_aedat_window(t.bytes->bytes(), t.index, t.path.string(), w.start_us, end, 128, 128, out);
-  out.duration_ms = duration_ms_ > 0.0 ? duration_ms_ : static_cast<double>(w.end_us - w.start_us) * 1e-3;
+  out.duration_ms = duration_ms_ > 0.0 ? duration_ms_ : static_cast<double>(w.end_us - w.start_us) / 1000.0;
   out.label = w.label;
   out.channels = channels();
 }

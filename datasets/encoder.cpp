@@ -62,13 +62,13 @@ void encode_image(const encoder_options& o, const image_set& set, std::size_t i,
   switch (o.type) {
     case encoder_options::kind::ttfs:
       for (std::size_t c = 0; c < n; ++c) {
-        const double x = std::clamp(static_cast<double>(set.pixel(i, c)), 0.0, 1.0);
+        const double x = std::clamp(set.pixel(i, c), 0.0, 1.0);
         if (x > 0.0) out.events.push_back({o.t_max_ms * (1.0 - x), static_cast<std::uint32_t>(c), 1.0f});
       }
       break;
     case encoder_options::kind::latency:
       for (std::size_t c = 0; c < n; ++c) {
-        const double x = std::clamp(static_cast<double>(set.pixel(i, c)), 0.0, 1.0);
+        const double x = std::clamp(set.pixel(i, c), 0.0, 1.0);
         if (x <= o.threshold) continue;
         const double t = o.tau_ms * std::log(x / (x - o.threshold));
         if (t <= o.t_max_ms) out.events.push_back({t, static_cast<std::uint32_t>(c), 1.0f});
@@ -77,7 +77,7 @@ void encode_image(const encoder_options& o, const image_set& set, std::size_t i,
     case encoder_options::kind::rate: {
       rng r(sample_seed);
       for (std::size_t c = 0; c < n; ++c) {
-        const double x = std::clamp(static_cast<double>(set.pixel(i, c)), 0.0, 1.0);
+        const double x = std::clamp(set.pixel(i, c), 0.0, 1.0);
         const double rate_per_ms = x * o.max_rate_hz * 1e-3;
         if (!(rate_per_ms > 0.0)) continue;
         double t = r.exponential() / rate_per_ms;

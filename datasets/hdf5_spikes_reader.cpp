@@ -70,7 +70,9 @@ h5_file_handle open_file(const std::filesystem::path& path, const std::string& n
     if (!fapl.valid() || H5Pset_fapl_core(fapl.get(), 1 << 20, 0) < 0 ||
         H5Pset_file_image(fapl.get(), h.image.data(), h.image.size()) < 0)
       throw input_error(fmt::format("{}: cannot set up an HDF5 file image", name));
-    h.file = h5_id(H5Fopen(name.c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose);
+    // The core driver ignores the image when the name is an existing file: use a name that is not.
+    const std::string image_name = name + ".in-memory-image";
+    h.file = h5_id(H5Fopen(image_name.c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose);
   } else {
     if (H5Fis_hdf5(path.c_str()) <= 0)
       throw input_error(fmt::format("{}: byte 0: not an HDF5 file (no HDF5 signature)", name));

@@ -28,11 +28,11 @@ struct image_set {
 
   std::size_t pixels_per_image() const { return static_cast<std::size_t>(rows) * cols; }
   // Intensity in [0, 1] of pixel (y, x) of image i, in the row-major channel order y * cols + x.
-  float pixel(std::size_t i, std::size_t channel) const {
+  double pixel(std::size_t i, std::size_t channel) const {
     std::size_t k = channel;
     if (transposed) k = (channel % cols) * rows + channel / cols;
     const std::size_t at = i * pixels_per_image() + k;
-    return u8 != nullptr ? static_cast<float>(u8[at]) * (1.0f / 255.0f) : f32[at];
+    return u8 != nullptr ? static_cast<double>(u8[at]) / 255.0 : static_cast<double>(f32[at]);
   }
 };
 

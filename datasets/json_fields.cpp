@@ -59,7 +59,12 @@ std::uint64_t json_fields::integer(const std::string& key, std::uint64_t fallbac
     if (x < min || x > max) fail(key, fmt::format("{} is out of range [{}, {}]", x, min, max));
     return x;
   }
-  if (v.is_number_integer()) fail(key, fmt::format("{} is out of range [{}, {}]", v.get<std::int64_t>(), min, max));
+  if (v.is_number_integer()) {
+    const auto x = v.get<std::int64_t>();
+    if (x < 0 || static_cast<std::uint64_t>(x) < min || static_cast<std::uint64_t>(x) > max)
+      fail(key, fmt::format("{} is out of range [{}, {}]", x, min, max));
+    return static_cast<std::uint64_t>(x);
+  }
   if (v.is_number_float()) {
     const double d = v.get<double>();
     if (d == std::floor(d) && d >= static_cast<double>(min) && d <= static_cast<double>(max))

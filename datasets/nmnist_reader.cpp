@@ -36,7 +36,7 @@ void parse_nmnist(std::span<const unsigned char> bytes, const std::string& name,
                                       name, 5 * k, k, ts, prev_ts));
     }
     prev_ts = std::max(prev_ts, ts);
-    const double t_ms = ts * 1e-3;
+    const double t_ms = static_cast<double>(ts) / 1000.0;
     if (options.duration_ms > 0.0 && t_ms > options.duration_ms) continue;
     out.events.push_back({t_ms, (p * 34 + y) * 34 + x, 1.0f});
     last = std::max(last, t_ms);

