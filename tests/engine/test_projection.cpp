@@ -1,0 +1,183 @@
+// projection: CSR construction from unsorted triplets, the transposed index, dense detection,
+// per-synapse columns.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "engine/projection.hpp"
+#include "engine/rng.hpp"
+
+using namespace evsnn;
+
+namespace {
+
+// All (pre, post, weight) of a projection in synapse-id order.
+std::vector<synapse_triplet> triplets_of(projection& p) {
+  std::vector<synapse_triplet> out;
+  for (std::uint32_t i = 0; i < p.n_pre(); ++i) {
+    const auto r = p.row(i);
+    for (std::size_t k = 0; k < r.post.size(); ++k) out.push_back({i, r.post[k], r.weights[k]});
+  }
+  return out;
+}
+
+bool same(const synapse_triplet& a, const synapse_triplet& b) {
+  return a.pre == b.pre && a.post == b.post && a.weight == b.weight;
+}
+
+}  // namespace
+
+TEST_CASE("projection: CSR from unsorted triplets, rows sorted by post, multapses kept in input order") {
+  // Weights are unique so the order of ties is observable.
+  std::vector<synapse_triplet> in{{2, 1, 1.f}, {0, 3, 2.f}, {1, 0, 3.f}, {0, 1, 4.f}, {2, 1, 5.f},
+                                  {0, 3, 6.f}, {2, 0, 7.f}, {0, 1, 8.f}, {2, 1, 9.f}};
+  projection p("p", 4, 5, 4, 4, 1.5, true, in);
+  CHECK(p.name() == "p");
+  CHECK(p.pre_population() == 4);
+  CHECK(p.post_population() == 5);
+  CHECK(p.n_pre() == 4);
+  CHECK(p.n_post() == 4);
+  CHECK(p.delay_ms() == 1.5);
+  CHECK(p.graded());
+  REQUIRE(p.synapse_count() == in.size());
+
+  const std::vector<synapse_triplet> expected{{0, 1, 4.f}, {0, 1, 8.f}, {0, 3, 2.f}, {0, 3, 6.f}, {1, 0, 3.f},
+                                              {2, 0, 7.f}, {2, 1, 1.f}, {2, 1, 5.f}, {2, 1, 9.f}};
+  const auto got = triplets_of(p);
+  REQUIRE(got.size() == expected.size());
+  for (std::size_t k = 0; k < got.size(); ++k) {
+    INFO("synapse " << k);
+    CHECK(same(got[k], expected[k]));
+  }
+  // Row offsets: first_synapse is the running count, fan_out the row length; row 3 is empty.
+  CHECK(p.row(0).first_synapse == 0);
+  CHECK(p.row(1).first_synapse == 4);
+  CHECK(p.row(2).first_synapse == 5);
+  CHECK(p.row(3).first_synapse == 9);
+  CHECK(p.fan_out(0) == 4);
+  CHECK(p.fan_out(1) == 1);
+  CHECK(p.fan_out(2) == 4);
+  CHECK(p.fan_out(3) == 0);
+  CHECK(p.row(3).post.empty());
+  // The flat weight array is in synapse-id order.
+  const auto w = p.weights();
+  for (std::size_t k = 0; k < expected.size(); ++k) CHECK(w[k] == expected[k].weight);
+  // Rows are views into the same storage: writing through a row changes weights().
+  p.row(2).weights[1] = -1.f;
+  CHECK(p.weights()[6] == -1.f);
+}
+
+TEST_CASE("projection: pre_of / post_of agree with the rows") {
+  rng r(11);
+  std::vector<synapse_triplet> in;
+  for (int k = 0; k < 500; ++k)
+    in.push_back({static_cast<std::uint32_t>(r.below(17)), static_cast<std::uint32_t>(r.below(13)), static_cast<float>(k)});
+  projection p("p", 0, 1, 17, 13, 0.0, false, in);
+  REQUIRE(p.synapse_count() == 500);
+  std::uint32_t id = 0;
+  for (std::uint32_t i = 0; i < 17; ++i) {
+    const auto row = p.row(i);
+    CHECK(row.first_synapse == id);
+    for (std::size_t k = 0; k < row.post.size(); ++k, ++id) {
+      CHECK(p.pre_of(id) == i);
+      CHECK(p.post_of(id) == row.post[k]);
+      if (k > 0) CHECK(row.post[k - 1] <= row.post[k]);
+    }
+  }
+  CHECK(id == 500);
+  // Every input triplet appears exactly once (weights are unique ids).
+  std::vector<bool> seen(500, false);
+  for (std::uint32_t s = 0; s < 500; ++s) {
+    const auto k = static_cast<std::size_t>(p.weights()[s]);
+    REQUIRE(k < 500);
+    CHECK_FALSE(seen[k]);
+    seen[k] = true;
+    CHECK(in[k].pre == p.pre_of(s));
+    CHECK(in[k].post == p.post_of(s));
+  }
+}
+
+TEST_CASE("projection: incoming(post) lists exactly the synapses ending on post, ascending") {
+  rng r(5);
+  std::vector<synapse_triplet> in;
+  for (int k = 0; k < 300; ++k)
+    in.push_back({static_cast<std::uint32_t>(r.below(9)), static_cast<std::uint32_t>(r.below(7)), 0.5f});
+  in.push_back({8, 6, 1.f});  // make sure the last post has a synapse
+  const std::uint32_t n_post = 8;  // post 7 has none
+  projection p("p", 0, 1, 9, n_post, 0.0, false, in);
+  std::size_t total = 0;
+  for (std::uint32_t j = 0; j < n_post; ++j) {
+    std::vector<std::uint32_t> expected;
+    for (std::uint32_t s = 0; s < p.synapse_count(); ++s)
+      if (p.post_of(s) == j) expected.push_back(s);
+    const auto inc = p.incoming(j);
+    const std::vector<std::uint32_t> got(inc.begin(), inc.end());
+    INFO("post " << j);
+    CHECK(got == expected);
+    CHECK(std::is_sorted(got.begin(), got.end()));
+    total += got.size();
+  }
+  CHECK(p.incoming(7).empty());
+  CHECK(total == p.synapse_count());
+}
+
+TEST_CASE("projection: dense() only for full rows holding every target once, in order") {
+  auto full = [](std::uint32_t n_pre, std::uint32_t n_post) {
+    std::vector<synapse_triplet> s;
+    for (std::uint32_t i = 0; i < n_pre; ++i)
+      for (std::uint32_t j = 0; j < n_post; ++j) s.push_back({i, j, 1.f});
+    return s;
+  };
+  SUBCASE("full matrix, given in order") { CHECK(projection("p", 0, 1, 3, 4, 0, false, full(3, 4)).dense()); }
+  SUBCASE("full matrix, given shuffled") {
+    auto s = full(3, 4);
+    std::reverse(s.begin(), s.end());
+    projection p("p", 0, 1, 3, 4, 0, false, s);
+    CHECK(p.dense());
+    for (std::uint32_t i = 0; i < 3; ++i) CHECK(p.fan_out(i) == 4);
+  }
+  SUBCASE("one synapse missing") {
+    auto s = full(3, 4);
+    s.erase(s.begin() + 5);
+    CHECK_FALSE(projection("p", 0, 1, 3, 4, 0, false, s).dense());
+  }
+  SUBCASE("right count, but a multapse replaces a target") {
+    auto s = full(3, 4);
+    s[5].post = 2;  // row 1 now holds 0,2,2,3
+    CHECK_FALSE(projection("p", 0, 1, 3, 4, 0, false, s).dense());
+  }
+  SUBCASE("right count, but one row short and another long") {
+    auto s = full(3, 4);
+    s[0].pre = 1;  // row 0: 1,2,3 ; row 1: 0,0,1,2,3
+    CHECK_FALSE(projection("p", 0, 1, 3, 4, 0, false, s).dense());
+  }
+  SUBCASE("empty projection of non-empty populations") { CHECK_FALSE(projection("p", 0, 1, 3, 4, 0, false, {}).dense()); }
+  SUBCASE("single synapse 1x1") { CHECK(projection("p", 0, 1, 1, 1, 0, false, {{0, 0, 2.f}}).dense()); }
+}
+
+TEST_CASE("projection: out-of-range indices are rejected") {
+  CHECK_THROWS(projection("p", 0, 1, 2, 2, 0, false, {{2, 0, 1.f}}));
+  CHECK_THROWS(projection("p", 0, 1, 2, 2, 0, false, {{0, 2, 1.f}}));
+}
+
+TEST_CASE("projection: add_column") {
+  projection p("p", 0, 1, 2, 3, 0, false, {{0, 0, 1.f}, {1, 2, 1.f}, {0, 1, 1.f}, {1, 2, 1.f}, {1, 0, 1.f}});
+  const std::size_t a = p.add_column("trace", 0.25f);
+  const std::size_t b = p.add_column("eligibility");
+  CHECK(a != b);
+  CHECK(p.add_column("trace", 9.f) == a);  // same name: same column, initial value ignored
+  CHECK(p.add_column("eligibility", 3.f) == b);
+  auto ca = p.column(a);
+  auto cb = p.column(b);
+  REQUIRE(ca.size() == p.synapse_count());
+  REQUIRE(cb.size() == 5);
+  for (float v : ca) CHECK(v == 0.25f);
+  for (float v : cb) CHECK(v == 0.0f);
+  // Columns are independent, persistent storage.
+  ca[3] = 7.f;
+  CHECK(p.column(a)[3] == 7.f);
+  CHECK(p.column(b)[3] == 0.f);
+  p.add_column("third", 1.f);
+  CHECK(p.column(a)[3] == 7.f);  // adding a column keeps the others' values
+}
