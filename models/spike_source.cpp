@@ -93,6 +93,7 @@ std::vector<input_event> read_spike_csv(const std::string& path, std::uint32_t c
   std::vector<input_event> events;
   std::string line;
   std::size_t line_no = 0;
+  bool first_row = true;
   auto fail = [&](const std::string& msg) { throw input_error(fmt::format("{}: line {}: {}", path, line_no, msg)); };
   auto parse_double = [&](std::string_view s, const char* what) {
     double v = 0;
@@ -112,7 +113,12 @@ std::vector<input_event> read_spike_csv(const std::string& path, std::uint32_t c
     for (std::size_t pos; (pos = rest.find(',')) != std::string_view::npos; rest.remove_prefix(pos + 1))
       cols.push_back(rest.substr(0, pos));
     cols.push_back(rest);
-    if (line_no == 1 && events.empty() && !cols.empty() && cols[0].find("time") != std::string_view::npos) continue;
+    // An optional header: the first line that is not a comment.
+    if (first_row && cols[0].find("time") != std::string_view::npos) {
+      first_row = false;
+      continue;
+    }
+    first_row = false;
     if (cols.size() < 2 || cols.size() > 3) fail(fmt::format("{} columns, expected time_ms,channel[,grade]", cols.size()));
     input_event e;
     e.time_ms = parse_double(cols[0], "time");

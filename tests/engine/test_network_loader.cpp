@@ -632,11 +632,9 @@ TEST_CASE("loader: inline spikes malformed") {
   }
 }
 
-// BUG: a grade that does not fit a float (1e39) is accepted and becomes +inf, which the graded
-// projection turns into inf/NaN membrane state (the neuron never spikes). Weights are checked with
-// "does not fit a float"; grades should be too (models/builtin_models.cpp make_spike_source, and
-// read_spike_csv in models/spike_source.cpp).
-TEST_CASE("loader: spike grades must fit a float" * doctest::may_fail()) {
+// A grade that does not fit a float (1e39) would become +inf and turn a graded target's state
+// into inf/NaN: it is rejected like weights are.
+TEST_CASE("loader: spike grades must fit a float") {
   json doc = base();
   SUBCASE("inline") {
     doc["populations"][0]["params"]["spikes"] = J("[[1.0, 0, 1e39]]");
