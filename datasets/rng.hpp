@@ -1,16 +1,17 @@
 #pragma once
-// rng: the data layer's random number generator, xoshiro256** seeded through splitmix64.
-// Its output depends only on the seed (no std:: distributions), so shuffles, Poisson spikes and
-// Randman manifolds are identical on every platform and compiler.
-// Invariant: the state is never all zero (splitmix64 seeding guarantees it).
+// rng: the data layer's random numbers: the engine's xoshiro256** generator (engine/rng.hpp) with
+// the distributions the data sets use (Box-Muller normal, Poisson counts, modulo-rejection below(),
+// shuffles). Its output depends only on the seed (no std:: distributions), so shuffles, Poisson
+// spikes and Randman manifolds are identical on every platform and compiler.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
+#include "engine/rng.hpp"
+
 namespace evsnn::data {
 
-// One step of splitmix64: advances state and returns the next output.
-std::uint64_t splitmix64(std::uint64_t& state);
+using evsnn::splitmix64;
 
 // Combines seeds into one (e.g. dataset seed, sample index, draw) deterministically.
 std::uint64_t mix_seed(std::uint64_t a, std::uint64_t b);
@@ -18,13 +19,13 @@ std::uint64_t mix_seed(std::uint64_t a, std::uint64_t b, std::uint64_t c);
 
 class rng {
  public:
-  explicit rng(std::uint64_t seed);
+  explicit rng(std::uint64_t seed) : core_(seed) {}
 
-  std::uint64_t next();
+  std::uint64_t next() { return core_.next_u64(); }
   // Uniform double in [0, 1) with 53 random bits.
-  double uniform();
+  double uniform() { return core_.uniform(); }
   // Uniform double in (0, 1]: safe for log().
-  double uniform_pos();
+  double uniform_pos() { return core_.uniform_pos(); }
   // Uniform integer in [0, n) without modulo bias; n > 0.
   std::uint64_t below(std::uint64_t n);
   // Standard normal by Box-Muller (our own, bit-reproducible given std::log/std::sqrt/std::cos).
@@ -45,7 +46,7 @@ class rng {
   }
 
  private:
-  std::uint64_t s_[4];
+  evsnn::rng core_;
 };
 
 }  // namespace evsnn::data

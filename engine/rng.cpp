@@ -1,7 +1,6 @@
 #include "engine/rng.hpp"
 
 namespace evsnn {
-namespace {
 
 std::uint64_t splitmix64(std::uint64_t& x) {
   std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
@@ -9,6 +8,8 @@ std::uint64_t splitmix64(std::uint64_t& x) {
   z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
   return z ^ (z >> 31);
 }
+
+namespace {
 
 __extension__ typedef unsigned __int128 u128;
 

@@ -8,6 +8,9 @@
 
 namespace evsnn {
 
+// One step of splitmix64: advances state and returns the next output (also seeds rng).
+std::uint64_t splitmix64(std::uint64_t& state);
+
 class rng {
  public:
   explicit rng(std::uint64_t seed);
