@@ -5,23 +5,11 @@
 
 #include <fmt/format.h>
 
+#include "engine/xml_escape.hpp"
+
 namespace evsnn::data {
 
 namespace {
-
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 // A "nice" tick step (1, 2 or 5 times a power of ten) giving about `target` ticks over span.
 double nice_step(double span, int target) {

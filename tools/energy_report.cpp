@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "engine/xml_escape.hpp"
+
 namespace evsnn::cli {
 
 namespace {
@@ -15,20 +17,6 @@ constexpr std::array<const char*, op_kind_count> kind_labels = {
 constexpr std::array<const char*, op_kind_count> kind_colors = {"#4e79a7", "#76b7b2", "#e15759", "#f28e2b",
                                                                 "#edc948", "#8c6d31", "#59a14f", "#b07aa1",
                                                                 "#ff9da7", "#9c755f", "#bab0ac", "#17becf"};
-
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 nlohmann::json op_counts_json(const op_counts& c) {
   nlohmann::json j = nlohmann::json::object();
