@@ -18,11 +18,13 @@ hdf5_cflags="$(pkg-config --cflags hdf5 2>/dev/null || echo -I/usr/include/hdf5/
 hdf5_libs="$(pkg-config --libs hdf5 2>/dev/null || echo -L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5)"
 flags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
        -fno-sanitize-recover=undefined -I. $hdf5_cflags -w)
-# Library objects (rebuilt when the source is newer).
+# Library objects (rebuilt when the source is newer): the data set sources and the engine
+# sources they use (keep this list in step with the engine includes in datasets/).
 objs=()
-for src in datasets/*.cpp; do
-  obj="$out/obj/$(basename "${src%.cpp}").o"
-  if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find datasets -name '*.hpp' -newer "$obj" -print -quit)" ]; then
+for src in datasets/*.cpp engine/rng.cpp; do
+  obj="$out/obj/${src%.cpp}.o"; mkdir -p "$(dirname "$obj")"
+  if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find datasets -name '*.hpp' -newer "$obj" -print -quit)" ] \
+     || [ -n "$(find engine -name '*.hpp' -newer "$obj" -print -quit)" ]; then
     "$CXX" "${flags[@]}" -c "$src" -o "$obj"
   fi
   objs+=("$obj")
