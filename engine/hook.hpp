@@ -5,6 +5,9 @@
 //  - on_pre: a presynaptic spike arrives through a subscribed projection, before its row is
 //    delivered (weight changes made here apply to this spike).
 //  - on_post: a neuron of the projection's postsynaptic population spiked (use proj.incoming(post)).
+//    Called before the spike is sent on: a hook may set ctx.grade, the payload the spike carries to
+//    its targets (graded spikes whose value a learning engine computes, as SFDFA's directional
+//    derivatives). Several post hooks of one population see and may change the same grade in turn.
 //  - on_tick: the hook's own learning clock, every tick_period_ms from sample begin.
 //  - on_sample_begin / on_sample_end: the presenter's sample boundaries.
 // Rules keep their state in projection columns (projection::add_column) or in their own arrays, and
@@ -31,6 +34,7 @@ struct post_context {
   std::uint32_t projection_id;
   std::uint32_t post;
   double t_ms;
+  float& grade;
   projection_counters& counters;
 };
 

@@ -103,13 +103,13 @@ void simulator::deliver_arrival(const event& e) {
 void simulator::emit_spike(std::uint32_t population, std::uint32_t neuron, double t_ms, float grade) {
   ++counters_.populations[population].spikes;
   if (record_spikes_) spikes_.push_back({t_ms, population, neuron});
+  for (const post_hook& ph : post_hooks_[population]) {
+    projection& pr = net_.proj(ph.projection);
+    ph.h->on_post(post_context{pr, ph.projection, neuron, t_ms, grade, counters_.projections[ph.projection]});
+  }
   const auto& groups = net_.fanout(population);
   for (std::uint32_t g = 0; g < groups.size(); ++g)
     queue_.push(t_ms + groups[g].delay_ms, event_kind::arrival, population, neuron, g, grade);
-  for (const post_hook& ph : post_hooks_[population]) {
-    projection& pr = net_.proj(ph.projection);
-    ph.h->on_post(post_context{pr, ph.projection, neuron, t_ms, counters_.projections[ph.projection]});
-  }
 }
 
 void simulator::schedule_wakeup(std::uint32_t population, std::uint32_t neuron, double t_ms, std::uint32_t version) {

@@ -49,6 +49,9 @@ class simulator final : public spike_port {
   const run_counters& counters() const { return counters_; }
   network& net() { return net_; }
   std::uint64_t sample_index() const { return sample_index_; }
+  // Names the next sample (its random streams and the index hooks see derive from it). Parallel
+  // trainers give each sample its data set identity, so results do not depend on which worker ran it.
+  void set_sample_index(std::uint64_t index) { sample_index_ = index; }
 
   void emit_spike(std::uint32_t population, std::uint32_t neuron, double t_ms, float grade) override;
   void schedule_wakeup(std::uint32_t population, std::uint32_t neuron, double t_ms, std::uint32_t version) override;

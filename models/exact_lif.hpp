@@ -157,6 +157,14 @@ class exact_lif final : public population {
                                          params_);
   }
 
+  // Synaptic current of neuron i at t_ms (>= the last event), in the units of tau_mem du/dt = -u + I:
+  // I = (tau_mem/tau_syn - 1) a e^{-(t-T)/tau_syn}. At a threshold crossing du/dt = (I - theta)/tau_mem,
+  // the quantity exact spike-time gradients divide by.
+  double synaptic_current(std::uint32_t i, double t_ms) const {
+    const double xs = std::exp(-(t_ms - t_ref_ms_) * k_.inv_tau_syn);
+    return a_[i] * xs * (k_.inv_tau_syn / k_.inv_tau_mem - 1.0);
+  }
+
   // Next predicted crossing of neuron i (+inf if none); for tests and tools.
   double predicted_crossing(std::uint32_t i) const { return t_pred_[i]; }
 

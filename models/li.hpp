@@ -26,6 +26,8 @@ class li final : public population {
   void wakeup(double t_ms, std::uint32_t neuron, std::uint32_t version) override;
   double potential(std::uint32_t neuron, double t_ms) const override;
   std::unique_ptr<stepped_population> make_stepped(double dt_ms) const override;
+  double tau_mem_ms() const { return tau_mem_ms_; }
+  double tau_syn_ms() const { return tau_syn_ms_; }  // 0: inputs jump the value
 
  private:
   void advance_to(double t_ms, double& cm, double& cs);

@@ -1,0 +1,75 @@
+#pragma once
+// learning_rule: what the trainer knows of a rule. A rule has one shared part (this object: its
+// hyper-parameters and own learned state, e.g. SFDFA's feedback matrices) and one rule_worker per
+// training thread, a hook bound to that thread's simulator. Each sample runs through the simulator
+// with the worker's hooks; at its end the trainer computes the loss gradient at the output and calls
+// rule_worker::accumulate, which adds the sample's contributions into fixed-point sums. After a batch
+// the trainer merges every worker's sums (order-independent, see fixed_sum) and calls end_batch,
+// which turns them into dL/dw per layer (mean over the batch) for the optimizer and updates the
+// rule's own state. Rules never change the engine: they read the network through hooks, projection
+// columns and the layer_chain.
+// Invariants: make_sums() gives the layout every worker's accumulate() writes; grads[l] has one
+// value per synapse of layer l's projection, in its synapse order.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/hook.hpp"
+#include "engine/json_node.hpp"
+#include "engine/simulator.hpp"
+#include "rules/fixed_sum.hpp"
+#include "rules/layer_chain.hpp"
+#include "rules/loss.hpp"
+
+namespace evsnn::rules {
+
+// The loss gradient of one sample at the output layer.
+struct output_error {
+  loss_input input = loss_input::counts;  // which output quantity grad refers to
+  std::span<const double> grad;           // dL/dn_o, dL/dt_first_o or dL/dv_o
+  double duration_ms = 0.0;               // the sample's end, relative to its begin
+};
+
+class rule_worker : public hook {
+ public:
+  // Adds the sample that just ran into sums.
+  virtual void accumulate(const output_error& err, fixed_sum_set& sums) = 0;
+  // Off: the hooks do nothing (evaluation passes run the plain network).
+  void set_learning(bool on) { learning_ = on; }
+  bool learning() const { return learning_; }
+
+ protected:
+  bool learning_ = true;
+};
+
+class learning_rule {
+ public:
+  virtual ~learning_rule() = default;
+  virtual const char* name() const = 0;
+  virtual fixed_sum_set make_sums() const = 0;
+  // A worker for one simulator whose network has the trainer's chain (same ids); it subscribes its
+  // hooks to sim.
+  virtual std::unique_ptr<rule_worker> make_worker(simulator& sim, const layer_chain& chain) = 0;
+  // total: the merged sums of n samples. Writes the mean gradient per layer into grads.
+  virtual void end_batch(const fixed_sum_set& total, std::size_t n, std::vector<std::vector<double>>& grads) = 0;
+  // The rule's own learned state (checkpoints), as float blocks; load_state gets the same shapes back.
+  virtual std::vector<std::span<const float>> state() const { return {}; }
+  virtual void load_state(const std::vector<std::vector<float>>& /*blocks*/) {}
+  // Hyper-parameters with defaults filled in.
+  virtual nlohmann::json describe() const = 0;
+  // Feedback matrices B^l (n_l x n_out, row-major) of the hidden layers, for alignment measurements;
+  // empty for rules without feedback.
+  virtual std::vector<std::span<const float>> feedback() const { return {}; }
+};
+
+// Registry of rules by name ("sfdfa", "dfa", "bp_exact"). spec is the config's "rule" object
+// {"type": NAME, ...} or a plain name; errors name its file and JSON path.
+std::unique_ptr<learning_rule> make_rule(const json_node& spec, const layer_chain& chain, loss_input input,
+                                         std::uint64_t seed);
+std::vector<std::string> rule_names();
+
+}  // namespace evsnn::rules

@@ -1,0 +1,52 @@
+#pragma once
+// train_config: a training run as the user writes it ("evsnn-train/1" JSON), checked in full before
+// anything runs. Errors are input_error "<file>: <JSON pointer>: <problem>".
+//   { "format": "evsnn-train/1",
+//     "network": "net.json" | { evsnn-network/1 object },   the layer chain to train
+//     "dataset": { dataset spec } | "fashion-mnist",        train/validation/test splits from the spec
+//     "encoder": { ... },                                    optional: sets dataset.encoder
+//     "rule": "sfdfa" | {"type": "sfdfa", ...},             sfdfa, dfa, bp_exact
+//     "loss": "count_mse" | {"type": ...},                  see rules/loss.hpp
+//     "optimizer": {"type": "adam", "lr": 0.003, ...},      see rules/optimizer.hpp
+//     "epochs": 30, "batch_size": 50, "seed": 1, "threads": 0 (0 = every core),
+//     "evaluation": {"every_epochs": 1, "test": true, "validation": true, "before_training": false,
+//                    "limit": 0 (0 = whole split)},
+//     "checkpoint": {"every_epochs": 1},
+//     "alignment": {"every_batches": 0},                    > 0: cosine of the update with bp_exact
+//     "energy": {"profile": "loihi", "dt_ms": 1},
+//     "output_dir": "results/NAME" }                        relative to the working directory
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+namespace evsnn::rules {
+
+struct train_config {
+  std::string file;                       // the config's path (messages)
+  std::filesystem::path base_dir;         // relative paths in the config resolve here
+  nlohmann::json doc;                     // the whole config as read
+  nlohmann::json network;                 // the network document
+  std::string network_file;               // its file name for messages
+  std::filesystem::path network_dir;      // base folder of its relative paths
+  nlohmann::json dataset;                 // the dataset spec (encoder merged in)
+  nlohmann::json rule, loss, optimizer;   // specs as given
+  std::uint64_t epochs = 1;
+  std::size_t batch_size = 50;
+  std::uint64_t seed = 1;
+  unsigned threads = 0;
+  std::uint64_t eval_every = 1;
+  bool eval_test = true, eval_validation = true, eval_before = false;
+  std::size_t eval_limit = 0;
+  std::uint64_t checkpoint_every = 1;
+  std::uint64_t alignment_every = 0;
+  std::string energy_profile = "loihi";
+  double energy_dt_ms = 1.0;
+  std::filesystem::path output_dir;
+};
+
+train_config load_train_config(const std::string& path);
+train_config parse_train_config(const nlohmann::json& doc, const std::string& file, const std::filesystem::path& base_dir);
+
+}  // namespace evsnn::rules
