@@ -1,0 +1,194 @@
+#include "rules/loss.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+#include <stdexcept>
+
+#include <fmt/format.h>
+
+#include "engine/json_node.hpp"
+
+namespace evsnn::rules {
+namespace {
+
+// "train.json: /loss" -> node at file "train.json", pointer "/loss"; a where without a pointer is the file.
+json_node spec_node(const nlohmann::json& spec, const std::string& where) {
+  const auto pos = where.rfind(": /");
+  if (pos == std::string::npos) return json_node(spec, where);
+  std::string pointer = where.substr(pos + 2);
+  if (pointer == "/") pointer.clear();
+  return json_node(spec, where.substr(0, pos), pointer);
+}
+
+void check_label(std::uint32_t label, std::size_t outputs) {
+  if (outputs == 0) throw std::invalid_argument("loss: no output neurons");
+  if (label >= outputs)
+    throw std::invalid_argument(fmt::format("loss: label {} out of range for {} outputs", label, outputs));
+}
+
+void check_size(const char* what, std::size_t size, std::size_t outputs) {
+  if (size != outputs)
+    throw std::invalid_argument(fmt::format("loss: {} has {} entries, expected {}", what, size, outputs));
+}
+
+// Counts must be given; first_ms may be empty (no tie-break by time) or have one entry per output.
+void check_counts(const output_activity& out, std::size_t outputs) {
+  check_size("counts", out.counts.size(), outputs);
+  if (!out.first_ms.empty()) check_size("first_ms", out.first_ms.size(), outputs);
+}
+
+// Argmax count; ties to the earliest first spike (when first_ms is given), then the lowest index.
+std::uint32_t count_prediction(const output_activity& out) {
+  std::size_t best = 0;
+  for (std::size_t o = 1; o < out.counts.size(); ++o) {
+    if (out.counts[o] > out.counts[best]) best = o;
+    else if (out.counts[o] == out.counts[best] && !out.first_ms.empty() && out.first_ms[o] < out.first_ms[best])
+      best = o;
+  }
+  return static_cast<std::uint32_t>(best);
+}
+
+// Argmax, ties to the lowest index.
+std::uint32_t argmax(std::span<const double> v) {
+  std::size_t best = 0;
+  for (std::size_t o = 1; o < v.size(); ++o)
+    if (v[o] > v[best]) best = o;
+  return static_cast<std::uint32_t>(best);
+}
+
+// Softmax cross-entropy -log p_label with p = softmax(logits); grad receives dL/dlogit = p - onehot(label).
+// Stable: the maximum logit is subtracted before exponentiating. logits and grad may alias.
+double softmax_cross_entropy(std::span<const double> logits, std::uint32_t label, std::span<double> grad) {
+  const double top = *std::max_element(logits.begin(), logits.end());
+  const double z_label = logits[label] - top;
+  double sum = 0.0;
+  for (std::size_t o = 0; o < logits.size(); ++o) {
+    grad[o] = std::exp(logits[o] - top);
+    sum += grad[o];
+  }
+  for (std::size_t o = 0; o < grad.size(); ++o) grad[o] /= sum;
+  grad[label] -= 1.0;
+  return std::log(sum) - z_label;
+}
+
+class count_mse final : public loss {
+ public:
+  count_mse(double target_true, double target_false) : target_true_(target_true), target_false_(target_false) {}
+  const char* name() const override { return "count_mse"; }
+  loss_input input() const override { return loss_input::counts; }
+  loss_value evaluate(const output_activity& out, std::uint32_t label, std::span<double> grad) const override {
+    check_label(label, grad.size());
+    check_counts(out, grad.size());
+    double value = 0.0;
+    for (std::size_t o = 0; o < grad.size(); ++o) {
+      const double diff = (o == label ? target_true_ : target_false_) - static_cast<double>(out.counts[o]);
+      value += 0.5 * diff * diff;
+      grad[o] = -diff;
+    }
+    return {value, count_prediction(out)};
+  }
+  nlohmann::json describe() const override {
+    return {{"type", name()}, {"target_true", target_true_}, {"target_false", target_false_}};
+  }
+
+ private:
+  double target_true_;
+  double target_false_;
+};
+
+class count_ce final : public loss {
+ public:
+  explicit count_ce(double scale) : scale_(scale) {}
+  const char* name() const override { return "count_ce"; }
+  loss_input input() const override { return loss_input::counts; }
+  loss_value evaluate(const output_activity& out, std::uint32_t label, std::span<double> grad) const override {
+    check_label(label, grad.size());
+    check_counts(out, grad.size());
+    for (std::size_t o = 0; o < grad.size(); ++o) grad[o] = scale_ * static_cast<double>(out.counts[o]);
+    const double value = softmax_cross_entropy(grad, label, grad);
+    for (double& g : grad) g *= scale_;  // dL/dn = scale * dL/dlogit
+    return {value, count_prediction(out)};
+  }
+  nlohmann::json describe() const override { return {{"type", name()}, {"scale", scale_}}; }
+
+ private:
+  double scale_;
+};
+
+class first_spike_ce final : public loss {
+ public:
+  explicit first_spike_ce(double tau_ms) : tau_ms_(tau_ms) {}
+  const char* name() const override { return "first_spike_ce"; }
+  loss_input input() const override { return loss_input::first_spike; }
+  loss_value evaluate(const output_activity& out, std::uint32_t label, std::span<double> grad) const override {
+    check_label(label, grad.size());
+    check_size("first_ms", out.first_ms.size(), grad.size());
+    if (!out.counts.empty()) check_size("counts", out.counts.size(), grad.size());
+    if (!std::isfinite(out.duration_ms))
+      throw std::invalid_argument(fmt::format("loss: duration_ms must be finite, got {}", out.duration_ms));
+    bool any_spike = false;
+    std::size_t first = 0;
+    for (std::size_t o = 0; o < grad.size(); ++o) {
+      const double t = out.first_ms[o];
+      const bool spiked = std::isfinite(t);
+      if (spiked && (!any_spike || t < out.first_ms[first])) first = o;
+      any_spike = any_spike || spiked;
+      grad[o] = -(spiked ? t : out.duration_ms) / tau_ms_;
+    }
+    const double value = softmax_cross_entropy(grad, label, grad);
+    // dL/dt = dL/dlogit * dlogit/dt = -dL/dlogit / tau; a neuron without a spike has no time to move.
+    for (std::size_t o = 0; o < grad.size(); ++o) grad[o] = std::isfinite(out.first_ms[o]) ? -grad[o] / tau_ms_ : 0.0;
+    std::uint32_t prediction = static_cast<std::uint32_t>(first);
+    if (!any_spike) prediction = out.counts.empty() ? 0 : count_prediction(out);
+    return {value, prediction};
+  }
+  nlohmann::json describe() const override { return {{"type", name()}, {"tau_ms", tau_ms_}}; }
+
+ private:
+  double tau_ms_;
+};
+
+class readout_ce final : public loss {
+ public:
+  const char* name() const override { return "readout_ce"; }
+  loss_input input() const override { return loss_input::readout; }
+  loss_value evaluate(const output_activity& out, std::uint32_t label, std::span<double> grad) const override {
+    check_label(label, grad.size());
+    check_size("readout", out.readout.size(), grad.size());
+    const double value = softmax_cross_entropy(out.readout, label, grad);
+    return {value, argmax(out.readout)};
+  }
+  nlohmann::json describe() const override { return {{"type", name()}}; }
+};
+
+}  // namespace
+
+std::unique_ptr<loss> make_loss(const nlohmann::json& spec, const std::string& where) {
+  const json_node root = spec_node(spec, where);
+  const std::vector<std::string> types = {"count_mse", "count_ce", "first_spike_ce", "readout_ce"};
+  if (root.is_string()) return make_loss(nlohmann::json{{"type", root.as_choice(types)}}, where);
+  if (!root.is_object()) root.fail("expected an object or a string naming the loss type");
+  const std::string type = root.at("type").as_choice(types);
+  std::unique_ptr<loss> made;
+  if (type == "count_mse") {
+    double target_true = 10.0, target_false = 3.0;
+    if (auto n = root.get("target_true")) target_true = n->as_nonnegative();
+    if (auto n = root.get("target_false")) target_false = n->as_nonnegative();
+    made = std::make_unique<count_mse>(target_true, target_false);
+  } else if (type == "count_ce") {
+    double scale = 1.0;
+    if (auto n = root.get("scale")) scale = n->as_positive();
+    made = std::make_unique<count_ce>(scale);
+  } else if (type == "first_spike_ce") {
+    double tau_ms = 5.0;
+    if (auto n = root.get("tau_ms")) tau_ms = n->as_positive();
+    made = std::make_unique<first_spike_ce>(tau_ms);
+  } else {
+    made = std::make_unique<readout_ce>();
+  }
+  root.finish();
+  return made;
+}
+
+}  // namespace evsnn::rules
