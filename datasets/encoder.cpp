@@ -13,9 +13,10 @@ namespace evsnn::data {
 
 std::string encoder_options::describe() const {
   switch (type) {
-    case kind::ttfs: return fmt::format("ttfs t_max_ms={}", t_max_ms);
+    case kind::ttfs: return fmt::format("ttfs t_max_ms={} duration_ms={}", t_max_ms, duration_ms);
     case kind::rate: return fmt::format("rate max_rate_hz={} duration_ms={} seed={}", max_rate_hz, duration_ms, seed);
-    case kind::latency: return fmt::format("latency tau_ms={} threshold={} t_max_ms={}", tau_ms, threshold, t_max_ms);
+    case kind::latency:
+      return fmt::format("latency tau_ms={} threshold={} t_max_ms={} duration_ms={}", tau_ms, threshold, t_max_ms, duration_ms);
   }
   return "";
 }
@@ -29,6 +30,7 @@ encoder_options parse_encoder(const nlohmann::json& value, const std::string& fi
   if (type == "ttfs") {
     o.type = encoder_options::kind::ttfs;
     o.t_max_ms = f.number("t_max_ms", 100.0, 1e-9, 1e12);
+    o.duration_ms = f.number("duration_ms", o.t_max_ms, o.t_max_ms, 1e12);
   } else if (type == "rate" || type == "poisson") {
     o.type = encoder_options::kind::rate;
     o.max_rate_hz = f.number("max_rate_hz", 100.0, 0.0, 1e7);
@@ -39,6 +41,7 @@ encoder_options parse_encoder(const nlohmann::json& value, const std::string& fi
     o.tau_ms = f.number("tau_ms", 10.0, 1e-9, 1e12);
     o.threshold = f.number("threshold", 0.01, 0.0, 0.999999);
     o.t_max_ms = f.number("t_max_ms", 100.0, 1e-9, 1e12);
+    o.duration_ms = f.number("duration_ms", o.t_max_ms, o.t_max_ms, 1e12);
   } else {
     f.fail("type", fmt::format("unknown encoder \"{}\" (ttfs, rate, latency)", type));
   }

@@ -21,14 +21,14 @@ class json_fields;
 struct encoder_options {
   enum class kind { ttfs, rate, latency };
   kind type = kind::ttfs;
-  double t_max_ms = 100.0;      // ttfs, latency: window (= sample duration)
+  double t_max_ms = 100.0;      // ttfs, latency: spike window
   double max_rate_hz = 100.0;   // rate: rate of a pixel of intensity 1
-  double duration_ms = 100.0;   // rate: sample duration
+  double duration_ms = 100.0;   // sample duration (ttfs, latency: >= t_max_ms, default t_max_ms)
   std::uint64_t seed = 1;       // rate
   double tau_ms = 10.0;         // latency
   double threshold = 0.01;      // latency
 
-  double window_ms() const { return type == kind::rate ? duration_ms : t_max_ms; }
+  double window_ms() const { return duration_ms; }
   std::string describe() const;
 };
 

@@ -33,18 +33,6 @@ struct energy_options {
   bool json = false;
 };
 
-std::vector<std::filesystem::path> profile_dirs() {
-  std::vector<std::filesystem::path> dirs;
-  if (const char* env = std::getenv("EVSNN_PROFILE_DIR"); env && *env) dirs.emplace_back(env);
-  std::error_code ec;
-  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) {
-    dirs.push_back(exe.parent_path().parent_path() / "tools" / "profiles");
-    dirs.push_back(exe.parent_path() / "tools" / "profiles");
-  }
-  return dirs;
-}
-
 void energy_command(const energy_options& o) {
   std::vector<energy_profile> profiles;
   const auto dirs = profile_dirs();

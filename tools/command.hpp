@@ -31,6 +31,7 @@ void add_check_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_data_command(CLI::App& app);
 void add_energy_command(CLI::App& app);
+void add_train_command(CLI::App& app);
 void add_plot_command(CLI::App& app);
 
 }  // namespace evsnn::cli

@@ -1,3 +1,4 @@
+#include <cstdlib>
 #include "tools/energy_report.hpp"
 
 #include <algorithm>
@@ -8,6 +9,19 @@
 #include "engine/xml_escape.hpp"
 
 namespace evsnn::cli {
+
+std::vector<std::filesystem::path> profile_dirs() {
+  std::vector<std::filesystem::path> dirs;
+  if (const char* env = std::getenv("EVSNN_PROFILE_DIR"); env && *env) dirs.emplace_back(env);
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    dirs.push_back(exe.parent_path().parent_path() / "tools" / "profiles");
+    dirs.push_back(exe.parent_path() / "tools" / "profiles");
+  }
+  return dirs;
+}
+
 
 namespace {
 

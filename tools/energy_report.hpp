@@ -7,6 +7,7 @@
 // `evsnn run` (full per-population and per-projection counters of either run).
 // Invariants: energy_pj[k] == count[k] x per-op energy of the profile, exactly as computed by
 // energy_profile; totals are the sums of the per-kind energies in kind order.
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,10 @@
 #include "engine/stepped_simulator.hpp"
 
 namespace evsnn::cli {
+
+// Where --profile names are looked up: $EVSNN_PROFILE_DIR, then tools/profiles next to the executable's
+// folder (build/evsnn -> tools/profiles).
+std::vector<std::filesystem::path> profile_dirs();
 
 // counters.json of an event-driven run.
 nlohmann::json event_driven_counters_json(const run_counters& c, const network& net, double duration_ms);

@@ -17,6 +17,7 @@ int main(int argc, char** argv) {
   evsnn::cli::add_bench_command(app);
   evsnn::cli::add_data_command(app);
   evsnn::cli::add_energy_command(app);
+  evsnn::cli::add_train_command(app);
   evsnn::cli::add_plot_command(app);
   try {
     app.parse(argc, argv);
