@@ -13,10 +13,10 @@ namespace evsnn::data {
 
 std::string encoder_options::describe() const {
   switch (type) {
-    case kind::ttfs: return fmt::format("ttfs t_max_ms={} duration_ms={}", t_max_ms, duration_ms);
-    case kind::rate: return fmt::format("rate max_rate_hz={} duration_ms={} seed={}", max_rate_hz, duration_ms, seed);
+    case kind::ttfs: return fmt::format("ttfs t_max_ms={} duration_ms={}", t_max_ms, window_ms());
+    case kind::rate: return fmt::format("rate max_rate_hz={} duration_ms={} seed={}", max_rate_hz, window_ms(), seed);
     case kind::latency:
-      return fmt::format("latency tau_ms={} threshold={} t_max_ms={} duration_ms={}", tau_ms, threshold, t_max_ms, duration_ms);
+      return fmt::format("latency tau_ms={} threshold={} t_max_ms={} duration_ms={}", tau_ms, threshold, t_max_ms, window_ms());
   }
   return "";
 }
@@ -84,7 +84,7 @@ void encode_image(const encoder_options& o, const image_set& set, std::size_t i,
         const double rate_per_ms = x * o.max_rate_hz * 1e-3;
         if (!(rate_per_ms > 0.0)) continue;
         double t = r.exponential() / rate_per_ms;
-        while (t < o.duration_ms) {
+        while (t < o.window_ms()) {
           out.events.push_back({t, static_cast<std::uint32_t>(c), 1.0f});
           t += r.exponential() / rate_per_ms;
         }

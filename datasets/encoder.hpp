@@ -23,12 +23,15 @@ struct encoder_options {
   kind type = kind::ttfs;
   double t_max_ms = 100.0;      // ttfs, latency: spike window
   double max_rate_hz = 100.0;   // rate: rate of a pixel of intensity 1
-  double duration_ms = 100.0;   // sample duration (ttfs, latency: >= t_max_ms, default t_max_ms)
+  double duration_ms = 0.0;     // sample duration; 0: t_max_ms (ttfs, latency), 100 (rate)
   std::uint64_t seed = 1;       // rate
   double tau_ms = 10.0;         // latency
   double threshold = 0.01;      // latency
 
-  double window_ms() const { return duration_ms; }
+  double window_ms() const {
+    if (duration_ms > 0.0) return duration_ms;
+    return type == kind::rate ? 100.0 : t_max_ms;
+  }
   std::string describe() const;
 };
 

@@ -34,6 +34,11 @@ TEST_CASE("encoder: TTFS t = T (1 - x), no spike for x = 0, sorted") {
   CHECK(s.events[2].channel == 3);
   CHECK(s.events[2].time_ms == 60.0);
   CHECK(s.duration_ms == 80.0);
+  // A longer window (the SFDFA paper: T = 100 ms inside a 200 ms sample) keeps the spike times.
+  o.duration_ms = 200;
+  data::encode_image(o, img, 0, 1, s);
+  CHECK(s.events[1].time_ms == 40.0);
+  CHECK(s.duration_ms == 200.0);
 }
 
 TEST_CASE("encoder: latency code t = tau ln(x / (x - threshold)), late spikes dropped") {
