@@ -130,3 +130,20 @@ TEST_CASE("transforms: crop, channel downsampling (1-D and 2-D), noise and time 
   CHECK(noisy->get(0).events.size() == n1.events.size());
   CHECK(noisy->get(0, 1).events.size() != n1.events.size() + 1000);  // another draw is another realisation
 }
+
+TEST_CASE("spec: limit takes a seeded subset in file order, so class-sorted files keep every class") {
+  temp_dir dir;
+  std::string csv = "sample,time_ms,channel,label\n";
+  for (int s = 0; s < 60; ++s) csv += std::to_string(s) + ",1," + std::to_string(s % 4) + "," + std::to_string(s / 20) + "\n";
+  test::write_text(dir / "sorted.csv", csv);  // labels 0 x 20, then 1 x 20, then 2 x 20
+  data::dataset_context ctx;
+  ctx.base_dir = dir.path();
+  const nlohmann::json spec = {{"format", "csv"}, {"train", "sorted.csv"}, {"duration_ms", 5}, {"limit", 12}};
+  const auto d = data::open_dataset(spec, ctx);
+  REQUIRE(d->size() == 12);
+  for (auto c : d->class_counts()) CHECK(c >= 1);
+  const auto* sub = dynamic_cast<const data::subset_dataset*>(d.get());
+  REQUIRE(sub);
+  CHECK(std::is_sorted(sub->indices().begin(), sub->indices().end()));
+  CHECK(sub->indices() == dynamic_cast<const data::subset_dataset*>(data::open_dataset(spec, ctx).get())->indices());
+}
