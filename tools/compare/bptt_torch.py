@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Time-stepped BPTT baseline for `evsnn train`: the same 784-400-400-10 current-based LIF network as
 examples/train/fmnist_sfdfa.json, trained with surrogate-gradient backpropagation through time in
 PyTorch (Debian's python3-torch) on the same Fashion-MNIST TTFS input, so that training throughput
@@ -10,7 +10,8 @@ spikes at step ends, reset by subtraction; the surrogate derivative is the fast 
 1/(k|u - theta| + 1)^2, k = 25 (snnTorch's default).
 Loss: spike-count MSE with targets 10 / 3 (the SFDFA paper's); Adam lr 3e-3; batch 50.
 
-Usage: python3 tools/compare/bptt_torch.py [--data data/fashion-mnist] [--batches 20] [--threads 2]
+Usage: /usr/bin/python3 tools/compare/bptt_torch.py (Debian: apt-get install python3-torch python3-numpy)
+       [--data data/fashion-mnist] [--batches 20] [--threads 2]
        [--dt-ms 1] [--epochs 0]
 Prints samples/s of the training loop (after one warm-up batch), and with --epochs N the test accuracy.
 """
@@ -77,7 +78,9 @@ class lif_net(torch.nn.Module):
             bm = torch.zeros(B, n)
             bs = torch.zeros(B, n)
             out = []
-            x = s @ w  # [T, B, n]: input currents of every step at once
+            # Input currents of every step at once; unbind (not x[t]) so that backward does not
+            # build a full-size gradient per step.
+            x = (s @ w).unbind(0)
             for t in range(T):
                 bm = self.dm * bm + x[t]
                 bs = self.ds * bs + x[t]
