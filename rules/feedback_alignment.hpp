@@ -9,7 +9,7 @@
 //    g = dt_k/dw_ij = -tau_mem / D * (P_ij(t) - (theta/tau_mem) R_ij(t)), with P_ij(t) the summed PSP of
 //    j's spikes at t, R_ij(t) = sum over earlier own spikes m of e^{-(t-t_m)/tau_mem} g_m (the reset
 //    coupling), D = I(t) (eq. 18, bounded, default) or I(t) - theta (eq. 17, exact); elig_ij += g.
-//    elig and R are per-synapse projection columns. SFDFA: the spike's grade is d = s_i (+ p_i, a
+//    elig and R are per-synapse arrays of the worker (post-major). SFDFA: the spike's grade is d = s_i (+ p_i, a
 //    N(0,1) perturbation, on the neuron's first spike in a hidden layer); s_i = 0; output grades are
 //    summed into D_o.
 // Error part (once per sample): output error eps_o (= -dL/dn_o for count losses, dL/dt_o for
@@ -18,8 +18,9 @@
 // regularisation (paper A.1) adds c_reg (target - mean count in the batch) to delta_i of hidden layers.
 // Feedback learning (SFDFA, eq. 7): B_io <- B_io - alpha (B_io - D_o p_i), once per sample in which i
 // fired (summed over the batch).
-// Invariants: feedback_[l] is n_l x n_out row-major for hidden layers; columns exist on every worker's
-// projections; traces are relative to the sample begin t0 and rebased when (t-t0)/tau_syn > 30.
+// Invariants: feedback_[l] is n_l x n_out row-major for hidden layers; the sums are post-major
+// (i * fan_in + j) and end_batch returns gradients in synapse order (j * n + i); traces are relative
+// to the sample begin t0 and rebased when (t-t0)/tau_syn > 30.
 #include <cstdint>
 #include <memory>
 #include <vector>

@@ -45,8 +45,13 @@ TEST_CASE("feedback_alignment: local gradient of one spike = closed form; eq. 17
       f.run({{0.0, 0, 1.0f}}, 100.0);
       REQUIRE(f.spikes_of(0, 0).size() == 1);
       CHECK(f.spikes_of(0, 0)[0] == doctest::Approx(-tau * std::log(y)).epsilon(1e-9));
-      auto& proj = f.net->proj(f.chain.layers[0].projection);
-      const double elig = proj.column(proj.add_column("fa_elig"))[0];
+      // The output layer's gradient with dL/dn = -1 is its eligibility (sum of dt_k/dw).
+      auto sums = rule->make_sums();
+      const std::vector<double> grad = {-1.0};
+      worker->accumulate({rules::loss_input::counts, grad, 100.0}, sums);
+      std::vector<std::vector<double>> g;
+      rule->end_batch(sums, 1, g);
+      const double elig = g[0][0];
       INFO("eps " << eps << (exact ? " exact" : " bounded") << " elig " << elig << " analytic " << dt_dw);
       if (exact) {
         CHECK(elig == doctest::Approx(dt_dw).epsilon(eps < 1e-5 ? 1e-3 : 1e-5));
