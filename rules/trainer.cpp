@@ -266,20 +266,6 @@ void trainer::run_parallel(std::span<const std::size_t> indices, const data::dat
   }
 }
 
-double trainer::train_batch(std::span<const std::size_t> indices, std::uint64_t epoch) {
-  batch_stats stats;
-  for (auto& w : workers_) w->sums.clear();
-  run_parallel(indices, *splits_.train, true, epoch, epoch * splits_.train->size(), stats);
-  fixed_sum_set total = rule_->make_sums();
-  for (auto& w : workers_) total.merge(w->sums);
-  rule_->end_batch(total, indices.size(), grads_);
-  const double scale = optimizer_->lr_scale_for_epoch(epoch > 0 ? epoch - 1 : 0);
-  for (std::size_t l = 0; l < master_.size(); ++l) optimizer_->step(l, master_[l], grads_[l], scale);
-  optimizer_->finish_step();
-  broadcast_weights();
-  return stats.loss_sum.get(0) / static_cast<double>(indices.size());
-}
-
 eval_result trainer::evaluate(const std::string& split, std::size_t limit) {
   std::shared_ptr<const data::dataset> ds = split == "test"         ? splits_.test
                                             : split == "validation" ? splits_.validation

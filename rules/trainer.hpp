@@ -90,9 +90,6 @@ class trainer {
   std::span<const float> weights(std::size_t layer) const { return master_[layer]; }
   const learning_rule& rule() const { return *rule_; }
 
-  // Trains one batch made of these training-set indices (for tests); returns the batch's mean loss.
-  double train_batch(std::span<const std::size_t> indices, std::uint64_t epoch);
-
   // Writes log_ (and initial_) as CSV and JSON.
   static std::string log_csv(const std::vector<epoch_metrics>& rows, const std::optional<epoch_metrics>& initial);
   static nlohmann::json log_json(const std::vector<epoch_metrics>& rows, const std::optional<epoch_metrics>& initial);
@@ -120,7 +117,6 @@ class trainer {
   std::uint64_t epochs_done_ = 0;
   std::vector<epoch_metrics> log_;
   std::optional<epoch_metrics> initial_;
-  std::uint64_t neuron_steps_per_ms_ = 0;
 };
 
 }  // namespace evsnn::rules
