@@ -95,11 +95,14 @@ void train_command(const train_options& o) {
     if (m.epoch == 0) {
       fmt::print("epoch 0 (untrained): test {}  validation {}\n", pct(m.test_accuracy), pct(m.validation_accuracy));
     } else {
-      fmt::print("epoch {}: loss {:.4g}  train {}  test {}  validation {}  {:.1f} s ({:.0f} samples/s)  "
-                 "{:.0f} spikes, {:.0f} syn events, {:.3g} uJ per sample\n",
-                 m.epoch, m.loss, pct(m.train_accuracy), pct(m.test_accuracy), pct(m.validation_accuracy),
-                 m.wall_time_s, m.samples_per_s, m.spikes_per_sample, m.synaptic_events_per_sample,
-                 m.energy_per_sample_uj);
+      std::string per_sample;
+      if (std::isfinite(m.spikes_per_sample))
+        per_sample = fmt::format("  {:.0f} spikes, {:.0f} syn events", m.spikes_per_sample, m.synaptic_events_per_sample);
+      if (std::isfinite(m.energy_per_sample_uj)) per_sample += fmt::format(", {:.3g} uJ", m.energy_per_sample_uj);
+      if (!per_sample.empty()) per_sample += " per test sample";
+      fmt::print("epoch {}: loss {:.4g}  train {}  test {}  validation {}  {:.1f} s ({:.0f} samples/s){}\n", m.epoch,
+                 m.loss, pct(m.train_accuracy), pct(m.test_accuracy), pct(m.validation_accuracy), m.wall_time_s,
+                 m.samples_per_s, per_sample);
       if (!m.update_cosine.empty()) {
         std::string s;
         for (double x : m.update_cosine) s += fmt::format(" {:.3f}", x);
