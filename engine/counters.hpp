@@ -38,6 +38,9 @@ struct run_counters {
   std::uint64_t total_synaptic_events() const;  // AC + MAC
   std::uint64_t total_neuron_updates() const;
   void reset();
+  // Adds other's counts (a run of the same network: same populations and projections; an empty
+  // *this takes other's shape).
+  void add(const run_counters& other);
 };
 
 }  // namespace evsnn

@@ -41,6 +41,14 @@ json_node::json_node(const nlohmann::json* value, std::shared_ptr<const std::str
                      std::shared_ptr<std::set<std::string>> used)
     : value_(value), file_(std::move(file)), path_(std::move(path)), used_(std::move(used)) {}
 
+json_node json_node::at_where(const nlohmann::json& value, const std::string& where) {
+  const auto pos = where.rfind(": /");
+  if (pos == std::string::npos) return json_node(value, where);
+  std::string pointer = where.substr(pos + 2);
+  if (pointer == "/") pointer.clear();
+  return json_node(value, where.substr(0, pos), pointer);
+}
+
 std::string json_node::where() const { return fmt::format("{}: {}", *file_, path_.empty() ? "/" : path_); }
 
 void json_node::fail(const std::string& message) const { throw input_error(fmt::format("{}: {}", where(), message)); }

@@ -18,6 +18,9 @@ namespace evsnn {
 class json_node {
  public:
   json_node(const nlohmann::json& value, std::string file, std::string path = "");
+  // The inverse of where(): "train.json: /loss" -> a node of file "train.json" at pointer "/loss";
+  // a where without ": /" names the file, and the node is the root.
+  static json_node at_where(const nlohmann::json& value, const std::string& where);
 
   const std::string& file() const { return *file_; }
   const std::string& path() const { return path_; }

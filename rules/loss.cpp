@@ -12,15 +12,6 @@
 namespace evsnn::rules {
 namespace {
 
-// "train.json: /loss" -> node at file "train.json", pointer "/loss"; a where without a pointer is the file.
-json_node spec_node(const nlohmann::json& spec, const std::string& where) {
-  const auto pos = where.rfind(": /");
-  if (pos == std::string::npos) return json_node(spec, where);
-  std::string pointer = where.substr(pos + 2);
-  if (pointer == "/") pointer.clear();
-  return json_node(spec, where.substr(0, pos), pointer);
-}
-
 void check_label(std::uint32_t label, std::size_t outputs) {
   if (outputs == 0) throw std::invalid_argument("loss: no output neurons");
   if (label >= outputs)
@@ -165,7 +156,7 @@ class readout_ce final : public loss {
 }  // namespace
 
 std::unique_ptr<loss> make_loss(const nlohmann::json& spec, const std::string& where) {
-  const json_node root = spec_node(spec, where);
+  const json_node root = json_node::at_where(spec, where);
   const std::vector<std::string> types = {"count_mse", "count_ce", "first_spike_ce", "readout_ce"};
   if (root.is_string()) return make_loss(nlohmann::json{{"type", root.as_choice(types)}}, where);
   if (!root.is_object()) root.fail("expected an object or a string naming the loss type");

@@ -11,15 +11,6 @@
 namespace evsnn::rules {
 namespace {
 
-// "train.json: /optimizer" -> node at file "train.json", pointer "/optimizer"; a where without a pointer is the file.
-json_node spec_node(const nlohmann::json& spec, const std::string& where) {
-  const auto pos = where.rfind(": /");
-  if (pos == std::string::npos) return json_node(spec, where);
-  std::string pointer = where.substr(pos + 2);
-  if (pointer == "/") pointer.clear();
-  return json_node(spec, where.substr(0, pos), pointer);
-}
-
 // A decay factor (beta) in [0, 1).
 double beta_value(const json_node& n) {
   const double v = n.as_nonnegative();
@@ -153,7 +144,7 @@ std::vector<std::span<const double>> optimizer::state_arrays() const {
 void optimizer::load_state(const nlohmann::json& header, std::vector<std::vector<double>> arrays,
                            const std::string& where) {
   if (!bound_) throw std::logic_error(fmt::format("{}: load_state before bind", name()));
-  const json_node root = spec_node(header, where);
+  const json_node root = json_node::at_where(header, where);
   root.expect_object();
   const json_node format = root.at("format");
   if (format.as_string() != "evsnn-optimizer-state/1")
@@ -184,7 +175,7 @@ void optimizer::load_state(const nlohmann::json& header, std::vector<std::vector
 }
 
 std::unique_ptr<optimizer> make_optimizer(const nlohmann::json& spec, const std::string& where) {
-  const json_node root = spec_node(spec, where);
+  const json_node root = json_node::at_where(spec, where);
   root.expect_object();
   const std::string type = root.at("type").as_choice({"sgd", "adam", "adamax"});
   const double default_lr = type == "sgd" ? 0.01 : type == "adam" ? 3e-3 : 2e-3;

@@ -72,37 +72,6 @@ class output_monitor final : public hook {
   std::vector<double> first_, values_;
 };
 
-void add_counters(run_counters& dst, const run_counters& src) {
-  if (dst.populations.size() != src.populations.size()) {
-    dst.populations.assign(src.populations.size(), {});
-    dst.projections.assign(src.projections.size(), {});
-  }
-  for (std::size_t p = 0; p < src.populations.size(); ++p) {
-    auto& d = dst.populations[p];
-    const auto& s = src.populations[p];
-    d.spikes += s.spikes;
-    d.neuron_updates += s.neuron_updates;
-    d.crossing_predictions += s.crossing_predictions;
-    d.wakeups_scheduled += s.wakeups_scheduled;
-    d.stale_wakeups += s.stale_wakeups;
-    d.dropped_inputs += s.dropped_inputs;
-  }
-  for (std::size_t p = 0; p < src.projections.size(); ++p) {
-    auto& d = dst.projections[p];
-    const auto& s = src.projections[p];
-    d.spikes_in += s.spikes_in;
-    d.synaptic_events += s.synaptic_events;
-    d.graded_events += s.graded_events;
-    d.trace_updates += s.trace_updates;
-    d.weight_updates += s.weight_updates;
-    d.rule_ops += s.rule_ops;
-  }
-  dst.events += src.events;
-  dst.queue_pushes += src.queue_pushes;
-  dst.queue_pops += src.queue_pops;
-  dst.ticks += src.ticks;
-}
-
 double cosine(std::span<const double> a, std::span<const double> b) {
   double ab = 0, aa = 0, bb = 0;
   for (std::size_t i = 0; i < a.size(); ++i) {
@@ -262,7 +231,7 @@ void trainer::run_parallel(std::span<const std::size_t> indices, const data::dat
     stats.correct += w.correct;
     stats.samples += w.samples;
     stats.steps += w.steps;
-    add_counters(stats.counters, w.sim->counters());
+    stats.counters.add(w.sim->counters());
   }
 }
 
