@@ -1,14 +1,15 @@
 #pragma once
-// json_fields: reads one JSON object of a data set spec with strict checking. Every getter
-// names the key it reads; finish() rejects keys that no getter asked for. Errors are
-// input_error "<file>: <JSON pointer>: <what is wrong>".
+// json_fields: reads one JSON object of a data set spec with strict checking: getters with a fallback
+// for absent keys and a range, on top of engine/json_node (which does the type checks and remembers
+// which keys were read). finish() rejects keys that no getter asked for. Errors are
+// input_error "<file>: <JSON pointer>: <what is wrong>", the pointer naming the offending key.
 // Invariant: the object outlives this reader (it holds a reference).
 #include <cstdint>
-#include <set>
 #include <string>
-#include <vector>
 
 #include <nlohmann/json.hpp>
+
+#include "engine/json_node.hpp"
 
 namespace evsnn::data {
 
@@ -17,26 +18,23 @@ class json_fields {
   // Throws unless obj is an object. pointer is the object's JSON pointer ("" for the root).
   json_fields(const nlohmann::json& obj, std::string file, std::string pointer);
 
-  bool has(const std::string& key) const;
-  const nlohmann::json& raw(const std::string& key);  // marks the key read; key must exist
+  bool has(const std::string& key) const { return node_.has(key); }
+  const nlohmann::json& raw(const std::string& key);  // marks the key read; fails when it is absent
   double number(const std::string& key, double fallback, double min, double max);
   std::uint64_t integer(const std::string& key, std::uint64_t fallback, std::uint64_t min, std::uint64_t max);
   std::string string(const std::string& key, const std::string& fallback);
   bool boolean(const std::string& key, bool fallback);
   // Marks a key as known without reading it (read by someone else).
-  void skip(const std::string& key);
+  void skip(const std::string& key) { (void)node_.get(key); }
 
-  std::string pointer(const std::string& key) const { return pointer_ + "/" + key; }
-  const std::string& file() const { return file_; }
+  std::string pointer(const std::string& key) const { return node_.path() + "/" + key; }
+  const std::string& file() const { return node_.file(); }
   [[noreturn]] void fail(const std::string& key, const std::string& message) const;
   // Throws for the first key that no getter asked for.
   void finish() const;
 
  private:
-  const nlohmann::json& obj_;
-  std::string file_;
-  std::string pointer_;
-  std::set<std::string> read_;
+  json_node node_;
 };
 
 }  // namespace evsnn::data

@@ -77,10 +77,15 @@ json_node json_node::at(const std::string& key) const {
   return *n;
 }
 
-void json_node::finish() const {
+std::optional<std::string> json_node::first_unread_key() const {
   expect_object();
   for (auto it = value_->begin(); it != value_->end(); ++it)
-    if (!used_->count(it.key())) fail(fmt::format("unknown key '{}'", it.key()));
+    if (!used_->count(it.key())) return it.key();
+  return std::nullopt;
+}
+
+void json_node::finish() const {
+  if (const auto key = first_unread_key()) fail(fmt::format("unknown key '{}'", *key));
 }
 
 std::size_t json_node::size() const {

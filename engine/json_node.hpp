@@ -40,6 +40,8 @@ class json_node {
   bool has(const std::string& key) const;
   // Fails naming the first key of this object that was never read.
   void finish() const;
+  // The first key of this object that was never read, if any.
+  std::optional<std::string> first_unread_key() const;
   void expect_object() const;
 
   // Array access.
