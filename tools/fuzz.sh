@@ -18,17 +18,20 @@ hdf5_cflags="$(pkg-config --cflags hdf5 2>/dev/null || echo -I/usr/include/hdf5/
 hdf5_libs="$(pkg-config --libs hdf5 2>/dev/null || echo -L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5)"
 flags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
        -fno-sanitize-recover=undefined -I. $hdf5_cflags -w)
-# Library objects (rebuilt when the source is newer): the data set sources and the engine
-# sources they use (keep this list in step with the engine includes in datasets/).
+# Library objects (rebuilt when the source or any header is newer): the data set sources, linked
+# whole, and every engine source in an archive, so the linker takes just what the data sets use.
 objs=()
-for src in datasets/*.cpp engine/rng.cpp; do
+engine_objs=()
+for src in datasets/*.cpp engine/*.cpp; do
   obj="$out/obj/${src%.cpp}.o"; mkdir -p "$(dirname "$obj")"
   if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] || [ -n "$(find datasets -name '*.hpp' -newer "$obj" -print -quit)" ] \
      || [ -n "$(find engine -name '*.hpp' -newer "$obj" -print -quit)" ]; then
     "$CXX" "${flags[@]}" -c "$src" -o "$obj"
   fi
-  objs+=("$obj")
+  case "$src" in engine/*) engine_objs+=("$obj") ;; *) objs+=("$obj") ;; esac
 done
+rm -f "$out/libengine.a"
+ar rcs "$out/libengine.a" "${engine_objs[@]}"
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=(idx nmnist aedat csv spec)
 # Seed corpora: small valid inputs of each format.
@@ -57,7 +60,7 @@ PY
 status=0
 for t in "${targets[@]}"; do
   bin="$out/fuzz_$t"
-  "$CXX" "${flags[@]}" -fsanitize=fuzzer "tests/fuzz/fuzz_$t.cpp" "${objs[@]}" -o "$bin" $hdf5_libs -lz -lfmt
+  "$CXX" "${flags[@]}" -fsanitize=fuzzer "tests/fuzz/fuzz_$t.cpp" "${objs[@]}" "$out/libengine.a" -o "$bin" $hdf5_libs -lz -lfmt
   mkdir -p "$out/corpus/$t"
   echo "fuzz: $t for ${secs} s"
   if ! (cd "$out" && ASAN_OPTIONS=detect_leaks=1 "./fuzz_$t" -max_total_time="$secs" -max_len=4096 -rss_limit_mb=2048 \
