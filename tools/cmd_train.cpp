@@ -95,10 +95,12 @@ void train_command(const train_options& o) {
     if (m.epoch == 0) {
       fmt::print("epoch 0 (untrained): test {}  validation {}\n", pct(m.test_accuracy), pct(m.validation_accuracy));
     } else {
+      // Per-test-sample figures, each only when it was measured.
       std::string per_sample;
-      if (std::isfinite(m.spikes_per_sample))
-        per_sample = fmt::format("  {:.0f} spikes, {:.0f} syn events", m.spikes_per_sample, m.synaptic_events_per_sample);
-      if (std::isfinite(m.energy_per_sample_uj)) per_sample += fmt::format(", {:.3g} uJ", m.energy_per_sample_uj);
+      const auto add = [&per_sample](const std::string& part) { per_sample += (per_sample.empty() ? "  " : ", ") + part; };
+      if (std::isfinite(m.spikes_per_sample)) add(fmt::format("{:.0f} spikes", m.spikes_per_sample));
+      if (std::isfinite(m.synaptic_events_per_sample)) add(fmt::format("{:.0f} syn events", m.synaptic_events_per_sample));
+      if (std::isfinite(m.energy_per_sample_uj)) add(fmt::format("{:.3g} uJ", m.energy_per_sample_uj));
       if (!per_sample.empty()) per_sample += " per test sample";
       fmt::print("epoch {}: loss {:.4g}  train {}  test {}  validation {}  {:.1f} s ({:.0f} samples/s){}\n", m.epoch,
                  m.loss, pct(m.train_accuracy), pct(m.test_accuracy), pct(m.validation_accuracy), m.wall_time_s,
