@@ -175,9 +175,7 @@ std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::str
     if (name.empty()) p.at("name").fail("must not be empty");
     if (net->find_population(name)) p.at("name").fail(fmt::format("duplicate population name '{}'", name));
     const json_node model = p.at("model");
-    const std::string model_name = model.as_string();
-    const population_factory* factory = models.find(model_name);
-    if (factory == nullptr) model.fail(fmt::format("unknown model '{}' (known: {})", model_name, fmt::join(models.names(), ", ")));
+    const population_factory* factory = &models.lookup(model);
     const json_node size_node = p.at("size");
     const std::uint64_t size = size_node.as_uint();
     if (size == 0 || size > (1u << 30)) size_node.fail(fmt::format("must be in [1, 2^30], got {}", size));
