@@ -10,6 +10,8 @@
 //    derivatives). Several post hooks of one population see and may change the same grade in turn.
 //  - on_tick: the hook's own learning clock, every tick_period_ms from sample begin.
 //  - on_sample_begin / on_sample_end: the presenter's sample boundaries.
+//  - on_reset: every neuron was put at rest and pending spikes were dropped (a sample that does not
+//    carry state on); called before that sample's on_sample_begin.
 // Rules keep their state in projection columns (projection::add_column) or in their own arrays, and
 // report their operations in the contexts' counters.
 #include <cstdint>
@@ -44,6 +46,7 @@ class hook {
   virtual void on_pre(const pre_context& /*ctx*/) {}
   virtual void on_post(const post_context& /*ctx*/) {}
   virtual void on_tick(double /*t_ms*/) {}
+  virtual void on_reset(double /*t_ms*/) {}
   virtual void on_sample_begin(double /*t_ms*/, std::uint64_t /*sample*/) {}
   virtual void on_sample_end(double /*t_ms*/, std::uint64_t /*sample*/) {}
 };
@@ -52,7 +55,7 @@ struct hook_subscription {
   std::vector<std::uint32_t> pre_projections;   // on_pre for spikes through these
   std::vector<std::uint32_t> post_projections;  // on_post for spikes of these projections' targets
   double tick_period_ms = 0.0;                  // > 0: on_tick every period
-  bool samples = true;                          // on_sample_begin / on_sample_end
+  bool samples = true;                          // on_reset / on_sample_begin / on_sample_end
 };
 
 }  // namespace evsnn

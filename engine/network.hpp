@@ -4,13 +4,15 @@
 // by delay, so that one spike makes one queue entry per distinct delay, never one per synapse.
 // Invariants after finalize(): population names are unique; every projection's pre/post ids are valid
 // and its n_pre/n_post match the populations' sizes; fan-out groups are sorted by delay and hold
-// projection ids in ascending order. Adding after finalize() requires another finalize().
+// projection ids in ascending order. Adding after finalize() requires another finalize(). Plastic
+// rules are added after every projection (they keep references into projections_).
 #include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "engine/plasticity.hpp"
 #include "engine/population.hpp"
 #include "engine/projection.hpp"
 
@@ -37,6 +39,11 @@ class network {
   const std::vector<fanout_group>& fanout(std::uint32_t population) const { return fanout_[population]; }
   // Projections whose postsynaptic population is `population`.
   const std::vector<std::uint32_t>& incoming(std::uint32_t population) const { return incoming_[population]; }
+  // Plastic rules declared on projections, run by every simulator of this network (in this order).
+  void add_plasticity(std::unique_ptr<plasticity> rule) { plasticity_.push_back(std::move(rule)); }
+  std::size_t plasticity_count() const { return plasticity_.size(); }
+  plasticity& plastic(std::size_t k) { return *plasticity_[k]; }
+  const plasticity& plastic(std::size_t k) const { return *plasticity_[k]; }
   std::size_t neuron_count() const;
   std::size_t synapse_count() const;
 
@@ -46,6 +53,7 @@ class network {
  private:
   std::vector<std::unique_ptr<population>> populations_;
   std::vector<projection> projections_;
+  std::vector<std::unique_ptr<plasticity>> plasticity_;
   std::vector<std::vector<fanout_group>> fanout_;
   std::vector<std::vector<std::uint32_t>> incoming_;
 };

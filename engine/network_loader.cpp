@@ -14,10 +14,10 @@
 namespace evsnn {
 namespace {
 
-float checked_weight(const json_node& n) {
+double checked_weight(const json_node& n) {
   const double v = n.as_double();
   if (std::fabs(v) > 3.0e38) n.fail(fmt::format("weight {} does not fit a float", v));
-  return static_cast<float>(v);
+  return v;
 }
 
 std::vector<synapse_triplet> dense_rows(const json_node& w, std::uint32_t n_pre, std::uint32_t n_post) {
@@ -59,7 +59,7 @@ std::vector<synapse_triplet> csv_rows(const json_node& where, const std::filesys
         throw input_error(fmt::format("{}: line {}: value {} is not a number", path.string(), line_no, col + 1));
       if (col == n_post)
         throw input_error(fmt::format("{}: line {}: more than {} values (the postsynaptic size)", path.string(), line_no, n_post));
-      out.push_back({row, col++, static_cast<float>(v)});
+      out.push_back({row, col++, v});
       p = q;
       while (p < end && (*p == ' ' || *p == '\t')) ++p;
       if (p == end) break;
@@ -153,7 +153,8 @@ std::vector<synapse_triplet> random_init(const json_node& w, std::uint32_t n_pre
 }  // namespace
 
 std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::string& file,
-                                       const std::filesystem::path& base_dir, const model_registry& models) {
+                                       const std::filesystem::path& base_dir, const model_registry& models,
+                                       const plasticity_registry* rules) {
   const json_node root(doc, file);
   root.expect_object();
   const json_node fmt_node = root.at("format");
@@ -187,6 +188,7 @@ std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::str
     net->add_population((*factory)(name, static_cast<std::uint32_t>(size), params_node, ctx));
   }
 
+  std::vector<std::pair<std::uint32_t, json_node>> plastic;  // (projection id, its "plasticity")
   if (auto projs = root.get("projections")) {
     projs->expect_array();
     for (std::size_t k = 0; k < projs->size(); ++k) {
@@ -206,7 +208,15 @@ std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::str
       bool graded = false;
       if (auto g = pr.get("graded")) graded = g->as_bool();
       const json_node w = pr.at("weights");
+      const auto plasticity_node = pr.get("plasticity");
       pr.finish();
+      if (plasticity_node) {
+        plasticity_node->expect_object();
+        const json_node rule = plasticity_node->at("rule");
+        if (rules == nullptr) rule.fail("plasticity is not available here");
+        rules->lookup(rule);
+        plastic.emplace_back(static_cast<std::uint32_t>(k), *plasticity_node);
+      }
       const std::uint32_t n_pre = net->pop(*pre).size(), n_post = net->pop(*post).size();
       std::vector<synapse_triplet> syn;
       if (w.is_array()) {
@@ -224,18 +234,24 @@ std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::str
       } else {
         w.fail("expected dense rows [[...]], {\"csv\": file}, {\"pre\", \"post\", \"w\"} lists or {\"init\": ...}");
       }
-      net->add_projection(projection(name, *pre, *post, n_pre, n_post, delay, graded, std::move(syn)));
+      net->add_projection(
+          projection(name, *pre, *post, n_pre, n_post, delay, graded, std::move(syn), plasticity_node.has_value()));
     }
   }
   root.finish();
   net->finalize();
+  for (const auto& [id, node] : plastic) {
+    const plasticity_factory& make = rules->lookup(node.at("rule"));
+    net->add_plasticity(make(node, *net, id));
+  }
   return net;
 }
 
-std::unique_ptr<network> load_network(const std::string& path, const model_registry& models) {
+std::unique_ptr<network> load_network(const std::string& path, const model_registry& models,
+                                      const plasticity_registry* rules) {
   const nlohmann::json doc = parse_json_file(path);
   const std::filesystem::path base = std::filesystem::path(path).parent_path();
-  return build_network(doc, path, base.empty() ? std::filesystem::path(".") : base, models);
+  return build_network(doc, path, base.empty() ? std::filesystem::path(".") : base, models, rules);
 }
 
 }  // namespace evsnn

@@ -5,7 +5,8 @@
 // Format (see README "Network JSON"):
 //   { "format": "evsnn-network/1", "seed": 1, "duration_ms": 100, "description": "...",
 //     "populations": [ {"name", "model", "size", "params": {...}} ],
-//     "projections": [ {"name"?, "pre", "post", "delay_ms"?, "graded"?, "weights": W} ] }
+//     "projections": [ {"name"?, "pre", "post", "delay_ms"?, "graded"?, "weights": W,
+//                       "plasticity"?: {"rule": NAME, ...}} ] }
 //   W = [[...], ...] dense rows (one per presynaptic neuron) | {"csv": "file"} same layout
 //     | {"pre": [...], "post": [...], "w": [...]} sparse
 //     | {"init": "normal"|"uniform"|"constant", "mean", "std" | "low", "high" | "value",
@@ -18,13 +19,17 @@
 
 #include "engine/model_registry.hpp"
 #include "engine/network.hpp"
+#include "engine/plasticity.hpp"
 
 namespace evsnn {
 
 inline constexpr const char* network_format = "evsnn-network/1";
 
-std::unique_ptr<network> load_network(const std::string& path, const model_registry& models);
+// rules builds the projections' "plasticity" (null: a network that declares plasticity is refused).
+std::unique_ptr<network> load_network(const std::string& path, const model_registry& models,
+                                      const plasticity_registry* rules = nullptr);
 std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::string& file,
-                                       const std::filesystem::path& base_dir, const model_registry& models);
+                                       const std::filesystem::path& base_dir, const model_registry& models,
+                                       const plasticity_registry* rules = nullptr);
 
 }  // namespace evsnn

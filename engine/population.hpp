@@ -9,6 +9,7 @@
 //  - wakeup() is called at a time the population asked for; a version that no longer matches means
 //    the prediction is stale and the call must do nothing but count it.
 //  - Times passed in never decrease between reset() calls.
+//  - Rules learn about a model only through membrane() (engine/membrane_view.hpp).
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -17,6 +18,7 @@
 #include "engine/counters.hpp"
 #include "engine/error.hpp"
 #include "engine/input_event.hpp"
+#include "engine/membrane_view.hpp"
 #include "engine/spike_port.hpp"
 #include "engine/stepped_population.hpp"
 
@@ -55,6 +57,8 @@ class population {
   virtual void wakeup(double t_ms, std::uint32_t neuron, std::uint32_t version) = 0;
   // Membrane potential (or readout value) of a neuron at t_ms >= the last event it saw.
   virtual double potential(std::uint32_t neuron, double t_ms) const = 0;
+  // The model's membrane for learning rules (kernel, thresholds, exact state); null when it has none.
+  virtual const membrane_view* membrane() const { return nullptr; }
   // Sets the events a presenter feeds in, times relative to the next sample begin; the span must stay
   // valid until the sample ends. Only input populations (accepts_input()) use it.
   virtual bool accepts_input() const { return false; }

@@ -7,7 +7,7 @@ namespace evsnn {
 
 projection::projection(std::string name, std::uint32_t pre_population, std::uint32_t post_population,
                        std::uint32_t n_pre, std::uint32_t n_post, double delay_ms, bool graded,
-                       std::vector<synapse_triplet> synapses)
+                       std::vector<synapse_triplet> synapses, bool exact_weights)
     : name_(std::move(name)),
       pre_population_(pre_population),
       post_population_(post_population),
@@ -23,13 +23,15 @@ projection::projection(std::string name, std::uint32_t pre_population, std::uint
   row_ptr_.assign(n_pre + 1, 0);
   post_.resize(n);
   weights_.resize(n);
+  if (exact_weights) exact_.resize(n);
   pre_of_.resize(n);
   for (std::size_t k = 0; k < n; ++k) {
     if (synapses[k].pre >= n_pre || synapses[k].post >= n_post)
       throw std::out_of_range("projection: synapse index out of range");
     ++row_ptr_[synapses[k].pre + 1];
     post_[k] = synapses[k].post;
-    weights_[k] = synapses[k].weight;
+    weights_[k] = static_cast<float>(synapses[k].weight);
+    if (exact_weights) exact_[k] = synapses[k].weight;
     pre_of_[k] = synapses[k].pre;
   }
   for (std::uint32_t i = 0; i < n_pre; ++i) row_ptr_[i + 1] += row_ptr_[i];
@@ -45,7 +47,7 @@ projection::projection(std::string name, std::uint32_t pre_population, std::uint
   for (std::size_t k = 0; k < n; ++k) in_synapse_[fill[post_[k]]++] = static_cast<std::uint32_t>(k);
 }
 
-std::size_t projection::add_column(const std::string& name, float initial) {
+std::size_t projection::add_column(const std::string& name, double initial) {
   for (std::size_t i = 0; i < column_names_.size(); ++i)
     if (column_names_[i] == name) return i;
   column_names_.push_back(name);

@@ -2,10 +2,13 @@
 // projection: the synapses from one population to another (or to itself), stored CSR by presynaptic
 // neuron (contiguous post indices and float weights per row) with a transposed index (synapse ids per
 // postsynaptic neuron) for post-spike rule updates, one delay for the whole projection, and
-// per-synapse float columns that learning rules ask for by name.
+// per-synapse columns (double) that learning rules ask for by name. Weights are delivered as float;
+// a projection built with exact_weights also keeps every weight as given (double), which plastic
+// rules update (set_weight writes both) and outputs read (weight()).
 // Invariants: row_ptr_ has n_pre+1 entries, non-decreasing, row_ptr_.back() == synapse count; within a
 // row, post indices are ascending (ties kept in input order: multapses are allowed); post < n_post;
-// delay_ms >= 0 and finite; every column has one value per synapse; dense() is true exactly when every
+// delay_ms >= 0 and finite; every column has one value per synapse; exact_ is empty or has one value
+// per synapse and weights_[s] == float(exact_[s]); dense() is true exactly when every
 // row holds all n_post targets 0..n_post-1 once, so delivery can skip the index.
 #include <cstdint>
 #include <span>
@@ -17,7 +20,7 @@ namespace evsnn {
 struct synapse_triplet {
   std::uint32_t pre = 0;
   std::uint32_t post = 0;
-  float weight = 0.0f;
+  double weight = 0.0;
 };
 
 class projection {
@@ -30,7 +33,8 @@ class projection {
 
   // Builds the CSR arrays from triplets in any order (sorted stably by (pre, post)).
   projection(std::string name, std::uint32_t pre_population, std::uint32_t post_population, std::uint32_t n_pre,
-             std::uint32_t n_post, double delay_ms, bool graded, std::vector<synapse_triplet> synapses);
+             std::uint32_t n_post, double delay_ms, bool graded, std::vector<synapse_triplet> synapses,
+             bool exact_weights = false);
 
   const std::string& name() const { return name_; }
   std::uint32_t pre_population() const { return pre_population_; }
@@ -56,11 +60,19 @@ class projection {
   std::uint32_t post_of(std::uint32_t synapse) const { return post_[synapse]; }
   std::span<float> weights() { return weights_; }
   std::span<const float> weights() const { return weights_; }
+  // The weight of a synapse as precisely as it is known (the exact copy when kept).
+  double weight(std::uint32_t synapse) const { return exact_.empty() ? weights_[synapse] : exact_[synapse]; }
+  bool has_exact_weights() const { return !exact_.empty(); }
+  // Sets a synapse's weight: the exact copy (when kept) and the float that delivery uses.
+  void set_weight(std::uint32_t synapse, double w) {
+    if (!exact_.empty()) exact_[synapse] = w;
+    weights_[synapse] = static_cast<float>(w);
+  }
 
   // Per-synapse columns for learning rules: add_column returns the column's index; asking twice for
   // the same name returns the same column.
-  std::size_t add_column(const std::string& name, float initial = 0.0f);
-  std::span<float> column(std::size_t index) { return columns_[index]; }
+  std::size_t add_column(const std::string& name, double initial = 0.0);
+  std::span<double> column(std::size_t index) { return columns_[index]; }
 
  private:
   std::string name_;
@@ -71,11 +83,12 @@ class projection {
   std::vector<std::uint32_t> row_ptr_;
   std::vector<std::uint32_t> post_;
   std::vector<float> weights_;
+  std::vector<double> exact_;
   std::vector<std::uint32_t> pre_of_;
   std::vector<std::uint32_t> in_ptr_;
   std::vector<std::uint32_t> in_synapse_;
   std::vector<std::string> column_names_;
-  std::vector<std::vector<float>> columns_;
+  std::vector<std::vector<double>> columns_;
 };
 
 }  // namespace evsnn

@@ -11,6 +11,15 @@ simulator::simulator(network& net, std::uint64_t seed) : net_(net), seed_(seed) 
   pre_hooks_.assign(net_.projection_count(), {});
   post_hooks_.assign(net_.population_count(), {});
   for (std::uint32_t p = 0; p < net_.population_count(); ++p) net_.pop(p).attach(p, this, &counters_.populations[p]);
+  for (std::size_t k = 0; k < net_.plasticity_count(); ++k) {
+    plasticity& rule = net_.plastic(k);
+    rule.bind_counters(&counters_.projections[rule.projection()]);
+    add_hook(rule, rule.subscription());
+  }
+}
+
+void simulator::settle() {
+  for (std::size_t k = 0; k < net_.plasticity_count(); ++k) net_.plastic(k).settle(now());
 }
 
 void simulator::add_hook(hook& h, const hook_subscription& sub) {
@@ -23,6 +32,8 @@ void simulator::begin_sample(double t_ms, bool reset_state) {
   if (reset_state) {
     queue_.clear(t_ms);
     for (std::uint32_t p = 0; p < net_.population_count(); ++p) net_.pop(p).reset(t_ms);
+    for (hook_entry& h : hooks_)
+      if (h.sub.samples) h.h->on_reset(t_ms);
     for (std::uint32_t h = 0; h < hooks_.size(); ++h)
       if (hooks_[h].sub.tick_period_ms > 0.0) queue_.push(t_ms + hooks_[h].sub.tick_period_ms, event_kind::tick, h, 0);
   }

@@ -4,7 +4,8 @@
 // every emitted spike into one arrival per fan-out group of its population, and counts what it did.
 // Invariants: time never decreases within a sample; same network + same seed + same input gives
 // bit-identical spikes and counters; after the first sample of a given size, running does not allocate
-// (queue FIFOs and the spike record keep their capacity).
+// (queue FIFOs and the spike record keep their capacity). The network's own plastic rules
+// (network::plastic) are hooks of every simulator of it, added first, in declaration order.
 #include <cstdint>
 #include <vector>
 
@@ -39,6 +40,9 @@ class simulator final : public spike_port {
   void end_sample(double t_ms);
   // One sample from 0 to duration_ms with a reset.
   void run(double duration_ms);
+  // Lets the network's plastic rules apply every update the spikes so far determine (end of a run,
+  // before weights are read).
+  void settle();
 
   double now() const { return queue_.now(); }
   // Counters accumulate over every sample this simulator runs (totals for a data set pass);

@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/membrane_view.hpp"
 #include "engine/population.hpp"
 #include "engine/wakeup_heap.hpp"
 #include "models/spiking_params.hpp"
@@ -35,7 +36,7 @@
 namespace evsnn {
 
 template <class Kernel>
-class exact_lif final : public population {
+class exact_lif final : public population, public membrane_view {
  public:
   exact_lif(std::string name, std::uint32_t size, Kernel kernel, spiking_params params)
       : population(std::move(name), size),
@@ -52,7 +53,7 @@ class exact_lif final : public population {
   }
 
   const char* model() const override { return Kernel::name; }
-  const Kernel& kernel() const { return k_; }
+  const Kernel& crossing_kernel() const { return k_; }
   const spiking_params& params() const { return params_; }
 
   void reset(double t_ms) override {
@@ -157,10 +158,20 @@ class exact_lif final : public population {
                                          params_);
   }
 
+  // membrane_view: what rules may know of this model.
+  const membrane_view* membrane() const override { return this; }
+  psp_kernel kernel() const override { return {k_.inv_tau_mem, k_.inv_tau_syn, k_.norm}; }
+  std::span<const double> thresholds() const override { return params_.threshold; }
+  reset_kind spike_reset() const override {
+    return params_.reset == reset_mode::subtract ? reset_kind::subtract : reset_kind::zero;
+  }
+  double refractory_ms() const override { return params_.refractory_ms; }
+  double membrane_potential(std::uint32_t i, double t_ms) const override { return potential(i, t_ms); }
+
   // Synaptic current of neuron i at t_ms (>= the last event), in the units of tau_mem du/dt = -u + I:
   // I = (tau_mem/tau_syn - 1) a e^{-(t-T)/tau_syn}. At a threshold crossing du/dt = (I - theta)/tau_mem,
   // the quantity exact spike-time gradients divide by.
-  double synaptic_current(std::uint32_t i, double t_ms) const {
+  double synaptic_current(std::uint32_t i, double t_ms) const override {
     const double xs = std::exp(-(t_ms - t_ref_ms_) * k_.inv_tau_syn);
     return a_[i] * xs * (k_.inv_tau_syn / k_.inv_tau_mem - 1.0);
   }

@@ -16,6 +16,11 @@ li::li(std::string name, std::uint32_t size, double tau_mem_ms, double tau_syn_m
       a_(size),
       b_(size) {}
 
+double li::synaptic_current(std::uint32_t neuron, double t_ms) const {
+  if (tau_syn_ms_ <= 0.0) return 0.0;
+  return a_[neuron] * std::exp(-(t_ms - t_ref_ms_) * inv_tau_syn_) * (tau_mem_ms_ / tau_syn_ms_ - 1.0);
+}
+
 void li::reset(double t_ms) {
   t_ref_ms_ = t_ms;
   std::fill(a_.begin(), a_.end(), 0.0);

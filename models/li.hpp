@@ -9,11 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "engine/membrane_view.hpp"
 #include "engine/population.hpp"
 
 namespace evsnn {
 
-class li final : public population {
+class li final : public population, public membrane_view {
  public:
   li(std::string name, std::uint32_t size, double tau_mem_ms, double tau_syn_ms);
 
@@ -26,6 +27,14 @@ class li final : public population {
   void wakeup(double t_ms, std::uint32_t neuron, std::uint32_t version) override;
   double potential(std::uint32_t neuron, double t_ms) const override;
   std::unique_ptr<stepped_population> make_stepped(double dt_ms) const override;
+  // membrane_view: a readout has no threshold and no reset; its synaptic current is 0 without a filter.
+  const membrane_view* membrane() const override { return this; }
+  psp_kernel kernel() const override { return {inv_tau_mem_, inv_tau_syn_, norm_}; }
+  std::span<const double> thresholds() const override { return {}; }
+  reset_kind spike_reset() const override { return reset_kind::none; }
+  double refractory_ms() const override { return 0.0; }
+  double membrane_potential(std::uint32_t neuron, double t_ms) const override { return potential(neuron, t_ms); }
+  double synaptic_current(std::uint32_t neuron, double t_ms) const override;
   double tau_mem_ms() const { return tau_mem_ms_; }
   double tau_syn_ms() const { return tau_syn_ms_; }  // 0: inputs jump the value
 

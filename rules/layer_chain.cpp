@@ -3,36 +3,8 @@
 #include <fmt/format.h>
 
 #include "engine/error.hpp"
-#include "models/alpha_kernel.hpp"
-#include "models/exact_lif.hpp"
-#include "models/exp_kernel.hpp"
-#include "models/li.hpp"
 
 namespace evsnn::rules {
-
-namespace {
-
-template <class Kernel>
-double current_of(const population& pop, std::uint32_t i, double t_ms) {
-  return static_cast<const exact_lif<Kernel>&>(pop).synaptic_current(i, t_ms);
-}
-
-template <class Kernel>
-bool lif_kernel(const population& pop, layer_info& l, const spiking_params*& params) {
-  const auto* p = dynamic_cast<const exact_lif<Kernel>*>(&pop);
-  if (!p) return false;
-  psp_kernel& k = l.kernel;
-  l.pop = &pop;
-  l.current_fn = &current_of<Kernel>;
-  l.threshold = p->params().threshold.data();
-  k.inv_tau_mem = p->kernel().inv_tau_mem;
-  k.inv_tau_syn = p->kernel().inv_tau_syn;
-  k.norm = p->kernel().norm;
-  params = &p->params();
-  return true;
-}
-
-}  // namespace
 
 layer_chain find_layer_chain(network& net, const std::string& file) {
   layer_chain chain;
@@ -54,18 +26,22 @@ layer_chain find_layer_chain(network& net, const std::string& file) {
       if (net.proj(j).pre_population() == prev) out.push_back(j);
     if (out.empty()) break;
     if (out.size() > 1)
-      throw input_error(fmt::format("{}: population '{}' feeds {} projections; training needs a feed-forward chain "
-                                    "(one projection per layer)",
-                                    file, net.pop(prev).name(), out.size()));
+      throw input_error(fmt::format("{}: projection '{}': population '{}' feeds {} projections; this rule trains a "
+                                    "feed-forward chain (one projection per layer)",
+                                    file, net.proj(out[1]).name(), net.pop(prev).name(), out.size()));
     const projection& pr = net.proj(out[0]);
     const std::uint32_t post = pr.post_population();
     const population& pop = net.pop(post);
     if (seen[post])
-      throw input_error(fmt::format("{}: projection '{}' loops back to '{}'; training needs a feed-forward chain",
+      throw input_error(fmt::format("{}: projection '{}' loops back to '{}'; this rule trains a feed-forward chain "
+                                    "(no recurrent projections)",
                                     file, pr.name(), pop.name()));
-    if (net.incoming(post).size() != 1)
-      throw input_error(fmt::format("{}: population '{}' has {} incoming projections; training needs exactly one", file,
-                                    pop.name(), net.incoming(post).size()));
+    if (net.incoming(post).size() != 1) {
+      std::uint32_t other = net.incoming(post)[0] == out[0] ? net.incoming(post)[1] : net.incoming(post)[0];
+      throw input_error(fmt::format("{}: projection '{}': population '{}' has {} incoming projections; this rule "
+                                    "trains exactly one per layer",
+                                    file, net.proj(other).name(), pop.name(), net.incoming(post).size()));
+    }
     if (pr.graded())
       throw input_error(fmt::format("{}: projection '{}' is graded; trained projections must be ungraded", file,
                                     pr.name()));
@@ -82,24 +58,25 @@ layer_chain find_layer_chain(network& net, const std::string& file) {
     l.size = pop.size();
     l.fan_in = net.pop(prev).size();
     l.name = pop.name();
-    const spiking_params* params = nullptr;
-    if (const auto* r = dynamic_cast<const li*>(&pop)) {
+    const membrane_view* m = pop.membrane();
+    if (m == nullptr || (m->thresholds().empty() ? false : m->kernel().inv_tau_syn <= 0.0))
+      throw input_error(fmt::format("{}: projection '{}': population '{}' is {}; trained layers need an exact "
+                                    "current-based neuron with a synaptic filter (lif_alpha, cuba_lif) or a readout "
+                                    "(li) as the last layer",
+                                    file, pr.name(), pop.name(), pop.model()));
+    l.kernel = m->kernel();
+    l.membrane = m;
+    if (m->thresholds().empty()) {
       l.readout = true;
-      l.kernel.inv_tau_mem = 1.0 / r->tau_mem_ms();
-      l.kernel.inv_tau_syn = r->tau_syn_ms() > 0.0 ? 1.0 / r->tau_syn_ms() : 0.0;
-      l.kernel.norm = r->tau_syn_ms() > 0.0 ? r->tau_syn_ms() / (r->tau_mem_ms() - r->tau_syn_ms()) : 1.0;
-    } else if (!lif_kernel<alpha_kernel>(pop, l, params) && !lif_kernel<exp_kernel>(pop, l, params)) {
-      throw input_error(fmt::format("{}: population '{}' is {}; trained layers must be lif_alpha or cuba_lif (or an li "
-                                    "readout as the last layer)",
-                                    file, pop.name(), pop.model()));
-    }
-    if (params) {
-      if (params->reset != reset_mode::subtract)
-        throw input_error(fmt::format("{}: population '{}': trained layers need \"reset\": \"subtract\"", file,
-                                      pop.name()));
-      if (params->refractory_ms != 0.0)
-        throw input_error(fmt::format("{}: population '{}': trained layers need \"refractory_ms\": 0", file,
-                                      pop.name()));
+    } else {
+      l.threshold = m->thresholds().data();
+      if (m->spike_reset() != reset_kind::subtract)
+        throw input_error(fmt::format("{}: projection '{}': population '{}': trained layers need \"reset\": "
+                                      "\"subtract\"",
+                                      file, pr.name(), pop.name()));
+      if (m->refractory_ms() != 0.0)
+        throw input_error(fmt::format("{}: projection '{}': population '{}': trained layers need \"refractory_ms\": 0",
+                                      file, pr.name(), pop.name()));
     }
     chain.layers.push_back(l);
     prev = post;

@@ -3,6 +3,7 @@
 
 #include "engine/network_loader.hpp"
 #include "models/builtin_models.hpp"
+#include "rules/plasticity_rules.hpp"
 #include "tools/command.hpp"
 
 namespace evsnn::cli {
@@ -10,7 +11,8 @@ namespace evsnn::cli {
 namespace {
 void check_command(const std::string& path, bool json) {
   const model_registry models = builtin_model_registry();
-  auto net = load_network(path, models);
+  const plasticity_registry rules = rules::builtin_plasticity_registry();
+  auto net = load_network(path, models, &rules);
   net->finalize();
   nlohmann::json j;
   j["file"] = path;
@@ -32,6 +34,8 @@ void check_command(const std::string& path, bool json) {
                                 {"dense", pr.dense()},
                                 {"graded", pr.graded()}});
   }
+  for (std::size_t r = 0; r < net->plasticity_count(); ++r)
+    j["projections"][net->plastic(r).projection()]["plasticity"] = net->plastic(r).describe();
   if (json) {
     fmt::print("{}\n", j.dump(2));
     return;
@@ -42,10 +46,12 @@ void check_command(const std::string& path, bool json) {
   for (const auto& p : j["populations"])
     fmt::print("{:<16} {:<13} {:>9}\n", p["name"].get<std::string>(), p["model"].get<std::string>(), p["size"].get<std::uint32_t>());
   if (j.contains("projections")) {
-    fmt::print("{:<24} {:>10} {:>10} {:>6} {:>7}\n", "projection", "synapses", "delay_ms", "dense", "graded");
+    fmt::print("{:<24} {:>10} {:>10} {:>6} {:>7}  {}\n", "projection", "synapses", "delay_ms", "dense", "graded",
+               "plasticity");
     for (const auto& p : j["projections"])
-      fmt::print("{:<24} {:>10} {:>10} {:>6} {:>7}\n", p["name"].get<std::string>(), p["synapses"].get<std::size_t>(),
-                 p["delay_ms"].get<double>(), p["dense"].get<bool>() ? "yes" : "no", p["graded"].get<bool>() ? "yes" : "no");
+      fmt::print("{:<24} {:>10} {:>10} {:>6} {:>7}  {}\n", p["name"].get<std::string>(), p["synapses"].get<std::size_t>(),
+                 p["delay_ms"].get<double>(), p["dense"].get<bool>() ? "yes" : "no", p["graded"].get<bool>() ? "yes" : "no",
+                 p.contains("plasticity") ? p["plasticity"]["rule"].get<std::string>() : "-");
   }
 }
 }  // namespace

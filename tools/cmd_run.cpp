@@ -4,7 +4,9 @@
 // Simulate a network event by event: for its own duration (sources replay or fire Poisson), or on
 // the samples of a data set fed through the presenter into an external input population. With
 // --stepped, run its time-stepped twin at step DT instead (same input). --out also gets counters.json,
-// the full per-population and per-projection counters.
+// the full per-population and per-projection counters. Plasticity declared on the network's projections
+// runs online (also across --data samples and --carry streams); --out then also gets the final weights
+// of every plastic projection (weights_<name>.csv) and network.json, the network with those weights.
 #include <chrono>
 #include <filesystem>
 
@@ -18,8 +20,10 @@
 #include "engine/simulator.hpp"
 #include "engine/stepped_simulator.hpp"
 #include "models/builtin_models.hpp"
+#include "rules/plasticity_rules.hpp"
 #include "tools/command.hpp"
 #include "tools/energy_report.hpp"
+#include "tools/plastic_output.hpp"
 #include "tools/run_output.hpp"
 
 namespace evsnn::cli {
@@ -93,6 +97,10 @@ std::filesystem::path make_out_dir(const std::string& out_dir) {
 // The time-stepped twin: spikes.csv (spikes at step ends; input spikes at their own times),
 // summary.json, counters.json, readout.csv (values at the end of the last step).
 void run_stepped(const run_options& o, network& net) {
+  if (net.plasticity_count() > 0)
+    throw input_error(fmt::format("{}: projection '{}' is plastic; the time-stepped twin (--stepped) runs fixed "
+                                  "weights only",
+                                  o.net_path, net.proj(net.plastic(0).projection()).name()));
   if (!o.data.empty())
     throw input_error("--stepped: presenting a data set (--data) runs event-driven only; run the network's own input");
   const double duration = o.duration_ms > 0 ? o.duration_ms : net.duration_ms;
@@ -150,7 +158,11 @@ void run_stepped(const run_options& o, network& net) {
 
 void run_command(const run_options& o) {
   const model_registry models = builtin_model_registry();
-  auto net = load_network(o.net_path, models);
+  const plasticity_registry rules = rules::builtin_plasticity_registry();
+  const nlohmann::json doc = parse_json_file(o.net_path);
+  std::filesystem::path base = std::filesystem::path(o.net_path).parent_path();
+  if (base.empty()) base = ".";
+  auto net = build_network(doc, o.net_path, base, models, &rules);
   if (o.stepped) {
     run_stepped(o, *net);
     return;
@@ -169,9 +181,11 @@ void run_command(const run_options& o) {
       throw input_error(fmt::format("{}: /duration_ms: missing; give it in the file or with --duration-ms", o.net_path));
     sim.run(duration);
   }
+  sim.settle();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   nlohmann::json summary = run_summary(sim, *net, duration, wall);
   if (!sample_ends.empty()) summary["samples"] = sample_ends.size();
+  if (net->plasticity_count() > 0) summary["plasticity"] = plasticity_summary(sim, *net);
   if (!o.out_dir.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(o.out_dir, ec);
@@ -182,6 +196,7 @@ void run_command(const run_options& o) {
     bool has_readout = false;
     for (std::uint32_t p = 0; p < net->population_count(); ++p) has_readout |= !net->pop(p).spiking();
     if (has_readout) write_readout_csv(dir / "readout.csv", *net, sim.now());
+    if (net->plasticity_count() > 0) write_plastic_outputs(dir, *net, doc, base);
     write_file_atomic(dir / "summary.json", summary.dump(2) + "\n");
     write_file_atomic(dir / "counters.json", event_driven_counters_json(sim.counters(), *net, duration).dump(2) + "\n");
   }

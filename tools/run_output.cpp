@@ -105,6 +105,15 @@ std::string format_summary(const nlohmann::json& s) {
       s["synaptic_events"].get<std::uint64_t>(), s["neuron_updates"].get<std::uint64_t>(),
       s["queue_pushes"].get<std::uint64_t>());
   fmt::format_to(it, "{:.1f} M synaptic events/s\n", s["synaptic_events_per_s"].get<double>() * 1e-6);
+  if (s.contains("plasticity")) {
+    fmt::format_to(it, "{:<24} {:<13} {:>14} {:>13} {:>11} {:>11} {:>11}\n", "plastic projection", "rule",
+                   "weight updates", "trace updates", "w mean", "w min", "w max");
+    for (const auto& p : s["plasticity"])
+      fmt::format_to(it, "{:<24} {:<13} {:>14} {:>13} {:>11.5g} {:>11.5g} {:>11.5g}\n", p["projection"].get<std::string>(),
+                     p["rule"].get<std::string>(), p["weight_updates"].get<std::uint64_t>(),
+                     p["trace_updates"].get<std::uint64_t>(), p["weight_mean"].get<double>(),
+                     p["weight_min"].get<double>(), p["weight_max"].get<double>());
+  }
   return out;
 }
 

@@ -1,0 +1,29 @@
+#pragma once
+// plastic_output: what `evsnn run --out` writes for a network that learned while it ran — the final
+// weights of every plastic projection as CSV in the layout the network JSON reads back (dense: one row
+// per presynaptic neuron, as {"csv": FILE}; sparse: pre,post,w rows), a runnable network.json with the
+// learned weights in place (relative paths of the source made absolute), and a JSON summary per rule.
+// Weights are written exactly (shortest round-trip form of the rule's double weights).
+#include <filesystem>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/network.hpp"
+#include "engine/simulator.hpp"
+
+namespace evsnn::cli {
+
+// File name of a plastic projection's weights: weights_<name>.csv, characters outside [A-Za-z0-9_.-]
+// replaced by '_'.
+std::string plastic_weights_file(const projection& proj);
+// Writes weights_<name>.csv of every plastic projection and network.json (doc: the source document,
+// base_dir: its folder) into dir.
+void write_plastic_outputs(const std::filesystem::path& dir, const network& net, const nlohmann::json& doc,
+                           const std::filesystem::path& base_dir);
+// One entry per plastic rule: projection, rule, weight/trace updates and weight statistics.
+nlohmann::json plasticity_summary(const simulator& sim, const network& net);
+// CSV text of a projection's weights (dense rows or pre,post,w).
+std::string weights_csv(const projection& proj);
+
+}  // namespace evsnn::cli
