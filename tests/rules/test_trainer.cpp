@@ -178,7 +178,7 @@ TEST_CASE("trainer: config errors are one line naming the file and JSON path") {
   expect_error(c, "/optimizer/lr");
   c = base;
   c["network"]["projections"].push_back({{"pre", "l2"}, {"post", "l1"}, {"weights", {{"init", "constant"}, {"value", 0.1}}}});
-  expect_error(c, "training needs");
+  expect_error(c, "this rule trains");
   c = base;
   c["network"]["populations"][1]["params"]["reset"] = "zero";
   expect_error(c, "reset");
