@@ -1,4 +1,4 @@
-// evsnn run NET.json [--duration-ms T] [--out DIR] [--json]
+// evsnn run NET.json [--duration-ms T] [--out DIR] [--json] [--weights-svg FILE]
 //                    [--data SPEC [--data-dir D] [--input POP] [--samples N] [--carry [--gap-ms G]]]
 //                    [--stepped [--dt-ms DT]]
 // Simulate a network event by event: for its own duration (sources replay or fire Poisson), or on
@@ -33,6 +33,7 @@ struct run_options {
   std::string net_path;
   double duration_ms = 0.0;
   std::string out_dir;
+  std::string weights_svg;
   bool json = false;
   std::string data;
   std::string data_dir;
@@ -167,6 +168,10 @@ void run_command(const run_options& o) {
     run_stepped(o, *net);
     return;
   }
+  if (!o.weights_svg.empty() && net->plasticity_count() == 0)
+    throw input_error(fmt::format("--weights-svg: {} declares no plasticity; there are no learned weights to draw",
+                                  o.net_path));
+  const std::vector<std::vector<double>> initial_weights = plastic_weights(*net);
   simulator sim(*net, net->seed);
   sim.record_spikes(true);
   std::vector<std::size_t> sample_ends;
@@ -200,6 +205,8 @@ void run_command(const run_options& o) {
     write_file_atomic(dir / "summary.json", summary.dump(2) + "\n");
     write_file_atomic(dir / "counters.json", event_driven_counters_json(sim.counters(), *net, duration).dump(2) + "\n");
   }
+  if (!o.weights_svg.empty())
+    write_file_atomic(o.weights_svg, weight_histogram_svg(*net, initial_weights, std::filesystem::path(o.net_path).filename().string()));
   if (o.json)
     fmt::print("{}\n", summary.dump(2));
   else
@@ -217,6 +224,8 @@ void add_run_command(CLI::App& app) {
                   "Folder for spikes.csv, summary.json, counters.json, readout.csv (li populations) and samples.csv "
                   "(--data)");
   cmd->add_flag("--json", o->json, "Print the summary as JSON");
+  cmd->add_option("--weights-svg", o->weights_svg,
+                  "Draw the weight histogram of every plastic projection before and after the run (SVG)");
   auto* data = cmd->add_option("--data", o->data,
                                "Present the samples of this data set (spec: JSON, file or NAME[:SPLIT][:K=V,...]) to "
                                "the external input population");

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "engine/atomic_file.hpp"
+#include "engine/xml_escape.hpp"
 
 namespace evsnn::cli {
 
@@ -107,6 +108,93 @@ nlohmann::json plasticity_summary(const simulator& sim, const network& net) {
     list.push_back(e);
   }
   return list;
+}
+
+std::vector<std::vector<double>> plastic_weights(const network& net) {
+  std::vector<std::vector<double>> out;
+  for (std::size_t r = 0; r < net.plasticity_count(); ++r) {
+    const projection& proj = net.proj(net.plastic(r).projection());
+    std::vector<double> w(proj.synapse_count());
+    for (std::uint32_t s = 0; s < proj.synapse_count(); ++s) w[s] = proj.weight(s);
+    out.push_back(std::move(w));
+  }
+  return out;
+}
+
+std::string weight_histogram_svg(const network& net, const std::vector<std::vector<double>>& before,
+                                 const std::string& title) {
+  constexpr int bins = 40;
+  constexpr double pw = 520, ph = 260, ml = 70, mr = 20, mt = 50, mb = 60;
+  const std::size_t n = net.plasticity_count();
+  const double width = ml + pw + mr, height = static_cast<double>(n) * (mt + ph + mb);
+  fmt::memory_buffer b;
+  auto out = std::back_inserter(b);
+  fmt::format_to(out,
+                 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
+                 "font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n",
+                 width, height);
+  const std::vector<std::vector<double>> after = plastic_weights(net);
+  for (std::size_t r = 0; r < n; ++r) {
+    const plasticity& rule = net.plastic(r);
+    const nlohmann::json d = rule.describe();
+    double lo = INFINITY, hi = -INFINITY;
+    for (const auto* v : {&before[r], &after[r]})
+      for (double w : *v) {
+        lo = std::min(lo, w);
+        hi = std::max(hi, w);
+      }
+    if (d.contains("w_min") && d.contains("w_max")) {
+      lo = d["w_min"].get<double>();
+      hi = d["w_max"].get<double>();
+    }
+    if (!(hi > lo)) hi = lo + 1.0;
+    auto histogram = [&](const std::vector<double>& v) {
+      std::vector<std::size_t> h(bins, 0);
+      for (double w : v) {
+        const int k = static_cast<int>(std::floor((w - lo) / (hi - lo) * bins));
+        ++h[static_cast<std::size_t>(std::clamp(k, 0, bins - 1))];
+      }
+      return h;
+    };
+    const auto hb = histogram(before[r]), ha = histogram(after[r]);
+    const std::size_t top = std::max(*std::max_element(hb.begin(), hb.end()), *std::max_element(ha.begin(), ha.end()));
+    const double y0 = static_cast<double>(r) * (mt + ph + mb) + mt;
+    const double bw = pw / bins;
+    auto y_of = [&](std::size_t c) { return y0 + ph - ph * static_cast<double>(c) / static_cast<double>(std::max<std::size_t>(top, 1)); };
+    const std::string name = net.proj(rule.projection()).name();
+    fmt::format_to(out, "<text x=\"{}\" y=\"{}\" font-size=\"14\">{}</text>\n", ml, y0 - 28,
+                   xml_escape(fmt::format("{}{}{} ({}): weight histogram, {} synapses", title, title.empty() ? "" : ": ",
+                                          name, rule.rule(), after[r].size())));
+    for (int k = 0; k < bins; ++k)
+      fmt::format_to(out, "<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\" fill=\"#3b75af\"/>\n",
+                     ml + k * bw, y_of(ha[static_cast<std::size_t>(k)]), bw - 1, y0 + ph - y_of(ha[static_cast<std::size_t>(k)]));
+    fmt::memory_buffer path;
+    for (int k = 0; k < bins; ++k) {
+      const double y = y_of(hb[static_cast<std::size_t>(k)]);
+      fmt::format_to(std::back_inserter(path), "{}{:.2f},{:.2f} L{:.2f},{:.2f} ", k ? "L" : "M", ml + k * bw, y, ml + (k + 1) * bw, y);
+    }
+    fmt::format_to(out, "<path d=\"{}\" fill=\"none\" stroke=\"#e07b28\" stroke-width=\"2\"/>\n",
+                   std::string_view(path.data(), path.size()));
+    fmt::format_to(out, "<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"black\"/>\n", ml, y0 + ph, ml + pw);
+    fmt::format_to(out, "<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"black\"/>\n", ml, y0, y0 + ph);
+    for (int t = 0; t <= 4; ++t) {
+      const double x = ml + pw * t / 4.0;
+      fmt::format_to(out, "<text x=\"{:.2f}\" y=\"{:.2f}\" text-anchor=\"middle\">{:.4g}</text>\n", x, y0 + ph + 16,
+                     lo + (hi - lo) * t / 4.0);
+      const double c = static_cast<double>(top) * t / 4.0;
+      fmt::format_to(out, "<text x=\"{:.2f}\" y=\"{:.2f}\" text-anchor=\"end\">{:.0f}</text>\n", ml - 6,
+                     y0 + ph - ph * t / 4.0 + 4, c);
+    }
+    fmt::format_to(out, "<text x=\"{:.2f}\" y=\"{:.2f}\" text-anchor=\"middle\">weight</text>\n", ml + pw / 2, y0 + ph + 36);
+    fmt::format_to(out, "<text x=\"{:.2f}\" y=\"{:.2f}\" transform=\"rotate(-90 {:.2f} {:.2f})\" text-anchor=\"middle\">synapses</text>\n",
+                   ml - 48, y0 + ph / 2, ml - 48, y0 + ph / 2);
+    fmt::format_to(out, "<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"12\" height=\"12\" fill=\"#3b75af\"/><text x=\"{:.2f}\" y=\"{:.2f}\">after</text>\n",
+                   ml + pw - 150, y0 - 18, ml + pw - 134, y0 - 8);
+    fmt::format_to(out, "<line x1=\"{:.2f}\" y1=\"{:.2f}\" x2=\"{:.2f}\" y2=\"{:.2f}\" stroke=\"#e07b28\" stroke-width=\"2\"/><text x=\"{:.2f}\" y=\"{:.2f}\">before</text>\n",
+                   ml + pw - 80, y0 - 12, ml + pw - 66, y0 - 12, ml + pw - 62, y0 - 8);
+  }
+  fmt::format_to(out, "</svg>\n");
+  return {b.data(), b.size()};
 }
 
 }  // namespace evsnn::cli

@@ -6,6 +6,7 @@
 // Weights are written exactly (shortest round-trip form of the rule's double weights).
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -25,5 +26,11 @@ void write_plastic_outputs(const std::filesystem::path& dir, const network& net,
 nlohmann::json plasticity_summary(const simulator& sim, const network& net);
 // CSV text of a projection's weights (dense rows or pre,post,w).
 std::string weights_csv(const projection& proj);
+// The weights of every plastic projection (exact values), to compare before and after a run.
+std::vector<std::vector<double>> plastic_weights(const network& net);
+// SVG: one histogram panel per plastic projection, weights before (outline) and after (filled), over
+// [w_min, w_max] of the rule when bounded, else the range of both.
+std::string weight_histogram_svg(const network& net, const std::vector<std::vector<double>>& before,
+                                 const std::string& title);
 
 }  // namespace evsnn::cli
