@@ -1,4 +1,7 @@
-// evsnn bench [NAME...] [--repeat N] [--json] [--export DIR]: time the standard networks.
+// evsnn bench [NAME...] [--repeat N] [--json] [--export DIR] [--plasticity stdp|stdp_triplet]: time the
+// standard networks. --plasticity puts that rule on every excitatory projection (all but those from
+// the recurrent network's inhibitory population; small updates, weights bounded to [-1, 1]: the cost
+// of learning, not a learning experiment); each repetition starts from the initial weights.
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -9,6 +12,7 @@
 #include "engine/network_loader.hpp"
 #include "engine/simulator.hpp"
 #include "models/builtin_models.hpp"
+#include "rules/plasticity_rules.hpp"
 #include "tools/bench_networks.hpp"
 #include "tools/command.hpp"
 
@@ -20,15 +24,43 @@ struct bench_options {
   int repeat = 5;
   bool json = false;
   std::string export_dir;
+  std::string plasticity;
 };
+
+nlohmann::json with_plasticity(nlohmann::json net, const std::string& rule) {
+  if (rule.empty()) return net;
+  nlohmann::json p = {{"rule", rule}, {"w_min", -1.0}, {"w_max", 1.0}};
+  if (rule == "stdp") {
+    p["a_plus"] = 1e-4;
+    p["a_minus"] = 1.05e-4;
+  } else {  // the visual-cortex set scaled to the benchmarks' weights (about 0.1)
+    p["preset"] = "visual_cortex_all_to_all";
+    p["a2_plus"] = 7.5e-12;
+    p["a3_plus"] = 9.3e-5;
+    p["a2_minus"] = 7e-5;
+    p["a3_minus"] = 2.3e-6;
+  }
+  for (auto& pr : net["projections"])
+    if (pr["pre"] != "inh") pr["plasticity"] = p;
+  net["description"] = net["description"].get<std::string>() + ", " + rule + " on every excitatory projection";
+  return net;
+}
+
+std::uint64_t weight_updates(const run_counters& c) {
+  std::uint64_t n = 0;
+  for (const auto& p : c.projections) n += p.weight_updates;
+  return n;
+}
 
 void bench_command(const bench_options& o) {
   const model_registry models = builtin_model_registry();
+  const plasticity_registry rules = rules::builtin_plasticity_registry();
   std::vector<std::string> names = o.names.empty() ? bench_network_names() : o.names;
   if (!o.export_dir.empty()) {
     std::filesystem::create_directories(o.export_dir);
     for (const auto& n : names)
-      write_file_atomic(std::filesystem::path(o.export_dir) / ("bench_" + n + ".json"), bench_network(n).dump(2) + "\n");
+      write_file_atomic(std::filesystem::path(o.export_dir) / ("bench_" + n + ".json"),
+                        with_plasticity(bench_network(n), o.plasticity).dump(2) + "\n");
     return;
   }
   nlohmann::json results = nlohmann::json::array();
@@ -36,15 +68,19 @@ void bench_command(const bench_options& o) {
     fmt::print("{:<10} {:>9} {:>10} {:>12} {:>10} {:>11} {:>12}\n", "network", "neurons", "synapses", "syn.events",
                "spikes", "best ms", "M syn.ev/s");
   for (const auto& name : names) {
-    auto net = build_network(bench_network(name), "bench:" + name, ".", models);
+    const nlohmann::json doc = with_plasticity(bench_network(name), o.plasticity);
+    auto net = build_network(doc, "bench:" + name, ".", models, &rules);
     double best = 1e300;
     run_counters c;
     for (int r = 0; r < std::max(1, o.repeat); ++r) {
-      // A fresh simulator per repetition: every run simulates the identical sample.
+      // A fresh simulator per repetition: every run simulates the identical sample (and a plastic
+      // network starts again from its initial weights).
+      if (r > 0 && net->plasticity_count() > 0) net = build_network(doc, "bench:" + name, ".", models, &rules);
       simulator sim(*net, net->seed);
       sim.record_spikes(false);
       const auto t0 = std::chrono::steady_clock::now();
       sim.run(net->duration_ms);
+      sim.settle();
       best = std::min(best, std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
       c = sim.counters();
     }
@@ -55,6 +91,8 @@ void bench_command(const bench_options& o) {
                        {"synaptic_events", c.total_synaptic_events()},
                        {"spikes", c.total_spikes()},
                        {"queue_pushes", c.queue_pushes},
+                       {"plasticity", o.plasticity.empty() ? "none" : o.plasticity},
+                       {"weight_updates", weight_updates(c)},
                        {"best_wall_s", best},
                        {"synaptic_events_per_s", rate}});
     if (!o.json)
@@ -72,6 +110,8 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--repeat", o->repeat, "Runs per network; the best time is reported")->check(positive());
   cmd->add_flag("--json", o->json, "Print results as JSON");
   cmd->add_option("--export", o->export_dir, "Write the networks as JSON files into this folder instead of running");
+  cmd->add_option("--plasticity", o->plasticity, "Put this plastic rule on every excitatory projection (cost of online learning)")
+      ->check(CLI::IsMember({"stdp", "stdp_triplet"}));
   cmd->callback([o] { bench_command(*o); });
 }
 
