@@ -23,7 +23,7 @@ json pair_net() {
     "populations": [
       {"name": "pre", "model": "spike_source", "size": 2, "params": {"spikes": [[10, 0], [70, 1]]}},
       {"name": "drive", "model": "spike_source", "size": 1, "params": {"spikes": [[18, 0], [60, 0]]}},
-      {"name": "post", "model": "lif_delta", "size": 1, "params": {"tau_mem_ms": 10, "threshold": 10}}],
+      {"name": "post", "model": "lif_delta", "size": 1, "params": {"tau_mem_ms": 10, "threshold": 10, "reset": "zero"}}],
     "projections": [
       {"pre": "drive", "post": "post", "weights": [[100]]},
       {"name": "learned", "pre": "pre", "post": "post", "delay_ms": 2, "weights": [[0.1], [0.3]],
