@@ -10,11 +10,14 @@
 //    derivatives). Several post hooks of one population see and may change the same grade in turn.
 //  - on_tick: the hook's own learning clock, every tick_period_ms from sample begin.
 //  - on_sample_begin / on_sample_end: the presenter's sample boundaries.
+//  - on_sample_outcome: after a sample ended, what is known of it: its label when it has one and
+//    the loss when a trainer computed one (reward-modulated and supervised local rules read it).
 //  - on_reset: every neuron was put at rest and pending spikes were dropped (a sample that does not
 //    carry state on); called before that sample's on_sample_begin.
 // Rules keep their state in projection columns (projection::add_column) or in their own arrays, and
 // report their operations in the contexts' counters.
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "engine/counters.hpp"
@@ -40,6 +43,12 @@ struct post_context {
   projection_counters& counters;
 };
 
+struct sample_outcome {
+  std::uint64_t sample = 0;
+  std::int64_t label = -1;                                // -1: none
+  double loss = std::numeric_limits<double>::quiet_NaN();  // NaN: none
+};
+
 class hook {
  public:
   virtual ~hook() = default;
@@ -49,6 +58,7 @@ class hook {
   virtual void on_reset(double /*t_ms*/) {}
   virtual void on_sample_begin(double /*t_ms*/, std::uint64_t /*sample*/) {}
   virtual void on_sample_end(double /*t_ms*/, std::uint64_t /*sample*/) {}
+  virtual void on_sample_outcome(const sample_outcome& /*outcome*/) {}
 };
 
 struct hook_subscription {

@@ -18,6 +18,11 @@ simulator::simulator(network& net, std::uint64_t seed) : net_(net), seed_(seed) 
   }
 }
 
+void simulator::report_outcome(const sample_outcome& outcome) {
+  for (hook_entry& h : hooks_)
+    if (h.sub.samples) h.h->on_sample_outcome(outcome);
+}
+
 void simulator::settle() {
   for (std::size_t k = 0; k < net_.plasticity_count(); ++k) net_.plastic(k).settle(now());
 }

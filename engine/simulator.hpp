@@ -43,6 +43,8 @@ class simulator final : public spike_port {
   // Lets the network's plastic rules apply every update the spikes so far determine (end of a run,
   // before weights are read).
   void settle();
+  // Tells the hooks what is known of the sample that just ended (label, loss).
+  void report_outcome(const sample_outcome& outcome);
 
   double now() const { return queue_.now(); }
   // Counters accumulate over every sample this simulator runs (totals for a data set pass);

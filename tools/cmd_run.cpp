@@ -8,6 +8,7 @@
 // runs online (also across --data samples and --carry streams); --out then also gets the final weights
 // of every plastic projection (weights_<name>.csv) and network.json, the network with those weights.
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -81,6 +82,7 @@ double run_on_data(const run_options& o, network& net, simulator& sim, std::vect
   for (std::size_t i = 0; i < n; ++i) {
     ds->load(i, s, 0);
     pr.present(s.events, s.duration_ms);
+    sim.report_outcome({sim.sample_index() - 1, static_cast<std::int64_t>(s.label), std::nan("")});
     total += s.duration_ms;
     sample_ends.push_back(sim.spikes().size());
     labels.push_back(s.label);
