@@ -84,6 +84,10 @@ train_config parse_train_config(const nlohmann::json& doc, const std::string& fi
   if (auto al = root.get("alignment")) {
     al->expect_object();
     if (auto x = al->get("every_batches")) c.alignment_every = x->as_uint();
+    if (auto x = al->get("reference")) {
+      if (!x->is_string() && !x->is_object()) x->fail("expected a rule name or object");
+      c.alignment_reference = x->raw();
+    }
     al->finish();
   }
   if (auto en = root.get("energy")) {

@@ -12,7 +12,8 @@
 //     "evaluation": {"every_epochs": 1, "test": true, "validation": true, "before_training": false,
 //                    "limit": 0 (0 = whole split)},
 //     "checkpoint": {"every_epochs": 1},
-//     "alignment": {"every_batches": 0},                    > 0: cosine of the update with bp_exact
+//     "alignment": {"every_batches": 0,                     > 0: cosine of the update with the reference
+//                   "reference": "bp_exact"},             rule's gradient (a rule name or object)
 //     "energy": {"profile": "loihi", "dt_ms": 1},
 //     "output_dir": "results/NAME" }                        relative to the working directory
 #include <cstdint>
@@ -41,6 +42,7 @@ struct train_config {
   std::size_t eval_limit = 0;
   std::uint64_t checkpoint_every = 1;
   std::uint64_t alignment_every = 0;
+  nlohmann::json alignment_reference = "bp_exact";  // the rule spec alignment compares against
   std::string energy_profile = "loihi";
   double energy_dt_ms = 1.0;
   std::filesystem::path output_dir;

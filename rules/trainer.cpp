@@ -1,10 +1,9 @@
 #include "rules/trainer.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
-#include <cstring>
-#include <fstream>
 #include <mutex>
 #include <thread>
 
@@ -16,73 +15,11 @@
 #include "engine/network_loader.hpp"
 #include "engine/presenter.hpp"
 #include "engine/rng.hpp"
-#include "models/builtin_models.hpp"
-#include "rules/bp_exact.hpp"
+#include "rules/alignment.hpp"
+#include "rules/checkpoint.hpp"
+#include "rules/output_monitor.hpp"
 
 namespace evsnn::rules {
-
-namespace {
-
-constexpr const char* checkpoint_magic = "EVSNN-CHECKPOINT/1\n";
-
-// Records what the output layer did in a sample: spike counts and first spike times (spiking output)
-// or the readout values at the sample end (li output).
-class output_monitor final : public hook {
- public:
-  void bind(simulator& sim, const layer_chain& chain) {
-    const layer_info& out = chain.output();
-    pop_ = &sim.net().pop(out.population);
-    readout_ = out.readout;
-    counts_.assign(out.size, 0);
-    first_.assign(out.size, std::numeric_limits<double>::infinity());
-    values_.assign(out.size, 0.0);
-    hook_subscription sub;
-    if (!readout_) sub.post_projections.push_back(out.projection);
-    sim.add_hook(*this, sub);
-  }
-  void on_sample_begin(double t_ms, std::uint64_t) override {
-    t0_ = t_ms;
-    std::fill(counts_.begin(), counts_.end(), 0u);
-    std::fill(first_.begin(), first_.end(), std::numeric_limits<double>::infinity());
-  }
-  void on_post(const post_context& ctx) override {
-    if (counts_[ctx.post]++ == 0) first_[ctx.post] = ctx.t_ms - t0_;
-  }
-  void on_sample_end(double t_ms, std::uint64_t) override {
-    if (readout_)
-      for (std::uint32_t o = 0; o < values_.size(); ++o) values_[o] = pop_->potential(o, t_ms);
-  }
-  output_activity activity(double duration_ms) const {
-    output_activity a;
-    if (readout_) {
-      a.readout = values_;
-    } else {
-      a.counts = counts_;
-      a.first_ms = first_;
-    }
-    a.duration_ms = duration_ms;
-    return a;
-  }
-
- private:
-  const population* pop_ = nullptr;
-  bool readout_ = false;
-  double t0_ = 0.0;
-  std::vector<std::uint32_t> counts_;
-  std::vector<double> first_, values_;
-};
-
-double cosine(std::span<const double> a, std::span<const double> b) {
-  double ab = 0, aa = 0, bb = 0;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    ab += a[i] * b[i];
-    aa += a[i] * a[i];
-    bb += b[i] * b[i];
-  }
-  return aa > 0 && bb > 0 ? ab / std::sqrt(aa * bb) : not_measured;
-}
-
-}  // namespace
 
 struct trainer::worker {
   std::unique_ptr<network> net;
@@ -104,7 +41,8 @@ struct trainer::batch_stats {
   run_counters counters;
 };
 
-trainer::trainer(train_config cfg, std::filesystem::path data_dir, std::optional<energy_profile> profile)
+trainer::trainer(train_config cfg, const model_registry& models, std::filesystem::path data_dir,
+                 std::optional<energy_profile> profile)
     : cfg_(std::move(cfg)), data_dir_(std::move(data_dir)), profile_(std::move(profile)) {
   data::dataset_context ctx;
   ctx.base_dir = cfg_.base_dir;
@@ -114,7 +52,6 @@ trainer::trainer(train_config cfg, std::filesystem::path data_dir, std::optional
   const json_node root(cfg_.doc, cfg_.file);
   loss_ = make_loss(cfg_.loss, cfg_.file + ": /loss");
   optimizer_ = make_optimizer(cfg_.optimizer, cfg_.file + ": /optimizer");
-  const model_registry models = builtin_model_registry();
   const unsigned n_threads =
       std::max(1u, cfg_.threads > 0 ? cfg_.threads : std::max(1u, std::thread::hardware_concurrency()));
   for (unsigned t = 0; t < n_threads; ++t) {
@@ -127,6 +64,7 @@ trainer::trainer(train_config cfg, std::filesystem::path data_dir, std::optional
     w->monitor.bind(*w->sim, w->chain);
     workers_.push_back(std::move(w));
   }
+  pool_ = std::make_unique<worker_pool>(n_threads);
   const layer_chain& ch = workers_[0]->chain;
   const std::uint32_t classes = splits_.train->classes();
   if (ch.output().size < classes)
@@ -141,8 +79,15 @@ trainer::trainer(train_config cfg, std::filesystem::path data_dir, std::optional
                                   loss_->name(), in == loss_input::readout ? "a readout" : "spikes", ch.output().name,
                                   ch.output().readout ? "an li readout" : "spiking"));
   rule_ = make_rule(root.at("rule"), ch, in, cfg_.seed);
-  if (cfg_.alignment_every > 0 && std::string(rule_->name()) != "bp_exact")
-    reference_ = std::make_unique<bp_exact>(ch, in);
+  if (cfg_.alignment_every > 0) {
+    // The reference rule, from the registry; none when it is the trained rule itself (nothing to compare).
+    const auto al = root.get("alignment");
+    const json_node spec = al && al->has("reference") ? al->at("reference")
+                                                      : json_node(cfg_.alignment_reference, cfg_.file, "/alignment/reference");
+    reference_ = make_rule(spec, ch, in, cfg_.seed);
+    if (std::string_view(reference_->name()) == rule_->name() && reference_->describe() == rule_->describe())
+      reference_.reset();
+  }
   for (auto& w : workers_) {
     w->rule = rule_->make_worker(*w->sim, w->chain);
     w->sums = rule_->make_sums();
@@ -165,7 +110,7 @@ trainer::trainer(train_config cfg, std::filesystem::path data_dir, std::optional
 trainer::~trainer() = default;
 
 const layer_chain& trainer::chain() const { return workers_[0]->chain; }
-unsigned trainer::threads() const { return static_cast<unsigned>(workers_.size()); }
+unsigned trainer::threads() const { return pool_->size(); }
 std::size_t trainer::train_size() const { return splits_.train->size(); }
 
 void trainer::broadcast_weights() {
@@ -217,13 +162,7 @@ void trainer::run_parallel(std::span<const std::size_t> indices, const data::dat
     w.correct = w.samples = w.steps = 0;
     w.sim->counters().reset();
   }
-  if (n_workers == 1) {
-    body(*workers_[0]);
-  } else {
-    std::vector<std::thread> pool;
-    for (std::size_t t = 0; t < n_workers; ++t) pool.emplace_back(body, std::ref(*workers_[t]));
-    for (auto& th : pool) th.join();
-  }
+  pool_->run(n_workers, [&](std::size_t t) { body(*workers_[t]); });
   if (failure) std::rethrow_exception(failure);
   for (std::size_t t = 0; t < n_workers; ++t) {
     worker& w = *workers_[t];
@@ -294,10 +233,10 @@ epoch_metrics trainer::evaluate_epoch(std::uint64_t epoch) {
 
 void trainer::train(const progress_fn& progress, const std::function<void(const epoch_metrics&)>& on_epoch) {
   std::filesystem::create_directories(cfg_.output_dir);
-  if (cfg_.eval_before && epochs_done_ == 0 && !initial_) {
-    initial_ = evaluate_epoch(0);
+  if (cfg_.eval_before && epochs_done_ == 0 && !log_.initial) {
+    log_.initial = evaluate_epoch(0);
     write_outputs();
-    if (on_epoch) on_epoch(*initial_);
+    if (on_epoch) on_epoch(*log_.initial);
   }
   const std::size_t n = splits_.train->size();
   const std::size_t B = cfg_.batch_size;
@@ -309,8 +248,7 @@ void trainer::train(const progress_fn& progress, const std::function<void(const 
     const double lr_scale = optimizer_->lr_scale_for_epoch(e - 1);
     fixed_sum loss_sum(1);
     std::uint64_t correct = 0, seen = 0;
-    std::vector<double> cos_sum(L, 0.0);
-    std::vector<std::uint64_t> cos_n(L, 0);
+    update_alignment alignment(L);
     for (std::size_t b = 0; b < n_batches; ++b) {
       const std::span<const std::size_t> batch(order.data() + b * B, std::min(B, n - b * B));
       const bool measure = reference_ && cfg_.alignment_every > 0 && b % cfg_.alignment_every == 0;
@@ -330,10 +268,7 @@ void trainer::train(const progress_fn& progress, const std::function<void(const 
         fixed_sum_set ref_total = reference_->make_sums();
         for (auto& w : workers_) ref_total.merge(w->ref_sums);
         reference_->end_batch(ref_total, batch.size(), ref_grads_);
-        for (std::size_t l = 0; l < L; ++l) {
-          const double c = cosine(grads_[l], ref_grads_[l]);
-          if (std::isfinite(c)) cos_sum[l] += c, ++cos_n[l];
-        }
+        alignment.add(grads_, ref_grads_);
       }
       for (std::size_t l = 0; l < L; ++l) optimizer_->step(l, master_[l], grads_[l], lr_scale);
       optimizer_->finish_step();
@@ -354,32 +289,9 @@ void trainer::train(const progress_fn& progress, const std::function<void(const 
     m.wall_time_s = wall;
     m.samples_per_s = static_cast<double>(seen) / wall;
     m.lr = optimizer_->learning_rate() * lr_scale;
-    if (reference_) {
-      m.update_cosine.resize(L);
-      for (std::size_t l = 0; l < L; ++l) m.update_cosine[l] = cos_n[l] ? cos_sum[l] / double(cos_n[l]) : not_measured;
-    }
-    const auto fb = rule_->feedback();
-    if (!fb.empty()) {
-      // cos(B^l, W^{l+1} ... W^{L-1}): the feedback against the effective linear map to the outputs.
-      const auto& ch = chain();
-      for (std::size_t l = 0; l + 1 < L; ++l) {
-        std::vector<double> eff(master_[L - 1].begin(), master_[L - 1].end());  // n_{L-2} x n_out
-        for (std::size_t k = L - 1; k-- > l + 1;) {
-          const std::size_t rows = ch.layers[k].fan_in, mid = ch.layers[k].size, cols = ch.output().size;
-          std::vector<double> next(rows * cols, 0.0);
-          for (std::size_t r = 0; r < rows; ++r)
-            for (std::size_t q = 0; q < mid; ++q) {
-              const double a = master_[k][r * mid + q];
-              if (a != 0.0)
-                for (std::size_t c = 0; c < cols; ++c) next[r * cols + c] += a * eff[q * cols + c];
-            }
-          eff = std::move(next);
-        }
-        std::vector<double> bd(fb[l].begin(), fb[l].end());
-        m.feedback_cosine.push_back(cosine(bd, eff));
-      }
-    }
-    log_.push_back(m);
+    if (reference_) m.update_cosine = alignment.means();
+    m.feedback_cosine = feedback_cosines(rule_->feedback(), master_, chain());
+    log_.epochs.push_back(m);
     epochs_done_ = e;
     write_outputs();
     if (e % cfg_.checkpoint_every == 0 || e == cfg_.epochs) save_checkpoint(cfg_.output_dir / "checkpoint.evsnn");
@@ -387,218 +299,58 @@ void trainer::train(const progress_fn& progress, const std::function<void(const 
   }
 }
 
-// ---- logs ------------------------------------------------------------------------------------------
-
-namespace {
-
-std::string cell(double x) { return std::isfinite(x) ? fmt::format("{:.10g}", x) : std::string(); }
-nlohmann::json jcell(double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); }
-
-}  // namespace
-
-std::string trainer::log_csv(const std::vector<epoch_metrics>& rows, const std::optional<epoch_metrics>& initial) {
-  std::size_t n_cos = 0, n_fb = 0;
-  for (const auto& r : rows) n_cos = std::max(n_cos, r.update_cosine.size()), n_fb = std::max(n_fb, r.feedback_cosine.size());
-  std::string out =
-      "epoch,loss,train_accuracy,test_accuracy,validation_accuracy,spikes_per_sample,synaptic_events_per_sample,"
-      "energy_per_sample_uj,wall_time_s,samples_per_s,lr";
-  for (std::size_t l = 0; l < n_cos; ++l) out += fmt::format(",update_cosine_{}", l);
-  for (std::size_t l = 0; l < n_fb; ++l) out += fmt::format(",feedback_cosine_{}", l);
-  out += "\n";
-  auto row = [&](const epoch_metrics& m) {
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{}", m.epoch, cell(m.loss), cell(m.train_accuracy),
-                       cell(m.test_accuracy), cell(m.validation_accuracy), cell(m.spikes_per_sample),
-                       cell(m.synaptic_events_per_sample), cell(m.energy_per_sample_uj),
-                       m.epoch == 0 ? std::string() : cell(m.wall_time_s), cell(m.samples_per_s), cell(m.lr));
-    for (std::size_t l = 0; l < n_cos; ++l) {
-      out += ',';
-      if (l < m.update_cosine.size()) out += cell(m.update_cosine[l]);
-    }
-    for (std::size_t l = 0; l < n_fb; ++l) {
-      out += ',';
-      if (l < m.feedback_cosine.size()) out += cell(m.feedback_cosine[l]);
-    }
-    out += "\n";
-  };
-  if (initial) row(*initial);
-  for (const auto& m : rows) row(m);
-  return out;
-}
-
-nlohmann::json trainer::log_json(const std::vector<epoch_metrics>& rows, const std::optional<epoch_metrics>& initial) {
-  nlohmann::json epochs = nlohmann::json::array();
-  auto row = [&](const epoch_metrics& m) {
-    nlohmann::json j = {{"epoch", m.epoch},
-                        {"loss", jcell(m.loss)},
-                        {"train_accuracy", jcell(m.train_accuracy)},
-                        {"test_accuracy", jcell(m.test_accuracy)},
-                        {"validation_accuracy", jcell(m.validation_accuracy)},
-                        {"spikes_per_sample", jcell(m.spikes_per_sample)},
-                        {"synaptic_events_per_sample", jcell(m.synaptic_events_per_sample)},
-                        {"energy_per_sample_uj", jcell(m.energy_per_sample_uj)},
-                        {"wall_time_s", m.epoch == 0 ? nlohmann::json(nullptr) : jcell(m.wall_time_s)},
-                        {"samples_per_s", jcell(m.samples_per_s)},
-                        {"lr", jcell(m.lr)}};
-    nlohmann::json c = nlohmann::json::array(), f = nlohmann::json::array();
-    for (double x : m.update_cosine) c.push_back(jcell(x));
-    for (double x : m.feedback_cosine) f.push_back(jcell(x));
-    j["update_cosine"] = c;
-    j["feedback_cosine"] = f;
-    epochs.push_back(j);
-  };
-  if (initial) row(*initial);
-  for (const auto& m : rows) row(m);
-  return {{"format", "evsnn-train-log/1"}, {"epochs", epochs}};
-}
-
-namespace {
-
-epoch_metrics metrics_from_json(const nlohmann::json& j) {
-  auto num = [&](const char* k) { return j.at(k).is_null() ? not_measured : j.at(k).get<double>(); };
-  epoch_metrics m;
-  m.epoch = j.at("epoch").get<std::uint64_t>();
-  m.loss = num("loss");
-  m.train_accuracy = num("train_accuracy");
-  m.test_accuracy = num("test_accuracy");
-  m.validation_accuracy = num("validation_accuracy");
-  m.spikes_per_sample = num("spikes_per_sample");
-  m.synaptic_events_per_sample = num("synaptic_events_per_sample");
-  m.energy_per_sample_uj = num("energy_per_sample_uj");
-  m.wall_time_s = j.at("wall_time_s").is_null() ? 0.0 : j.at("wall_time_s").get<double>();
-  m.samples_per_s = num("samples_per_s");
-  m.lr = num("lr");
-  for (const auto& x : j.at("update_cosine")) m.update_cosine.push_back(x.is_null() ? not_measured : x.get<double>());
-  for (const auto& x : j.at("feedback_cosine")) m.feedback_cosine.push_back(x.is_null() ? not_measured : x.get<double>());
-  return m;
-}
-
-}  // namespace
-
 void trainer::write_outputs() const {
-  write_file_atomic(cfg_.output_dir / "log.csv", log_csv(log_, initial_));
-  write_file_atomic(cfg_.output_dir / "log.json", log_json(log_, initial_).dump(2) + "\n");
+  write_file_atomic(cfg_.output_dir / "log.csv", log_.csv());
+  write_file_atomic(cfg_.output_dir / "log.json", log_.json().dump(2) + "\n");
   if (epochs_done_ > 0) write_network(cfg_.output_dir / "network.json");
 }
 
-// ---- checkpoints -----------------------------------------------------------------------------------
-// Layout: magic line, 8-byte little-endian header length, header JSON, then the blocks the header lists
-// in order, each raw little-endian (f32 or f64).
+// ---- checkpoints (the format: rules/checkpoint.hpp) ------------------------------------------------
 
 void trainer::save_checkpoint(const std::filesystem::path& path) const {
-  nlohmann::json blocks = nlohmann::json::array();
-  std::string data;
-  auto put = [&](const std::string& name, const void* p, std::size_t n, const char* type, std::size_t width) {
-    blocks.push_back({{"name", name}, {"type", type}, {"size", n}});
-    data.append(static_cast<const char*>(p), n * width);
-  };
-  for (std::size_t l = 0; l < master_.size(); ++l)
-    put(fmt::format("weights/{}", l), master_[l].data(), master_[l].size(), "f32", 4);
-  const auto opt = optimizer_->state_arrays();
-  for (std::size_t k = 0; k < opt.size(); ++k) put(fmt::format("optimizer/{}", k), opt[k].data(), opt[k].size(), "f64", 8);
-  const auto rs = rule_->state();
-  for (std::size_t k = 0; k < rs.size(); ++k) put(fmt::format("rule/{}", k), rs[k].data(), rs[k].size(), "f32", 4);
-  nlohmann::json header = {{"format", "evsnn-checkpoint/1"},
-                           {"epoch", epochs_done_},
-                           {"config", cfg_.doc},
-                           {"rule", rule_->describe()},
-                           {"optimizer", optimizer_->state_header()},
-                           {"log", log_json(log_, initial_)},
-                           {"blocks", blocks}};
-  const std::string h = header.dump();
-  std::string out = checkpoint_magic;
-  std::uint64_t len = h.size();
-  for (int b = 0; b < 8; ++b) out.push_back(static_cast<char>((len >> (8 * b)) & 0xff));
-  out += h;
-  out += data;
-  write_file_atomic(path, out);
+  checkpoint c;
+  c.epochs_done = epochs_done_;
+  c.config = cfg_.doc;
+  c.rule = rule_->describe();
+  c.optimizer = optimizer_->state_header();
+  c.log = log_;
+  c.weights = master_;
+  for (const auto& a : optimizer_->state_arrays()) c.optimizer_state.emplace_back(a.begin(), a.end());
+  for (const auto& a : rule_->state()) c.rule_state.emplace_back(a.begin(), a.end());
+  c.save(path);
 }
 
 void trainer::load_checkpoint(const std::filesystem::path& path, bool for_resume) {
   const std::string file = path.string();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw input_error(fmt::format("{}: cannot open checkpoint", file));
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const std::size_t magic_len = std::strlen(checkpoint_magic);
-  if (bytes.size() < magic_len + 8 || bytes.compare(0, magic_len, checkpoint_magic) != 0)
-    throw input_error(fmt::format("{}: byte 0: not an evsnn checkpoint (bad magic)", file));
-  std::uint64_t len = 0;
-  for (int b = 0; b < 8; ++b) len |= std::uint64_t(static_cast<unsigned char>(bytes[magic_len + b])) << (8 * b);
-  std::size_t pos = magic_len + 8;
-  if (len > bytes.size() - pos)
-    throw input_error(fmt::format("{}: byte {}: header of {} bytes runs past the end of the file", file, pos, len));
-  nlohmann::json header;
+  checkpoint c = checkpoint::load(path);
+  // The network, data and rule must be those of the config (epochs may differ: a run can be extended).
+  nlohmann::json a = c.config, b = cfg_.doc;
+  if (a.is_object()) a.erase("epochs");
+  b.erase("epochs");
+  if (a != b)
+    throw input_error(fmt::format("{}: the checkpoint was written by a different config (only \"epochs\" may change)",
+                                  file));
+  if (c.weights.size() != master_.size())
+    throw input_error(fmt::format("{}: {} weight blocks, the network has {} layers", file, c.weights.size(),
+                                  master_.size()));
+  for (std::size_t l = 0; l < master_.size(); ++l)
+    if (c.weights[l].size() != master_[l].size())
+      throw input_error(fmt::format("{}: weights/{}: {} values, the network's layer has {}", file, l,
+                                    c.weights[l].size(), master_[l].size()));
+  master_ = std::move(c.weights);
+  broadcast_weights();
+  if (!for_resume) return;
   try {
-    header = nlohmann::json::parse(bytes.begin() + static_cast<std::ptrdiff_t>(pos),
-                                   bytes.begin() + static_cast<std::ptrdiff_t>(pos + len));
-  } catch (const nlohmann::json::exception& e) {
-    throw input_error(fmt::format("{}: byte {}: bad header: {}", file, pos, e.what()));
-  }
-  pos += len;
-  try {
-    if (header.at("format") != "evsnn-checkpoint/1")
-      throw input_error(fmt::format("{}: unknown checkpoint format", file));
-    // The network, data and rule must be those of the config (epochs may differ: a run can be extended).
-    nlohmann::json a = header.at("config"), b = cfg_.doc;
-    a.erase("epochs");
-    b.erase("epochs");
-    if (a != b)
-      throw input_error(fmt::format("{}: the checkpoint was written by a different config (only \"epochs\" may change)",
-                                    file));
-    std::vector<std::vector<float>> f32;
-    std::vector<std::vector<double>> opt;
-    std::vector<std::vector<float>> rule_state;
-    std::size_t layer = 0;
-    for (const auto& blk : header.at("blocks")) {
-      const std::string name = blk.at("name"), type = blk.at("type");
-      const std::size_t n = blk.at("size");
-      const std::size_t width = type == "f64" ? 8 : 4;
-      if (n > (bytes.size() - pos) / width)
-        throw input_error(fmt::format("{}: byte {}: block {} of {} values runs past the end (truncated file?)", file,
-                                      pos, name, n));
-      if (width == 8) {
-        std::vector<double> v(n);
-        std::memcpy(v.data(), bytes.data() + pos, n * 8);
-        opt.push_back(std::move(v));
-      } else {
-        std::vector<float> v(n);
-        std::memcpy(v.data(), bytes.data() + pos, n * 4);
-        if (name.rfind("weights/", 0) == 0) {
-          if (layer >= master_.size() || v.size() != master_[layer].size())
-            throw input_error(fmt::format("{}: {}: {} values, the network's layer has {}", file, name, n,
-                                          layer < master_.size() ? master_[layer].size() : 0));
-          for (float x : v)
-            if (!std::isfinite(x)) throw input_error(fmt::format("{}: {}: non-finite weight", file, name));
-          f32.push_back(std::move(v));
-          ++layer;
-        } else {
-          rule_state.push_back(std::move(v));
-        }
-      }
-      pos += n * width;
-    }
-    if (pos != bytes.size()) throw input_error(fmt::format("{}: byte {}: unexpected data after the last block", file, pos));
-    if (f32.size() != master_.size())
-      throw input_error(fmt::format("{}: {} weight blocks, the network has {} layers", file, f32.size(), master_.size()));
-    master_ = std::move(f32);
-    broadcast_weights();
-    if (for_resume) {
-      optimizer_->load_state(header.at("optimizer"), std::move(opt), file + ": optimizer");
-      rule_->load_state(rule_state);
-      epochs_done_ = header.at("epoch");
-      log_.clear();
-      initial_.reset();
-      for (const auto& row : header.at("log").at("epochs")) {
-        epoch_metrics m = metrics_from_json(row);
-        if (m.epoch == 0)
-          initial_ = m;
-        else
-          log_.push_back(m);
-      }
-    }
+    optimizer_->load_state(c.optimizer, std::move(c.optimizer_state), file + ": optimizer");
   } catch (const nlohmann::json::exception& e) {
     throw input_error(fmt::format("{}: bad checkpoint header: {}", file, e.what()));
   }
+  rule_->load_state(c.rule_state);
+  epochs_done_ = c.epochs_done;
+  log_ = std::move(c.log);
 }
+
+// ---- the trained network ---------------------------------------------------------------------------
 
 void trainer::write_network(const std::filesystem::path& path) const {
   nlohmann::json doc = cfg_.network;

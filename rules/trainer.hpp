@@ -1,6 +1,8 @@
 #pragma once
 // trainer: trains a layer chain with a learning rule on a data set, as a train_config says.
-// Each of `threads` workers owns a copy of the network (built from the same document), a simulator, a
+// The pieces: worker_pool (threads kept for the run), train_log (the log's schema and formats),
+// checkpoint (the file format), alignment (cosines with a reference rule), output_monitor (what the
+// loss reads). Each of `threads` workers owns a copy of the network (built from the same document), a simulator, a
 // presenter (state reset between samples), an output monitor and the rule's worker hooks. A batch's
 // samples are handed to the workers in any order; each adds its samples' contributions into its own
 // fixed-point sums, which are merged exactly, so the result is bit-identical whatever the thread count.
@@ -9,11 +11,10 @@
 // the shuffle of epoch e, stochastic encoders (draw = e + 1) and the rule's perturbations, so a run
 // resumed from the checkpoint of epoch e continues exactly as the uninterrupted run.
 // Invariants: master weights == every worker's projection weights between batches; log_[k] is the
-// metrics of epoch k+1 (epoch 0 = evaluation before training when asked, stored in initial_).
+// metrics of epoch k+1 (epoch 0 = evaluation before training when asked, stored in log_.initial).
 #include <cstdint>
 #include <filesystem>
 #include <functional>
-#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -23,14 +24,15 @@
 
 #include "datasets/dataset_spec.hpp"
 #include "engine/energy_profile.hpp"
+#include "engine/model_registry.hpp"
 #include "rules/learning_rule.hpp"
 #include "rules/loss.hpp"
 #include "rules/optimizer.hpp"
 #include "rules/train_config.hpp"
+#include "rules/train_log.hpp"
+#include "rules/worker_pool.hpp"
 
 namespace evsnn::rules {
-
-inline constexpr double not_measured = std::numeric_limits<double>::quiet_NaN();
 
 struct eval_result {
   std::size_t samples = 0;
@@ -42,30 +44,16 @@ struct eval_result {
   double wall_time_s = 0.0;
 };
 
-struct epoch_metrics {
-  std::uint64_t epoch = 0;
-  double loss = not_measured;            // mean training loss over the epoch (weights changing)
-  double train_accuracy = not_measured;  // running accuracy on the training samples of the epoch
-  double test_accuracy = not_measured;
-  double validation_accuracy = not_measured;
-  double spikes_per_sample = not_measured;             // on the test (or validation) pass
-  double synaptic_events_per_sample = not_measured;
-  double energy_per_sample_uj = not_measured;
-  double wall_time_s = 0.0;              // training pass of the epoch
-  double samples_per_s = not_measured;   // training samples per second
-  double lr = not_measured;
-  std::vector<double> update_cosine;     // per layer: cos(rule update, bp_exact gradient), mean over measured batches
-  std::vector<double> feedback_cosine;   // per hidden layer: cos(B^l, effective output weights)
-};
-
 class trainer {
  public:
   // Progress of the training pass: epoch (1-based), batches done, batches in the epoch, running mean
   // loss and accuracy of the epoch so far.
   using progress_fn = std::function<void(std::uint64_t, std::size_t, std::size_t, double, double)>;
 
+  // models: builds the network's populations (the caller's registry, e.g. builtin_model_registry()).
   // profile: prices evaluation passes (may be null: no energy figures).
-  trainer(train_config cfg, std::filesystem::path data_dir, std::optional<energy_profile> profile);
+  trainer(train_config cfg, const model_registry& models, std::filesystem::path data_dir,
+          std::optional<energy_profile> profile);
   ~trainer();
 
   // Runs the epochs after the last completed one, writing log.csv, log.json, checkpoint.evsnn and
@@ -83,16 +71,12 @@ class trainer {
   const train_config& config() const { return cfg_; }
   const layer_chain& chain() const;
   std::uint64_t epochs_done() const { return epochs_done_; }
-  const std::vector<epoch_metrics>& log() const { return log_; }
-  const std::optional<epoch_metrics>& initial() const { return initial_; }
+  const std::vector<epoch_metrics>& log() const { return log_.epochs; }
+  const std::optional<epoch_metrics>& initial() const { return log_.initial; }
   unsigned threads() const;
   std::size_t train_size() const;
   std::span<const float> weights(std::size_t layer) const { return master_[layer]; }
   const learning_rule& rule() const { return *rule_; }
-
-  // Writes log_ (and initial_) as CSV and JSON.
-  static std::string log_csv(const std::vector<epoch_metrics>& rows, const std::optional<epoch_metrics>& initial);
-  static nlohmann::json log_json(const std::vector<epoch_metrics>& rows, const std::optional<epoch_metrics>& initial);
 
  private:
   struct worker;
@@ -110,13 +94,13 @@ class trainer {
   std::unique_ptr<loss> loss_;
   std::unique_ptr<optimizer> optimizer_;
   std::unique_ptr<learning_rule> rule_;
-  std::unique_ptr<learning_rule> reference_;  // bp_exact for alignment measurements
+  std::unique_ptr<learning_rule> reference_;  // alignment.reference, when measured and not the rule itself
   std::vector<std::unique_ptr<worker>> workers_;
+  std::unique_ptr<worker_pool> pool_;
   std::vector<std::vector<float>> master_;
   std::vector<std::vector<double>> grads_, ref_grads_;
   std::uint64_t epochs_done_ = 0;
-  std::vector<epoch_metrics> log_;
-  std::optional<epoch_metrics> initial_;
+  train_log log_;
 };
 
 }  // namespace evsnn::rules

@@ -14,6 +14,7 @@
 
 #include "datasets/dataset_context.hpp"
 #include "engine/error.hpp"
+#include "models/builtin_models.hpp"
 #include "rules/trainer.hpp"
 #include "tools/command.hpp"
 #include "tools/energy_report.hpp"
@@ -47,7 +48,7 @@ rules::trainer make_trainer(const train_options& o, rules::train_config& cfg) {
   if (!cfg.energy_profile.empty())
     profile = energy_profile::load(find_profile(cfg.energy_profile, profile_dirs()).string());
   const std::filesystem::path data_dir = o.data_dir.empty() ? data::find_data_dir() : std::filesystem::path(o.data_dir);
-  return rules::trainer(cfg, data_dir, std::move(profile));
+  return rules::trainer(cfg, builtin_model_registry(), data_dir, std::move(profile));
 }
 
 void train_command(const train_options& o) {

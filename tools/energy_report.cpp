@@ -6,7 +6,7 @@
 
 #include <fmt/format.h>
 
-#include "engine/xml_escape.hpp"
+#include "engine/svg_writer.hpp"
 
 namespace evsnn::cli {
 
@@ -289,8 +289,6 @@ std::string energy_report::svg() const {
   const std::size_t n = profiles_.size();
   const double W = 960, L = 250, R = 110, bar_h = 26, gap = 12;
   const double plot_w = W - L - R;
-  std::string s;
-  auto it = std::back_inserter(s);
   // Which kinds carry energy anywhere: only those get a legend entry.
   std::vector<op_energies> energies;
   for (const auto& p : profiles_) energies.push_back(p.energy_pj(counts_for(p)));
@@ -314,18 +312,13 @@ std::string energy_report::svg() const {
   const double y_legend = y_p2 + p1_h + 14;
   const double legend_rows = std::ceil(static_cast<double>(used.size()) / 3.0);
   const double H = y_legend + legend_rows * 22 + 40;
-  fmt::format_to(it,
-                 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
-                 "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">\n",
-                 W, H);
-  fmt::format_to(it, "<rect width=\"{}\" height=\"{}\" fill=\"white\"/>\n", W, H);
-  fmt::format_to(it, "<text x=\"20\" y=\"{}\" font-size=\"19\" font-weight=\"bold\">Energy of one run: event-driven vs time-stepped</text>\n",
-                 y_title);
-  fmt::format_to(it, "<text x=\"20\" y=\"{}\" font-size=\"13\" fill=\"#444\">{} · {} ms · {} neurons · {} synapses · "
-                 "stepped at dt = {} ms ({} steps) · same input</text>\n",
-                 y_title + 22, xml_escape(file_), duration_ms_, neurons_, synapses_, dt_ms_, steps_);
-  fmt::format_to(it, "<text x=\"20\" y=\"{}\" font-size=\"15\" font-weight=\"bold\">Total energy (log scale)</text>\n",
-                 y_p1 - 14);
+  svg_writer svg(W, H);
+  svg.text(20, y_title, "Energy of one run: event-driven vs time-stepped", "font-size=\"19\" font-weight=\"bold\"");
+  svg.text(20, y_title + 22,
+           fmt::format("{} · {} ms · {} neurons · {} synapses · stepped at dt = {} ms ({} steps) · same input", file_,
+                       duration_ms_, neurons_, synapses_, dt_ms_, steps_),
+           "font-size=\"13\" fill=\"#444\"");
+  svg.text(20, y_p1 - 14, "Total energy (log scale)", "font-size=\"15\" font-weight=\"bold\"");
   // Log axis over whole decades covering every positive total.
   double lo = 0, hi = 1;
   bool any = false;
@@ -339,73 +332,69 @@ std::string energy_report::svg() const {
   }
   if (hi <= lo) hi = lo + 1;
   auto x_of = [&](double pj) { return L + (std::log10(pj) - lo) / (hi - lo) * plot_w; };
-  for (double d = lo; d <= hi + 1e-9; d += 1) {
-    const double x = L + (d - lo) / (hi - lo) * plot_w;
-    fmt::format_to(it, "<line x1=\"{0:.1f}\" y1=\"{1}\" x2=\"{0:.1f}\" y2=\"{2}\" stroke=\"#ddd\"/>\n", x, y_p1 - 4, y_axis);
-    fmt::format_to(it, "<text x=\"{:.1f}\" y=\"{}\" font-size=\"11\" text-anchor=\"middle\" fill=\"#555\">{}</text>\n", x,
-                   y_axis + 14, format_decade(static_cast<int>(d)));
-  }
+  std::vector<svg_tick> decades;
+  for (double d = lo; d <= hi + 1e-9; d += 1)
+    decades.push_back({L + (d - lo) / (hi - lo) * plot_w, format_decade(static_cast<int>(d))});
+  svg.x_ticks(decades, y_p1 - 4, y_axis, y_axis + 14, "stroke=\"#ddd\"", "font-size=\"11\" fill=\"#555\"");
   for (std::size_t i = 0; i < n; ++i) {
     const energy_profile& p = profiles_[i];
     const double y = y_p1 + static_cast<double>(i) * (bar_h + gap);
     const char* color = p.event_driven() ? "#2a9d8f" : "#e76f51";
-    fmt::format_to(it, "<text x=\"{}\" y=\"{}\" font-size=\"13\" text-anchor=\"end\" font-weight=\"bold\">{}</text>\n", L - 10,
-                   y + 12, xml_escape(p.name()));
-    fmt::format_to(it, "<text x=\"{}\" y=\"{}\" font-size=\"11\" text-anchor=\"end\" fill=\"{}\">{}</text>\n", L - 10, y + 25,
-                   color, p.event_driven() ? "event-driven run" : "time-stepped run");
+    svg.text(L - 10, y + 12, p.name(), "font-size=\"13\" text-anchor=\"end\" font-weight=\"bold\"");
+    svg.text(L - 10, y + 25, p.event_driven() ? "event-driven run" : "time-stepped run",
+             fmt::format("font-size=\"11\" text-anchor=\"end\" fill=\"{}\"", color));
     const double t = total_pj(i);
     const double x1 = t > 0 ? x_of(t) : L;
-    fmt::format_to(it, "<rect x=\"{}\" y=\"{}\" width=\"{:.1f}\" height=\"{}\" fill=\"{}\"/>\n", L, y, std::max(1.0, x1 - L),
-                   bar_h, color);
-    fmt::format_to(it, "<text x=\"{:.1f}\" y=\"{}\" font-size=\"13\">{}</text>\n", x1 + 6, y + 18, format_energy(t));
+    svg.rect(L, y, std::max(1.0, x1 - L), bar_h, fmt::format("fill=\"{}\"", color));
+    svg.text(x1 + 6, y + 18, format_energy(t), "font-size=\"13\"");
   }
   std::size_t r = 0;
   for (std::size_t t = 0; t < n && r < 6; ++t) {
     if (profiles_[t].event_driven()) continue;
     for (std::size_t e = 0; e < n && r < 6; ++e) {
       if (!profiles_[e].event_driven() || total_pj(e) <= 0) continue;
-      fmt::format_to(it, "<text x=\"20\" y=\"{}\" font-size=\"13\">time-stepped on <tspan font-weight=\"bold\">{}</tspan> "
-                     "uses <tspan font-weight=\"bold\">{}x</tspan> the energy of event-driven on "
-                     "<tspan font-weight=\"bold\">{}</tspan></text>\n",
-                     y_ratio + 18.0 * static_cast<double>(r), xml_escape(profiles_[t].name()), format_ratio(total_pj(t) / total_pj(e)),
-                     xml_escape(profiles_[e].name()));
+      svg.text_markup(20, y_ratio + 18.0 * static_cast<double>(r),
+                      fmt::format("time-stepped on <tspan font-weight=\"bold\">{}</tspan> uses <tspan "
+                                  "font-weight=\"bold\">{}x</tspan> the energy of event-driven on <tspan "
+                                  "font-weight=\"bold\">{}</tspan>",
+                                  xml_escape(profiles_[t].name()), format_ratio(total_pj(t) / total_pj(e)),
+                                  xml_escape(profiles_[e].name())),
+                      "font-size=\"13\"");
       ++r;
     }
   }
-  fmt::format_to(it, "<text x=\"20\" y=\"{}\" font-size=\"15\" font-weight=\"bold\">Where the energy goes (share of each total)</text>\n",
-                 y_p2_title);
+  svg.text(20, y_p2_title, "Where the energy goes (share of each total)", "font-size=\"15\" font-weight=\"bold\"");
   for (std::size_t i = 0; i < n; ++i) {
     const double y = y_p2 + static_cast<double>(i) * (bar_h + gap);
-    fmt::format_to(it, "<text x=\"{}\" y=\"{}\" font-size=\"13\" text-anchor=\"end\">{}</text>\n", L - 10, y + 18,
-                   xml_escape(profiles_[i].name()));
+    svg.text(L - 10, y + 18, profiles_[i].name(), "font-size=\"13\" text-anchor=\"end\"");
     const double t = total_pj(i);
     double x = L;
     if (t <= 0) {
-      fmt::format_to(it, "<text x=\"{}\" y=\"{}\" font-size=\"12\" fill=\"#777\">no energy charged</text>\n", L, y + 18);
+      svg.text(L, y + 18, "no energy charged", "font-size=\"12\" fill=\"#777\"");
       continue;
     }
     for (std::size_t k = 0; k < op_kind_count; ++k) {
       const double w = energies[i][k] / t * plot_w;
       if (w <= 0) continue;
-      fmt::format_to(it, "<rect x=\"{:.2f}\" y=\"{}\" width=\"{:.2f}\" height=\"{}\" fill=\"{}\"><title>{}: {}</title></rect>\n",
-                     x, y, w, bar_h, kind_colors[k], kind_labels[k], format_energy(energies[i][k]));
+      svg.rect(x, y, w, bar_h, fmt::format("fill=\"{}\"", kind_colors[k]),
+               fmt::format("{}: {}", kind_labels[k], format_energy(energies[i][k])));
       if (w >= 40)
-        fmt::format_to(it, "<text x=\"{:.1f}\" y=\"{}\" font-size=\"12\" text-anchor=\"middle\" fill=\"white\">{:.0f}%</text>\n",
-                       x + w / 2, y + 18, 100.0 * energies[i][k] / t);
+        svg.text(x + w / 2, y + 18, fmt::format("{:.0f}%", 100.0 * energies[i][k] / t),
+                 "font-size=\"12\" text-anchor=\"middle\" fill=\"white\"");
       x += w;
     }
   }
   for (std::size_t u = 0; u < used.size(); ++u) {
     const double x = 20 + static_cast<double>(u % 3) * 300;
     const double y = y_legend + std::floor(static_cast<double>(u) / 3.0) * 22;
-    fmt::format_to(it, "<rect x=\"{}\" y=\"{}\" width=\"14\" height=\"14\" fill=\"{}\"/>\n", x, y, kind_colors[used[u]]);
-    fmt::format_to(it, "<text x=\"{}\" y=\"{}\" font-size=\"13\">{}</text>\n", x + 20, y + 12, kind_labels[used[u]]);
+    svg.rect(x, y, 14, 14, fmt::format("fill=\"{}\"", kind_colors[used[u]]));
+    svg.text(x + 20, y + 12, kind_labels[used[u]], "font-size=\"13\"");
   }
-  fmt::format_to(it, "<text x=\"20\" y=\"{}\" font-size=\"11\" fill=\"#666\">Counts are exact; energies are estimates: "
-                 "per-operation figures and their sources are in each profile file (see energy.json).</text>\n",
-                 H - 14);
-  s += "</svg>\n";
-  return s;
+  svg.text(20, H - 14,
+           "Counts are exact; energies are estimates: per-operation figures and their sources are in each profile file "
+           "(see energy.json).",
+           "font-size=\"11\" fill=\"#666\"");
+  return svg.finish();
 }
 
 }  // namespace evsnn::cli

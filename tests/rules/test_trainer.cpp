@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "engine/error.hpp"
+#include "models/builtin_models.hpp"
 #include "rules/trainer.hpp"
 #include "tests/rules/rule_fixture.hpp"
 
@@ -40,7 +41,8 @@ nlohmann::json small_config(const std::string& rule, const std::filesystem::path
 
 rules::trainer make_trainer(const nlohmann::json& cfg) {
   // The network's durations come from the samples: extend each sample so late spikes count.
-  return rules::trainer(rules::parse_train_config(cfg, "train.json", "."), "data", std::nullopt);
+  return rules::trainer(rules::parse_train_config(cfg, "train.json", "."), builtin_model_registry(), "data",
+                        std::nullopt);
 }
 
 }  // namespace
@@ -137,6 +139,24 @@ TEST_CASE("trainer: alignment measurement logs the cosine of each rule's update 
   CHECK(std::isfinite(c[0]));
 }
 
+TEST_CASE("trainer: alignment.reference picks the rule the update is compared with") {
+  auto cfg = small_config("dfa", temp_dir("alignment_reference"));
+  cfg["alignment"] = {{"every_batches", 3}, {"reference", "sfdfa"}};
+  cfg["epochs"] = 1;
+  rules::trainer tr = make_trainer(cfg);
+  tr.train(nullptr, nullptr);
+  const auto& c = tr.log().back().update_cosine;
+  REQUIRE(c.size() == 2);
+  CHECK(std::isfinite(c[0]));
+  // The trained rule as its own reference: nothing to compare, no column.
+  cfg["rule"] = {{"type", "bp_exact"}};
+  cfg["alignment"] = {{"every_batches", 3}};
+  cfg["output_dir"] = temp_dir("alignment_self").string();
+  rules::trainer self = make_trainer(cfg);
+  self.train(nullptr, nullptr);
+  CHECK(self.log().back().update_cosine.empty());
+}
+
 TEST_CASE("trainer: config errors are one line naming the file and JSON path") {
   const auto dir = temp_dir("errors");
   auto expect_error = [&](nlohmann::json cfg, const std::string& needle) {
@@ -167,6 +187,15 @@ TEST_CASE("trainer: config errors are one line naming the file and JSON path") {
   c = base;
   c["rule"] = {{"type", "sfdfa"}, {"regularization", {{"strength", {0.1, 0.2}}}}};
   expect_error(c, "/rule/regularization/strength");
+  c = base;
+  c["alignment"] = {{"every_batches", 1}, {"reference", "backprop"}};
+  expect_error(c, "train.json: /alignment/reference: unknown rule 'backprop'");
+  c = base;
+  c["alignment"] = {{"every_batches", 1}, {"reference", {{"type", "bp_exact"}, {"typo", 1}}}};
+  expect_error(c, "/alignment/reference");
+  c = base;
+  c["alignment"] = {{"reference", 3}};
+  expect_error(c, "train.json: /alignment/reference: expected a rule name or object");
   c = base;
   c["batch_size"] = 0;
   expect_error(c, "/batch_size");

@@ -1,0 +1,49 @@
+#pragma once
+// worker_pool: a fixed set of threads kept for a whole training run. run(n, task) calls task(i) once
+// for every i in [0, n) — task 0 on the calling thread, task i > 0 on pool thread i — and returns when
+// all have finished; no thread is created or joined per call. Which thread runs which index is fixed,
+// but callers must not let results depend on it (the trainer's workers merge exactly, see fixed_sum).
+// An exception thrown by a task (the calling thread's own if it threw, else the first one a pool thread
+// recorded) is rethrown by run() after every task of the call has ended.
+// Invariants: size() >= 1 threads of work (the caller plus size() - 1 pool threads); n <= size();
+// run() is called by one thread at a time and is not reentrant.
+#include <condition_variable>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace evsnn::rules {
+
+class worker_pool {
+ public:
+  using task_fn = std::function<void(std::size_t)>;
+
+  // threads: how many tasks can run at once (0 counts as 1).
+  explicit worker_pool(unsigned threads);
+  worker_pool(const worker_pool&) = delete;
+  worker_pool& operator=(const worker_pool&) = delete;
+  ~worker_pool();
+
+  unsigned size() const { return static_cast<unsigned>(threads_.size()) + 1; }
+  // Runs task(0) .. task(n - 1) concurrently (n <= size()) and waits for all of them.
+  void run(std::size_t n, const task_fn& task);
+
+ private:
+  void loop(std::size_t index);
+
+  std::mutex mutex_;
+  std::condition_variable start_, done_;
+  std::uint64_t generation_ = 0;   // incremented by every run()
+  std::size_t tasks_ = 0;          // n of the current run()
+  std::size_t pending_ = 0;        // pool tasks of the current run() not yet finished
+  const task_fn* task_ = nullptr;
+  std::exception_ptr failure_;
+  bool stopping_ = false;
+  std::vector<std::jthread> threads_;  // last: started after the state above exists
+};
+
+}  // namespace evsnn::rules
