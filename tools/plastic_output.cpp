@@ -6,7 +6,7 @@
 #include <fmt/format.h>
 
 #include "engine/atomic_file.hpp"
-#include "engine/xml_escape.hpp"
+#include "engine/svg_writer.hpp"
 
 namespace evsnn::cli {
 
@@ -124,15 +124,9 @@ std::vector<std::vector<double>> plastic_weights(const network& net) {
 std::string weight_histogram_svg(const network& net, const std::vector<std::vector<double>>& before,
                                  const std::string& title) {
   constexpr int bins = 40;
-  constexpr double pw = 520, ph = 260, ml = 70, mr = 20, mt = 50, mb = 60;
+  constexpr double pw = 520, ph = 240, ml = 70, mr = 20, mt = 50, mb = 60;
   const std::size_t n = net.plasticity_count();
-  const double width = ml + pw + mr, height = static_cast<double>(n) * (mt + ph + mb);
-  fmt::memory_buffer b;
-  auto out = std::back_inserter(b);
-  fmt::format_to(out,
-                 "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{0}\" height=\"{1}\" viewBox=\"0 0 {0} {1}\" "
-                 "font-family=\"sans-serif\" font-size=\"12\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n",
-                 width, height);
+  svg_writer svg(ml + pw + mr, static_cast<double>(n) * (mt + ph + mb), svg_writer::default_font, "font-size=\"12\"");
   const std::vector<std::vector<double>> after = plastic_weights(net);
   for (std::size_t r = 0; r < n; ++r) {
     const plasticity& rule = net.plastic(r);
@@ -157,44 +151,46 @@ std::string weight_histogram_svg(const network& net, const std::vector<std::vect
       return h;
     };
     const auto hb = histogram(before[r]), ha = histogram(after[r]);
-    const std::size_t top = std::max(*std::max_element(hb.begin(), hb.end()), *std::max_element(ha.begin(), ha.end()));
-    const double y0 = static_cast<double>(r) * (mt + ph + mb) + mt;
-    const double bw = pw / bins;
-    auto y_of = [&](std::size_t c) { return y0 + ph - ph * static_cast<double>(c) / static_cast<double>(std::max<std::size_t>(top, 1)); };
+    const double top = static_cast<double>(
+        std::max<std::size_t>({*std::max_element(hb.begin(), hb.end()), *std::max_element(ha.begin(), ha.end()), 1}));
+    const axis_scale ys = nice_axis(0.0, top, 4, 1.0), xs = nice_axis(lo, hi, 5);
+    const double y0 = static_cast<double>(r) * (mt + ph + mb) + mt, bw = pw / bins;
+    auto y_of = [&](double c) { return y0 + ph - ph * c / ys.hi; };
+    auto x_of = [&](double w) { return ml + pw * (w - lo) / (hi - lo); };
     const std::string name = net.proj(rule.projection()).name();
-    fmt::format_to(out, "<text x=\"{}\" y=\"{}\" font-size=\"14\">{}</text>\n", ml, y0 - 28,
-                   xml_escape(fmt::format("{}{}{} ({}): weight histogram, {} synapses", title, title.empty() ? "" : ": ",
-                                          name, rule.rule(), after[r].size())));
-    for (int k = 0; k < bins; ++k)
-      fmt::format_to(out, "<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"{:.2f}\" height=\"{:.2f}\" fill=\"#3b75af\"/>\n",
-                     ml + k * bw, y_of(ha[static_cast<std::size_t>(k)]), bw - 1, y0 + ph - y_of(ha[static_cast<std::size_t>(k)]));
-    fmt::memory_buffer path;
+    svg.text(ml, y0 - 28,
+             fmt::format("{}{}{} ({}): weights of {} synapses", title, title.empty() ? "" : ": ", name, rule.rule(),
+                         after[r].size()),
+             "font-size=\"14\"");
     for (int k = 0; k < bins; ++k) {
-      const double y = y_of(hb[static_cast<std::size_t>(k)]);
-      fmt::format_to(std::back_inserter(path), "{}{:.2f},{:.2f} L{:.2f},{:.2f} ", k ? "L" : "M", ml + k * bw, y, ml + (k + 1) * bw, y);
+      const auto c = static_cast<double>(ha[static_cast<std::size_t>(k)]);
+      svg.rect(ml + k * bw, y_of(c), bw - 1, y0 + ph - y_of(c), "fill=\"#3b75af\"",
+               fmt::format("after: {} synapses in [{:.4g}, {:.4g})", c, lo + (hi - lo) * k / bins,
+                           lo + (hi - lo) * (k + 1) / bins));
     }
-    fmt::format_to(out, "<path d=\"{}\" fill=\"none\" stroke=\"#e07b28\" stroke-width=\"2\"/>\n",
-                   std::string_view(path.data(), path.size()));
-    fmt::format_to(out, "<line x1=\"{0}\" y1=\"{1}\" x2=\"{2}\" y2=\"{1}\" stroke=\"black\"/>\n", ml, y0 + ph, ml + pw);
-    fmt::format_to(out, "<line x1=\"{0}\" y1=\"{1}\" x2=\"{0}\" y2=\"{2}\" stroke=\"black\"/>\n", ml, y0, y0 + ph);
-    for (int t = 0; t <= 4; ++t) {
-      const double x = ml + pw * t / 4.0;
-      fmt::format_to(out, "<text x=\"{:.2f}\" y=\"{:.2f}\" text-anchor=\"middle\">{:.4g}</text>\n", x, y0 + ph + 16,
-                     lo + (hi - lo) * t / 4.0);
-      const double c = static_cast<double>(top) * t / 4.0;
-      fmt::format_to(out, "<text x=\"{:.2f}\" y=\"{:.2f}\" text-anchor=\"end\">{:.0f}</text>\n", ml - 6,
-                     y0 + ph - ph * t / 4.0 + 4, c);
+    std::vector<std::pair<double, double>> outline;
+    for (int k = 0; k < bins; ++k) {
+      const double y = y_of(static_cast<double>(hb[static_cast<std::size_t>(k)]));
+      outline.emplace_back(ml + k * bw, y);
+      outline.emplace_back(ml + (k + 1) * bw, y);
     }
-    fmt::format_to(out, "<text x=\"{:.2f}\" y=\"{:.2f}\" text-anchor=\"middle\">weight</text>\n", ml + pw / 2, y0 + ph + 36);
-    fmt::format_to(out, "<text x=\"{:.2f}\" y=\"{:.2f}\" transform=\"rotate(-90 {:.2f} {:.2f})\" text-anchor=\"middle\">synapses</text>\n",
-                   ml - 48, y0 + ph / 2, ml - 48, y0 + ph / 2);
-    fmt::format_to(out, "<rect x=\"{:.2f}\" y=\"{:.2f}\" width=\"12\" height=\"12\" fill=\"#3b75af\"/><text x=\"{:.2f}\" y=\"{:.2f}\">after</text>\n",
-                   ml + pw - 150, y0 - 18, ml + pw - 134, y0 - 8);
-    fmt::format_to(out, "<line x1=\"{:.2f}\" y1=\"{:.2f}\" x2=\"{:.2f}\" y2=\"{:.2f}\" stroke=\"#e07b28\" stroke-width=\"2\"/><text x=\"{:.2f}\" y=\"{:.2f}\">before</text>\n",
-                   ml + pw - 80, y0 - 12, ml + pw - 66, y0 - 12, ml + pw - 62, y0 - 8);
+    svg.polyline(outline, "fill=\"none\" stroke=\"#e07b28\" stroke-width=\"2\"");
+    std::vector<svg_tick> xt, yt;
+    for (double t : xs.ticks)
+      if (t >= lo && t <= hi) xt.push_back({x_of(t), format_tick(t, xs.step)});
+    for (double t : ys.ticks) yt.push_back({y_of(t), format_tick(t, ys.step)});
+    svg.x_ticks(xt, y0 + ph, y0 + ph + 4, y0 + ph + 18, "stroke=\"black\"", "text-anchor=\"middle\"");
+    svg.y_ticks(yt, ml - 4, ml, ml - 6, "stroke=\"black\"", "text-anchor=\"end\"");
+    svg.line(ml, y0 + ph, ml + pw, y0 + ph, "stroke=\"black\"");
+    svg.line(ml, y0, ml, y0 + ph, "stroke=\"black\"");
+    svg.text(ml + pw / 2, y0 + ph + 38, "weight", "text-anchor=\"middle\"");
+    svg.vertical_text(ml - 48, y0 + ph / 2, "synapses", "text-anchor=\"middle\"");
+    svg.rect(ml + pw - 150, y0 - 20, 12, 12, "fill=\"#3b75af\"");
+    svg.text(ml + pw - 134, y0 - 10, "after");
+    svg.line(ml + pw - 84, y0 - 14, ml + pw - 70, y0 - 14, "stroke=\"#e07b28\" stroke-width=\"2\"");
+    svg.text(ml + pw - 66, y0 - 10, "before");
   }
-  fmt::format_to(out, "</svg>\n");
-  return {b.data(), b.size()};
+  return svg.finish();
 }
 
 }  // namespace evsnn::cli
