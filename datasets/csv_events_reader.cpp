@@ -88,7 +88,8 @@ csv_events_file parse_csv_events(const std::string& text, const std::string& nam
       r.fail(column(c_channel), fmt::format("channel {} is out of range [0, {})", ch, opt.channels));
     const float g = c_grade >= 0 ? static_cast<float>(r.as_double(column(c_grade), "grade", -3.4e38, 3.4e38)) : 1.0f;
     if (c_label >= 0) {
-      const auto lab = static_cast<std::int64_t>(std::min<std::uint64_t>(r.as_uint(column(c_label), "label"), 1u << 30));
+      const auto lab =
+          static_cast<std::int64_t>(std::min<std::uint64_t>(r.as_uint(column(c_label), "label"), 1u << 30));
       if (current_label >= 0 && lab != current_label)
         r.fail(column(c_label), fmt::format("sample {} has labels {} and {}", s, current_label, lab));
       current_label = lab;

@@ -57,7 +57,8 @@ bool csv_reader::next(row& r) {
     std::size_t start = 0;
     while (true) {
       const auto comma = line.find(',', start);
-      r.fields_.push_back(trim(line.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start)));
+      const std::size_t length = comma == std::string_view::npos ? std::string_view::npos : comma - start;
+      r.fields_.push_back(trim(line.substr(start, length)));
       if (comma == std::string_view::npos) break;
       start = comma + 1;
     }

@@ -101,7 +101,8 @@ std::vector<input_event> read_spike_csv(const std::string& path, std::uint32_t c
     if (e.time_ms < 0) r.fail(0, fmt::format("negative time {}", e.time_ms));
     // Read as a number so that "3.0" is channel 3, as in the inline "spikes" list.
     const double ch = r.as_double(1, "channel");
-    if (ch < 0 || ch != std::floor(ch)) r.fail(1, fmt::format("channel \"{}\" is not a non-negative integer", r.field(1)));
+    if (ch < 0 || ch != std::floor(ch))
+      r.fail(1, fmt::format("channel \"{}\" is not a non-negative integer", r.field(1)));
     if (ch >= channels) r.fail(1, fmt::format("channel {} out of range (population size {})", ch, channels));
     e.channel = static_cast<std::uint32_t>(ch);
     if (r.size() == 3) e.grade = static_cast<float>(r.as_double(2, "grade", -3.4e38, 3.4e38));
