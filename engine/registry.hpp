@@ -32,12 +32,7 @@ class registry {
   const Factory& lookup(const json_node& name_node) const {
     const std::string name = name_node.as_string();
     if (const Factory* f = find(name)) return *f;
-    name_node.fail(unknown_message(name));
-  }
-  // "unknown <kind> '<name>' (known: a, b, c)": the message lookup() raises, for callers that report
-  // errors their own way.
-  std::string unknown_message(const std::string& name) const {
-    return fmt::format("unknown {} '{}' (known: {})", kind_, name, fmt::join(names(), ", "));
+    name_node.fail(fmt::format("unknown {} '{}' (known: {})", kind_, name, fmt::join(names(), ", ")));
   }
   std::vector<std::string> names() const {
     std::vector<std::string> out;
