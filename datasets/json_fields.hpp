@@ -20,6 +20,7 @@ class json_fields {
 
   bool has(const std::string& key) const { return node_.has(key); }
   const nlohmann::json& raw(const std::string& key);  // marks the key read; fails when it is absent
+  json_node at(const std::string& key) { return node_.at(key); }  // the same, as a node (for its errors)
   double number(const std::string& key, double fallback, double min, double max);
   std::uint64_t integer(const std::string& key, std::uint64_t fallback, std::uint64_t min, std::uint64_t max);
   std::string string(const std::string& key, const std::string& fallback);

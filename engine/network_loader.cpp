@@ -1,12 +1,11 @@
 #include "engine/network_loader.hpp"
 
-#include <charconv>
 #include <cmath>
-#include <fstream>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "engine/csv_reader.hpp"
 #include "engine/error.hpp"
 #include "engine/json_node.hpp"
 #include "engine/rng.hpp"
@@ -35,42 +34,23 @@ std::vector<synapse_triplet> dense_rows(const json_node& w, std::uint32_t n_pre,
 
 std::vector<synapse_triplet> csv_rows(const json_node& where, const std::filesystem::path& path, std::uint32_t n_pre,
                                       std::uint32_t n_post) {
-  std::ifstream in(path);
-  if (!in) where.fail(fmt::format("cannot open weights file {}", path.string()));
+  const auto text = csv_reader::read_file(path);
+  if (!text) where.fail(fmt::format("cannot open weights file {}", path.string()));
+  csv_reader reader(*text, path.string());
   std::vector<synapse_triplet> out;
-  out.reserve(static_cast<std::size_t>(n_pre) * n_post);
-  std::string line;
+  // The sizes come from the network file; the CSV may hold far fewer values.
+  out.reserve(reader.capped(static_cast<std::uint64_t>(n_pre) * n_post));
+  csv_reader::row r;
   std::uint32_t row = 0;
-  std::size_t line_no = 0;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty() || line[0] == '#') continue;
-    if (row == n_pre)
-      throw input_error(fmt::format("{}: line {}: more than {} rows (one per presynaptic neuron)", path.string(), line_no, n_pre));
-    std::uint32_t col = 0;
-    const char* p = line.data();
-    const char* end = line.data() + line.size();
-    while (true) {
-      while (p < end && (*p == ' ' || *p == '\t')) ++p;
-      double v = 0;
-      auto [q, ec] = std::from_chars(p, end, v);
-      if (ec != std::errc() || !std::isfinite(v) || std::fabs(v) > 3.0e38)
-        throw input_error(fmt::format("{}: line {}: value {} is not a number", path.string(), line_no, col + 1));
-      if (col == n_post)
-        throw input_error(fmt::format("{}: line {}: more than {} values (the postsynaptic size)", path.string(), line_no, n_post));
-      out.push_back({row, col++, v});
-      p = q;
-      while (p < end && (*p == ' ' || *p == '\t')) ++p;
-      if (p == end) break;
-      if (*p != ',') throw input_error(fmt::format("{}: line {}: expected ',' after value {}", path.string(), line_no, col));
-      ++p;
-    }
-    if (col != n_post)
-      throw input_error(fmt::format("{}: line {}: {} values, expected {} (the postsynaptic size)", path.string(), line_no, col, n_post));
+  while (reader.next(r)) {
+    if (row == n_pre) r.fail(fmt::format("more than {} rows (one per presynaptic neuron)", n_pre));
+    if (r.size() > n_post) r.fail(n_post, fmt::format("more than {} values (the postsynaptic size)", n_post));
+    for (std::uint32_t col = 0; col < r.size(); ++col)
+      out.push_back({row, col, r.as_double(col, "weight", -3.0e38, 3.0e38)});
+    if (r.size() != n_post) r.fail(fmt::format("{} values, expected {} (the postsynaptic size)", r.size(), n_post));
     ++row;
   }
-  if (row != n_pre) throw input_error(fmt::format("{}: {} rows, expected {} (one per presynaptic neuron)", path.string(), row, n_pre));
+  if (row != n_pre) reader.fail(fmt::format("{} rows, expected {} (one per presynaptic neuron)", row, n_pre));
   return out;
 }
 

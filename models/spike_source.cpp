@@ -1,12 +1,11 @@
 #include "models/spike_source.hpp"
 
 #include <algorithm>
-#include <charconv>
 #include <cmath>
-#include <fstream>
 
 #include <fmt/format.h>
 
+#include "engine/csv_reader.hpp"
 #include "engine/error.hpp"
 #include "models/stepped_source.hpp"
 
@@ -88,50 +87,25 @@ void spike_source::deliver_dense(double, std::span<const float>, float) {}
 void spike_source::deliver_sparse(double, std::span<const std::uint32_t>, std::span<const float>, float) {}
 
 std::vector<input_event> read_spike_csv(const std::string& path, std::uint32_t channels) {
-  std::ifstream in(path);
-  if (!in) throw input_error(fmt::format("{}: cannot open file", path));
+  const auto text = csv_reader::read_file(path);
+  if (!text) throw input_error(fmt::format("{}: cannot open file", path));
+  csv_reader reader(*text, path);
   std::vector<input_event> events;
-  std::string line;
-  std::size_t line_no = 0;
-  bool first_row = true;
-  auto fail = [&](const std::string& msg) { throw input_error(fmt::format("{}: line {}: {}", path, line_no, msg)); };
-  auto parse_double = [&](std::string_view s, const char* what) {
-    double v = 0;
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
-    auto [p, ec] = std::from_chars(s.data(), s.data() + s.size(), v);
-    if (ec != std::errc() || p != s.data() + s.size() || !std::isfinite(v))
-      fail(fmt::format("{} '{}' is not a number", what, s));
-    return v;
-  };
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty() || line[0] == '#') continue;
-    std::vector<std::string_view> cols;
-    std::string_view rest(line);
-    for (std::size_t pos; (pos = rest.find(',')) != std::string_view::npos; rest.remove_prefix(pos + 1))
-      cols.push_back(rest.substr(0, pos));
-    cols.push_back(rest);
-    // An optional header: the first line that is not a comment.
-    if (first_row && cols[0].find("time") != std::string_view::npos) {
-      first_row = false;
-      continue;
-    }
-    first_row = false;
-    if (cols.size() < 2 || cols.size() > 3) fail(fmt::format("{} columns, expected time_ms,channel[,grade]", cols.size()));
+  csv_reader::row r;
+  while (reader.next(r)) {
+    // An optional header: the first data row, when its first field names the time.
+    if (r.index() == 0 && r.field(0).find("time") != std::string_view::npos) continue;
+    if (r.size() < 2 || r.size() > 3) r.fail(fmt::format("{} columns, expected time_ms,channel[,grade]", r.size()));
     input_event e;
-    e.time_ms = parse_double(cols[0], "time");
-    if (e.time_ms < 0) fail(fmt::format("negative time {}", e.time_ms));
-    const double ch = parse_double(cols[1], "channel");
-    if (ch < 0 || ch != std::floor(ch)) fail(fmt::format("channel '{}' is not a non-negative integer", cols[1]));
-    if (ch >= channels) fail(fmt::format("channel {} out of range (population size {})", ch, channels));
+    e.time_ms = r.as_double(0, "time");
+    if (e.time_ms < 0) r.fail(0, fmt::format("negative time {}", e.time_ms));
+    // Read as a number so that "3.0" is channel 3, as in the inline "spikes" list.
+    const double ch = r.as_double(1, "channel");
+    if (ch < 0 || ch != std::floor(ch))
+      r.fail(1, fmt::format("channel \"{}\" is not a non-negative integer", r.field(1)));
+    if (ch >= channels) r.fail(1, fmt::format("channel {} out of range (population size {})", ch, channels));
     e.channel = static_cast<std::uint32_t>(ch);
-    if (cols.size() == 3) {
-      const double g = parse_double(cols[2], "grade");
-      if (std::fabs(g) > 3.4e38) fail(fmt::format("grade {} does not fit a float", g));
-      e.grade = static_cast<float>(g);
-    }
+    if (r.size() == 3) e.grade = static_cast<float>(r.as_double(2, "grade", -3.4e38, 3.4e38));
     events.push_back(e);
   }
   return events;

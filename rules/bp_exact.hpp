@@ -37,6 +37,7 @@ class bp_exact final : public learning_rule {
   loss_input input_;
 };
 
+// spec: no keys of its own ("type" belongs to make_rule, which reads it before calling this factory).
 std::unique_ptr<learning_rule> make_bp_exact(const json_node& spec, const layer_chain& chain, loss_input input);
 
 }  // namespace evsnn::rules

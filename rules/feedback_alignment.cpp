@@ -448,7 +448,6 @@ std::unique_ptr<learning_rule> make_feedback_alignment(const json_node& spec, co
       }
       r->finish();
     }
-    if (auto t = spec.get("type")) (void)t->as_string();
     spec.finish();
   }
   if (input == loss_input::readout && learn_feedback && chain.output().readout == false)

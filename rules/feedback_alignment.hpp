@@ -74,7 +74,8 @@ class feedback_alignment final : public learning_rule {
 
 // spec keys (all optional): "gradient": "bounded" | "exact", "feedback_lr", "perturbation_std",
 // "feedback_init": "zero" | "uniform" | "normal", "feedback_init_scale",
-// "regularization": {"strength": x | [per hidden layer], "target": x | [...]}.
+// "regularization": {"strength": x | [per hidden layer], "target": x | [...]}. "type" belongs to make_rule,
+// which reads it (so it counts as read) before calling this factory.
 std::unique_ptr<learning_rule> make_feedback_alignment(const json_node& spec, const layer_chain& chain,
                                                        loss_input input, std::uint64_t seed, bool learn_feedback);
 

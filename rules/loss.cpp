@@ -2,12 +2,14 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
 #include "engine/json_node.hpp"
+#include "engine/registry.hpp"
 
 namespace evsnn::rules {
 namespace {
@@ -153,31 +155,44 @@ class readout_ce final : public loss {
   nlohmann::json describe() const override { return {{"type", name()}}; }
 };
 
+// Builds a loss from its spec object (its "type" already read); reads its own keys.
+using loss_factory = std::function<std::unique_ptr<loss>(const json_node& spec)>;
+
+// One line per loss.
+registry<loss_factory> loss_registry() {
+  registry<loss_factory> r("loss");
+  r.add("count_mse", [](const json_node& spec) {
+    double target_true = 10.0, target_false = 3.0;
+    if (auto n = spec.get("target_true")) target_true = n->as_nonnegative();
+    if (auto n = spec.get("target_false")) target_false = n->as_nonnegative();
+    return std::unique_ptr<loss>(std::make_unique<count_mse>(target_true, target_false));
+  });
+  r.add("count_ce", [](const json_node& spec) {
+    double scale = 1.0;
+    if (auto n = spec.get("scale")) scale = n->as_positive();
+    return std::unique_ptr<loss>(std::make_unique<count_ce>(scale));
+  });
+  r.add("first_spike_ce", [](const json_node& spec) {
+    double tau_ms = 5.0;
+    if (auto n = spec.get("tau_ms")) tau_ms = n->as_positive();
+    return std::unique_ptr<loss>(std::make_unique<first_spike_ce>(tau_ms));
+  });
+  r.add("readout_ce", [](const json_node&) { return std::unique_ptr<loss>(std::make_unique<readout_ce>()); });
+  return r;
+}
+
 }  // namespace
 
 std::unique_ptr<loss> make_loss(const nlohmann::json& spec, const std::string& where) {
   const json_node root = json_node::at_where(spec, where);
-  const std::vector<std::string> types = {"count_mse", "count_ce", "first_spike_ce", "readout_ce"};
-  if (root.is_string()) return make_loss(nlohmann::json{{"type", root.as_choice(types)}}, where);
-  if (!root.is_object()) root.fail("expected an object or a string naming the loss type");
-  const std::string type = root.at("type").as_choice(types);
-  std::unique_ptr<loss> made;
-  if (type == "count_mse") {
-    double target_true = 10.0, target_false = 3.0;
-    if (auto n = root.get("target_true")) target_true = n->as_nonnegative();
-    if (auto n = root.get("target_false")) target_false = n->as_nonnegative();
-    made = std::make_unique<count_mse>(target_true, target_false);
-  } else if (type == "count_ce") {
-    double scale = 1.0;
-    if (auto n = root.get("scale")) scale = n->as_positive();
-    made = std::make_unique<count_ce>(scale);
-  } else if (type == "first_spike_ce") {
-    double tau_ms = 5.0;
-    if (auto n = root.get("tau_ms")) tau_ms = n->as_positive();
-    made = std::make_unique<first_spike_ce>(tau_ms);
-  } else {
-    made = std::make_unique<readout_ce>();
+  const registry<loss_factory> losses = loss_registry();
+  if (root.is_string()) {
+    // A plain name: the type with every default (an empty object at the same place).
+    const nlohmann::json empty = nlohmann::json::object();
+    return losses.lookup(root)(json_node(empty, root.file(), root.path()));
   }
+  if (!root.is_object()) root.fail("expected an object or a string naming the loss type");
+  std::unique_ptr<loss> made = losses.lookup(root.at("type"))(root);
   root.finish();
   return made;
 }

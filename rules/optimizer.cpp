@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <stdexcept>
 
 #include <fmt/format.h>
 
 #include "engine/json_node.hpp"
+#include "engine/registry.hpp"
 
 namespace evsnn::rules {
 namespace {
@@ -88,6 +90,39 @@ class adam_family final : public optimizer {
   double beta2_;
   double epsilon_;
 };
+
+// An optimizer type: its default learning rate, and a factory that reads its own keys from the spec
+// (type, lr and lr_decay already read) and builds it.
+struct optimizer_kind {
+  double default_lr = 0.01;
+  std::function<std::unique_ptr<optimizer>(const json_node& spec, double lr, std::optional<lr_decay> decay)> make;
+};
+
+std::unique_ptr<optimizer> make_adam_family(bool infinity_norm, const json_node& spec, double lr,
+                                            std::optional<lr_decay> decay) {
+  double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
+  if (auto n = spec.get("beta1")) beta1 = beta_value(*n);
+  if (auto n = spec.get("beta2")) beta2 = beta_value(*n);
+  if (auto n = spec.get("epsilon")) epsilon = n->as_positive();
+  return std::make_unique<adam_family>(infinity_norm, lr, decay, beta1, beta2, epsilon);
+}
+
+// One line per optimizer.
+registry<optimizer_kind> optimizer_registry() {
+  registry<optimizer_kind> r("optimizer");
+  r.add("sgd", {0.01, [](const json_node& spec, double lr, std::optional<lr_decay> decay) {
+                  double momentum = 0.0;
+                  if (auto n = spec.get("momentum")) momentum = beta_value(*n);
+                  return std::unique_ptr<optimizer>(std::make_unique<sgd>(lr, decay, momentum));
+                }});
+  r.add("adam", {3e-3, [](const json_node& spec, double lr, std::optional<lr_decay> decay) {
+                   return make_adam_family(false, spec, lr, decay);
+                 }});
+  r.add("adamax", {2e-3, [](const json_node& spec, double lr, std::optional<lr_decay> decay) {
+                     return make_adam_family(true, spec, lr, decay);
+                   }});
+  return r;
+}
 
 }  // namespace
 
@@ -177,9 +212,9 @@ void optimizer::load_state(const nlohmann::json& header, std::vector<std::vector
 std::unique_ptr<optimizer> make_optimizer(const nlohmann::json& spec, const std::string& where) {
   const json_node root = json_node::at_where(spec, where);
   root.expect_object();
-  const std::string type = root.at("type").as_choice({"sgd", "adam", "adamax"});
-  const double default_lr = type == "sgd" ? 0.01 : type == "adam" ? 3e-3 : 2e-3;
-  double lr = default_lr;
+  const registry<optimizer_kind> optimizers = optimizer_registry();
+  const optimizer_kind& kind = optimizers.lookup(root.at("type"));
+  double lr = kind.default_lr;
   if (auto n = root.get("lr")) lr = n->as_positive();
   std::optional<lr_decay> decay;
   if (auto d = root.get("lr_decay")) {
@@ -198,18 +233,7 @@ std::unique_ptr<optimizer> make_optimizer(const nlohmann::json& spec, const std:
     d->finish();
     decay = dc;
   }
-  std::unique_ptr<optimizer> made;
-  if (type == "sgd") {
-    double momentum = 0.0;
-    if (auto n = root.get("momentum")) momentum = beta_value(*n);
-    made = std::make_unique<sgd>(lr, decay, momentum);
-  } else {
-    double beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8;
-    if (auto n = root.get("beta1")) beta1 = beta_value(*n);
-    if (auto n = root.get("beta2")) beta2 = beta_value(*n);
-    if (auto n = root.get("epsilon")) epsilon = n->as_positive();
-    made = std::make_unique<adam_family>(type == "adamax", lr, decay, beta1, beta2, epsilon);
-  }
+  std::unique_ptr<optimizer> made = kind.make(root, lr, decay);
   root.finish();
   return made;
 }

@@ -1,6 +1,7 @@
 // The registry of learning rules: one line per rule (learning_rule.hpp declares make_rule).
-#include <fmt/format.h>
+#include <functional>
 
+#include "engine/registry.hpp"
 #include "rules/bp_exact.hpp"
 #include "rules/feedback_alignment.hpp"
 #include "rules/learning_rule.hpp"
@@ -9,40 +10,33 @@ namespace evsnn::rules {
 
 namespace {
 
-using factory = std::unique_ptr<learning_rule> (*)(const json_node&, const layer_chain&, loss_input, std::uint64_t);
+// Builds a rule from its spec (an object whose "type" make_rule has read, or a plain name).
+using rule_factory = std::function<std::unique_ptr<learning_rule>(const json_node& spec, const layer_chain& chain,
+                                                                  loss_input input, std::uint64_t seed)>;
 
-struct entry {
-  const char* name;
-  factory make;
-};
-
-const entry registry[] = {
-    {"sfdfa", [](const json_node& s, const layer_chain& c, loss_input in, std::uint64_t seed) {
-       return make_feedback_alignment(s, c, in, seed, true);
-     }},
-    {"dfa", [](const json_node& s, const layer_chain& c, loss_input in, std::uint64_t seed) {
-       return make_feedback_alignment(s, c, in, seed, false);
-     }},
-    {"bp_exact", [](const json_node& s, const layer_chain& c, loss_input in, std::uint64_t) {
-       return make_bp_exact(s, c, in);
-     }},
-};
+registry<rule_factory> rule_registry() {
+  registry<rule_factory> r("rule");
+  r.add("sfdfa", [](const json_node& s, const layer_chain& c, loss_input in, std::uint64_t seed) {
+    return make_feedback_alignment(s, c, in, seed, true);
+  });
+  r.add("dfa", [](const json_node& s, const layer_chain& c, loss_input in, std::uint64_t seed) {
+    return make_feedback_alignment(s, c, in, seed, false);
+  });
+  r.add("bp_exact", [](const json_node& s, const layer_chain& c, loss_input in, std::uint64_t) {
+    return make_bp_exact(s, c, in);
+  });
+  return r;
+}
 
 }  // namespace
 
-std::vector<std::string> rule_names() {
-  std::vector<std::string> names;
-  for (const entry& e : registry) names.emplace_back(e.name);
-  return names;
-}
+std::vector<std::string> rule_names() { return rule_registry().names(); }
 
 std::unique_ptr<learning_rule> make_rule(const json_node& spec, const layer_chain& chain, loss_input input,
                                          std::uint64_t seed) {
-  const std::string type = spec.is_string() ? spec.as_string() : spec.at("type").as_string();
-  for (const entry& e : registry)
-    if (type == e.name) return e.make(spec, chain, input, seed);
-  const json_node where = spec.is_string() ? spec : spec.at("type");
-  where.fail(fmt::format("unknown rule '{}' (known: {})", type, fmt::join(rule_names(), ", ")));
+  // Reading "type" here marks it as read for the factory's finish(): factories never touch it.
+  const registry<rule_factory> rules = rule_registry();
+  return rules.lookup(spec.is_string() ? spec : spec.at("type"))(spec, chain, input, seed);
 }
 
 }  // namespace evsnn::rules

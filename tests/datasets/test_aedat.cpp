@@ -54,6 +54,30 @@ TEST_CASE("aedat: DVS Gesture trials read back event for event inside each label
   CHECK(t.label == 0);
 }
 
+TEST_CASE("aedat: DVS Gesture label files: errors name the file, line and column") {
+  temp_dir dir;
+  test::write_bytes(dir / "DvsGesture/user01_led.aedat", test::aedat_bytes({}, 64));
+  auto error_for = [&](const std::string& labels) -> std::string {
+    test::write_text(dir / "DvsGesture/user01_led_labels.csv", labels);
+    data::dataset_context ctx;
+    ctx.data_dir = dir.path();
+    try {
+      data::open_dataset_splits({{"format", "dvs-gesture"}}, ctx);
+    } catch (const input_error& e) {
+      const std::string msg = e.what();
+      const std::string file = (dir / "DvsGesture/user01_led_labels.csv").string() + ": ";
+      CHECK(msg.find(file) == 0);
+      return msg.substr(file.size());
+    }
+    return "(no error)";
+  };
+  CHECK(error_for("class,startTime_usec,endTime_usec\n# comment\r\n\n3,1,2\n") == "(no error)");
+  CHECK(error_for("class,startTime_usec,endTime_usec\n3,1\n") == "line 2: expected class,startTime_usec,endTime_usec");
+  CHECK(error_for("class,startTime_usec,endTime_usec\n12,1,2\n") == "line 2: column 1: class 12 is out of range [1, 11]");
+  CHECK(error_for("3,x,2\n") == "line 1: column 2: startTime_usec \"x\" is not a non-negative integer");
+  CHECK(error_for("3,5,5\n") == "line 1: column 3: window [5, 5) us is empty");
+}
+
 TEST_CASE("aedat: timestamps past 2^31 us use the packet's overflow counter") {
   std::vector<test::aedat_event> ev{{1, 1, 1, (std::int64_t{1} << 31) + 5}, {2, 2, 0, (std::int64_t{1} << 31) + 9}};
   const auto b = test::aedat_bytes(ev, 10);

@@ -60,18 +60,27 @@ TEST_CASE("csv: a single-sample file takes its label from a labels file") {
 
 TEST_CASE("csv: unsorted or negative times, bad numbers and labels are errors naming the line") {
   CHECK(csv_error("time_ms,channel\n1,0\n0.5,1\n") ==
-        "e.csv: line 3: sample 0: time 0.5 ms is before the previous event (1 ms): times must be sorted (or set "
+        "e.csv: line 3: column 1: sample 0: time 0.5 ms is before the previous event (1 ms): times must be sorted (or set "
         "\"sort\": true)");
-  CHECK(csv_error("time_ms,channel\n-1,0\n") == "e.csv: line 2: sample 0: negative time -1 ms");
-  CHECK(csv_error("time_ms,channel\nx,0\n") == "e.csv: line 2: time_ms \"x\" is not a finite number");
-  CHECK(csv_error("time_ms,channel\n1,-3\n") == "e.csv: line 2: channel \"-3\" is not a non-negative integer");
+  CHECK(csv_error("time_ms,channel\n-1,0\n") == "e.csv: line 2: column 1: sample 0: negative time -1 ms");
+  CHECK(csv_error("time_ms,channel\nx,0\n") == "e.csv: line 2: column 1: time_ms \"x\" is not a finite number");
+  CHECK(csv_error("time_ms,channel\n1,-3\n") == "e.csv: line 2: column 2: channel \"-3\" is not a non-negative integer");
   CHECK(csv_error("time_ms,channel\n1\n") == "e.csv: line 2: 1 fields, the header has 2");
-  CHECK(csv_error("time,channel\n") == "e.csv: line 1: unknown column \"time\" (sample, time_ms, channel, grade, label)");
-  CHECK(csv_error("sample,time_ms,channel\n0,1,0\n2,1,0\n").find("line 3: sample 2 follows sample 0") !=
+  CHECK(csv_error("time,channel\n") == "e.csv: line 1: column 1: unknown column \"time\" (sample, time_ms, channel, grade, label)");
+  CHECK(csv_error("sample,time_ms,channel\n0,1,0\n2,1,0\n").find("line 3: column 1: sample 2 follows sample 0") !=
         std::string::npos);
-  CHECK(csv_error("sample,time_ms,channel,label\n0,1,0,3\n0,2,0,4\n") == "e.csv: line 3: sample 0 has labels 3 and 4");
+  CHECK(csv_error("sample,time_ms,channel,label\n0,1,0,3\n0,2,0,4\n") == "e.csv: line 3: column 4: sample 0 has labels 3 and 4");
   CHECK(csv_error("time_ms,channel,label\n1,0,12\n", nullptr, 10) == "e.csv: sample 0: label 12 is out of range [0, 10)");
   const std::string labels = "1\n2\n";
   CHECK(csv_error("time_ms,channel\n1,0\n", &labels) == "l.txt: 2 labels for 1 samples in e.csv");
   CHECK(csv_error("") == "e.csv: line 1: empty file (expected a header line)");
+  CHECK(csv_error("# only a comment\r\n\r\n") == "e.csv: line 1: empty file (expected a header line)");
+  CHECK(csv_error("time_ms,channel,grade\n1,0,1e39\n") ==
+        "e.csv: line 2: column 3: grade 1e+39 is out of range [-3.4e+38, 3.4e+38]");
+  CHECK(csv_error("sample,time_ms,channel\n18446744073709551615,1,0\n") ==
+        "e.csv: line 2: column 1: sample 18446744073709551615 is out of range [0, 9223372036854775807]");
+  CHECK(csv_error("time_ms,channel\n1,99999999999999999999\n") ==
+        "e.csv: line 2: column 2: channel 99999999999999999999 is out of range [0, 18446744073709551615]");
+  const std::string bad_label = "label\n# c\nx\n";
+  CHECK(csv_error("time_ms,channel\n1,0\n", &bad_label) == "l.txt: line 3: column 1: label \"x\" is not a non-negative integer");
 }

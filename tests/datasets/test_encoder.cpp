@@ -83,7 +83,7 @@ TEST_CASE("encoder: spec parsing") {
   o = data::parse_encoder({{"type", "ttfs"}, {"t_max_ms", 20}}, "f", "/encoder");
   CHECK(o.t_max_ms == 20.0);
   CHECK_THROWS_WITH_AS(data::parse_encoder({{"type", "burst"}}, "f", "/encoder"),
-                       "f: /encoder/type: unknown encoder \"burst\" (ttfs, rate, latency)", input_error);
+                       "f: /encoder/type: unknown encoder 'burst' (known: latency, poisson, rate, ttfs)", input_error);
   CHECK_THROWS_WITH_AS(data::parse_encoder({{"type", "ttfs"}, {"t_max_ms", 0}}, "f", "/encoder"),
                        "f: /encoder/t_max_ms: 0 is out of range [1e-09, 1000000000000]", input_error);
 }

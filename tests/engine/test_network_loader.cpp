@@ -388,16 +388,27 @@ TEST_CASE("loader: weights CSV errors name the CSV file and line") {
     error_of(doc, "w.csv: line 2: 2 values, expected 3", {{"w.csv", "1,2,3\n4,5\n"}}, "w.csv");
   }
   SUBCASE("too many values") {
-    error_of(doc, "w.csv: line 1: more than 3 values", {{"w.csv", "1,2,3,4\n4,5,6\n"}}, "w.csv");
+    error_of(doc, "w.csv: line 1: column 4: more than 3 values", {{"w.csv", "1,2,3,4\n4,5,6\n"}}, "w.csv");
   }
   SUBCASE("non-number") {
-    error_of(doc, "w.csv: line 2: value 2 is not a number", {{"w.csv", "1,2,3\n4,x,6\n"}}, "w.csv");
+    error_of(doc, "w.csv: line 2: column 2: weight \"x\" is not a finite number", {{"w.csv", "1,2,3\n4,x,6\n"}}, "w.csv");
   }
   SUBCASE("nan") {
-    error_of(doc, "w.csv: line 1: value 3 is not a number", {{"w.csv", "1,2,nan\n4,5,6\n"}}, "w.csv");
+    error_of(doc, "w.csv: line 1: column 3: weight \"nan\" is not a finite number", {{"w.csv", "1,2,nan\n4,5,6\n"}}, "w.csv");
   }
   SUBCASE("junk after a value") {
-    error_of(doc, "w.csv: line 1: expected ','", {{"w.csv", "1,2 3,3\n4,5,6\n"}}, "w.csv");
+    error_of(doc, "w.csv: line 1: column 2: weight \"2 3\" is not a finite number", {{"w.csv", "1,2 3,3\n4,5,6\n"}}, "w.csv");
+  }
+  SUBCASE("weight does not fit a float") {
+    error_of(doc, "w.csv: line 2: column 1: weight 1e+39 is out of range [-3e+38, 3e+38]", {{"w.csv", "1,2,3\n1e39,5,6\n"}},
+             "w.csv");
+  }
+  SUBCASE("sizes the network claims do not size the reading") {
+    // 2^16 x 2^16 weights would be 48 GiB; the short file is an error, not an allocation failure.
+    doc["populations"][0]["size"] = 65536;
+    doc["populations"][0]["params"] = {{"external", true}};
+    doc["populations"][1]["size"] = 65536;
+    error_of(doc, "w.csv: line 1: 2 values, expected 65536", {{"w.csv", "1,2\n"}}, "w.csv");
   }
   SUBCASE("csv is not a string") {
     doc["projections"][0]["weights"]["csv"] = 3;
@@ -577,19 +588,19 @@ TEST_CASE("loader: spikes CSV with bad lines names the CSV file and line") {
   json doc = base();
   doc["populations"][0]["params"] = {{"spikes_csv", "s.csv"}};
   SUBCASE("negative time") {
-    error_of(doc, "s.csv: line 3: negative time -1", {{"s.csv", "time_ms,channel\n1,0\n-1,1\n"}}, "s.csv");
+    error_of(doc, "s.csv: line 3: column 1: negative time -1", {{"s.csv", "time_ms,channel\n1,0\n-1,1\n"}}, "s.csv");
   }
   SUBCASE("channel out of range") {
-    error_of(doc, "s.csv: line 2: channel 2 out of range (population size 2)", {{"s.csv", "0.5,1\n1,2\n"}}, "s.csv");
+    error_of(doc, "s.csv: line 2: column 2: channel 2 out of range (population size 2)", {{"s.csv", "0.5,1\n1,2\n"}}, "s.csv");
   }
   SUBCASE("non-number time") {
-    error_of(doc, "s.csv: line 2: time 'abc' is not a number", {{"s.csv", "time_ms,channel\nabc,1\n"}}, "s.csv");
+    error_of(doc, "s.csv: line 2: column 1: time \"abc\" is not a finite number", {{"s.csv", "time_ms,channel\nabc,1\n"}}, "s.csv");
   }
   SUBCASE("non-number channel") {
-    error_of(doc, "s.csv: line 1: channel 'x' is not a number", {{"s.csv", "1,x\n"}}, "s.csv");
+    error_of(doc, "s.csv: line 1: column 2: channel \"x\" is not a finite number", {{"s.csv", "1,x\n"}}, "s.csv");
   }
   SUBCASE("fractional channel") {
-    error_of(doc, "s.csv: line 1: channel '1.5' is not a non-negative integer", {{"s.csv", "1,1.5\n"}}, "s.csv");
+    error_of(doc, "s.csv: line 1: column 2: channel \"1.5\" is not a non-negative integer", {{"s.csv", "1,1.5\n"}}, "s.csv");
   }
   SUBCASE("too many columns") {
     error_of(doc, "s.csv: line 1: 4 columns", {{"s.csv", "1,1,1,1\n"}}, "s.csv");

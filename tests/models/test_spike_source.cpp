@@ -39,7 +39,7 @@ TEST_CASE("spike_source: CSV replay emits every event at its exact time") {
   CHECK(spikes[3].time_ms == 7.0);
   CHECK(events[3].grade == 0.5f);
   std::ofstream(file) << "time_ms,channel\n1,9\n";
-  CHECK_THROWS_WITH_AS(read_spike_csv(file.string(), 4), doctest::Contains("in.csv: line 2: channel 9 out of range"),
+  CHECK_THROWS_WITH_AS(read_spike_csv(file.string(), 4), doctest::Contains("in.csv: line 2: column 2: channel 9 out of range"),
                        input_error);
   std::filesystem::remove_all(dir);
 }

@@ -268,7 +268,7 @@ TEST_CASE("cli: malformed files exit 2 with one error line naming the file") {
       {"empty file", "empty.json", "", "empty.json: byte "},
       {"dense rows", "rows.json", wrong_rows.dump(), "rows.json: /projections/0/weights: 1 rows, expected 2"},
       {"unknown key", "key.json", unknown_key.dump(), "key.json: /populations/1/params: unknown key 'tau'"},
-      {"weights csv", "csv.json", bad_csv.dump(), "w.csv: line 2: value 2 is not a number"},
+      {"weights csv", "csv.json", bad_csv.dump(), "w.csv: line 2: column 2: weight \"oops\" is not a finite number"},
   };
   for (const auto& c : cases) {
     const fs::path p = d.write(c.file_name, c.text);
