@@ -38,6 +38,9 @@ class plasticity : public hook {
   std::uint32_t projection() const { return projection_; }
   // Where updates made outside a hook call are counted; set by the simulator that runs the rule.
   void bind_counters(projection_counters* c) { counters_ = c; }
+  // Off: the rule changes nothing and keeps no traces (evaluation passes, a server's "plasticity off").
+  void set_learning(bool on) { learning_ = on; }
+  bool learning() const { return learning_; }
 
  protected:
   projection_counters* counters() { return counters_; }
@@ -45,6 +48,7 @@ class plasticity : public hook {
  private:
   std::uint32_t projection_;
   projection_counters* counters_ = nullptr;
+  bool learning_ = true;
 };
 
 // Builds a rule for projection `projection` of `net` (all populations and projections exist) from its

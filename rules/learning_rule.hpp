@@ -66,7 +66,7 @@ class learning_rule {
   virtual std::vector<std::span<const float>> feedback() const { return {}; }
 };
 
-// Registry of rules by name ("sfdfa", "dfa", "bp_exact"). spec is the config's "rule" object
+// Registry of rules by name ("sfdfa", "dfa", "bp_exact", "local"). spec is the config's "rule" object
 // {"type": NAME, ...} or a plain name; errors name its file and JSON path.
 std::unique_ptr<learning_rule> make_rule(const json_node& spec, const layer_chain& chain, loss_input input,
                                          std::uint64_t seed);

@@ -5,6 +5,7 @@
 #include "rules/bp_exact.hpp"
 #include "rules/feedback_alignment.hpp"
 #include "rules/learning_rule.hpp"
+#include "rules/local_rule.hpp"
 
 namespace evsnn::rules {
 
@@ -24,6 +25,9 @@ registry<rule_factory> rule_registry() {
   });
   r.add("bp_exact", [](const json_node& s, const layer_chain& c, loss_input in, std::uint64_t) {
     return make_bp_exact(s, c, in);
+  });
+  r.add("local", [](const json_node& s, const layer_chain& c, loss_input, std::uint64_t) {
+    return make_local_rule(s, c);
   });
   return r;
 }

@@ -164,6 +164,7 @@ double stdp::clip(double w) const {
 }
 
 void stdp::on_pre(const pre_context& ctx) {
+  if (!learning()) return;
   mature(ctx.t_ms, ctx.counters);
   const std::uint32_t i = ctx.pre;
   const trace_bank::at_time o1_at = o1_.at(ctx.t_ms);
@@ -197,6 +198,7 @@ void stdp::on_pre(const pre_context& ctx) {
 }
 
 void stdp::on_post(const post_context& ctx) {
+  if (!learning()) return;
   mature(ctx.t_ms, ctx.counters);
   if (fifo_head_ > 0 && fifo_head_ == fifo_.size()) {
     fifo_.clear();

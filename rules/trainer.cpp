@@ -54,6 +54,14 @@ trainer::trainer(train_config cfg, const model_registry& models, std::filesystem
   optimizer_ = make_optimizer(cfg_.optimizer, cfg_.file + ": /optimizer");
   const unsigned n_threads =
       std::max(1u, cfg_.threads > 0 ? cfg_.threads : std::max(1u, std::thread::hardware_concurrency()));
+  if (cfg_.network.contains("projections") && cfg_.network["projections"].is_array())
+    for (std::size_t k = 0; k < cfg_.network["projections"].size(); ++k)
+      if (cfg_.network["projections"][k].is_object() && cfg_.network["projections"][k].contains("plasticity"))
+        throw input_error(fmt::format(
+            "{}: /projections/{}/plasticity: evsnn train runs the config's rule, not plasticity declared on the "
+            "network; train it with \"rule\": {{\"type\": \"local\", \"plasticity\": {{...}}}} or run the "
+            "network with evsnn run --data",
+            cfg_.network_file, k));
   for (unsigned t = 0; t < n_threads; ++t) {
     auto w = std::make_unique<worker>();
     w->net = build_network(cfg_.network, cfg_.network_file, cfg_.network_dir, models);
