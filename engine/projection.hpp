@@ -63,6 +63,8 @@ class projection {
   // The weight of a synapse as precisely as it is known (the exact copy when kept).
   double weight(std::uint32_t synapse) const { return exact_.empty() ? weights_[synapse] : exact_[synapse]; }
   bool has_exact_weights() const { return !exact_.empty(); }
+  // The exact copy (empty unless kept); a rule that writes it must write weights() too.
+  std::span<double> exact_weights() { return exact_; }
   // Sets a synapse's weight: the exact copy (when kept) and the float that delivery uses.
   void set_weight(std::uint32_t synapse, double w) {
     if (!exact_.empty()) exact_[synapse] = w;

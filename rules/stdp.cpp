@@ -176,7 +176,22 @@ void stdp::on_pre(const pre_context& ctx) {
   const projection::row_view row = proj.row(i);
   const double range = p_.bounded_above ? p_.w_max - p_.w_min : 1.0;
   std::uint64_t writes = 0;
-  for (std::size_t k = 0; k < row.post.size(); ++k) {
+  const std::span<double> exact = proj.exact_weights();
+  const bool additive_exact = p_.mu_minus == 0.0 && exact.size() == proj.synapse_count();
+  if (additive_exact && amp != 0.0) {
+    // Additive depression, branch-free over the row: a target without a trace changes by exactly 0.
+    double* __restrict we = exact.data() + row.first_synapse;
+    float* __restrict wf = row.weights.data();
+    const double hi = p_.bounded_above ? p_.w_max : std::numeric_limits<double>::infinity();
+    for (std::size_t k = 0; k < row.post.size(); ++k) {
+      const double y = o1_.value(row.post[k], o1_at);
+      writes += y != 0.0;
+      const double w = std::min(std::max(we[k] - y * amp, p_.w_min), hi);
+      we[k] = w;
+      wf[k] = static_cast<float>(w);
+    }
+  }
+  for (std::size_t k = 0; !additive_exact && k < row.post.size(); ++k) {
     const double y = o1_.value(row.post[k], o1_at);
     if (y == 0.0 || amp == 0.0) continue;
     const auto s = static_cast<std::uint32_t>(row.first_synapse + k);
@@ -228,7 +243,20 @@ void stdp::potentiate(std::uint32_t j, double t_ms, projection_counters& c) {
   const double amp = p_.a2_plus + (p_.triplet ? p_.a3_plus * o2_.value(j, o2_at) : 0.0);
   const double range = p_.bounded_above ? p_.w_max - p_.w_min : 1.0;
   std::uint64_t writes = 0;
-  if (amp != 0.0) {
+  const std::span<double> exact = proj.exact_weights();
+  const bool additive_exact = p_.mu_plus == 0.0 && exact.size() == proj.synapse_count();
+  if (additive_exact && amp != 0.0) {
+    // Additive potentiation, branch-free over the column: a source without a trace changes by exactly 0.
+    const std::span<float> wf = proj.weights();
+    const double hi = p_.bounded_above ? p_.w_max : std::numeric_limits<double>::infinity();
+    for (std::uint32_t s : proj.incoming(j)) {
+      const double x = r1_.value(proj.pre_of(s), r_at);
+      writes += x != 0.0;
+      const double w = std::min(std::max(exact[s] + x * amp, p_.w_min), hi);
+      exact[s] = w;
+      wf[s] = static_cast<float>(w);
+    }
+  } else if (amp != 0.0) {
     for (std::uint32_t s : proj.incoming(j)) {
       const double x = r1_.value(proj.pre_of(s), r_at);
       if (x == 0.0) continue;

@@ -147,6 +147,7 @@ void trainer::run_parallel(std::span<const std::size_t> indices, const data::dat
         w.sim->set_sample_index(uid_base + idx);
         w.pres->present(w.buf.events, w.buf.duration_ms);
         const loss_value lv = loss_->evaluate(w.monitor.activity(w.buf.duration_ms), w.buf.label, w.grad);
+        w.sim->report_outcome({uid_base + idx, static_cast<std::int64_t>(w.buf.label), lv.value});
         w.loss_sum.add(0, lv.value);
         w.correct += lv.prediction == w.buf.label;
         ++w.samples;
