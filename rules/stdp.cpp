@@ -168,7 +168,6 @@ void stdp::on_pre(const pre_context& ctx) {
   mature(ctx.t_ms, ctx.counters);
   const std::uint32_t i = ctx.pre;
   const trace_bank::at_time o1_at = o1_.at(ctx.t_ms);
-  const trace_bank::at_time o2_at = p_.triplet ? o2_.at(ctx.t_ms) : trace_bank::at_time{0.0, 0.0};
   const trace_bank::at_time r_at = r1_.at(ctx.t_ms);
   const trace_bank::at_time r2_at = p_.triplet ? r2_.at(ctx.t_ms) : trace_bank::at_time{0.0, 0.0};
   const double amp = p_.a2_minus + (p_.triplet ? p_.a3_minus * r2_.value(i, r2_at) : 0.0);
@@ -209,7 +208,6 @@ void stdp::on_pre(const pre_context& ctx) {
     if (p_.triplet) r2_.add(i, r2_at, 1.0);
   }
   ctx.counters.trace_updates += p_.triplet ? 2 : 1;
-  (void)o2_at;
 }
 
 void stdp::on_post(const post_context& ctx) {
@@ -243,20 +241,7 @@ void stdp::potentiate(std::uint32_t j, double t_ms, projection_counters& c) {
   const double amp = p_.a2_plus + (p_.triplet ? p_.a3_plus * o2_.value(j, o2_at) : 0.0);
   const double range = p_.bounded_above ? p_.w_max - p_.w_min : 1.0;
   std::uint64_t writes = 0;
-  const std::span<double> exact = proj.exact_weights();
-  const bool additive_exact = p_.mu_plus == 0.0 && exact.size() == proj.synapse_count();
-  if (additive_exact && amp != 0.0) {
-    // Additive potentiation, branch-free over the column: a source without a trace changes by exactly 0.
-    const std::span<float> wf = proj.weights();
-    const double hi = p_.bounded_above ? p_.w_max : std::numeric_limits<double>::infinity();
-    for (std::uint32_t s : proj.incoming(j)) {
-      const double x = r1_.value(proj.pre_of(s), r_at);
-      writes += x != 0.0;
-      const double w = std::min(std::max(exact[s] + x * amp, p_.w_min), hi);
-      exact[s] = w;
-      wf[s] = static_cast<float>(w);
-    }
-  } else if (amp != 0.0) {
+  if (amp != 0.0) {
     for (std::uint32_t s : proj.incoming(j)) {
       const double x = r1_.value(proj.pre_of(s), r_at);
       if (x == 0.0) continue;
