@@ -20,13 +20,20 @@ std::filesystem::path absolute_from(const std::filesystem::path& base, const std
 
 }  // namespace
 
-std::string plastic_weights_file(const projection& proj) {
-  std::string name = proj.name();
-  for (char& c : name)
-    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-          c == '.'))
-      c = '_';
-  return "weights_" + name + ".csv";
+std::vector<std::string> plastic_weight_files(const network& net) {
+  std::vector<std::string> files;
+  for (std::size_t r = 0; r < net.plasticity_count(); ++r) {
+    const std::uint32_t k = net.plastic(r).projection();
+    std::string name = net.proj(k).name();
+    for (char& c : name)
+      if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+            c == '.'))
+        c = '_';
+    std::string file = "weights_" + name + ".csv";
+    if (std::find(files.begin(), files.end(), file) != files.end()) file = fmt::format("weights_{}_{}.csv", name, k);
+    files.push_back(file);
+  }
+  return files;
 }
 
 std::string weights_csv(const projection& proj) {
@@ -60,10 +67,11 @@ void write_plastic_outputs(const std::filesystem::path& dir, const network& net,
     if (w.is_object() && w.contains("csv") && w["csv"].is_string())
       w["csv"] = absolute_from(base_dir, w["csv"].get<std::string>()).string();
   }
+  const std::vector<std::string> files = plastic_weight_files(net);
   for (std::size_t r = 0; r < net.plasticity_count(); ++r) {
     const std::uint32_t k = net.plastic(r).projection();
     const projection& proj = net.proj(k);
-    const std::string file = plastic_weights_file(proj);
+    const std::string& file = files[r];
     write_file_atomic(dir / file, weights_csv(proj));
     auto& w = out["projections"][k]["weights"];
     if (proj.dense()) {
@@ -83,6 +91,7 @@ void write_plastic_outputs(const std::filesystem::path& dir, const network& net,
 
 nlohmann::json plasticity_summary(const simulator& sim, const network& net) {
   nlohmann::json list = nlohmann::json::array();
+  const std::vector<std::string> files = plastic_weight_files(net);
   for (std::size_t r = 0; r < net.plasticity_count(); ++r) {
     const plasticity& rule = net.plastic(r);
     const projection& proj = net.proj(rule.projection());
@@ -97,7 +106,7 @@ nlohmann::json plasticity_summary(const simulator& sim, const network& net) {
     const double n = static_cast<double>(proj.synapse_count());
     nlohmann::json e = {{"projection", proj.name()},
                         {"rule", rule.rule()},
-                        {"weights_file", plastic_weights_file(proj)},
+                        {"weights_file", files[r]},
                         {"weight_updates", c.weight_updates},
                         {"trace_updates", c.trace_updates},
                         {"synapses", proj.synapse_count()},

@@ -15,9 +15,10 @@
 
 namespace evsnn::cli {
 
-// File name of a plastic projection's weights: weights_<name>.csv, characters outside [A-Za-z0-9_.-]
-// replaced by '_'.
-std::string plastic_weights_file(const projection& proj);
+// File names of the plastic projections' weights, one per rule in network order: weights_<name>.csv,
+// characters outside [A-Za-z0-9_.-] replaced by '_'; a name another plastic projection already
+// took gets its projection index appended (weights_<name>_<k>.csv).
+std::vector<std::string> plastic_weight_files(const network& net);
 // Writes weights_<name>.csv of every plastic projection and network.json (doc: the source document,
 // base_dir: its folder) into dir.
 void write_plastic_outputs(const std::filesystem::path& dir, const network& net, const nlohmann::json& doc,

@@ -132,3 +132,21 @@ TEST_CASE("run/check: malformed plasticity is one line naming the JSON path, exi
   CHECK(chk.status == 0);
   CHECK(chk.out.find("stdp") != std::string::npos);
 }
+
+TEST_CASE("run: two plastic projections with one name get distinct weight files") {
+  cli_temp_dir d;
+  json net = pair_net();
+  json second = net["projections"][1];
+  second.erase("name");
+  second["delay_ms"] = 5;
+  net["projections"][1].erase("name");
+  net["projections"].push_back(second);
+  const auto path = d.write("net.json", net.dump());
+  const cli_result r = run_cli(d, "run " + shell_quote(path.string()) + " --out " + shell_quote((d.path / "o").string()));
+  REQUIRE(r.status == 0);
+  CHECK(std::filesystem::exists(d.path / "o" / "weights_pre-_post.csv"));
+  CHECK(std::filesystem::exists(d.path / "o" / "weights_pre-_post_2.csv"));
+  const json written = json::parse(read_text(d.path / "o" / "network.json"));
+  CHECK(written["projections"][2]["weights"]["csv"] == "weights_pre-_post_2.csv");
+  CHECK(run_cli(d, "run " + shell_quote((d.path / "o" / "network.json").string())).status == 0);
+}
