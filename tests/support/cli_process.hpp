@@ -61,9 +61,9 @@ struct cli_result {
   std::string out, err;
 };
 
-// Runs `evsnn <args>` with stdout and stderr captured into files in `d`.
-inline cli_result run_cli(const cli_temp_dir& d, const std::string& args) {
-  const std::filesystem::path out = d.path / "stdout.txt", err = d.path / "stderr.txt";
+// Runs `evsnn <args>` with stdout and stderr captured into (then removed from) files in `dir`.
+inline cli_result run_cli(const std::filesystem::path& dir, const std::string& args) {
+  const std::filesystem::path out = dir / "stdout.txt", err = dir / "stderr.txt";
   const std::string cmd =
       shell_quote(evsnn_bin) + " " + args + " > " + shell_quote(out.string()) + " 2> " + shell_quote(err.string());
   const int raw = std::system(cmd.c_str());
@@ -75,5 +75,6 @@ inline cli_result run_cli(const cli_temp_dir& d, const std::string& args) {
   std::filesystem::remove(err);
   return r;
 }
+inline cli_result run_cli(const cli_temp_dir& d, const std::string& args) { return run_cli(d.path, args); }
 
 }  // namespace evsnn::test

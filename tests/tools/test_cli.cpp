@@ -18,50 +18,21 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/cli_process.hpp"
+
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
 
-const std::string evsnn_bin = EVSNN_BINARY_DIR "/evsnn";
+using namespace evsnn;
 
-struct temp_dir {
-  fs::path path;
-  temp_dir() {
-    static std::atomic<int> counter{0};
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("evsnn_cli_test_" + std::to_string(rd()) + "_" + std::to_string(counter++));
-    fs::create_directories(path);
-  }
-  ~temp_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  fs::path write(const std::string& name, const std::string& text) const {
-    const fs::path p = path / name;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p, std::ios::binary) << text;
-    return p;
-  }
-};
+using test::evsnn_bin;
+using temp_dir = test::cli_temp_dir;
+using result = test::cli_result;
 
-std::string quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += "'\\''";
-    else out += c;
-  }
-  return out + "'";
-}
-
-std::string read_file(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
+std::string quote(const std::string& s) { return test::shell_quote(s); }
+std::string read_file(const fs::path& p) { return test::read_text(p); }
 
 std::vector<std::string> lines_of(const std::string& text) {
   std::vector<std::string> out;
@@ -70,24 +41,7 @@ std::vector<std::string> lines_of(const std::string& text) {
   return out;
 }
 
-struct result {
-  int status = -1;  // exit status, or -1 if not exited normally
-  std::string out, err;
-};
-
-// Runs `evsnn <args>` with stdout and stderr captured into files in `d`.
-result run_evsnn(const temp_dir& d, const std::string& args) {
-  const fs::path out = d.path / "stdout.txt", err = d.path / "stderr.txt";
-  const std::string cmd = quote(evsnn_bin) + " " + args + " > " + quote(out.string()) + " 2> " + quote(err.string());
-  const int raw = std::system(cmd.c_str());
-  result r;
-  r.status = (raw != -1 && WIFEXITED(raw)) ? WEXITSTATUS(raw) : -1;
-  r.out = read_file(out);
-  r.err = read_file(err);
-  fs::remove(out);
-  fs::remove(err);
-  return r;
-}
+result run_evsnn(const temp_dir& d, const std::string& args) { return test::run_cli(d, args); }
 
 // in (spike_source, 2): channel 0 at 2 ms, channel 1 at 40 ms; out (lif_alpha, tau 10, threshold 0.5):
 // neuron 0 gets w0 from channel 0 only, neuron 1 gets w1 from channel 1 only. Both weights are small

@@ -16,52 +16,18 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/cli_process.hpp"
+
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
 
-const std::string evsnn_bin = EVSNN_BINARY_DIR "/evsnn";
 const fs::path source_dir = EVSNN_SOURCE_DIR;
-
-struct scratch_dir {
-  fs::path path;
-  scratch_dir() {
-    static std::atomic<int> counter{0};
-    std::random_device rd;
-    path = fs::temp_directory_path() / ("evsnn_energy_test_" + std::to_string(rd()) + "_" + std::to_string(counter++));
-    fs::create_directories(path);
-  }
-  ~scratch_dir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  scratch_dir(const scratch_dir&) = delete;
-  scratch_dir& operator=(const scratch_dir&) = delete;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-struct outcome {
-  int status = -1;
-  std::string out, err;
-};
-
-outcome run_cli(const scratch_dir& d, const std::string& args) {
-  const fs::path out = d.path / "stdout.txt", err = d.path / "stderr.txt";
-  const std::string cmd = "'" + evsnn_bin + "' " + args + " > '" + out.string() + "' 2> '" + err.string() + "'";
-  const int raw = std::system(cmd.c_str());
-  outcome r;
-  r.status = (raw != -1 && WIFEXITED(raw)) ? WEXITSTATUS(raw) : -1;
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
-}
+using scratch_dir = evsnn::test::cli_temp_dir;
+using outcome = evsnn::test::cli_result;
+using evsnn::test::run_cli;
+std::string slurp(const fs::path& p) { return evsnn::test::read_text(p); }
 
 // Spikes per population with time <= t_max from spikes.csv (time_ms,population,neuron).
 std::map<std::string, std::uint64_t> spikes_until(const fs::path& csv, double t_max) {

@@ -13,35 +13,16 @@
 
 #include <nlohmann/json.hpp>
 
+#include "tests/support/cli_process.hpp"
+
 namespace fs = std::filesystem;
 using nlohmann::json;
 
 namespace {
 
-const std::string evsnn_bin = EVSNN_BINARY_DIR "/evsnn";
-
-struct result {
-  int status = -1;
-  std::string out, err;
-};
-
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-result run(const fs::path& dir, const std::string& args) {
-  const fs::path out = dir / "stdout.txt", err = dir / "stderr.txt";
-  const std::string cmd = "'" + evsnn_bin + "' " + args + " > '" + out.string() + "' 2> '" + err.string() + "'";
-  const int raw = std::system(cmd.c_str());
-  result r;
-  r.status = (raw != -1 && WIFEXITED(raw)) ? WEXITSTATUS(raw) : -1;
-  r.out = slurp(out);
-  r.err = slurp(err);
-  return r;
-}
+using result = evsnn::test::cli_result;
+std::string slurp(const fs::path& p) { return evsnn::test::read_text(p); }
+result run(const fs::path& dir, const std::string& args) { return evsnn::test::run_cli(dir, args); }
 
 std::size_t count_lines(const std::string& s) { return static_cast<std::size_t>(std::count(s.begin(), s.end(), '\n')); }
 
