@@ -31,7 +31,7 @@ json spikes_of(const std::vector<double>& times) {
 // pre -> post (plastic, weight w0, delay d) and drive -> post (strong, makes post spike exactly at the
 // drive times: lif_delta crosses only at inputs).
 json pair_network(const std::vector<double>& pre, const std::vector<double>& post, const json& plasticity,
-                  double w0 = 0.5, double delay_ms = 0.0) {
+                  double w0 = 0.5, double delay_ms = 0.0, const json& post_model = nullptr) {
   json net = {{"format", "evsnn-network/1"}, {"duration_ms", 5000.0}};
   net["populations"] = json::array(
       {{{"name", "pre"}, {"model", "spike_source"}, {"size", 1}, {"params", {{"spikes", spikes_of(pre)}}}},
@@ -40,6 +40,7 @@ json pair_network(const std::vector<double>& pre, const std::vector<double>& pos
         {"model", "lif_delta"},
         {"size", 1},
         {"params", {{"tau_mem_ms", 10.0}, {"threshold", 10.0}, {"reset", "zero"}}}}});
+  if (!post_model.is_null()) net["populations"][2].update(post_model);
   net["projections"] = json::array({{{"pre", "drive"}, {"post", "post"}, {"weights", json::array({json::array({100.0})})}},
                                     {{"pre", "pre"},
                                      {"post", "post"},
@@ -181,6 +182,30 @@ TEST_CASE("stdp: trains of spikes, interactions and weight dependence against th
     pl.update(v.extra);
     const run_result r = run(pair_network(pre, post, pl, 0.5));
     check_rel(r.w, reference(pre, post, v.p, 0.5), 0.5);
+  }
+}
+
+TEST_CASE("stdp: every spiking model as the target, at the model's own exact spike times") {
+  const std::vector<double> pre = {10, 31, 55, 80};
+  const std::vector<double> drive = {20, 50, 70};
+  ref_params p;
+  p.a2p = 0.02;
+  p.a2m = 0.021;
+  const json models[] = {
+      {{"model", "lif_alpha"}, {"params", {{"tau_mem_ms", 10.0}, {"threshold", 10.0}}}},
+      {{"model", "cuba_lif"}, {"params", {{"tau_mem_ms", 10.0}, {"tau_syn_ms", 3.0}, {"threshold", 10.0}}}},
+      {{"model", "lif_delta"}, {"params", {{"tau_mem_ms", 10.0}, {"threshold", 10.0}, {"reset", "zero"}}}}};
+  for (const json& m : models) {
+    CAPTURE(m.dump());
+    const json pl = {{"rule", "stdp"}, {"a_plus", 0.02}, {"a_minus", 0.021}};
+    const run_result r = run(pair_network(pre, drive, pl, 0.5, 1.0, m), 200.0);
+    REQUIRE(!r.post_spikes.empty());
+    // Dendritic delay 1 ms: the synapse sees pre at t_pre, post at t_post + 1 (shift both by -1).
+    std::vector<double> post_seen;
+    for (double t : r.post_spikes) post_seen.push_back(t + 2.0);
+    std::vector<double> pre_seen;
+    for (double t : pre) pre_seen.push_back(t + 1.0);
+    check_rel(r.w, reference(pre_seen, post_seen, p, 0.5), 0.5);
   }
 }
 
