@@ -168,7 +168,12 @@ std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::str
     net->add_population((*factory)(name, static_cast<std::uint32_t>(size), params_node, ctx));
   }
 
-  std::vector<std::pair<std::uint32_t, json_node>> plastic;  // (projection id, its "plasticity")
+  struct plastic_decl {
+    std::uint32_t projection;
+    json_node params;
+    const plasticity_factory* make;
+  };
+  std::vector<plastic_decl> plastic;
   if (auto projs = root.get("projections")) {
     projs->expect_array();
     for (std::size_t k = 0; k < projs->size(); ++k) {
@@ -194,8 +199,7 @@ std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::str
         plasticity_node->expect_object();
         const json_node rule = plasticity_node->at("rule");
         if (rules == nullptr) rule.fail("plasticity is not available here");
-        rules->lookup(rule);
-        plastic.emplace_back(static_cast<std::uint32_t>(k), *plasticity_node);
+        plastic.push_back({static_cast<std::uint32_t>(k), *plasticity_node, &rules->lookup(rule)});
       }
       const std::uint32_t n_pre = net->pop(*pre).size(), n_post = net->pop(*post).size();
       std::vector<synapse_triplet> syn;
@@ -220,18 +224,18 @@ std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::str
   }
   root.finish();
   net->finalize();
-  for (const auto& [id, node] : plastic) {
-    const plasticity_factory& make = rules->lookup(node.at("rule"));
-    net->add_plasticity(make(node, *net, id));
-  }
+  for (const plastic_decl& d : plastic) net->add_plasticity((*d.make)(d.params, *net, d.projection));
   return net;
 }
 
 std::unique_ptr<network> load_network(const std::string& path, const model_registry& models,
                                       const plasticity_registry* rules) {
-  const nlohmann::json doc = parse_json_file(path);
+  return build_network(parse_json_file(path), path, network_dir(path), models, rules);
+}
+
+std::filesystem::path network_dir(const std::string& path) {
   const std::filesystem::path base = std::filesystem::path(path).parent_path();
-  return build_network(doc, path, base.empty() ? std::filesystem::path(".") : base, models, rules);
+  return base.empty() ? std::filesystem::path(".") : base;
 }
 
 }  // namespace evsnn

@@ -25,6 +25,8 @@ namespace evsnn {
 
 inline constexpr const char* network_format = "evsnn-network/1";
 
+// The folder relative paths in a network file resolve against ("." for a bare file name).
+std::filesystem::path network_dir(const std::string& path);
 // rules builds the projections' "plasticity" (null: a network that declares plasticity is refused).
 std::unique_ptr<network> load_network(const std::string& path, const model_registry& models,
                                       const plasticity_registry* rules = nullptr);

@@ -157,6 +157,18 @@ nlohmann::json stdp::describe() const {
   return j;
 }
 
+void stdp::bump(trace_bank& fast, trace_bank& slow, std::uint32_t neuron, const trace_bank::at_time& fast_at,
+                const trace_bank::at_time& slow_at, projection_counters& c) {
+  if (p_.nearest) {
+    fast.set(neuron, fast_at, 1.0);
+    if (p_.triplet) slow.set(neuron, slow_at, 1.0);
+  } else {
+    fast.add(neuron, fast_at, 1.0);
+    if (p_.triplet) slow.add(neuron, slow_at, 1.0);
+  }
+  c.trace_updates += p_.triplet ? 2 : 1;
+}
+
 double stdp::clip(double w) const {
   if (w < p_.w_min) return p_.w_min;
   if (p_.bounded_above && w > p_.w_max) return p_.w_max;
@@ -200,14 +212,7 @@ void stdp::on_pre(const pre_context& ctx) {
     ++writes;
   }
   ctx.counters.weight_updates += writes;
-  if (p_.nearest) {
-    r1_.set(i, r_at, 1.0);
-    if (p_.triplet) r2_.set(i, r2_at, 1.0);
-  } else {
-    r1_.add(i, r_at, 1.0);
-    if (p_.triplet) r2_.add(i, r2_at, 1.0);
-  }
-  ctx.counters.trace_updates += p_.triplet ? 2 : 1;
+  bump(r1_, r2_, i, r_at, r2_at, ctx.counters);
 }
 
 void stdp::on_post(const post_context& ctx) {
@@ -252,14 +257,7 @@ void stdp::potentiate(std::uint32_t j, double t_ms, projection_counters& c) {
     }
   }
   c.weight_updates += writes;
-  if (p_.nearest) {
-    o1_.set(j, o1_at, 1.0);
-    if (p_.triplet) o2_.set(j, o2_at, 1.0);
-  } else {
-    o1_.add(j, o1_at, 1.0);
-    if (p_.triplet) o2_.add(j, o2_at, 1.0);
-  }
-  c.trace_updates += p_.triplet ? 2 : 1;
+  bump(o1_, o2_, j, o1_at, o2_at, c);
 }
 
 void stdp::settle(double /*t_ms*/) {

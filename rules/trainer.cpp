@@ -18,6 +18,7 @@
 #include "rules/alignment.hpp"
 #include "rules/checkpoint.hpp"
 #include "rules/output_monitor.hpp"
+#include "rules/plasticity_rules.hpp"
 
 namespace evsnn::rules {
 
@@ -54,17 +55,16 @@ trainer::trainer(train_config cfg, const model_registry& models, std::filesystem
   optimizer_ = make_optimizer(cfg_.optimizer, cfg_.file + ": /optimizer");
   const unsigned n_threads =
       std::max(1u, cfg_.threads > 0 ? cfg_.threads : std::max(1u, std::thread::hardware_concurrency()));
-  if (cfg_.network.contains("projections") && cfg_.network["projections"].is_array())
-    for (std::size_t k = 0; k < cfg_.network["projections"].size(); ++k)
-      if (cfg_.network["projections"][k].is_object() && cfg_.network["projections"][k].contains("plasticity"))
-        throw input_error(fmt::format(
-            "{}: /projections/{}/plasticity: evsnn train runs the config's rule, not plasticity declared on the "
-            "network; train it with \"rule\": {{\"type\": \"local\", \"plasticity\": {{...}}}} or run the "
-            "network with evsnn run --data",
-            cfg_.network_file, k));
+  const plasticity_registry plastic_rules = builtin_plasticity_registry();
   for (unsigned t = 0; t < n_threads; ++t) {
     auto w = std::make_unique<worker>();
-    w->net = build_network(cfg_.network, cfg_.network_file, cfg_.network_dir, models);
+    w->net = build_network(cfg_.network, cfg_.network_file, cfg_.network_dir, models, &plastic_rules);
+    if (w->net->plasticity_count() > 0)
+      throw input_error(fmt::format(
+          "{}: /projections/{}/plasticity: evsnn train runs the config's rule, not plasticity declared on the "
+          "network; train it with \"rule\": {{\"type\": \"local\", \"plasticity\": {{...}}}} or run the "
+          "network with evsnn run --data",
+          cfg_.network_file, w->net->plastic(0).projection()));
     w->sim = std::make_unique<simulator>(*w->net, w->net->seed);
     w->sim->record_spikes(false);
     w->chain = find_layer_chain(*w->net, cfg_.network_file);

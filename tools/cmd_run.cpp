@@ -8,7 +8,6 @@
 // runs online (also across --data samples and --carry streams); --out then also gets the final weights
 // of every plastic projection (weights_<name>.csv) and network.json, the network with those weights.
 #include <chrono>
-#include <cmath>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -82,7 +81,7 @@ double run_on_data(const run_options& o, network& net, simulator& sim, std::vect
   for (std::size_t i = 0; i < n; ++i) {
     ds->load(i, s, 0);
     pr.present(s.events, s.duration_ms);
-    sim.report_outcome({sim.sample_index() - 1, static_cast<std::int64_t>(s.label), std::nan("")});
+    sim.report_outcome({sim.sample_index() - 1, static_cast<std::int64_t>(s.label)});  // no loss here
     total += s.duration_ms;
     sample_ends.push_back(sim.spikes().size());
     labels.push_back(s.label);
@@ -162,9 +161,8 @@ void run_stepped(const run_options& o, network& net) {
 void run_command(const run_options& o) {
   const model_registry models = builtin_model_registry();
   const plasticity_registry rules = rules::builtin_plasticity_registry();
-  const nlohmann::json doc = parse_json_file(o.net_path);
-  std::filesystem::path base = std::filesystem::path(o.net_path).parent_path();
-  if (base.empty()) base = ".";
+  const nlohmann::json doc = parse_json_file(o.net_path);  // kept: network.json is written from it
+  const std::filesystem::path base = network_dir(o.net_path);
   auto net = build_network(doc, o.net_path, base, models, &rules);
   if (o.stepped) {
     run_stepped(o, *net);
@@ -173,7 +171,8 @@ void run_command(const run_options& o) {
   if (!o.weights_svg.empty() && net->plasticity_count() == 0)
     throw input_error(fmt::format("--weights-svg: {} declares no plasticity; there are no learned weights to draw",
                                   o.net_path));
-  const std::vector<std::vector<double>> initial_weights = plastic_weights(*net);
+  const std::vector<std::vector<double>> initial_weights =
+      o.weights_svg.empty() ? std::vector<std::vector<double>>{} : plastic_weights(*net);
   simulator sim(*net, net->seed);
   sim.record_spikes(true);
   std::vector<std::size_t> sample_ends;

@@ -7,45 +7,30 @@
 #include <string>
 
 #include "engine/error.hpp"
-#include "models/builtin_models.hpp"
-#include "rules/trainer.hpp"
 #include "tests/rules/rule_fixture.hpp"
+#include "tests/rules/trainer_fixture.hpp"
 
 using namespace evsnn;
 
 namespace {
 
-std::filesystem::path temp_dir(const std::string& name) {
-  const auto d = std::filesystem::temp_directory_path() / ("evsnn_test_local_rule_" + name);
-  std::filesystem::remove_all(d);
-  std::filesystem::create_directories(d);
-  return d;
-}
+std::filesystem::path temp_dir(const std::string& name) { return test::fresh_dir("local_rule_" + name); }
 
+// STDP on layer 0 of a 30-20-3 chain, SGD at lr 1 (the mean change per batch), one epoch of batches of 5.
 nlohmann::json local_config(const std::filesystem::path& out) {
-  return {{"format", "evsnn-train/1"},
-          {"network", test::chain_network({30, 20, 3}, {0.5, 0.5}, {0.3, 0.05}, {0.3, 0.3}, 10.0)},
-          {"dataset",
-           {{"format", "randman"}, {"classes", 3}, {"neurons", 30}, {"samples_per_class", 20}, {"duration_ms", 20},
-            {"dim", 1}, {"seed", 3}}},
-          {"rule",
-           {{"type", "local"},
-            {"plasticity", {{"rule", "stdp"}, {"a_plus", 0.01}, {"a_minus", 0.0105}, {"w_min", -5}, {"w_max", 5}}},
-            {"layers", {0}}}},
-          {"loss", {{"type", "count_mse"}, {"target_true", 4}, {"target_false", 1}}},
-          {"optimizer", {{"type", "sgd"}, {"lr", 1.0}}},
-          {"epochs", 1},
-          {"batch_size", 5},
-          {"seed", 5},
-          {"threads", 1},
-          {"energy", {{"profile", ""}}},
-          {"output_dir", out.string()}};
+  nlohmann::json cfg = test::small_train_config(
+      test::chain_network({30, 20, 3}, {0.5, 0.5}, {0.3, 0.05}, {0.3, 0.3}, 10.0),
+      {{"type", "local"},
+       {"plasticity", {{"rule", "stdp"}, {"a_plus", 0.01}, {"a_minus", 0.0105}, {"w_min", -5}, {"w_max", 5}}},
+       {"layers", {0}}},
+      out, 20);
+  cfg["optimizer"] = {{"type", "sgd"}, {"lr", 1.0}};
+  cfg["epochs"] = 1;
+  cfg["batch_size"] = 5;
+  return cfg;
 }
 
-rules::trainer make_trainer(const nlohmann::json& cfg) {
-  return rules::trainer(rules::parse_train_config(cfg, "train.json", "."), builtin_model_registry(), "data",
-                        std::nullopt);
-}
+using test::make_trainer;
 
 }  // namespace
 
@@ -90,6 +75,6 @@ TEST_CASE("local rule: errors") {
   c["rule"]["plasticity"]["tau_plus_ms"] = -3;
   CHECK(message(c).find("train.json: /rule/plasticity/tau_plus_ms") == 0);
   c = local_config(dir);
-  c["network"]["projections"][0]["plasticity"] = {{"rule", "stdp"}, {"a_plus", 0.1}, {"a_minus", 0.1}};
+  c["network"]["projections"][0]["plasticity"] = {{"rule", "stdp"}, {"a_plus", 0.1}, {"a_minus", 0.1}, {"w_min", -5}};
   CHECK(message(c).find("/projections/0/plasticity: evsnn train runs the config's rule") != std::string::npos);
 }

@@ -10,40 +10,20 @@
 #include "models/builtin_models.hpp"
 #include "rules/trainer.hpp"
 #include "tests/rules/rule_fixture.hpp"
+#include "tests/rules/trainer_fixture.hpp"
 
 using namespace evsnn;
 
 namespace {
 
-std::filesystem::path temp_dir(const std::string& name) {
-  const auto d = std::filesystem::temp_directory_path() / ("evsnn_test_trainer_" + name);
-  std::filesystem::remove_all(d);
-  std::filesystem::create_directories(d);
-  return d;
-}
+std::filesystem::path temp_dir(const std::string& name) { return test::fresh_dir("trainer_" + name); }
 
 nlohmann::json small_config(const std::string& rule, const std::filesystem::path& out) {
-  return {{"format", "evsnn-train/1"},
-          {"network", test::chain_network({30, 40, 3}, {0.5, 0.5}, {0.1, 0.05}, {0.3, 0.3}, 10.0)},
-          {"dataset",
-           {{"format", "randman"}, {"classes", 3}, {"neurons", 30}, {"samples_per_class", 60}, {"duration_ms", 20},
-            {"dim", 1}, {"seed", 3}}},
-          {"rule", {{"type", rule}}},
-          {"loss", {{"type", "count_mse"}, {"target_true", 4}, {"target_false", 1}}},
-          {"optimizer", {{"type", "adam"}, {"lr", 0.01}}},
-          {"epochs", 3},
-          {"batch_size", 10},
-          {"seed", 5},
-          {"threads", 1},
-          {"energy", {{"profile", ""}}},
-          {"output_dir", out.string()}};
+  return test::small_train_config(test::chain_network({30, 40, 3}, {0.5, 0.5}, {0.1, 0.05}, {0.3, 0.3}, 10.0),
+                                  {{"type", rule}}, out);
 }
 
-rules::trainer make_trainer(const nlohmann::json& cfg) {
-  // The network's durations come from the samples: extend each sample so late spikes count.
-  return rules::trainer(rules::parse_train_config(cfg, "train.json", "."), builtin_model_registry(), "data",
-                        std::nullopt);
-}
+using test::make_trainer;
 
 }  // namespace
 
