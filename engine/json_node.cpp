@@ -1,6 +1,8 @@
 #include "engine/json_node.hpp"
 
 #include <cmath>
+#include <filesystem>
+#include <functional>
 #include <fstream>
 #include <sstream>
 
@@ -146,21 +148,112 @@ std::string json_node::as_choice(const std::vector<std::string>& choices) const 
   fail(fmt::format("'{}' is not one of: {}", v, fmt::join(choices, ", ")));
 }
 
-nlohmann::json parse_json_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw input_error(fmt::format("{}: cannot open file", path));
-  std::stringstream buffer;
-  buffer << in.rdbuf();
-  const std::string text = buffer.str();
+namespace {
+
+// Tracks where the parser is (a JSON pointer) so that errors raised mid-parse name the path, refuses nesting
+// beyond max_json_depth before anything deep is built (deep documents would overflow the stack when copied or
+// destroyed recursively), and refuses a key repeated in one object.
+class parse_guard {
+ public:
+  explicit parse_guard(const std::string& name) : name_(name) {}
+
+  bool operator()(int depth, nlohmann::json::parse_event_t event, nlohmann::json& parsed) {
+    using ev = nlohmann::json::parse_event_t;
+    switch (event) {
+      case ev::object_start:
+      case ev::array_start:
+        if (depth >= static_cast<int>(max_json_depth))
+          throw input_error(fmt::format("{}: {}: nesting deeper than {} levels", name_, pointer(8), max_json_depth));
+        frames_.push_back({event == ev::array_start, 0, {}, {}, false});
+        break;
+      case ev::key: {
+        frame& f = frames_.back();
+        f.key = parsed.get<std::string>();
+        f.has_key = true;
+        if (!f.keys.insert(f.key).second)
+          throw input_error(fmt::format("{}: {}: duplicate key '{}'", name_, pointer(), f.key));
+        break;
+      }
+      case ev::object_end:
+      case ev::array_end:
+        frames_.pop_back();
+        element_done();
+        break;
+      case ev::value:
+        element_done();
+        break;
+    }
+    return true;
+  }
+
+  // The pointer of the value being parsed ("/" at the root), cut after max_tokens levels ("/a/0/...").
+  std::string pointer(std::size_t max_tokens = max_json_depth) const {
+    std::string out;
+    for (std::size_t k = 0; k < frames_.size(); ++k) {
+      const frame& f = frames_[k];
+      if (k == max_tokens) {
+        out += "/...";
+        break;
+      }
+      if (f.is_array)
+        out += fmt::format("/{}", f.index);
+      else if (f.has_key) {
+        out += '/';
+        out += escape_pointer_token(f.key);
+      }
+    }
+    return out.empty() ? "/" : out;
+  }
+
+ private:
+  struct frame {
+    bool is_array;
+    std::size_t index;
+    std::string key;
+    std::set<std::string> keys;
+    bool has_key;
+  };
+  void element_done() {
+    if (!frames_.empty() && frames_.back().is_array) ++frames_.back().index;
+  }
+  const std::string& name_;
+  std::vector<frame> frames_;
+};
+
+}  // namespace
+
+nlohmann::json parse_json_text(std::string_view text, const std::string& name) {
+  parse_guard guard(name);
   try {
-    return nlohmann::json::parse(text);
+    return nlohmann::json::parse(text.begin(), text.end(), std::ref(guard));
   } catch (const nlohmann::json::parse_error& e) {
     std::string msg = e.what();
     // nlohmann's message starts with "[json.exception.parse_error.101] parse error at line 1, column 2: ".
     auto pos = msg.find("] ");
     if (pos != std::string::npos) msg = msg.substr(pos + 2);
-    throw input_error(fmt::format("{}: byte {}: {}", path, e.byte, msg));
+    throw input_error(fmt::format("{}: byte {}: {}", name, e.byte, msg));
+  } catch (const nlohmann::json::exception& e) {
+    // Number overflow (1e400) and the like: nlohmann gives no offset, the guard knows the path.
+    std::string msg = e.what();
+    auto pos = msg.find("] ");
+    if (pos != std::string::npos) msg = msg.substr(pos + 2);
+    throw input_error(fmt::format("{}: {}: {}", name, guard.pointer(), msg));
   }
+}
+
+nlohmann::json parse_json_file(const std::string& path) {
+  return parse_json_text(read_text_file(path), path);
+}
+
+std::string read_text_file(const std::string& path) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw input_error(fmt::format("{}: is a folder, not a file", path));
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw input_error(fmt::format("{}: cannot open file", path));
+  std::stringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) throw input_error(fmt::format("{}: read error", path));
+  return buffer.str();
 }
 
 }  // namespace evsnn

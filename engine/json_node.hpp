@@ -9,6 +9,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -69,7 +70,13 @@ class json_node {
   std::shared_ptr<std::set<std::string>> used_;  // keys read from this object
 };
 
-// Parses a JSON file; syntax errors name the byte offset ("net.json: byte 120: parse error: ...").
+// The one way evsnn parses JSON. Syntax errors name the byte offset ("net.json: byte 120: parse error: ...");
+// nesting deeper than max_json_depth, a key repeated within one object and numbers that overflow a double
+// name the JSON path ("net.json: /seed: number overflow parsing '1e400'"). All throw input_error.
+inline constexpr std::size_t max_json_depth = 256;
+nlohmann::json parse_json_text(std::string_view text, const std::string& name);
 nlohmann::json parse_json_file(const std::string& path);
+// A whole file as bytes; a folder or an unreadable path is an input_error naming it.
+std::string read_text_file(const std::string& path);
 
 }  // namespace evsnn

