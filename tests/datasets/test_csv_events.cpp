@@ -70,7 +70,7 @@ TEST_CASE("csv: unsorted or negative times, bad numbers and labels are errors na
   CHECK(csv_error("sample,time_ms,channel\n0,1,0\n2,1,0\n").find("line 3: column 1: sample 2 follows sample 0") !=
         std::string::npos);
   CHECK(csv_error("sample,time_ms,channel,label\n0,1,0,3\n0,2,0,4\n") == "e.csv: line 3: column 4: sample 0 has labels 3 and 4");
-  CHECK(csv_error("time_ms,channel,label\n1,0,12\n", nullptr, 10) == "e.csv: sample 0: label 12 is out of range [0, 10)");
+  CHECK(csv_error("time_ms,channel,label\n1,0,12\n", nullptr, 10) == "e.csv: line 2: column 3: label 12 is out of range [0, 10)");
   const std::string labels = "1\n2\n";
   CHECK(csv_error("time_ms,channel\n1,0\n", &labels) == "l.txt: 2 labels for 1 samples in e.csv");
   CHECK(csv_error("") == "e.csv: line 1: empty file (expected a header line)");
