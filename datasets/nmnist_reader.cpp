@@ -101,24 +101,34 @@ source_splits open_nmnist_source(json_fields& f, const spec_env& env) {
   const auto dir = f.has("path") ? env.resolve(f.string("path", "")) : env.default_dir("nmnist");
   std::error_code ec;
   auto sub = [&](const char* a, const char* b) {
-    return std::filesystem::is_directory(dir / a, ec) ? dir / a : dir / b;
+    return std::filesystem::is_directory(dir / a, ec) || !std::filesystem::is_directory(dir / b, ec) ? dir / a
+                                                                                                : dir / b;
   };
   const std::string where = f.has("path") ? f.pointer("path") : "/format";
-  auto missing = [&](const char* split, const char* folder) {
-    return fmt::format("{}: {}: no {} split: {} has no {} folder (expected {}/{}/<digit>/*.bin, see docs/datasets.md)",
-                       f.file(), where, split, dir.string(), folder, dir.string(), folder);
+  // A split is there when its folder holds at least one digit folder.
+  auto has_digits = [&](const std::filesystem::path& folder) {
+    for (int d = 0; d < 10; ++d)
+      if (std::filesystem::is_directory(folder / std::to_string(d), ec)) return true;
+    return false;
+  };
+  auto missing = [&](const char* split, const std::filesystem::path& folder) {
+    const bool there = std::filesystem::is_directory(folder, ec);
+    return fmt::format("{}: {}: no {} split: {} {} (expected {}/<digit>/*.bin, see docs/datasets.md)", f.file(), where,
+                       split, there ? folder.string() : dir.string(),
+                       there ? "has no digit folders" : fmt::format("has no {} folder", folder.filename().string()),
+                       folder.string());
   };
   source_splits s;
   const auto train = sub("Train", "train");
   const auto test = sub("Test", "test");
-  if (std::filesystem::is_directory(train, ec))
+  if (has_digits(train))
     s.train = nmnist_dataset::open_folder(train, opt, "nmnist train");
   else
-    s.missing_train = missing("training", "Train");
-  if (std::filesystem::is_directory(test, ec))
+    s.missing_train = missing("training", train);
+  if (has_digits(test))
     s.test = nmnist_dataset::open_folder(test, opt, "nmnist test");
   else
-    s.missing_test = missing("test", "Test");
+    s.missing_test = missing("test", test);
   if (!s.train && !s.test)
     throw input_error(fmt::format("{}: {}: {}: no N-MNIST splits: expected {}/Train/<digit>/*.bin and/or "
                                   "{}/Test/<digit>/*.bin (see docs/datasets.md)",
