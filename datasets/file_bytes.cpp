@@ -97,7 +97,8 @@ file_bytes::file_bytes(const std::filesystem::path& path, std::uint64_t max_infl
   struct stat st {};
   if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     ::close(fd);
-    throw input_error(fmt::format("{}: {}", name_, S_ISDIR(st.st_mode) ? "is a folder, not a file" : "is not a regular file"));
+    throw input_error(
+        fmt::format("{}: {}", name_, S_ISDIR(st.st_mode) ? "is a folder, not a file" : "is not a regular file"));
   }
   const auto size = static_cast<std::size_t>(st.st_size);
   if (size > 0) {

@@ -162,8 +162,8 @@ source_splits open_idx_source(const std::string& format, json_fields& f, const s
   const std::string prefix = f.string("prefix", format == "emnist" ? "emnist-balanced-" : "");
   const bool transpose = f.boolean("transpose", format == "emnist");
   const int label_offset = static_cast<int>(f.number("label_offset", 0, -255, 255));
-  const auto classes = static_cast<std::uint32_t>(
-      f.integer("classes", (format == "mnist" || format == "fashion-mnist" || format == "kmnist") ? 10 : 0, 0, 65536));
+  const bool ten = format == "mnist" || format == "fashion-mnist" || format == "kmnist";
+  const auto classes = static_cast<std::uint32_t>(f.integer("classes", ten ? 10 : 0, 0, max_classes));
   // A split is there when both of its files are: named by a key, or found in dir.
   const std::string where = f.has("path") ? f.pointer("path") : "/format";
   struct split_files {
