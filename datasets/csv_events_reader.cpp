@@ -41,6 +41,16 @@ csv_events_file parse_csv_events(const std::string& text, const std::string& nam
     out.store->end_sample(0, opt.duration_ms > 0.0 ? opt.duration_ms : last_t, true);
   };
   auto column = [](int c) { return static_cast<std::size_t>(c); };
+  // A label is a class index: below opt.classes when given, else below max_classes.
+  const std::uint64_t label_limit = opt.classes != 0 ? opt.classes : max_classes;
+  auto read_label = [&](const csv_reader::row& row, std::size_t col) -> std::int64_t {
+    const std::uint64_t lab = row.as_uint(col, "label");
+    if (lab >= label_limit)
+      row.fail(col, opt.classes != 0 ? fmt::format("label {} is out of range [0, {})", lab, opt.classes)
+                                     : fmt::format("label {} is too large: labels are class indices below {}", lab,
+                                                   max_classes));
+    return static_cast<std::int64_t>(lab);
+  };
   csv_reader reader(text, name);
   csv_reader::row r;
   while (reader.next(r)) {
@@ -88,8 +98,7 @@ csv_events_file parse_csv_events(const std::string& text, const std::string& nam
       r.fail(column(c_channel), fmt::format("channel {} is out of range [0, {})", ch, opt.channels));
     const float g = c_grade >= 0 ? static_cast<float>(r.as_double(column(c_grade), "grade", -3.4e38, 3.4e38)) : 1.0f;
     if (c_label >= 0) {
-      const auto lab =
-          static_cast<std::int64_t>(std::min<std::uint64_t>(r.as_uint(column(c_label), "label"), 1u << 30));
+      const auto lab = read_label(r, column(c_label));
       if (current_label >= 0 && lab != current_label)
         r.fail(column(c_label), fmt::format("sample {} has labels {} and {}", s, current_label, lab));
       current_label = lab;
@@ -107,8 +116,7 @@ csv_events_file parse_csv_events(const std::string& text, const std::string& nam
     csv_reader label_reader(*labels_text, labels_name);
     while (label_reader.next(r)) {
       if (r.index() == 0 && r.text() == "label") continue;
-      from_file.push_back(
-          static_cast<std::int64_t>(std::min<std::uint64_t>(r.as_uint(r.size() - 1, "label"), 1u << 30)));
+      from_file.push_back(read_label(r, r.size() - 1));
     }
     if (from_file.size() != labels.size())
       throw input_error(fmt::format("{}: {} labels for {} samples in {}", labels_name, from_file.size(), labels.size(),
@@ -117,10 +125,7 @@ csv_events_file parse_csv_events(const std::string& text, const std::string& nam
   }
   std::int64_t max_label = -1;
   for (std::size_t i = 0; i < labels.size(); ++i) {
-    const auto l = std::max<std::int64_t>(labels[i], 0);
-    if (opt.classes != 0 && l >= opt.classes)
-      throw input_error(fmt::format("{}: sample {}: label {} is out of range [0, {})",
-                                    labels_text != nullptr ? labels_name : name, i, l, opt.classes));
+    const auto l = std::max<std::int64_t>(labels[i], 0);  // checked against the limit where read
     out.store->set_label(i, static_cast<std::uint32_t>(l));
     max_label = std::max(max_label, l);
   }
@@ -140,7 +145,7 @@ csv_events_file read_csv_events(const std::filesystem::path& path, const std::fi
 source_splits open_csv_source(json_fields& f, const spec_env& env) {
   csv_events_options opt;
   opt.channels = static_cast<std::uint32_t>(f.integer("channels", 0, 0, 1u << 30));
-  opt.classes = static_cast<std::uint32_t>(f.integer("classes", 0, 0, 1u << 20));
+  opt.classes = static_cast<std::uint32_t>(f.integer("classes", 0, 0, max_classes));
   opt.duration_ms = f.number("duration_ms", 0.0, 0.0, 1e12);
   opt.sort = f.boolean("sort", false);
   std::string train = f.string("train", "");
@@ -149,19 +154,29 @@ source_splits open_csv_source(json_fields& f, const spec_env& env) {
   const std::string labels = f.string("labels", "");
   const std::string test = f.string("test", "");
   const std::string test_labels = f.string("test_labels", "");
-  auto make = [&](const std::string& p, const std::string& l, const std::string& split,
-                  std::uint32_t channels_hint) -> std::shared_ptr<const dataset> {
+  auto read = [&](const std::string& p, const std::string& l, std::uint32_t channels_hint) {
     auto o = opt;
     if (o.channels == 0) o.channels = channels_hint;
-    const auto path = env.resolve(p);
-    auto file = read_csv_events(path, l.empty() ? std::filesystem::path{} : env.resolve(l), o);
-    return std::make_shared<event_dataset>(file.store, file.classes, file.channels,
-                                           fmt::format("csv {}: {} ({} samples, {} events)", split, path.string(),
-                                                       file.store->size(), file.store->total_events()));
+    return read_csv_events(env.resolve(p), l.empty() ? std::filesystem::path{} : env.resolve(l), o);
   };
+  auto make = [&](const csv_events_file& file, const std::string& p, const std::string& split,
+                  std::uint32_t classes) -> std::shared_ptr<const dataset> {
+    return std::make_shared<event_dataset>(file.store, classes, file.channels,
+                                           fmt::format("csv {}: {} ({} samples, {} events)", split,
+                                                       env.resolve(p).string(), file.store->size(),
+                                                       file.store->total_events()));
+  };
+  const auto train_file = read(train, labels, 0);
   source_splits s;
-  s.train = make(train, labels, "train", 0);
-  if (!test.empty()) s.test = make(test, test_labels, "test", s.train->channels());
+  if (test.empty()) {
+    s.train = make(train_file, train, "train", train_file.classes);
+    return s;
+  }
+  // Both splits share one class count (the largest), so the test split's labels fit classes().
+  const auto test_file = read(test, test_labels, train_file.channels);
+  const std::uint32_t classes = std::max(train_file.classes, test_file.classes);
+  s.train = make(train_file, train, "train", classes);
+  s.test = make(test_file, test, "test", classes);
   return s;
 }
 

@@ -5,7 +5,8 @@
 // Required columns: time_ms, channel. Optional: sample (absent: the file is one sample;
 // present: 0, 1, 2, ... in order, each sample's rows together), grade (default 1), label
 // (constant within a sample). Without a label column the labels come from a labels file: one
-// integer per line (an optional header line "label"), line i for sample i.
+// integer per line (an optional header line "label"), line i for sample i. A label is a class
+// index: one >= max_classes (dataset.hpp), or >= "classes" when given, is an error naming the line.
 // Within a sample times must be >= 0 and non-decreasing (or "sort": true).
 // Parsed by engine/csv_reader (CRLF, blank and '#' lines); errors name the file, line and column.
 #include <cstdint>
@@ -19,7 +20,7 @@ namespace evsnn::data {
 
 struct csv_events_options {
   std::uint32_t channels = 0;  // 0: max channel + 1; otherwise a channel >= channels is an error
-  std::uint32_t classes = 0;   // 0: max label + 1
+  std::uint32_t classes = 0;   // 0: max label + 1 (labels must be < max_classes)
   double duration_ms = 0.0;    // 0: each sample lasts until its last event
   bool sort = false;
 };

@@ -16,6 +16,11 @@
 
 namespace evsnn::data {
 
+// Labels are class indices, the output neuron a network answers with: every reader refuses a
+// label >= max_classes (one line naming the file and the row), so tables with one entry per class
+// (counts, stratified splits) stay small however large a label a file claims.
+inline constexpr std::uint32_t max_classes = 65536;
+
 // Geometry of the channels when they come from a 2-D sensor or image:
 // channel = (polarity * height + y) * width + x. width == 0 means a 1-D channel list.
 struct sensor_layout {
@@ -43,7 +48,7 @@ class dataset {
   sample get(std::size_t i, std::uint64_t draw = 0) const;
   // 0..size()-1 shuffled by a seeded Fisher-Yates: identical for a seed on every machine.
   std::vector<std::size_t> shuffled_indices(std::uint64_t seed) const;
-  // Number of samples of each class (length classes()).
+  // Number of samples of each class (length classes(), at most max_classes).
   std::vector<std::size_t> class_counts() const;
 };
 

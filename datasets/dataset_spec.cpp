@@ -77,8 +77,16 @@ opened open_raw(const nlohmann::json& spec, const dataset_context& ctx) {
   o.raw = formats.lookup(f.at("format"))(format, f, env);
   f.finish();
   if (o.split == "test" && !o.raw.test)
-    throw input_error(fmt::format("{}: /split: this data set has no test split", ctx.file));
+    throw input_error(o.raw.missing_test.empty() ? fmt::format("{}: /split: this data set has no test split", ctx.file)
+                                                 : o.raw.missing_test);
   return o;
+}
+
+// The training split, or the error that says which files it lacks.
+void require_train(const opened& o, const dataset_context& ctx) {
+  if (o.raw.train) return;
+  throw input_error(o.raw.missing_train.empty() ? fmt::format("{}: this data set has no training split", ctx.file)
+                                                : o.raw.missing_train);
 }
 
 std::shared_ptr<const dataset> limited(std::shared_ptr<const dataset> d, std::uint64_t limit) {
@@ -98,12 +106,15 @@ std::shared_ptr<const dataset> transformed(std::shared_ptr<const dataset> d, con
 
 }  // namespace
 
-dataset_splits open_dataset_splits(const nlohmann::json& spec, const dataset_context& ctx) {
+dataset_splits open_dataset_splits(const nlohmann::json& spec, const dataset_context& ctx, bool train_required) {
   auto o = open_raw(spec, ctx);
+  // A hold-out is cut from the training split, so it needs one too.
+  const bool train_asked = spec.contains("split") && o.split == "train";
+  if (train_required || train_asked || o.validation_fraction > 0.0) require_train(o, ctx);
   dataset_splits s;
   auto train = transformed(o.raw.train, o.transforms);
   s.test = transformed(o.raw.test, o.transforms);
-  if (o.validation_fraction > 0.0) {
+  if (o.validation_fraction > 0.0 && train) {
     auto parts = stratified_holdout(*train, o.validation_fraction, o.validation_seed);
     s.validation = std::make_shared<subset_dataset>(train, std::move(parts.held_out), "validation");
     s.train = std::make_shared<subset_dataset>(train, std::move(parts.kept), "train");
@@ -123,14 +134,15 @@ std::shared_ptr<const dataset> open_dataset(const nlohmann::json& spec, const da
                                 : "train";
   if (split == "all") {
     auto o = open_raw(spec, ctx);
-    std::vector<std::shared_ptr<const dataset>> parts{o.raw.train};
+    std::vector<std::shared_ptr<const dataset>> parts;
+    if (o.raw.train) parts.push_back(o.raw.train);
     if (o.raw.validation) parts.push_back(o.raw.validation);
     if (o.raw.test) parts.push_back(o.raw.test);
     std::shared_ptr<const dataset> all =
         parts.size() == 1 ? parts.front() : std::make_shared<concat_dataset>(std::move(parts));
     return limited(transformed(all, o.transforms), o.limit);
   }
-  auto s = open_dataset_splits(spec, ctx);
+  auto s = open_dataset_splits(spec, ctx, split == "train");
   if (split == "validation") {
     if (!s.validation)
       throw input_error(fmt::format("{}: /split: no validation split: set \"validation_fraction\"", ctx.file));

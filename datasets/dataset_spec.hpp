@@ -14,16 +14,19 @@
 
 namespace evsnn::data {
 
-// The three splits of a spec. train is always set; validation is set when the spec asks for a
-// held-out fraction (or the format publishes one, as SSC); test is null when the format has none.
-// "limit" applies to each split.
+// The three splits of a spec. train is set unless train_required is false and the data set's
+// folder holds only other splits (a missing training split is input_error naming the folder and
+// the files it lacks whenever it is needed: train_required, "split": "train" given or
+// "validation_fraction" set); validation is set when the spec asks for a held-out fraction (or
+// the format publishes one, as SSC); test is null when the format has none. "limit" applies to
+// each split.
 struct dataset_splits {
   std::shared_ptr<const dataset> train;
   std::shared_ptr<const dataset> validation;
   std::shared_ptr<const dataset> test;
 };
 
-dataset_splits open_dataset_splits(const nlohmann::json& spec, const dataset_context& ctx);
+dataset_splits open_dataset_splits(const nlohmann::json& spec, const dataset_context& ctx, bool train_required = true);
 
 // The split the spec's "split" key names: "train" (default; minus the held-out validation part),
 // "validation", "test" or "all" (train + test as published, before any hold-out).

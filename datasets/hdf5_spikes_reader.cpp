@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <tuple>
 #include <vector>
 
 #include <fmt/format.h>
@@ -53,33 +54,32 @@ struct vlen_guard {
   ~vlen_guard() { H5Dvlen_reclaim(type, space, H5P_DEFAULT, buf); }
 };
 
-struct h5_file_handle {
-  std::vector<unsigned char> image;  // keeps a gunzipped image alive while the file is open
-  h5_id file;
-};
-
-h5_file_handle open_file(const std::filesystem::path& path, const std::string& name) {
+h5_id open_file(const std::filesystem::path& path, const std::string& name, std::uint64_t max_inflated_bytes) {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors are reported by evsnn, not printed by HDF5
-  h5_file_handle h;
   std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) throw input_error(fmt::format("{}: is a folder, not a file", name));
   if (!std::filesystem::is_regular_file(path, ec)) throw input_error(fmt::format("{}: no such file", name));
+  h5_id file;
   if (path.extension() == ".gz") {
-    file_bytes gz(path);  // inflates
-    h.image.assign(gz.bytes().begin(), gz.bytes().end());
     h5_id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
-    if (!fapl.valid() || H5Pset_fapl_core(fapl.get(), 1 << 20, 0) < 0 ||
-        H5Pset_file_image(fapl.get(), h.image.data(), h.image.size()) < 0)
-      throw input_error(fmt::format("{}: cannot set up an HDF5 file image", name));
+    {
+      // Refused before allocating when it would inflate past the cap; HDF5 copies the image, so
+      // the inflated bytes are freed at the end of this block.
+      const file_bytes gz(path, max_inflated_bytes);
+      if (!fapl.valid() || H5Pset_fapl_core(fapl.get(), 1 << 20, 0) < 0 ||
+          H5Pset_file_image(fapl.get(), const_cast<unsigned char*>(gz.bytes().data()), gz.bytes().size()) < 0)
+        throw input_error(fmt::format("{}: cannot set up an HDF5 file image", name));
+    }
     // The core driver ignores the image when the name is an existing file: use a name that is not.
     const std::string image_name = name + ".in-memory-image";
-    h.file = h5_id(H5Fopen(image_name.c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose);
+    file = h5_id(H5Fopen(image_name.c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose);
   } else {
     if (H5Fis_hdf5(path.c_str()) <= 0)
       throw input_error(fmt::format("{}: byte 0: not an HDF5 file (no HDF5 signature)", name));
-    h.file = h5_id(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    file = h5_id(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   }
-  if (!h.file.valid()) throw input_error(fmt::format("{}: cannot open as HDF5 (corrupt or truncated file)", name));
-  return h;
+  if (!file.valid()) throw input_error(fmt::format("{}: cannot open as HDF5 (corrupt or truncated file)", name));
+  return file;
 }
 
 h5_id open_dataset_1d(hid_t file, const char* path, const std::string& name, hsize_t& rows) {
@@ -110,11 +110,11 @@ void expect_vlen_of(hid_t ds, H5T_class_t base_class, const char* path, const st
 
 hdf5_spikes_file read_hdf5_spikes(const std::filesystem::path& path, const hdf5_spikes_options& opt) {
   const std::string name = path.string();
-  auto h = open_file(path, name);
+  const h5_id file = open_file(path, name, opt.max_inflated_bytes);
   hsize_t n_times = 0, n_units = 0, n_labels = 0;
-  auto times = open_dataset_1d(h.file.get(), "spikes/times", name, n_times);
-  auto units = open_dataset_1d(h.file.get(), "spikes/units", name, n_units);
-  auto labels = open_dataset_1d(h.file.get(), "labels", name, n_labels);
+  auto times = open_dataset_1d(file.get(), "spikes/times", name, n_times);
+  auto units = open_dataset_1d(file.get(), "spikes/units", name, n_units);
+  auto labels = open_dataset_1d(file.get(), "labels", name, n_labels);
   expect_vlen_of(times.get(), H5T_FLOAT, "spikes/times", name, "floats (seconds)");
   expect_vlen_of(units.get(), H5T_INTEGER, "spikes/units", name, "integers");
   {
@@ -136,8 +136,10 @@ hdf5_spikes_file read_hdf5_spikes(const std::filesystem::path& path, const hdf5_
     const auto l = label_values[i];
     if (l < 0 || (opt.classes != 0 && l >= opt.classes))
       throw input_error(fmt::format("{}: /labels/{}: label {} is out of range [0, {})", name, i, l,
-                                    opt.classes != 0 ? std::to_string(opt.classes) : "2^32"));
-    if (l > 0xffffffffLL) throw input_error(fmt::format("{}: /labels/{}: label {} is too large", name, i, l));
+                                    opt.classes != 0 ? opt.classes : max_classes));
+    if (l >= max_classes)
+      throw input_error(fmt::format("{}: /labels/{}: label {} is too large: labels are class indices below {}", name,
+                                    i, l, max_classes));
     max_label = std::max(max_label, l);
   }
   h5_id time_type(H5Tvlen_create(H5T_NATIVE_DOUBLE), H5Tclose);
@@ -211,10 +213,12 @@ source_splits open_hdf5_source(const std::string& format, json_fields& f, const 
   hdf5_spikes_options opt;
   const bool known = format == "shd" || format == "ssc";
   opt.channels = static_cast<std::uint32_t>(f.integer("channels", known ? 700 : 0, 0, 1u << 30));
-  opt.classes = static_cast<std::uint32_t>(f.integer("classes", format == "shd" ? 20 : format == "ssc" ? 35 : 0, 0, 1u << 20));
+  opt.classes =
+      static_cast<std::uint32_t>(f.integer("classes", format == "shd" ? 20 : format == "ssc" ? 35 : 0, 0, max_classes));
   opt.duration_ms = f.number("duration_ms", 0.0, 0.0, 1e12);
   opt.sort = f.boolean("sort", false);
   const std::filesystem::path dir = f.has("path") ? env.resolve(f.string("path", "")) : env.default_dir(format);
+  const std::string where = f.has("path") ? f.pointer("path") : "/format";
   auto find = [&](const std::string& key, const std::string& split) -> std::filesystem::path {
     if (f.has(key)) return env.resolve(f.string(key, ""));
     if (!known) return {};
@@ -228,24 +232,46 @@ source_splits open_hdf5_source(const std::string& format, json_fields& f, const 
   const auto train = find("train", "train");
   const auto test = find("test", "test");
   const auto valid = find("validation", "valid");
-  if (train.empty())
-    throw input_error(fmt::format("{}: {}: no training file: {}", f.file(), f.has("path") ? f.pointer("path") : "/train",
-                                  known ? fmt::format("expected {}/{}_train.h5 (see docs/datasets.md)", dir.string(), format)
-                                        : "the hdf5 format needs \"train\" (and optionally \"test\", \"validation\")"));
-  auto make = [&](const std::filesystem::path& p, const std::string& split,
-                  std::uint32_t channels_hint) -> std::shared_ptr<const dataset> {
-    auto o = opt;
-    if (o.channels == 0) o.channels = channels_hint;
-    auto file = read_hdf5_spikes(p, o);
-    return std::make_shared<event_dataset>(file.store, file.classes, file.channels,
-                                           fmt::format("{} {}: {} ({} samples, {} spikes)", format, split, p.string(),
-                                                       file.store->size(), file.store->total_events()),
-                                           sensor_layout{}, format == "shd" ? shd_names() : std::vector<std::string>{});
+  auto expected = [&](const std::string& split) {
+    return fmt::format("{}: {}: {}: no {}_{}.h5[.gz] (see docs/datasets.md)", f.file(), where, dir.string(), format,
+                       split);
+  };
+  if (train.empty() && test.empty() && valid.empty())
+    throw input_error(known ? fmt::format("{}: {}: {}: no {}_train.h5[.gz] or {}_test.h5[.gz] (see docs/datasets.md)",
+                                          f.file(), where, dir.string(), format, format)
+                            : fmt::format("{}: /train: the hdf5 format needs \"train\" (and optionally \"test\", "
+                                          "\"validation\")",
+                                          f.file()));
+  // Read every file first: the splits share one class count (the largest), so a label the test
+  // split holds and the training split lacks still fits classes().
+  struct split_file {
+    std::shared_ptr<const dataset>* slot;
+    const char* split;
+    std::filesystem::path path;
+    hdf5_spikes_file file;
   };
   source_splits s;
-  s.train = make(train, "train", 0);
-  if (!test.empty()) s.test = make(test, "test", s.train->channels());
-  if (!valid.empty()) s.validation = make(valid, "validation", s.train->channels());
+  std::vector<split_file> files;
+  std::uint32_t channels = opt.channels;
+  std::uint32_t classes = 0;
+  for (auto [slot, split, p] : {std::tuple{&s.train, "train", train}, std::tuple{&s.validation, "validation", valid},
+                                std::tuple{&s.test, "test", test}}) {
+    if (p.empty()) continue;
+    auto o = opt;
+    o.channels = channels;
+    auto file = read_hdf5_spikes(p, o);
+    if (channels == 0) channels = file.channels;  // later splits must fit the first one's channels
+    classes = std::max(classes, file.classes);
+    files.push_back({slot, split, p, std::move(file)});
+  }
+  for (const auto& sf : files)
+    *sf.slot = std::make_shared<event_dataset>(
+        sf.file.store, classes, channels,
+        fmt::format("{} {}: {} ({} samples, {} spikes)", format, sf.split, sf.path.string(), sf.file.store->size(),
+                    sf.file.store->total_events()),
+        sensor_layout{}, format == "shd" ? shd_names() : std::vector<std::string>{});
+  if (!s.train) s.missing_train = expected("train");
+  if (!s.test && known) s.missing_test = expected("test");
   return s;
 }
 

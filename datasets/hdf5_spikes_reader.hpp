@@ -6,8 +6,9 @@
 //   /spikes/units  1-D, variable-length unsigned integers (channel 0..699)
 //   /labels        1-D integers
 // (/extra is ignored). Times are converted to ms here. A ".h5.gz" file (as downloaded) is
-// inflated in memory and opened as an HDF5 file image. Rows are read in chunks, so the HDF5
-// variable-length buffers stay small.
+// inflated in memory (at most max_inflated_bytes, checked before allocating; see file_bytes) and
+// opened as an HDF5 file image. Rows are read in chunks, so the HDF5 variable-length buffers stay
+// small. Labels are class indices below max_classes (dataset.hpp); classes() is the largest + 1.
 // Errors name the file, the HDF5 path and the sample (row) index.
 #include <cstdint>
 #include <filesystem>
@@ -15,6 +16,7 @@
 #include <string>
 
 #include "datasets/event_store.hpp"
+#include "datasets/file_bytes.hpp"
 
 namespace evsnn::data {
 
@@ -23,6 +25,7 @@ struct hdf5_spikes_options {
   std::uint32_t classes = 0;    // 0: max label + 1; otherwise a label >= classes is an error
   double duration_ms = 0.0;     // 0: each sample lasts until its last spike; otherwise fixed, later spikes dropped
   bool sort = false;            // false: unsorted times are an error; true: sort them
+  std::uint64_t max_inflated_bytes = default_max_inflated_bytes;  // the cap for a .h5.gz file
 };
 
 struct hdf5_spikes_file {

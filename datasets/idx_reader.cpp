@@ -1,8 +1,10 @@
 #include "datasets/idx_reader.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "engine/error.hpp"
 
@@ -152,49 +154,89 @@ source_splits open_idx_source(const std::string& format, json_fields& f, const s
     if (!std::filesystem::is_directory(dir, ec) && std::filesystem::is_directory("/usr/share/datasets/fashion-mnist", ec))
       dir = "/usr/share/datasets/fashion-mnist";  // Debian's dataset-fashion-mnist
   } else if (format == "idx") {
-    if (!f.has("train_images")) f.fail("path", "the idx format needs \"path\" (a folder) or \"train_images\"");
+    if (!f.has("train_images") && !f.has("test_images"))
+      f.fail("path", "the idx format needs \"path\" (a folder), or \"train_images\" and \"train_labels\"");
   } else {
     dir = env.default_dir(format);
   }
   const std::string prefix = f.string("prefix", format == "emnist" ? "emnist-balanced-" : "");
   const bool transpose = f.boolean("transpose", format == "emnist");
   const int label_offset = static_cast<int>(f.number("label_offset", 0, -255, 255));
-  const auto classes = static_cast<std::uint32_t>(
-      f.integer("classes", (format == "mnist" || format == "fashion-mnist" || format == "kmnist") ? 10 : 0, 0, 65536));
-  auto pick = [&](const std::string& key, const std::vector<std::string>& stems, const std::string& kind, int dims,
-                  bool required) -> std::filesystem::path {
-    if (f.has(key)) return env.resolve(f.string(key, ""));
-    if (dir.empty()) return {};
-    auto p = find_idx(dir, prefix, stems, kind, dims);
-    if (p.empty() && required)
-      throw input_error(fmt::format("{}: {}: no {}{}-{}-idx{}-ubyte[.gz] in {} (see docs/datasets.md for where to get "
-                                    "it, or run tools/setup_data.sh)",
-                                    f.file(), f.has("path") ? f.pointer("path") : "/format", prefix, stems.front(),
-                                    kind, dims, dir.string()));
-    return p;
+  const bool ten = format == "mnist" || format == "fashion-mnist" || format == "kmnist";
+  const auto classes = static_cast<std::uint32_t>(f.integer("classes", ten ? 10 : 0, 0, max_classes));
+  // A split is there when both of its files are: named by a key, or found in dir.
+  const std::string where = f.has("path") ? f.pointer("path") : "/format";
+  struct split_files {
+    std::filesystem::path images, labels;
+    std::string missing;  // why the split is absent (empty when it is there)
   };
-  const auto train_images = pick("train_images", {"train"}, "images", 3, true);
-  const auto train_labels = pick("train_labels", {"train"}, "labels", 1, true);
-  const auto test_images = pick("test_images", {"t10k", "test"}, "images", 3, false);
-  const auto test_labels = pick("test_labels", {"t10k", "test"}, "labels", 1, false);
+  auto pick = [&](const std::string& split, const std::vector<std::string>& stems) {
+    split_files out;
+    const bool named = f.has(split + "_images") || f.has(split + "_labels");
+    auto one = [&](const std::string& kind, int dims) -> std::filesystem::path {
+      const std::string key = split + "_" + kind;
+      if (f.has(key)) return env.resolve(f.string(key, ""));
+      if (dir.empty()) return {};
+      return find_idx(dir, prefix, stems, kind, dims);
+    };
+    out.images = one("images", 3);
+    out.labels = one("labels", 1);
+    if (!out.images.empty() && !out.labels.empty()) return out;
+    if (named && (out.images.empty() || out.labels.empty()))
+      f.fail(out.images.empty() ? split + "_images" : split + "_labels",
+             fmt::format("the {} split needs both \"{}_images\" and \"{}_labels\"", split, split, split));
+    if (dir.empty()) {
+      out.missing = fmt::format("{}: /{}_images: no {} split: set \"{}_images\" and \"{}_labels\"", f.file(), split,
+                                split == "train" ? "training" : "test", split, split);
+      return out;
+    }
+    std::vector<std::string> lacking;
+    if (out.images.empty()) lacking.push_back(fmt::format("{}{}-images-idx3-ubyte[.gz]", prefix, stems.front()));
+    if (out.labels.empty()) lacking.push_back(fmt::format("{}{}-labels-idx1-ubyte[.gz]", prefix, stems.front()));
+    out.missing = fmt::format("{}: {}: no {} split: {} has no {} (see docs/datasets.md for where to get it, or run "
+                              "tools/setup_data.sh)",
+                              f.file(), where, split == "train" ? "training" : "test", dir.string(),
+                              fmt::join(lacking, " and "));
+    out.images.clear();
+    out.labels.clear();
+    return out;
+  };
+  const auto train_files = pick("train", {"train"});
+  const auto test_files = pick("test", {"t10k", "test"});
+  if (train_files.images.empty() && test_files.images.empty())
+    throw input_error(fmt::format("{}: {}: {} holds neither split: expected {}{}-images-idx3-ubyte[.gz] and "
+                                  "{}{}-labels-idx1-ubyte[.gz] (training) or {}t10k-images-idx3-ubyte[.gz] and "
+                                  "{}t10k-labels-idx1-ubyte[.gz] (test) (see docs/datasets.md for where to get them, "
+                                  "or run tools/setup_data.sh)",
+                                  f.file(), where, dir.string(), prefix, "train", prefix, "train", prefix, prefix));
   encoder_options enc;
   if (f.has("encoder")) enc = parse_encoder(f.raw("encoder"), f.file(), f.pointer("encoder"));
   std::vector<std::string> names;
   if (format == "fashion-mnist") names = fashion_names();
   if (format == "mnist") names = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
-  source_splits s;
-  auto train = std::make_shared<const image_set>(read_idx_images(train_images, train_labels, classes, transpose,
-                                                                 label_offset));
-  s.train = std::make_shared<image_dataset>(train, enc, format + " train", names);
-  if (!test_images.empty() && !test_labels.empty()) {
-    auto test = std::make_shared<const image_set>(read_idx_images(test_images, test_labels,
-                                                                  classes != 0 ? classes : train->classes, transpose,
-                                                                  label_offset));
+  // Both splits share one class count: the given one, else the largest label of either + 1.
+  std::optional<image_set> train, test;
+  if (!train_files.images.empty())
+    train = read_idx_images(train_files.images, train_files.labels, classes, transpose, label_offset);
+  if (!test_files.images.empty())
+    test = read_idx_images(test_files.images, test_files.labels, classes, transpose, label_offset);
+  if (train && test) {
     if (test->rows != train->rows || test->cols != train->cols)
-      throw input_error(fmt::format("{}: test images are {}x{}, training images {}x{}", test_images.string(),
+      throw input_error(fmt::format("{}: test images are {}x{}, training images {}x{}", test_files.images.string(),
                                     test->rows, test->cols, train->rows, train->cols));
-    s.test = std::make_shared<image_dataset>(test, enc, format + " test", names);
+    train->classes = test->classes = std::max(train->classes, test->classes);
   }
+  source_splits s;
+  if (train)
+    s.train = std::make_shared<image_dataset>(std::make_shared<const image_set>(std::move(*train)), enc,
+                                              format + " train", names);
+  else
+    s.missing_train = train_files.missing;
+  if (test)
+    s.test = std::make_shared<image_dataset>(std::make_shared<const image_set>(std::move(*test)), enc,
+                                             format + " test", names);
+  else
+    s.missing_test = test_files.missing;
   return s;
 }
 

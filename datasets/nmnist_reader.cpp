@@ -74,10 +74,12 @@ std::unique_ptr<nmnist_dataset> nmnist_dataset::open_folder(const std::filesyste
   if (!std::filesystem::is_directory(dir, ec)) throw input_error(fmt::format("{}: no such folder", dir.string()));
   std::vector<std::filesystem::path> files;
   std::vector<std::uint32_t> labels;
+  std::uint32_t digit_folders = 0;
   for (std::uint32_t d = 0; d < 10; ++d) {
+    // A missing digit folder is a digit without samples: the split loads what is there.
     const auto sub = dir / std::to_string(d);
-    if (!std::filesystem::is_directory(sub, ec))
-      throw input_error(fmt::format("{}: missing folder of digit {}", sub.string(), d));
+    if (!std::filesystem::is_directory(sub, ec)) continue;
+    ++digit_folders;
     std::vector<std::filesystem::path> these;
     for (const auto& e : std::filesystem::directory_iterator(sub, ec))
       if (e.is_regular_file() && e.path().extension() == ".bin") these.push_back(e.path());
@@ -85,6 +87,9 @@ std::unique_ptr<nmnist_dataset> nmnist_dataset::open_folder(const std::filesyste
     files.insert(files.end(), these.begin(), these.end());
     labels.insert(labels.end(), these.size(), d);
   }
+  if (digit_folders == 0)
+    throw input_error(fmt::format("{}: no digit folders: expected {}/<digit>/*.bin for digits 0-9", dir.string(),
+                                  dir.string()));
   description += fmt::format(": {} ({} files)", dir.string(), files.size());
   return std::make_unique<nmnist_dataset>(std::move(files), std::move(labels), options, std::move(description));
 }
@@ -96,12 +101,38 @@ source_splits open_nmnist_source(json_fields& f, const spec_env& env) {
   const auto dir = f.has("path") ? env.resolve(f.string("path", "")) : env.default_dir("nmnist");
   std::error_code ec;
   auto sub = [&](const char* a, const char* b) {
-    return std::filesystem::is_directory(dir / a, ec) ? dir / a : dir / b;
+    return std::filesystem::is_directory(dir / a, ec) || !std::filesystem::is_directory(dir / b, ec) ? dir / a
+                                                                                                : dir / b;
+  };
+  const std::string where = f.has("path") ? f.pointer("path") : "/format";
+  // A split is there when its folder holds at least one digit folder.
+  auto has_digits = [&](const std::filesystem::path& folder) {
+    for (int d = 0; d < 10; ++d)
+      if (std::filesystem::is_directory(folder / std::to_string(d), ec)) return true;
+    return false;
+  };
+  auto missing = [&](const char* split, const std::filesystem::path& folder) {
+    const bool there = std::filesystem::is_directory(folder, ec);
+    return fmt::format("{}: {}: no {} split: {} {} (expected {}/<digit>/*.bin, see docs/datasets.md)", f.file(), where,
+                       split, there ? folder.string() : dir.string(),
+                       there ? "has no digit folders" : fmt::format("has no {} folder", folder.filename().string()),
+                       folder.string());
   };
   source_splits s;
-  s.train = nmnist_dataset::open_folder(sub("Train", "train"), opt, "nmnist train");
+  const auto train = sub("Train", "train");
   const auto test = sub("Test", "test");
-  if (std::filesystem::is_directory(test, ec)) s.test = nmnist_dataset::open_folder(test, opt, "nmnist test");
+  if (has_digits(train))
+    s.train = nmnist_dataset::open_folder(train, opt, "nmnist train");
+  else
+    s.missing_train = missing("training", train);
+  if (has_digits(test))
+    s.test = nmnist_dataset::open_folder(test, opt, "nmnist test");
+  else
+    s.missing_test = missing("test", test);
+  if (!s.train && !s.test)
+    throw input_error(fmt::format("{}: {}: {}: no N-MNIST splits: expected {}/Train/<digit>/*.bin and/or "
+                                  "{}/Test/<digit>/*.bin (see docs/datasets.md)",
+                                  f.file(), where, dir.string(), dir.string(), dir.string()));
   return s;
 }
 

@@ -41,7 +41,8 @@ class nmnist_dataset : public dataset {
   sensor_layout layout() const override { return {34, 34, 2}; }
   std::vector<std::string> class_names() const override;
 
-  // Lists <dir>/<digit>/*.bin for digits 0..9, sorted by digit then file name.
+  // Lists <dir>/<digit>/*.bin for digits 0..9, sorted by digit then file name. A missing digit
+  // folder is a digit without samples; no digit folder at all is input_error.
   static std::unique_ptr<nmnist_dataset> open_folder(const std::filesystem::path& dir, nmnist_options options,
                                                      std::string description);
 

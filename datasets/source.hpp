@@ -2,7 +2,11 @@
 // source: what a format's opener gets and gives. spec_env resolves the paths a spec names;
 // source_splits holds the untransformed splits a format provides (test and validation may be
 // null when the format has none; the validation split is only set by formats that publish one).
+// A format whose files live in a folder loads the splits that are there: train is null when its
+// files are missing, and `missing_train` / `missing_test` then say which folder lacks which files;
+// that is the error only when the missing split is asked for. At least one split is always set.
 #include <filesystem>
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -16,6 +20,8 @@ struct source_splits {
   std::shared_ptr<const dataset> train;
   std::shared_ptr<const dataset> test;
   std::shared_ptr<const dataset> validation;
+  std::string missing_train;  // "FILE: /path: DIR: no training split: expected ..." when train is null
+  std::string missing_test;   // the same for a test split the format publishes but the folder lacks
 };
 
 // Path resolution for one spec: relative paths are tried against ctx.base_dir, then ctx.data_dir.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -18,15 +20,19 @@ std::string subset_dataset::description() const {
 }
 
 holdout_split stratified_holdout(const dataset& base, double fraction, std::uint64_t seed) {
-  std::vector<std::vector<std::size_t>> by_class(base.classes());
-  for (std::size_t i = 0; i < base.size(); ++i) {
-    const auto l = base.label(i);
-    if (l >= by_class.size()) by_class.resize(l + 1);
-    by_class[l].push_back(i);
-  }
+  // Sample indices grouped by label (ascending, indices ascending within a label): one group per
+  // class present, whatever the labels' values.
+  std::vector<std::pair<std::uint32_t, std::size_t>> by_label(base.size());
+  for (std::size_t i = 0; i < base.size(); ++i) by_label[i] = {base.label(i), i};
+  std::sort(by_label.begin(), by_label.end());
   std::vector<char> held(base.size(), 0);
-  for (std::size_t c = 0; c < by_class.size(); ++c) {
-    auto& v = by_class[c];
+  std::vector<std::size_t> v;
+  for (std::size_t begin = 0; begin < by_label.size();) {
+    const std::uint32_t c = by_label[begin].first;
+    std::size_t end = begin;
+    v.clear();
+    while (end < by_label.size() && by_label[end].first == c) v.push_back(by_label[end++].second);
+    begin = end;
     rng r(mix_seed(seed, 0x56414c4944ULL, c));
     r.shuffle(v);
     const auto k = static_cast<std::size_t>(std::llround(fraction * static_cast<double>(v.size())));

@@ -15,8 +15,8 @@ namespace evsnn {
 namespace {
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
 }
 
@@ -34,6 +34,13 @@ std::string named(std::string_view what, std::string_view value) {
 csv_reader::csv_reader(std::string_view text, std::string name) : text_(text), name_(std::move(name)) {}
 
 std::optional<std::string> csv_reader::read_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  const auto status = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(status)) return std::nullopt;
+  if (std::filesystem::is_directory(status))
+    throw input_error(fmt::format("{}: is a folder, not a file", path.string()));
+  if (!std::filesystem::is_regular_file(status))
+    throw input_error(fmt::format("{}: is not a regular file", path.string()));
   std::ifstream in(path, std::ios::binary);
   if (!in) return std::nullopt;
   std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
@@ -43,10 +50,11 @@ std::optional<std::string> csv_reader::read_file(const std::filesystem::path& pa
 
 bool csv_reader::next(row& r) {
   while (pos_ < text_.size()) {
-    auto end = text_.find('\n', pos_);
+    // A line ends at "\n", "\r\n" or a lone "\r".
+    auto end = text_.find_first_of("\r\n", pos_);
     if (end == std::string_view::npos) end = text_.size();
     const std::string_view line = trim(text_.substr(pos_, end - pos_));
-    pos_ = end + 1;
+    pos_ = end + (end + 1 < text_.size() && text_[end] == '\r' && text_[end + 1] == '\n' ? 2 : 1);
     ++line_;
     if (line.empty() || line.front() == '#') continue;
     r.name_ = &name_;

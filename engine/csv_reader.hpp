@@ -1,8 +1,9 @@
 #pragma once
 // csv_reader: the one tokenizer for the numeric CSV files evsnn reads (weights, spike lists, event
-// data sets, label files). It walks text held in memory line by line ('\n'; a trailing '\r' and
-// spaces/tabs around lines and fields are dropped, so CRLF files read the same), skips blank lines
-// and comment lines ('#' first), splits the rest at ',' and hands out one row at a time. Fields
+// data sets, label files). It walks text held in memory line by line (a line ends at "\n", "\r\n"
+// or a lone "\r", so Unix, Windows and old Mac files read the same and line numbers count every
+// kind; spaces/tabs around lines and fields are dropped), skips blank lines and comment lines
+// ('#' first), splits the rest at ',' and hands out one row at a time. Fields
 // are parsed with std::from_chars (no locale): finite doubles, unsigned integers, with range checks.
 // Errors are input_error, one line: "FILE: line N: column M: problem" (or "FILE: line N: problem").
 // Whether the first row is a header is the caller's rule (row::index() == 0 and a test on its text).
@@ -59,7 +60,10 @@ class csv_reader {
   csv_reader(const csv_reader&) = delete;
   csv_reader& operator=(const csv_reader&) = delete;
 
-  // The whole file, or nullopt when it cannot be opened or read (the caller words that error).
+  // The whole file, or nullopt when it is missing or cannot be opened or read (the caller words
+  // that error). Anything that is not a regular file is input_error, one line:
+  // "PATH: is a folder, not a file" (a folder would otherwise read as nothing), or
+  // "PATH: is not a regular file" (a device or pipe could be read without end).
   static std::optional<std::string> read_file(const std::filesystem::path& path);
 
   // Reads the next data row into r; false at the end of the text.

@@ -70,19 +70,23 @@ nlohmann::json split_stats(const data::dataset& d, std::size_t limit) {
 void info_command(const data_options& o) {
   data::dataset_context ctx;
   const auto spec = load_spec(o, ctx);
-  const auto splits = data::open_dataset_splits(spec, ctx);
-  const auto& base = *splits.train;
+  // Every split the data set has; the training split is required only when the spec names it.
+  const auto splits = data::open_dataset_splits(spec, ctx, false);
+  std::vector<std::pair<std::string, const data::dataset*>> parts;
+  if (splits.train) parts.emplace_back("train", splits.train.get());
+  if (splits.validation) parts.emplace_back("validation", splits.validation.get());
+  if (splits.test) parts.emplace_back("test", splits.test.get());
+  const auto& base = *parts.front().second;  // open_dataset_splits returns at least one split
+  std::uint32_t classes = 0;
+  for (const auto& [name, d] : parts) classes = std::max(classes, d->classes());
   nlohmann::json j;
   j["spec"] = spec;
   j["description"] = base.description();
   j["channels"] = base.channels();
   const auto lay = base.layout();
   if (lay.width > 0) j["layout"] = {{"width", lay.width}, {"height", lay.height}, {"polarities", lay.polarities}};
-  j["classes"] = base.classes();
+  j["classes"] = classes;
   j["class_names"] = base.class_names();
-  std::vector<std::pair<std::string, const data::dataset*>> parts{{"train", splits.train.get()}};
-  if (splits.validation) parts.emplace_back("validation", splits.validation.get());
-  if (splits.test) parts.emplace_back("test", splits.test.get());
   for (const auto& [name, d] : parts) j["splits"][name] = split_stats(*d, o.stats_limit);
   if (o.json) {
     fmt::print("{}\n", j.dump(2));
@@ -93,7 +97,7 @@ void info_command(const data_options& o) {
     fmt::print("channels  {} ({} x {} x {})\n", base.channels(), lay.width, lay.height, lay.polarities);
   else
     fmt::print("channels  {}\n", base.channels());
-  fmt::print("classes   {}\n\n", base.classes());
+  fmt::print("classes   {}\n\n", classes);
   fmt::print("{:<11} {:>8} {:>29} {:>29}\n", "split", "samples", "events/sample mean [min, max]",
              "duration ms mean [min, max]");
   for (const auto& [name, d] : parts) {
@@ -116,12 +120,25 @@ void info_command(const data_options& o) {
   fmt::print("\n{:<6} {:<16}", "class", "name");
   for (const auto& [name, d] : parts) fmt::print(" {:>10}", name);
   fmt::print("\n");
+  // One row per class that has a name or samples (labels may be sparse: 0, 7, 9000).
   const auto names = base.class_names();
-  for (std::uint32_t c = 0; c < base.classes(); ++c) {
+  std::size_t unlisted = 0;
+  for (std::uint32_t c = 0; c < classes; ++c) {
+    auto count = [&](const std::string& name) {
+      const auto& counts = j["splits"][name]["class_counts"];
+      return c < counts.size() ? counts[c].get<std::size_t>() : std::size_t{0};
+    };
+    bool any = c < names.size();
+    for (const auto& part : parts) any = any || count(part.first) > 0;
+    if (!any) {
+      ++unlisted;
+      continue;
+    }
     fmt::print("{:<6} {:<16}", c, c < names.size() ? names[c] : "");
-    for (const auto& [name, d] : parts) fmt::print(" {:>10}", j["splits"][name]["class_counts"][c].get<std::size_t>());
+    for (const auto& part : parts) fmt::print(" {:>10}", count(part.first));
     fmt::print("\n");
   }
+  if (unlisted > 0) fmt::print("({} classes below {} have no samples and no name)\n", unlisted, classes);
 }
 
 void show_command(const data_options& o) {

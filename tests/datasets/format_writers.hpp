@@ -13,6 +13,7 @@
 #include <fstream>
 #include <stdexcept>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 namespace evsnn::test {
@@ -150,11 +151,15 @@ inline std::vector<unsigned char> aedat_bytes(const std::vector<aedat_event>& ev
   return b;
 }
 
-// SHD/SSC layout: /spikes/times (vlen float, seconds), /spikes/units (vlen uint16), /labels (uint16).
-// float16 = true writes the times as 16-bit IEEE floats, as the published files do.
-inline void write_shd(const std::filesystem::path& path, const std::vector<std::vector<float>>& times_s,
-                      const std::vector<std::vector<std::uint16_t>>& units, const std::vector<std::uint16_t>& labels,
-                      bool float16 = false, bool with_units = true) {
+// SHD/SSC layout: /spikes/times (vlen float, seconds), /spikes/units (vlen uint16), /labels (uint16,
+// as published; uint32 when Label is std::uint32_t). float16 = true writes the times as 16-bit IEEE
+// floats, as the published files do.
+template <class Label = std::uint16_t>
+void write_shd(const std::filesystem::path& path, const std::vector<std::vector<float>>& times_s,
+               const std::vector<std::vector<std::uint16_t>>& units, const std::vector<Label>& labels,
+               bool float16 = false, bool with_units = true) {
+  static_assert(std::is_same_v<Label, std::uint16_t> || std::is_same_v<Label, std::uint32_t>);
+  constexpr bool wide = std::is_same_v<Label, std::uint32_t>;
   const hid_t file = H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   const hid_t group = H5Gcreate2(file, "spikes", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
   const hsize_t n = labels.size();
@@ -186,8 +191,9 @@ inline void write_shd(const std::filesystem::path& path, const std::vector<std::
     H5Tclose(ufile);
     H5Tclose(umem);
   }
-  const hid_t dl = H5Dcreate2(file, "labels", H5T_STD_U16LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  H5Dwrite(dl, H5T_NATIVE_UINT16, H5S_ALL, H5S_ALL, H5P_DEFAULT, labels.data());
+  const hid_t dl =
+      H5Dcreate2(file, "labels", wide ? H5T_STD_U32LE : H5T_STD_U16LE, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  H5Dwrite(dl, wide ? H5T_NATIVE_UINT32 : H5T_NATIVE_UINT16, H5S_ALL, H5S_ALL, H5P_DEFAULT, labels.data());
   H5Dclose(dl);
   H5Tclose(tfile);
   H5Tclose(tmem);

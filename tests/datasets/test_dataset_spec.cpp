@@ -1,6 +1,9 @@
 #include <doctest/doctest.h>
 
+#include <cmath>
+
 #include "datasets/dataset_spec.hpp"
+#include "datasets/rng.hpp"
 #include "datasets/subset_dataset.hpp"
 #include "engine/error.hpp"
 #include "tests/datasets/format_writers.hpp"
@@ -146,4 +149,48 @@ TEST_CASE("spec: limit takes a seeded subset in file order, so class-sorted file
   REQUIRE(sub);
   CHECK(std::is_sorted(sub->indices().begin(), sub->indices().end()));
   CHECK(sub->indices() == dynamic_cast<const data::subset_dataset*>(data::open_dataset(spec, ctx).get())->indices());
+}
+
+namespace {
+// A dataset of labels only (load is never called): enough for split bookkeeping.
+class labels_only : public data::dataset {
+ public:
+  explicit labels_only(std::vector<std::uint32_t> labels, std::uint32_t classes)
+      : labels_(std::move(labels)), classes_(classes) {}
+  std::size_t size() const override { return labels_.size(); }
+  std::uint32_t classes() const override { return classes_; }
+  std::uint32_t channels() const override { return 1; }
+  std::uint32_t label(std::size_t i) const override { return labels_[i]; }
+  void load(std::size_t, data::sample&, std::uint64_t) const override {}
+  std::string description() const override { return "labels"; }
+
+ private:
+  std::vector<std::uint32_t> labels_;
+  std::uint32_t classes_;
+};
+}  // namespace
+
+TEST_CASE("spec: the stratified hold-out groups by the labels present, as the dense per-class rule did") {
+  std::vector<std::uint32_t> labels;
+  for (std::uint32_t i = 0; i < 300; ++i) labels.push_back((i * 7) % 5 == 0 ? 65535 : (i * 13) % 4);
+  const labels_only d(labels, 65536);
+  const auto got = data::stratified_holdout(d, 0.3, 11);
+  // Reference: the dense rule, one shuffled list per class index, seeded by the class index.
+  std::vector<std::vector<std::size_t>> by_class(65536);
+  for (std::size_t i = 0; i < labels.size(); ++i) by_class[labels[i]].push_back(i);
+  std::vector<char> held(labels.size(), 0);
+  for (std::size_t c = 0; c < by_class.size(); ++c) {
+    auto& v = by_class[c];
+    data::rng r(data::mix_seed(11, 0x56414c4944ULL, c));
+    r.shuffle(v);
+    const auto k = static_cast<std::size_t>(std::llround(0.3 * static_cast<double>(v.size())));
+    for (std::size_t j = 0; j < k; ++j) held[v[j]] = 1;
+  }
+  std::vector<std::size_t> want_kept, want_held;
+  for (std::size_t i = 0; i < labels.size(); ++i) (held[i] ? want_held : want_kept).push_back(i);
+  CHECK(got.held_out == want_held);
+  CHECK(got.kept == want_kept);
+  std::size_t held_top = 0;
+  for (auto i : got.held_out) held_top += labels[i] == 65535 ? 1 : 0;
+  CHECK(held_top == static_cast<std::size_t>(std::llround(0.3 * 60)));  // 60 samples have label 65535
 }

@@ -2,6 +2,8 @@
 
 #include <fstream>
 
+#include <fmt/format.h>
+
 #include "datasets/dataset_spec.hpp"
 #include "datasets/hdf5_spikes_reader.hpp"
 #include "engine/error.hpp"
@@ -122,4 +124,73 @@ TEST_CASE("hdf5: corrupt or inconsistent files give clean errors") {
   CHECK(read().find("byte 0: not an HDF5 file") != std::string::npos);
   std::filesystem::remove(p);
   CHECK(read().find("no such file") != std::string::npos);
+}
+
+TEST_CASE("hdf5: a label far above any class count is refused naming the row, before any per-class table") {
+  temp_dir dir;
+  const auto p = dir / "f.h5";
+  shd_data d;
+  test::write_shd<std::uint32_t>(p, d.times, d.units, {1, 100000000, 2});
+  data::hdf5_spikes_options o;
+  CHECK(error_of([&] { data::read_hdf5_spikes(p, o); }) ==
+        p.string() + ": /labels/1: label 100000000 is too large: labels are class indices below 65536");
+  // The largest accepted label sets classes() (labels are output-neuron indices).
+  test::write_shd<std::uint32_t>(p, d.times, d.units, {1, 65535, 2});
+  CHECK(data::read_hdf5_spikes(p, o).classes == 65536);
+}
+
+TEST_CASE("hdf5: a .h5.gz that inflates past the cap is refused before it is held in memory") {
+  temp_dir dir;
+  shd_data d;
+  test::write_shd(dir / "x.h5", d.times, d.units, d.labels);
+  std::ifstream in(dir / "x.h5", std::ios::binary);
+  std::vector<unsigned char> raw((std::istreambuf_iterator<char>(in)), {});
+  const auto gz = dir / "x.h5.gz";
+  test::write_bytes(gz, test::gzip_bytes(raw));
+  data::hdf5_spikes_options o;
+  o.max_inflated_bytes = raw.size();  // exactly the image: accepted
+  CHECK(data::read_hdf5_spikes(gz, o).store->size() == 3);
+  o.max_inflated_bytes = raw.size() - 1;
+  CHECK(error_of([&] { data::read_hdf5_spikes(gz, o); }) ==
+        fmt::format("{}: inflates to more than {} bytes, the limit for a gzip file read into memory (gunzip it and "
+                    "name the uncompressed file)",
+                    gz.string(), raw.size() - 1));
+}
+
+TEST_CASE("hdf5: an SHD folder with only the test file loads it; asking for the training split names the file") {
+  temp_dir dir;
+  shd_data d;
+  test::write_shd(dir / "shd_test.h5", d.times, d.units, d.labels);
+  data::dataset_context ctx;
+  ctx.file = "spec.json";
+  const nlohmann::json spec = {{"format", "shd"}, {"path", dir.path().string()}};
+  const auto splits = data::open_dataset_splits(spec, ctx, false);
+  CHECK_FALSE(splits.train);
+  REQUIRE(splits.test);
+  CHECK(splits.test->size() == 3);
+  auto test_spec = spec;
+  test_spec["split"] = "test";
+  CHECK(data::open_dataset(test_spec, ctx)->size() == 3);
+  const std::string want =
+      fmt::format("spec.json: /path: {}: no shd_train.h5[.gz] (see docs/datasets.md)", dir.path().string());
+  CHECK(error_of([&] { data::open_dataset(spec, ctx); }) == want);
+  CHECK(error_of([&] { data::open_dataset_splits(spec, ctx); }) == want);
+  std::filesystem::remove(dir / "shd_test.h5");
+  CHECK(error_of([&] { data::open_dataset_splits(spec, ctx, false); }) ==
+        fmt::format("spec.json: /path: {}: no shd_train.h5[.gz] or shd_test.h5[.gz] (see docs/datasets.md)",
+                    dir.path().string()));
+}
+
+TEST_CASE("hdf5: the splits share one class count, so a test label the training file lacks still fits") {
+  temp_dir dir;
+  shd_data d;
+  test::write_shd(dir / "train.h5", d.times, d.units, std::vector<std::uint16_t>{1, 0, 2});
+  test::write_shd(dir / "test.h5", d.times, d.units, std::vector<std::uint16_t>{1, 5, 2});
+  data::dataset_context ctx;
+  ctx.base_dir = dir.path();
+  const auto splits = data::open_dataset_splits(
+      {{"format", "hdf5"}, {"train", "train.h5"}, {"test", "test.h5"}, {"channels", 700}}, ctx);
+  CHECK(splits.train->classes() == 6);
+  CHECK(splits.test->classes() == 6);
+  CHECK(splits.test->label(1) == 5);
 }

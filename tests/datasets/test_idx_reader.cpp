@@ -167,3 +167,70 @@ TEST_CASE("idx: the installed Fashion-MNIST has 60,000 / 10,000 images, 6,000 / 
   // Test image 0 is an ankle boot.
   CHECK(splits.test->label(0) == 9);
 }
+
+TEST_CASE("idx: a folder with only the t10k files loads the test split; the missing split is the error when asked") {
+  idx_fixture fx(true);
+  std::filesystem::remove(fx.dir / "train-images-idx3-ubyte.gz");
+  std::filesystem::remove(fx.dir / "train-labels-idx1-ubyte.gz");
+  data::dataset_context ctx;
+  ctx.file = "spec.json";
+  const nlohmann::json spec = {{"format", "mnist"}, {"path", fx.dir.path().string()}};
+  auto test_spec = spec;
+  test_spec["split"] = "test";
+  const auto test = data::open_dataset(test_spec, ctx);
+  CHECK(test->size() == fx.n);
+  CHECK(test->classes() == 10);
+  CHECK(test->label(4) == fx.labels[4]);
+  const auto splits = data::open_dataset_splits(spec, ctx, false);
+  CHECK_FALSE(splits.train);
+  REQUIRE(splits.test);
+  const std::string want = fmt::format(
+      "spec.json: /path: no training split: {} has no train-images-idx3-ubyte[.gz] and train-labels-idx1-ubyte[.gz] "
+      "(see docs/datasets.md for where to get it, or run tools/setup_data.sh)",
+      fx.dir.path().string());
+  CHECK(error_of([&] { data::open_dataset(spec, ctx); }) == want);        // the default split is train
+  CHECK(error_of([&] { data::open_dataset_splits(spec, ctx); }) == want);  // what training needs
+  auto holdout = spec;
+  holdout["validation_fraction"] = 0.5;
+  CHECK(error_of([&] { data::open_dataset_splits(holdout, ctx, false); }) == want);
+  // A folder missing only the training labels names just that file.
+  test::write_bytes(fx.dir / "train-images-idx3-ubyte", test::idx_bytes(0x08, {fx.n, fx.rows, fx.cols}, fx.pixels));
+  CHECK(error_of([&] { data::open_dataset(spec, ctx); })
+            .find("no training split: " + fx.dir.path().string() + " has no train-labels-idx1-ubyte[.gz] (") !=
+        std::string::npos);
+}
+
+TEST_CASE("idx: a folder with only the training files loads; asking for test names the folder and files") {
+  idx_fixture fx(false);
+  std::filesystem::remove(fx.dir / "t10k-images-idx3-ubyte");
+  data::dataset_context ctx;
+  ctx.file = "spec.json";
+  const nlohmann::json spec = {{"format", "fashion-mnist"}, {"path", fx.dir.path().string()}, {"split", "test"}};
+  CHECK(error_of([&] { data::open_dataset(spec, ctx); }) ==
+        fmt::format("spec.json: /path: no test split: {} has no t10k-images-idx3-ubyte[.gz] (see docs/datasets.md for "
+                    "where to get it, or run tools/setup_data.sh)",
+                    fx.dir.path().string()));
+  auto train_spec = spec;
+  train_spec["split"] = "train";
+  CHECK(data::open_dataset(train_spec, ctx)->size() == fx.n);
+  // Neither split: one error naming both file pairs.
+  std::filesystem::remove(fx.dir / "train-images-idx3-ubyte");
+  CHECK(error_of([&] { data::open_dataset(train_spec, ctx); }) ==
+        fmt::format("spec.json: /path: {} holds neither split: expected train-images-idx3-ubyte[.gz] and "
+                    "train-labels-idx1-ubyte[.gz] (training) or t10k-images-idx3-ubyte[.gz] and "
+                    "t10k-labels-idx1-ubyte[.gz] (test) (see docs/datasets.md for where to get them, or run "
+                    "tools/setup_data.sh)",
+                    fx.dir.path().string()));
+}
+
+TEST_CASE("idx: train and test share one class count, the largest label of either + 1") {
+  idx_fixture fx(false);
+  std::vector<unsigned char> test_labels(fx.n, 1);
+  test_labels[2] = 6;
+  test::write_bytes(fx.dir / "t10k-labels-idx1-ubyte", test::idx_bytes(0x08, {fx.n}, test_labels));
+  data::dataset_context ctx;
+  const auto splits = data::open_dataset_splits({{"format", "idx"}, {"path", fx.dir.path().string()}}, ctx);
+  CHECK(splits.train->classes() == 7);
+  CHECK(splits.test->classes() == 7);
+  CHECK(splits.test->label(2) == 6);
+}

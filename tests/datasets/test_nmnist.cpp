@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <fmt/format.h>
+
 #include "datasets/dataset_spec.hpp"
 #include "datasets/nmnist_reader.hpp"
 #include "engine/error.hpp"
@@ -61,4 +63,49 @@ TEST_CASE("nmnist: truncated records, out-of-sensor addresses and backwards time
   CHECK(parse_error(back).find("f.bin: byte 5: event 1 at 9 us is before the previous event (50 us)") == 0);
   CHECK(parse_error(back, true) == "(no error)");
   CHECK(parse_error({}) == "(no error)");
+}
+
+TEST_CASE("nmnist: missing digit folders and a missing Train folder load what is there") {
+  temp_dir dir;
+  const std::vector<test::nmnist_event> ev{{0, 0, 1, 0}};
+  for (int d : {2, 7}) test::write_bytes(dir / ("Test/" + std::to_string(d) + "/00001.bin"), test::nmnist_bytes(ev));
+  data::dataset_context ctx;
+  ctx.file = "spec.json";
+  const nlohmann::json spec = {{"format", "nmnist"}, {"path", dir.path().string()}};
+  auto test_spec = spec;
+  test_spec["split"] = "test";
+  const auto test = data::open_dataset(test_spec, ctx);
+  REQUIRE(test->size() == 2);
+  CHECK(test->classes() == 10);
+  CHECK(test->label(0) == 2);
+  CHECK(test->label(1) == 7);
+  const auto want = fmt::format(
+      "spec.json: /path: no training split: {} has no Train folder (expected {}/<digit>/*.bin, see docs/datasets.md)",
+      dir.path().string(), (dir / "Train").string());
+  try {
+    data::open_dataset(spec, ctx);
+    FAIL("no error");
+  } catch (const input_error& e) {
+    CHECK(std::string(e.what()) == want);
+  }
+  // A split folder without any digit folder is a missing split too.
+  std::filesystem::create_directories(dir / "Train");
+  CHECK(data::open_dataset(test_spec, ctx)->size() == 2);
+  try {
+    data::open_dataset(spec, ctx);
+    FAIL("no error");
+  } catch (const input_error& e) {
+    CHECK(std::string(e.what()) ==
+          fmt::format("spec.json: /path: no training split: {} has no digit folders (expected {}/<digit>/*.bin, see "
+                      "docs/datasets.md)",
+                      (dir / "Train").string(), (dir / "Train").string()));
+  }
+  // No split at all: one error naming the folder.
+  std::filesystem::remove_all(dir / "Test");
+  try {
+    data::open_dataset(test_spec, ctx);
+    FAIL("no error");
+  } catch (const input_error& e) {
+    CHECK(std::string(e.what()).find("no N-MNIST splits") != std::string::npos);
+  }
 }

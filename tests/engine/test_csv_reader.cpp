@@ -3,7 +3,10 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,6 +54,21 @@ TEST_CASE("csv_reader: CRLF, LF and a missing final newline read the same") {
   CHECK(rows_of("1,2,3\r\n4,5,6\r\n") == want);
   CHECK(rows_of("1,2,3\n4,5,6") == want);
   CHECK(rows_of("1,2,3\r\n4,5,6") == want);
+}
+
+TEST_CASE("csv_reader: lone CR line ends (old Mac) read as lines too, with line numbers counting every kind") {
+  const std::vector<std::string> want{"1:1|2|3", "2:4|5|6"};
+  CHECK(rows_of("1,2,3\r4,5,6\r") == want);
+  CHECK(rows_of("1,2,3\r4,5,6") == want);
+  // Mixed ends: \r\n is one line end, \n\r two (the second ends an empty line).
+  CHECK(rows_of("1,2\r\n3\n\r4\r\r5\n") == std::vector<std::string>{"1:1|2", "2:3", "4:4", "6:5"});
+  // An error on the third CR-separated line says line 3.
+  csv_reader reader("# c\r1\rx\r", "t.csv");
+  csv_reader::row r;
+  REQUIRE(reader.next(r));
+  REQUIRE(reader.next(r));
+  CHECK_THROWS_WITH_AS((void)r.as_double(0, "v"), "t.csv: line 3: column 1: v \"x\" is not a finite number",
+                       input_error);
 }
 
 TEST_CASE("csv_reader: blank lines and comments are skipped, line numbers still count them") {
@@ -144,4 +162,15 @@ TEST_CASE("csv_reader: a huge claimed count is capped by the text, so reserving 
 
 TEST_CASE("csv_reader: read_file returns the bytes, or nothing for a missing file") {
   CHECK_FALSE(csv_reader::read_file("/nonexistent/evsnn/x.csv").has_value());
+  const auto file = std::filesystem::temp_directory_path() / "evsnn_test_read_file.csv";
+  std::ofstream(file, std::ios::binary) << "1,2\r3\n";
+  CHECK(csv_reader::read_file(file) == std::optional<std::string>("1,2\r3\n"));
+  std::filesystem::remove(file);
+}
+
+TEST_CASE("csv_reader: read_file refuses a folder and a device in one line instead of reading nothing or forever") {
+  const auto dir = std::filesystem::temp_directory_path();
+  CHECK_THROWS_WITH_AS(csv_reader::read_file(dir), (dir.string() + ": is a folder, not a file").c_str(), input_error);
+  if (std::filesystem::exists("/dev/zero"))
+    CHECK_THROWS_WITH_AS(csv_reader::read_file("/dev/zero"), "/dev/zero: is not a regular file", input_error);
 }

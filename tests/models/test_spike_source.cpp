@@ -44,6 +44,36 @@ TEST_CASE("spike_source: CSV replay emits every event at its exact time") {
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("spike_source: spike CSVs with LF, CRLF and lone CR line ends read the same; a folder is an error") {
+  const auto dir = std::filesystem::temp_directory_path() / "evsnn_test_source_ends";
+  std::filesystem::create_directories(dir);
+  const auto file = dir / "in.csv";
+  std::vector<std::vector<input_event>> got;
+  for (const char* end : {"\n", "\r\n", "\r"}) {
+    std::ofstream(file, std::ios::binary) << "time_ms,channel" << end << "0.5,1" << end << "1.5,3,0.25" << end;
+    got.push_back(read_spike_csv(file.string(), 4));
+  }
+  REQUIRE(got[0].size() == 2);
+  CHECK(got[0][1].time_ms == 1.5);
+  CHECK(got[0][1].channel == 3);
+  CHECK(got[0][1].grade == 0.25f);
+  for (const auto& g : got) {
+    REQUIRE(g.size() == got[0].size());
+    for (std::size_t k = 0; k < g.size(); ++k) {
+      CHECK(g[k].time_ms == got[0][k].time_ms);
+      CHECK(g[k].channel == got[0][k].channel);
+      CHECK(g[k].grade == got[0][k].grade);
+    }
+  }
+  // Errors on CR-only files name the right line.
+  std::ofstream(file, std::ios::binary) << "time_ms,channel\r0.5,1\r1,9\r";
+  CHECK_THROWS_WITH_AS(read_spike_csv(file.string(), 4),
+                       doctest::Contains("in.csv: line 3: column 2: channel 9 out of range"), input_error);
+  CHECK_THROWS_WITH_AS(read_spike_csv(dir.string(), 4), (dir.string() + ": is a folder, not a file").c_str(),
+                       input_error);
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("spike_source: Poisson rate, independence of neurons and seeding") {
   const std::uint32_t n = 200;
   const double rate = 20.0, T = 5000.0;
