@@ -97,6 +97,15 @@ std::vector<synapse_triplet> random_init(const json_node& w, std::uint32_t n_pre
   if (auto s = w.get("seed")) seed = s->as_uint();
   w.finish();
 
+  // Every value drawn must fit a float weight: the parameters are checked so that no draw can overflow
+  // (a normal draw stays within 40 standard deviations: the generator's tails end well before that).
+  constexpr double max_weight = 3.0e38;
+  const auto fits = [&](double v) { return std::fabs(v) <= max_weight; };
+  if (kind == "constant" && !fits(p1)) w.at("value").fail(fmt::format("weight {} does not fit a float", p1));
+  if (kind == "uniform" && !(fits(p1) && fits(p2)))
+    w.fail(fmt::format("uniform weights in [{}, {}] do not fit a float", p1, p2));
+  if (kind == "normal" && !(std::fabs(p1) + 40.0 * p2 <= max_weight))
+    w.fail(fmt::format("normal weights with mean {} and std {} do not fit a float", p1, p2));
   rng r(seed);
   auto draw = [&]() -> float {
     if (kind == "normal") return static_cast<float>(r.normal(p1, p2));

@@ -157,10 +157,7 @@ void checkpoint::save(const std::filesystem::path& path) const { write_file_atom
 
 checkpoint checkpoint::load(const std::filesystem::path& path) {
   const std::string file = path.string();
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw input_error(fmt::format("{}: cannot open checkpoint", file));
-  const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return decode(bytes, file);
+  return decode(read_text_file(file), file);
 }
 
 }  // namespace evsnn::rules

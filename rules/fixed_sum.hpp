@@ -4,6 +4,9 @@
 // Training workers each accumulate their samples' contributions into their own fixed_sum and the
 // trainer merges them: the result does not depend on the number of threads or on which thread ran
 // which sample. Each contribution is rounded once, to the nearest multiple of 2^-32.
+// A contribution or a total beyond the range saturates and sets saturated(): the caller turns that into an
+// error (a gradient that large means training has diverged) instead of using a clamped value.
+// fixed_scalar is one such sum 2^63 times wider (128 bits), for totals such as an epoch's loss.
 // Invariants: every element is in [-limit, limit]; merge() requires equal sizes.
 #include <cmath>
 #include <cstddef>
@@ -22,8 +25,14 @@ class fixed_sum {
   explicit fixed_sum(std::size_t n) : v_(n, 0) {}
 
   std::size_t size() const { return v_.size(); }
-  void resize(std::size_t n) { v_.assign(n, 0); }
-  void clear() { std::fill(v_.begin(), v_.end(), 0); }
+  void resize(std::size_t n) {
+    v_.assign(n, 0);
+    saturated_ = false;
+  }
+  void clear() {
+    std::fill(v_.begin(), v_.end(), 0);
+    saturated_ = false;
+  }
 
   static std::int64_t to_fixed(double x) {
     const double s = x * scale;
@@ -32,9 +41,15 @@ class fixed_sum {
     if (s <= -static_cast<double>(limit)) return -limit;
     return std::llround(s);
   }
-  void add(std::size_t i, double x) { v_[i] = saturate(v_[i] + to_fixed(x)); }
+  void add(std::size_t i, double x) {
+    const std::int64_t f = to_fixed(x);
+    if (f == limit || f == -limit || x != x) saturated_ = true;
+    v_[i] = saturate(v_[i] + f);
+  }
+  bool saturated() const { return saturated_; }
   double get(std::size_t i) const { return static_cast<double>(v_[i]) / scale; }
   void merge(const fixed_sum& other) {
+    saturated_ = saturated_ || other.saturated_;
     for (std::size_t i = 0; i < v_.size(); ++i) v_[i] = saturate(v_[i] + other.v_[i]);
   }
   // All values as doubles.
@@ -44,8 +59,50 @@ class fixed_sum {
 
  private:
   // Two values within +-limit never overflow int64 when added; clamp the sum back.
-  static std::int64_t saturate(std::int64_t x) { return x > limit ? limit : (x < -limit ? -limit : x); }
+  std::int64_t saturate(std::int64_t x) {
+    if (x > limit || x < -limit) saturated_ = true;
+    return x > limit ? limit : (x < -limit ? -limit : x);
+  }
   std::vector<std::int64_t> v_;
+  bool saturated_ = false;
+};
+
+// One order-independent sum in 128-bit fixed point (2^-32 resolution, exact up to about 9.9e27 = 2^93):
+// an epoch's loss, whose samples may each be far beyond fixed_sum's range. Saturation and NaN set saturated().
+class fixed_scalar {
+ public:
+  __extension__ typedef __int128 wide;
+  static constexpr double scale = fixed_sum::scale;
+  static constexpr double max_abs = 0x1p93;  // |total| and |contribution| limit, so two add without overflow
+
+  void add(double x) {
+    const double s = x * scale;
+    if (!(std::fabs(x) < max_abs)) {
+      saturated_ = true;
+      return;
+    }
+    v_ += static_cast<wide>(std::round(s));
+    check();
+  }
+  void merge(const fixed_scalar& other) {
+    saturated_ = saturated_ || other.saturated_;
+    v_ += other.v_;
+    check();
+  }
+  void clear() { *this = {}; }
+  double get() const { return static_cast<double>(v_) / scale; }
+  bool saturated() const { return saturated_; }
+
+ private:
+  void check() {
+    const wide lim = static_cast<wide>(max_abs * scale);
+    if (v_ > lim || v_ < -lim) {
+      saturated_ = true;
+      v_ = v_ > 0 ? lim : -lim;
+    }
+  }
+  wide v_ = 0;
+  bool saturated_ = false;
 };
 
 // A named set of fixed_sums, one per accumulated quantity, merged element-wise.
@@ -56,6 +113,11 @@ struct fixed_sum_set {
   }
   void merge(const fixed_sum_set& other) {
     for (std::size_t k = 0; k < sums.size(); ++k) sums[k].merge(other.sums[k]);
+  }
+  bool saturated() const {
+    for (const fixed_sum& s : sums)
+      if (s.saturated()) return true;
+    return false;
   }
 };
 

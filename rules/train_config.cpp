@@ -57,13 +57,20 @@ train_config parse_train_config(const nlohmann::json& doc, const std::string& fi
   if (!c.rule.is_string() && !c.rule.is_object()) root.at("rule").fail("expected a rule name or object");
   c.loss = root.has("loss") ? root.at("loss").raw() : nlohmann::json("count_mse");
   c.optimizer = root.has("optimizer") ? root.at("optimizer").raw() : nlohmann::json{{"type", "adam"}};
-  if (auto e = root.get("epochs")) c.epochs = e->as_uint();
+  if (auto e = root.get("epochs")) {
+    c.epochs = e->as_uint();
+    if (c.epochs == 0) e->fail("must be >= 1 (evsnn eval evaluates a network without training it)");
+  }
   if (auto b = root.get("batch_size")) {
     c.batch_size = b->as_uint();
     if (c.batch_size == 0) b->fail("must be >= 1");
   }
   if (auto s = root.get("seed")) c.seed = s->as_uint();
-  if (auto t = root.get("threads")) c.threads = static_cast<unsigned>(t->as_uint());
+  if (auto t = root.get("threads")) {
+    const std::uint64_t n = t->as_uint();
+    if (n > max_threads) t->fail(fmt::format("must be in [0, {}] (0: one per core), got {}", max_threads, n));
+    c.threads = static_cast<unsigned>(n);
+  }
   if (auto ev = root.get("evaluation")) {
     ev->expect_object();
     if (auto x = ev->get("every_epochs")) c.eval_every = x->as_uint();

@@ -24,6 +24,10 @@
 
 namespace evsnn::rules {
 
+// More training threads than this is a mistake (each holds a copy of the network); the trainer also uses
+// at most 4 per core (at least 8), which gives the same results: they do not depend on the thread count.
+inline constexpr unsigned max_threads = 1024;
+
 struct train_config {
   std::string file;                       // the config's path (messages)
   std::filesystem::path base_dir;         // relative paths in the config resolve here
@@ -36,7 +40,7 @@ struct train_config {
   std::uint64_t epochs = 1;
   std::size_t batch_size = 50;
   std::uint64_t seed = 1;
-  unsigned threads = 0;
+  unsigned threads = 0;  // <= max_threads
   std::uint64_t eval_every = 1;
   bool eval_test = true, eval_validation = true, eval_before = false;
   std::size_t eval_limit = 0;

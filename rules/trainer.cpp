@@ -30,14 +30,14 @@ struct trainer::worker {
   output_monitor monitor;
   std::unique_ptr<rule_worker> rule, reference;
   fixed_sum_set sums, ref_sums;
-  fixed_sum loss_sum{1};
+  fixed_scalar loss_sum;
   std::uint64_t correct = 0, samples = 0, steps = 0;
   data::sample buf;
   std::vector<double> grad;
 };
 
 struct trainer::batch_stats {
-  fixed_sum loss_sum{1};
+  fixed_scalar loss_sum;
   std::uint64_t correct = 0, samples = 0, steps = 0;
   run_counters counters;
 };
@@ -53,8 +53,8 @@ trainer::trainer(train_config cfg, const model_registry& models, std::filesystem
   const json_node root(cfg_.doc, cfg_.file);
   loss_ = make_loss(cfg_.loss, cfg_.file + ": /loss");
   optimizer_ = make_optimizer(cfg_.optimizer, cfg_.file + ": /optimizer");
-  const unsigned n_threads =
-      std::max(1u, cfg_.threads > 0 ? cfg_.threads : std::max(1u, std::thread::hardware_concurrency()));
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  const unsigned n_threads = std::min(std::max(1u, cfg_.threads > 0 ? cfg_.threads : cores), std::max(8u, 4 * cores));
   const plasticity_registry plastic_rules = builtin_plasticity_registry();
   for (unsigned t = 0; t < n_threads; ++t) {
     auto w = std::make_unique<worker>();
@@ -147,8 +147,12 @@ void trainer::run_parallel(std::span<const std::size_t> indices, const data::dat
         w.sim->set_sample_index(uid_base + idx);
         w.pres->present(w.buf.events, w.buf.duration_ms);
         const loss_value lv = loss_->evaluate(w.monitor.activity(w.buf.duration_ms), w.buf.label, w.grad);
+        if (!std::isfinite(lv.value))
+          throw input_error(fmt::format("{}: {}: the loss of sample {} is {}: training has diverged (lower "
+                                        "/optimizer/lr or the loss targets)",
+                                        cfg_.file, learn ? fmt::format("epoch {}", epoch) : "evaluation", idx, lv.value));
         w.sim->report_outcome({uid_base + idx, static_cast<std::int64_t>(w.buf.label), lv.value});
-        w.loss_sum.add(0, lv.value);
+        w.loss_sum.add(lv.value);
         w.correct += lv.prediction == w.buf.label;
         ++w.samples;
         w.steps += static_cast<std::uint64_t>(std::ceil(w.buf.duration_ms / dt));
@@ -199,7 +203,7 @@ eval_result trainer::evaluate(const std::string& split, std::size_t limit) {
   r.samples = n;
   if (n == 0) return r;
   const double dn = static_cast<double>(n);
-  r.loss = stats.loss_sum.get(0) / dn;
+  r.loss = stats.loss_sum.get() / dn;
   r.accuracy = static_cast<double>(stats.correct) / dn;
   std::uint64_t spikes = 0, syn = 0, trained_neurons = 0;
   for (const layer_info& l : chain().layers) {
@@ -241,7 +245,11 @@ epoch_metrics trainer::evaluate_epoch(std::uint64_t epoch) {
 }
 
 void trainer::train(const progress_fn& progress, const std::function<void(const epoch_metrics&)>& on_epoch) {
-  std::filesystem::create_directories(cfg_.output_dir);
+  std::error_code ec;
+  std::filesystem::create_directories(cfg_.output_dir, ec);
+  if (ec || !std::filesystem::is_directory(cfg_.output_dir, ec))
+    throw input_error(fmt::format("{}: cannot create the output folder: {}", cfg_.output_dir.string(),
+                                  ec ? ec.message() : "a file of that name exists"));
   if (cfg_.eval_before && epochs_done_ == 0 && !log_.initial) {
     log_.initial = evaluate_epoch(0);
     write_outputs();
@@ -255,7 +263,7 @@ void trainer::train(const progress_fn& progress, const std::function<void(const 
     const auto t0 = std::chrono::steady_clock::now();
     const std::vector<std::size_t> order = splits_.train->shuffled_indices(rng::derive(cfg_.seed, 0xe90c, e));
     const double lr_scale = optimizer_->lr_scale_for_epoch(e - 1);
-    fixed_sum loss_sum(1);
+    fixed_scalar loss_sum;
     std::uint64_t correct = 0, seen = 0;
     update_alignment alignment(L);
     for (std::size_t b = 0; b < n_batches; ++b) {
@@ -272,6 +280,10 @@ void trainer::train(const progress_fn& progress, const std::function<void(const 
       run_parallel(batch, *splits_.train, true, e, e * n, stats);
       fixed_sum_set total = rule_->make_sums();
       for (auto& w : workers_) total.merge(w->sums);
+      if (total.saturated())
+        throw input_error(fmt::format("{}: epoch {}, batch {}: a gradient sum left the exact fixed-point range "
+                                      "(|sum| < 1.07e9): training has diverged; {}",
+                                      cfg_.file, e, b + 1, last_good_note()));
       rule_->end_batch(total, batch.size(), grads_);
       if (measure) {
         fixed_sum_set ref_total = reference_->make_sums();
@@ -281,19 +293,24 @@ void trainer::train(const progress_fn& progress, const std::function<void(const 
       }
       for (std::size_t l = 0; l < L; ++l) optimizer_->step(l, master_[l], grads_[l], lr_scale);
       optimizer_->finish_step();
+      check_weights_finite(e, b + 1);
       broadcast_weights();
       loss_sum.merge(stats.loss_sum);
+      if (loss_sum.saturated())
+        throw input_error(fmt::format("{}: epoch {}, batch {}: the summed loss exceeds 9.9e27, beyond exact "
+                                      "accumulation: training has diverged or the loss targets are too large; {}",
+                                      cfg_.file, e, b + 1, last_good_note()));
       correct += stats.correct;
       seen += stats.samples;
       if (progress)
-        progress(e, b + 1, n_batches, loss_sum.get(0) / static_cast<double>(seen),
+        progress(e, b + 1, n_batches, loss_sum.get() / static_cast<double>(seen),
                  static_cast<double>(correct) / static_cast<double>(seen));
     }
     const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     epoch_metrics m;
     if (cfg_.eval_every > 0 && (e % cfg_.eval_every == 0 || e == cfg_.epochs)) m = evaluate_epoch(e);
     m.epoch = e;
-    m.loss = loss_sum.get(0) / static_cast<double>(seen);
+    m.loss = loss_sum.get() / static_cast<double>(seen);
     m.train_accuracy = static_cast<double>(correct) / static_cast<double>(seen);
     m.wall_time_s = wall;
     m.samples_per_s = static_cast<double>(seen) / wall;
@@ -305,6 +322,27 @@ void trainer::train(const progress_fn& progress, const std::function<void(const 
     write_outputs();
     if (e % cfg_.checkpoint_every == 0 || e == cfg_.epochs) save_checkpoint(cfg_.output_dir / "checkpoint.evsnn");
     if (on_epoch) on_epoch(m);
+  }
+}
+
+std::string trainer::last_good_note() const {
+  const std::filesystem::path ck = cfg_.output_dir / "checkpoint.evsnn";
+  std::error_code ec;
+  if (epochs_done_ == 0 || !std::filesystem::is_regular_file(ck, ec))
+    return "nothing of this run was written; lower /optimizer/lr";
+  return fmt::format("the log and network of epoch {} are kept, and the last checkpoint {}; lower /optimizer/lr",
+                     epochs_done_, ck.string());
+}
+
+void trainer::check_weights_finite(std::uint64_t epoch, std::size_t batch) const {
+  for (std::size_t l = 0; l < master_.size(); ++l) {
+    const auto bad = std::find_if(master_[l].begin(), master_[l].end(), [](float v) { return !std::isfinite(v); });
+    if (bad == master_[l].end()) continue;
+    const layer_info& info = chain().layers[l];
+    throw input_error(fmt::format("{}: epoch {}, batch {}: the weights of layer {} ('{}', projection '{}') became {} "
+                                  "after the optimizer step: training has diverged; {}",
+                                  cfg_.file, epoch, batch, l + 1, info.name,
+                                  workers_[0]->net->proj(info.projection).name(), *bad, last_good_note()));
   }
 }
 

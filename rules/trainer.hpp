@@ -85,6 +85,9 @@ class trainer {
                     std::uint64_t uid_base, batch_stats& stats);
   void broadcast_weights();
   void write_outputs() const;
+  // Divergence: non-finite weights after a step are an error naming the epoch, batch and layer.
+  void check_weights_finite(std::uint64_t epoch, std::size_t batch) const;
+  std::string last_good_note() const;  // what a divergence error says survives
   epoch_metrics evaluate_epoch(std::uint64_t epoch);
 
   train_config cfg_;

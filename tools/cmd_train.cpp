@@ -42,6 +42,8 @@ std::string pct(double x) { return std::isfinite(x) ? fmt::format("{:.2f}%", 100
 
 rules::trainer make_trainer(const train_options& o, rules::train_config& cfg) {
   if (o.epochs > 0) cfg.epochs = o.epochs;
+  if (o.threads > rules::max_threads)
+    throw input_error(fmt::format("--threads: must be in [0, {}] (0: one per core), got {}", rules::max_threads, o.threads));
   if (o.threads > 0) cfg.threads = o.threads;
   if (!o.out_dir.empty()) cfg.output_dir = o.out_dir;
   std::optional<energy_profile> profile;
@@ -60,6 +62,10 @@ void train_command(const train_options& o) {
     if (!std::filesystem::exists(ckpt))
       throw input_error(fmt::format("{}: --resume: no checkpoint in {}", o.config, c.output_dir.string()));
     tr.load_checkpoint(ckpt, true);
+    if (tr.epochs_done() >= c.epochs)
+      throw input_error(fmt::format("{}: --resume: the checkpoint is at epoch {} and the config trains {} epochs: "
+                                    "nothing to train (raise --epochs)",
+                                    ckpt.string(), tr.epochs_done(), c.epochs));
   }
   const bool tty = isatty(fileno(stderr)) != 0;
   if (!o.quiet) {

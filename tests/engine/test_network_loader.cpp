@@ -486,6 +486,16 @@ TEST_CASE("loader: random init errors") {
     w = {{"init", "constant"}};
     error_of(doc, "net.json: /projections/0/weights: missing required key 'value'");
   }
+  SUBCASE("values that do not fit a float weight") {
+    w = {{"init", "constant"}, {"value", 1e39}};
+    error_of(doc, "net.json: /projections/0/weights/value: weight 1e+39 does not fit a float");
+    w = {{"init", "uniform"}, {"low", -1e300}, {"high", 1}};
+    error_of(doc, "net.json: /projections/0/weights: uniform weights in [-1e+300, 1] do not fit a float");
+    w = {{"init", "normal"}, {"mean", 0}, {"std", 1e37}};
+    error_of(doc, "net.json: /projections/0/weights: normal weights with mean 0 and std 1e+37 do not fit a float");
+    w = {{"init", "normal"}, {"mean", 0}, {"std", 1e36}};  // 40 std: 4e37 still fits
+    CHECK_NOTHROW(build_network(doc, "net.json", ".", models()));
+  }
   SUBCASE("self_connections not a bool") {
     w = {{"init", "constant"}, {"value", 1}, {"self_connections", "no"}};
     error_of(doc, "net.json: /projections/0/weights/self_connections: expected true or false, got a string");

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "engine/network_loader.hpp"
@@ -37,7 +38,7 @@ inline nlohmann::json chain_network(const std::vector<std::uint32_t>& sizes, con
       params["threshold"] = thresholds[l - 1];
       if (model == "cuba_lif") params["tau_syn_ms"] = tau_mem_ms / 3;
     }
-    pops.push_back({{"name", "l" + std::to_string(l)}, {"model", m}, {"size", sizes[l]}, {"params", params}});
+    pops.push_back({{"name", fmt::format("l{}", l)}, {"model", m}, {"size", sizes[l]}, {"params", params}});
     rng r(rng::derive(99, l));
     nlohmann::json rows = nlohmann::json::array();
     for (std::uint32_t j = 0; j < sizes[l - 1]; ++j) {
@@ -46,7 +47,7 @@ inline nlohmann::json chain_network(const std::vector<std::uint32_t>& sizes, con
         row.push_back(static_cast<double>(static_cast<float>(r.normal(w_mean[l - 1], w_std[l - 1]))));
       rows.push_back(row);
     }
-    projs.push_back({{"pre", "l" + std::to_string(l - 1)}, {"post", "l" + std::to_string(l)}, {"weights", rows}});
+    projs.push_back({{"pre", fmt::format("l{}", l - 1)}, {"post", fmt::format("l{}", l)}, {"weights", rows}});
   }
   return {{"format", "evsnn-network/1"}, {"seed", 1}, {"populations", pops}, {"projections", projs}};
 }

@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "engine/error.hpp"
+#include "engine/json_node.hpp"
 #include "models/builtin_models.hpp"
 #include "rules/trainer.hpp"
 #include "tests/rules/rule_fixture.hpp"
@@ -180,6 +181,15 @@ TEST_CASE("trainer: config errors are one line naming the file and JSON path") {
   c["batch_size"] = 0;
   expect_error(c, "/batch_size");
   c = base;
+  c["epochs"] = 0;
+  expect_error(c, "train.json: /epochs: must be >= 1");
+  c = base;
+  c["threads"] = 100000;
+  expect_error(c, "train.json: /threads: must be in [0, 1024]");
+  c = base;
+  c["threads"] = 4294967297.0;  // wrapped to 1 thread before
+  expect_error(c, "train.json: /threads");
+  c = base;
   c["loss"] = {{"type", "readout_ce"}};
   expect_error(c, "/loss");
   c = base;
@@ -198,4 +208,51 @@ TEST_CASE("trainer: config errors are one line naming the file and JSON path") {
   c["dataset"]["classes"] = 5;
   c["network"]["populations"][2]["size"] = 3;
   expect_error(c, "classes");
+}
+
+TEST_CASE("trainer: divergence stops with the epoch, batch and layer, and never writes non-finite weights") {
+  const auto dir = temp_dir("diverge");
+  auto cfg = small_config("sfdfa", dir);
+  cfg["optimizer"] = {{"type", "sgd"}, {"lr", 1e300}};
+  rules::trainer tr = make_trainer(cfg);
+  try {
+    tr.train(nullptr, nullptr);
+    FAIL("no error");
+  } catch (const input_error& e) {
+    const std::string what = e.what();
+    INFO(what);
+    CHECK(what.find("train.json: epoch 1, batch ") == 0);
+    CHECK(what.find("training has diverged") != std::string::npos);
+    CHECK((what.find("the weights of layer") != std::string::npos ||
+           what.find("gradient sum left the exact fixed-point range") != std::string::npos));
+  }
+  CHECK(tr.epochs_done() == 0);
+  CHECK_FALSE(std::filesystem::exists(dir / "network.json"));
+  CHECK_FALSE(std::filesystem::exists(dir / "checkpoint.evsnn"));
+
+  // A diverging run into a folder with earlier outputs leaves them as they were, all finite.
+  const auto dir2 = temp_dir("diverge_late");
+  cfg = small_config("sfdfa", dir2);
+  cfg["epochs"] = 1;
+  rules::trainer good = make_trainer(cfg);
+  good.train(nullptr, nullptr);
+  const std::string before = read_text_file((dir2 / "weights_0.csv").string());
+  cfg["optimizer"] = {{"type", "sgd"}, {"lr", 1e300}};
+  rules::trainer bad = make_trainer(cfg);
+  CHECK_THROWS_WITH_AS(bad.train(nullptr, nullptr), doctest::Contains("training has diverged"), input_error);
+  const std::string weights = read_text_file((dir2 / "weights_0.csv").string());
+  CHECK(weights == before);
+  CHECK(weights.find("inf") == std::string::npos);
+  CHECK(weights.find("nan") == std::string::npos);
+}
+
+TEST_CASE("trainer: the epoch loss is summed exactly far beyond the old 2^30 cap") {
+  auto cfg = small_config("sfdfa", temp_dir("bigloss"));
+  cfg["loss"] = {{"type", "count_mse"}, {"target_true", 1e6}, {"target_false", 1e6}};
+  rules::trainer tr = make_trainer(cfg);
+  const rules::eval_result r = tr.evaluate("train", 0);
+  // Each sample's loss is near (1e6)^2 per output: the mean is ~1e12 per output, capped at ~1e7 before.
+  INFO(r.loss);
+  CHECK(r.loss > 1e11);
+  CHECK(std::isfinite(r.loss));
 }
