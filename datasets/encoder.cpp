@@ -33,6 +33,12 @@ void read_rate(json_fields& f, encoder_options& o) {
   o.max_rate_hz = f.number("max_rate_hz", 100.0, 0.0, 1e7);
   o.duration_ms = f.number("duration_ms", 100.0, 1e-9, 1e12);
   o.seed = f.integer("seed", 1, 0, ~0ULL);
+  // Every event of a sample is held in memory: bound the expected count per channel.
+  const double per_channel = o.max_rate_hz * 1e-3 * o.duration_ms;
+  if (per_channel > max_rate_spikes_per_channel)
+    f.fail("max_rate_hz", fmt::format("max_rate_hz {:g} for duration_ms {:g} gives up to {:g} spikes per channel and sample; at most "
+                       "{:g} (lower the rate or the duration)",
+                       o.max_rate_hz, o.duration_ms, per_channel, max_rate_spikes_per_channel));
 }
 
 // One line per encoder name.

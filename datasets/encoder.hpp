@@ -18,6 +18,10 @@ namespace evsnn::data {
 
 class json_fields;
 
+// A rate encoder may give each channel at most this many spikes per sample (expected, at the maximum rate):
+// the events of a sample are held in memory, so max_rate_hz x duration_ms is bounded up front.
+inline constexpr double max_rate_spikes_per_channel = 1e5;
+
 struct encoder_options {
   enum class kind { ttfs, rate, latency };
   kind type = kind::ttfs;

@@ -9,6 +9,10 @@
 
 namespace evsnn {
 
+// The latest simulated time evsnn accepts (about 31.7 years). Below it a double still resolves 1.2e-4 ms,
+// so times stay distinct and finite; durations, gaps and input times beyond it are refused.
+inline constexpr double max_time_ms = 1e12;
+
 enum class event_kind : std::uint8_t { sample_begin = 0, wakeup = 1, arrival = 2, tick = 3, sample_end = 4 };
 inline constexpr int event_kind_count = 5;
 

@@ -1,5 +1,6 @@
 #include "engine/network_loader.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -7,6 +8,8 @@
 
 #include "engine/csv_reader.hpp"
 #include "engine/error.hpp"
+#include "engine/event.hpp"
+#include "engine/memory_budget.hpp"
 #include "engine/json_node.hpp"
 #include "engine/rng.hpp"
 
@@ -151,7 +154,11 @@ std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::str
     fmt_node.fail(fmt::format("unsupported format '{}', expected '{}'", fmt_node.as_string(), network_format));
   auto net = std::make_unique<network>();
   if (auto s = root.get("seed")) net->seed = s->as_uint();
-  if (auto d = root.get("duration_ms")) net->duration_ms = d->as_positive();
+  if (auto d = root.get("duration_ms")) {
+    net->duration_ms = d->as_positive();
+    if (net->duration_ms > max_time_ms) d->fail(fmt::format("must be <= {:g} ms, got {:g}", max_time_ms, net->duration_ms));
+  }
+  memory_budget budget;
   if (auto d = root.get("description")) d->as_string();
 
   const json_node pops = root.at("populations");
@@ -169,6 +176,8 @@ std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::str
     const json_node size_node = p.at("size");
     const std::uint64_t size = size_node.as_uint();
     if (size == 0 || size > (1u << 30)) size_node.fail(fmt::format("must be in [1, 2^30], got {}", size));
+    budget.charge(static_cast<double>(size) * memory_budget::bytes_per_neuron, size_node,
+                  fmt::format("{} neurons", size));
     const nlohmann::json empty = nlohmann::json::object();
     auto params = p.get("params");
     p.finish();
@@ -212,6 +221,7 @@ std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::str
       }
       const std::uint32_t n_pre = net->pop(*pre).size(), n_post = net->pop(*post).size();
       std::vector<synapse_triplet> syn;
+      double pre_charged = 0.0;
       if (w.is_array()) {
         syn = dense_rows(w, n_pre, n_post);
       } else if (w.is_object() && w.has("csv")) {
@@ -221,12 +231,19 @@ std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::str
         if (path.is_relative()) path = base_dir / path;
         syn = csv_rows(c, path, n_pre, n_post);
       } else if (w.is_object() && w.has("init")) {
+        // Drawn synapses: charged at their expected number before any is drawn.
+        const auto pc = w.get("p_connect");
+        const double p_connect = pc && pc->is_number() ? std::clamp(pc->raw().get<double>(), 0.0, 1.0) : 1.0;
+        pre_charged = static_cast<double>(n_pre) * n_post * p_connect * memory_budget::bytes_per_synapse;
+        budget.charge(pre_charged, w, fmt::format("{} x {} synapses at p_connect {}", n_pre, n_post, p_connect));
         syn = random_init(w, n_pre, n_post, *pre == *post, rng::derive(net->seed, 0x3e1647, k));
       } else if (w.is_object() && (w.has("pre") || w.has("post") || w.has("w"))) {
         syn = sparse_lists(w, n_pre, n_post);
       } else {
         w.fail("expected dense rows [[...]], {\"csv\": file}, {\"pre\", \"post\", \"w\"} lists or {\"init\": ...}");
       }
+      budget.charge(static_cast<double>(syn.size()) * memory_budget::bytes_per_synapse - pre_charged, w,
+                    fmt::format("{} synapses", syn.size()));
       net->add_projection(
           projection(name, *pre, *post, n_pre, n_post, delay, graded, std::move(syn), plasticity_node.has_value()));
     }

@@ -12,6 +12,7 @@
 #include "engine/atomic_file.hpp"
 #include "engine/error.hpp"
 #include "engine/json_node.hpp"
+#include "engine/memory_budget.hpp"
 #include "engine/network_loader.hpp"
 #include "engine/presenter.hpp"
 #include "engine/rng.hpp"
@@ -59,6 +60,16 @@ trainer::trainer(train_config cfg, const model_registry& models, std::filesystem
   for (unsigned t = 0; t < n_threads; ++t) {
     auto w = std::make_unique<worker>();
     w->net = build_network(cfg_.network, cfg_.network_file, cfg_.network_dir, models, &plastic_rules);
+    if (t == 0) {
+      // Every thread holds a copy of the network: refuse before building copies that cannot fit.
+      const double copy_bytes = static_cast<double>(w->net->neuron_count()) * memory_budget::bytes_per_neuron +
+                                static_cast<double>(w->net->synapse_count()) * memory_budget::bytes_per_synapse;
+      const double limit = static_cast<double>(usable_memory_bytes());
+      if (copy_bytes * n_threads > limit)
+        throw input_error(fmt::format("{}: /threads: {} copies of the network (one per thread) need about {}, more "
+                                      "than the {} this process may use; use fewer threads",
+                                      cfg_.file, n_threads, format_bytes(copy_bytes * n_threads), format_bytes(limit)));
+    }
     if (w->net->plasticity_count() > 0)
       throw input_error(fmt::format(
           "{}: /projections/{}/plasticity: evsnn train runs the config's rule, not plasticity declared on the "

@@ -87,3 +87,11 @@ TEST_CASE("encoder: spec parsing") {
   CHECK_THROWS_WITH_AS(data::parse_encoder({{"type", "ttfs"}, {"t_max_ms", 0}}, "f", "/encoder"),
                        "f: /encoder/t_max_ms: 0 is out of range [1e-09, 1000000000000]", input_error);
 }
+
+TEST_CASE("encoder: a rate encoder's spikes per channel and sample are bounded up front") {
+  CHECK_NOTHROW(data::parse_encoder({{"type", "rate"}, {"max_rate_hz", 1e3}, {"duration_ms", 1e5}}, "f", "/encoder"));
+  CHECK_THROWS_WITH_AS(
+      data::parse_encoder({{"type", "rate"}, {"max_rate_hz", 1e7}, {"duration_ms", 1e6}}, "f", "/encoder"),
+      doctest::Contains("f: /encoder/max_rate_hz: max_rate_hz 1e+07 for duration_ms 1e+06 gives up to 1e+10 spikes"),
+      input_error);
+}

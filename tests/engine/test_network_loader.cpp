@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/error.hpp"
+#include "engine/memory_budget.hpp"
 #include "engine/network_loader.hpp"
 #include "models/builtin_models.hpp"
 #include "models/spike_source.hpp"
@@ -921,4 +922,33 @@ TEST_CASE("loader: graded flag, delay_ms and name are kept") {
   CHECK(net->fanout(1)[0].delay_ms == 0.125);
   REQUIRE(net->fanout(0).size() == 1);
   CHECK(net->fanout(0)[0].delay_ms == 2.5);
+}
+
+TEST_CASE("loader: sizes that cannot fit in memory are refused before any allocation") {
+  json doc = base();
+  doc["populations"][1]["size"] = 1 << 30;  // 64 GiB by the estimate: more than the test machines have
+  if (static_cast<double>(usable_memory_bytes()) < 60.0 * (1u << 30))
+    error_of(doc, "net.json: /populations/1/size: 1073741824 neurons would bring the memory needed to about");
+  doc = base();
+  doc["populations"][0]["size"] = 1000000;
+  doc["populations"][1]["size"] = 1000000;
+  doc["projections"][0]["weights"] = {{"init", "constant"}, {"value", 0.1}, {"p_connect", 0.5}};
+  error_of(doc, "net.json: /projections/0/weights: 1000000 x 1000000 synapses at p_connect 0.5 would bring the memory "
+                "needed to about 223");
+  doc = base();
+  doc["duration_ms"] = 2e12;
+  error_of(doc, "net.json: /duration_ms: must be <= 1e+12 ms, got 2e+12");
+}
+
+TEST_CASE("memory_budget: charges add up and fail past the limit, naming what needed it") {
+  const json doc = {{"a", 1}};
+  memory_budget b(std::uint64_t(1) << 30);
+  b.charge(0.5 * (1u << 30), json_node(doc, "x.json").at("a"), "half");
+  CHECK(b.used() == 0.5 * (1u << 30));
+  CHECK_THROWS_WITH_AS(b.charge(0.75 * (1u << 30), json_node(doc, "x.json").at("a"), "more"),
+                       "x.json: /a: more would bring the memory needed to about 1.2 GiB, more than the 1.0 GiB this "
+                       "process may use",
+                       input_error);
+  CHECK(usable_memory_bytes() >= (std::uint64_t(64) << 20));
+  CHECK(format_bytes(512.0 * 1024 * 1024) == "512 MiB");
 }
