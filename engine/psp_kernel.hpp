@@ -25,7 +25,11 @@ struct psp_kernel {
   double value(double s) const {
     const double em = std::exp(-s * inv_tau_mem);
     if (!(inv_tau_syn > 0.0)) return norm * em;
-    return em * (s * inv_tau_mem) * expm1_ratio(-s * (inv_tau_syn - inv_tau_mem));
+    const double delta = inv_tau_syn - inv_tau_mem, x = s * delta;
+    // Once the two exponentials differ by a factor e or more the separated form has no cancellation (and,
+    // unlike e^{x}, cannot overflow for large s).
+    if (std::fabs(x) > 1.0) return (em - std::exp(-s * inv_tau_syn)) * (inv_tau_mem / delta);
+    return em * (s * inv_tau_mem) * expm1_ratio(-x);
   }
   // d kappa / ds.
   double slope(double s) const {
