@@ -200,3 +200,71 @@ TEST_CASE("cuba_lif: exact for any gap between tau_mem and tau_syn, equality inc
   }
   MESSAGE("largest spike-time error against the 50-digit reference: ", worst, " ms");
 }
+
+TEST_CASE("cuba_lif: one ulp apart, reset subtract, fires a finite number of times") {
+  // The separated form spiked for ever at one instant here: after the reset its coefficients (~1e16) could
+  // not register the subtraction, so the potential stayed above threshold.
+  const double ts = std::nextafter(10.0, 0.0);
+  const auto it = std::find_if(near_singular_cases.begin(), near_singular_cases.end(), [&](const near_singular_case& c) {
+    return c.tau_syn_ms == ts && std::string(c.config) == "subtract";
+  });
+  REQUIRE(it != near_singular_cases.end());
+  spiking_params p;
+  p.threshold = {1.0};
+  const auto got = test::run_population(std::make_unique<cuba_lif>("t", 1, exp_kernel(10.0, ts), p), near_singular_inputs,
+                                        near_singular_duration_ms)[0];
+  REQUIRE(got.size() == it->spikes_ms.size());
+  for (std::size_t k = 1; k < got.size(); ++k) CHECK(got[k] > got[k - 1]);
+}
+
+TEST_CASE("cuba_lif: membrane_view and the stepped twin at and next to tau_mem == tau_syn") {
+  // No spikes (threshold out of reach): the potential is the sum of kernels; at these gaps the kernel equals
+  // its limit (s/tau) e^{-s/tau} to ~1e-15 relative, and the current is the sum of decayed weights.
+  for (double ts : {10.0, std::nextafter(10.0, 0.0), 10.0 * (1.0 - 1e-15), std::nextafter(10.0, 20.0)}) {
+    CAPTURE(ts);
+    spiking_params p;
+    p.threshold = {1e6};
+    auto pop = std::make_unique<cuba_lif>("t", 1, exp_kernel(10.0, ts), p);
+    const cuba_lif* raw = pop.get();
+    const membrane_view* view = raw->membrane();
+    network net;
+    std::vector<input_event> events;
+    std::vector<synapse_triplet> syn;
+    for (std::uint32_t k = 0; k < near_singular_inputs.size(); ++k) {
+      events.push_back({near_singular_inputs[k].t_ms, k, 1.0f});
+      syn.push_back({k, 0, static_cast<float>(near_singular_inputs[k].w)});
+    }
+    const auto n_in = static_cast<std::uint32_t>(events.size());
+    net.add_population(spike_source::replay("in", n_in, events));
+    net.add_population(std::move(pop));
+    net.add_projection(projection("in->t", 0, 1, n_in, 1, 0.0, false, syn));
+    simulator sim(net, 1);
+    sim.begin_sample(0.0);
+    for (double t : {3.0, 16.0, 40.0, 70.0, 500.0}) {
+      CAPTURE(t);
+      sim.run_until(t);
+      double u = 0.0, current = 0.0, scale = 0.0;
+      for (const auto& x : near_singular_inputs) {
+        if (x.t_ms > t) continue;
+        const double s = t - x.t_ms;
+        u += x.w * s / 10.0 * std::exp(-s / 10.0);
+        current += x.w * std::exp(-s / 10.0);
+        scale += std::fabs(x.w) * std::exp(-s / 20.0);  // round-off scale of the sum (and of the last kernels)
+      }
+      CHECK(std::fabs(view->membrane_potential(0, t) - u) <= 1e-13 * scale);
+      CHECK(std::fabs(view->synaptic_current(0, t) - current) <= 1e-13 * scale);
+    }
+    CHECK(sim.counters().populations[1].spikes == 0);
+    // The kernel it reports and the stepped propagator are the limit, too.
+    CHECK(view->kernel().value(4.0) == doctest::Approx(0.4 * std::exp(-0.4)).epsilon(1e-14));
+    const auto stepped = raw->make_stepped(0.1);
+    const auto* twin = dynamic_cast<const stepped_lif*>(stepped.get());
+    REQUIRE(twin != nullptr);
+    CHECK(twin->current_to_voltage() == doctest::Approx(0.01 * std::exp(-0.01)).epsilon(1e-14));
+  }
+  // An ordinary gap: the stepped propagator equals the separated form.
+  const exp_kernel k(10.0, 5.0);
+  const auto stepped = cuba_lif("t", 1, k, spiking_params{{1.0}}).make_stepped(0.1);
+  CHECK(dynamic_cast<const stepped_lif&>(*stepped).current_to_voltage() ==
+        doctest::Approx(1.0 * (std::exp(-0.01) - std::exp(-0.02))).epsilon(1e-13));
+}
