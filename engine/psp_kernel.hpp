@@ -22,6 +22,9 @@ struct psp_kernel {
   double inv_tau_syn = 0.0;  // 0: no synaptic filter (inputs jump the potential)
   double norm = 1.0;
   double tau_mem_ms() const { return 1.0 / inv_tau_mem; }
+  // Whether code may use the separated form norm (e^{-s/tau_mem} - e^{-s/tau_syn}) (its round-off grows
+  // like |norm| ulps of the terms): true unless the time constants are within ~0.1% of each other.
+  bool separable() const { return std::fabs(norm) <= 1e3; }
   double value(double s) const {
     const double em = std::exp(-s * inv_tau_mem);
     if (!(inv_tau_syn > 0.0)) return norm * em;
