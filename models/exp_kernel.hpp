@@ -130,10 +130,26 @@ struct exp_kernel {
   // Necessary for a future crossing: u rising now.
   bool may_cross(const local& x, double /*theta*/) const { return x.j > x.v; }
 
-  // Potential s >= 0 after the state x.
+  // Potential s >= 0 after the state x; with its current J(s) in jd (for the slope: tau_mem u' = J - u). Two
+  // transcendentals: where |s delta| <= 1, e^{-s/tau_syn} = e^{-s/tau_mem} (1 + expm1(-s delta)).
+  double value(const local& x, double s, double& jd) const {
+    const double em = std::exp(-s * inv_tau_mem), y = s * delta;
+    double k, es;
+    if (std::fabs(y) <= 1.0) {
+      // kappa = e^{-s/tau_mem} (s/tau_mem) E(-y) = -e^{-s/tau_mem} expm1(-y) norm (the limit when delta == 0).
+      const double e1 = std::expm1(-y);
+      k = delta != 0.0 ? -em * e1 * norm : em * (s * inv_tau_mem);
+      es = em * (1.0 + e1);
+    } else {
+      es = std::exp(-s * inv_tau_syn);
+      k = norm * (em - es);
+    }
+    jd = x.j * es;
+    return x.v * em + x.j * k;
+  }
   double value(const local& x, double s) const {
-    const double em = std::exp(-s * inv_tau_mem);
-    return x.v * em + x.j * kappa(s, em, std::exp(-s * inv_tau_syn));
+    double jd;
+    return value(x, s, jd);
   }
 
   // Smallest s > 0 with u(s) = theta, or +inf; requires u(0) = x.v < theta, theta > 0.
@@ -143,17 +159,19 @@ struct exp_kernel {
     if (!(j > v) || !(j > theta)) return inf;
     const double rise = j - v, d = j + eps * v;
     if (!(d > 0.0)) return inf;  // no maximum: u rises for ever towards 0, never reaches theta > 0
+    // s* = tau_mem log1p(z)/eps (log1p only where z is small: log(1 + z) is as accurate and cheaper elsewhere).
     const double z = eps * rise / d;
-    const double s_max = tau_mem_ms * (rise / d) * (std::fabs(z) < 1e-300 ? 1.0 : std::log1p(z) / z);
+    const double s_max = eps == 0.0 ? tau_mem_ms * (rise / d)
+                                    : tau_mem_ms * (std::fabs(z) < 0.25 ? std::log1p(z) : std::log(1.0 + z)) / eps;
     if (!(s_max > 0.0) || !(s_max < inf)) return inf;
     if (value(x, s_max) < theta) return inf;
     // Root of g(s) = u(s) - theta on [lo, hi], g(lo) < 0 <= g(hi), g increasing; tau_mem g' = J(s) - u(s).
     double lo = 0.0, hi = s_max, s = 0.5 * s_max;
     for (int it = 0; it < 200; ++it) {
-      const double em = std::exp(-s * inv_tau_mem), es = std::exp(-s * inv_tau_syn);
-      const double u = v * em + j * kappa(s, em, es);
+      double jd;
+      const double u = value(x, s, jd);
       const double g = u - theta;
-      const double dg = (j * es - u) * inv_tau_mem;
+      const double dg = (jd - u) * inv_tau_mem;
       if (g < 0.0)
         lo = s;
       else
