@@ -1,11 +1,16 @@
 #pragma once
 // alpha_kernel: the tau_mem = 2 tau_syn case of exact_lif, where the next threshold crossing has a
-// closed form. With y = e^{-s/tau_mem}, u(s) = B y - A y^2, so u(s) = theta is a quadratic in y
-// (SFDFA eq. 3): the crossing is the larger root y = (B + sqrt(B^2 - 4 A theta)) / (2 A), taken only
-// when it lies in the future (y < 1). B + sqrt(.) has no cancellation since B > 0 there.
+// closed form. The state of a neuron is the separated form relative to the reference time T,
+//     u(t) = p e^{-s/tau_mem} - q e^{-s/tau_syn},  s = t - T
+// (norm = 1, so the two coefficients never grow large: this ratio is far from tau_mem == tau_syn), and an
+// input w at s adds w e^{s/tau_mem} to p and w e^{s/tau_syn} to q. From a time, with y = e^{-s/tau_mem},
+// u(s) = B y - A y^2, so u(s) = theta is a quadratic in y (SFDFA eq. 3): the crossing is the larger root
+// y = (B + sqrt(B^2 - 4 A theta)) / (2 A), taken only when it lies in the future (y < 1). B + sqrt(.) has no
+// cancellation since B > 0 there.
 // Invariants: tau_mem_ms > 0; inv_tau_syn == 2 inv_tau_mem; norm == 1.
 #include <cmath>
 #include <limits>
+#include <span>
 
 namespace evsnn {
 
@@ -19,20 +24,64 @@ struct alpha_kernel {
   double inv_tau_syn;
   double norm = 1.0;
 
-  // e^{dt/tau_syn} given e^{dt/tau_mem}.
-  double syn_factor(double em, double /*dt*/) const { return em * em; }
+  // Everything the population shares at s = t - T for one event.
+  struct frame {
+    double em;      // e^{s/tau_mem}
+    double xm, xs;  // e^{-s/tau_mem}, e^{-s/tau_syn}
+    double cp, cq;  // a unit input at s adds cp to p and cq to q
+  };
+  frame at(double s) const {
+    frame f;
+    f.em = std::exp(s * inv_tau_mem);
+    const double es = f.em * f.em;
+    f.xm = 1.0 / f.em;
+    f.xs = 1.0 / es;
+    f.cp = norm * f.em;
+    f.cq = norm * es;
+    return f;
+  }
+
+  // The state at a time as the coefficients of u(s) = B e^{-s/tau_mem} - A e^{-s/tau_syn}.
+  struct local {
+    double B, A;
+  };
+  local state(double p, double q, const frame& f) const { return {p * f.xm, q * f.xs}; }
+  local state_at(double p, double q, double s, bool clamped) const {
+    const double xm = std::exp(-s * inv_tau_mem), A = q * (xm * xm);
+    return {clamped ? A : p * xm, A};
+  }
+  double potential(const local& x) const { return x.B - x.A; }
+  double value_at(double p, double q, double s) const {
+    return p * std::exp(-s * inv_tau_mem) - q * std::exp(-s * inv_tau_syn);
+  }
+  // Synaptic current in the units of tau_mem du/dt = -u + I.
+  double current_at(double q, double s) const {
+    return q * std::exp(-s * inv_tau_syn) * (inv_tau_syn / inv_tau_mem - 1.0);
+  }
+  // p that makes u = 0 at the frame's time / at s.
+  double zero_p(double q, const frame& f) const { return q * f.xs * f.em; }
+  double zero_p_at(double q, double s) const { return q * std::exp(-s * (inv_tau_syn - inv_tau_mem)); }
+  // Moves the reference time forward by s.
+  void rebase(double s, std::span<double> p, std::span<double> q) const {
+    const double fm = std::exp(-s * inv_tau_mem), fs = fm * fm;
+    for (std::size_t i = 0; i < p.size(); ++i) {
+      p[i] *= fm;
+      q[i] *= fs;
+    }
+  }
 
   // Necessary and sufficient for a future crossing from u(0) = B - A < theta: a concave parabola in y
   // whose vertex B/(2A) lies in the future (y < 1) and reaches theta.
   // Branch-free (bitwise &) so that the delivery loop vectorises.
-  bool may_cross(double B, double A, double theta) const {
+  bool may_cross(const local& x, double theta) const {
+    const double B = x.B, A = x.A;
     return (A > 0.0) & (B > 0.0) & (B < 2.0 * A) & (B * B >= 4.0 * A * theta);
   }
 
   // Smallest s > 0 with u(s) = theta, or +inf; requires u(0) = B - A < theta.
-  double crossing(double B, double A, double theta) const {
-    if (!may_cross(B, A, theta)) return std::numeric_limits<double>::infinity();
-    const double y = (B + std::sqrt(B * B - 4.0 * A * theta)) / (2.0 * A);
+  double crossing(const local& x, double theta) const {
+    if (!may_cross(x, theta)) return std::numeric_limits<double>::infinity();
+    const double y = (x.B + std::sqrt(x.B * x.B - 4.0 * x.A * theta)) / (2.0 * x.A);
     return y >= 1.0 ? 0.0 : -tau_mem_ms * std::log(y);
   }
 };

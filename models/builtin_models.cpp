@@ -30,9 +30,8 @@ std::unique_ptr<population> make_lif_alpha(const std::string& name, std::uint32_
 std::unique_ptr<population> make_cuba_lif(const std::string& name, std::uint32_t size, const json_node& params,
                                           const model_context&) {
   const double tau_mem = params.at("tau_mem_ms").as_positive();
-  const json_node ts = params.at("tau_syn_ms");
-  const double tau_syn = ts.as_positive();
-  if (tau_syn == tau_mem) ts.fail("cuba_lif needs tau_syn_ms != tau_mem_ms");
+  // Any positive tau_syn_ms: equal to tau_mem_ms gives the limit kernel (s/tau_mem) e^{-s/tau_mem}.
+  const double tau_syn = params.at("tau_syn_ms").as_positive();
   spiking_params sp = read_spiking_params(params, size);
   params.finish();
   return std::make_unique<cuba_lif>(name, size, exp_kernel(tau_mem, tau_syn), std::move(sp));
@@ -50,10 +49,7 @@ std::unique_ptr<population> make_li(const std::string& name, std::uint32_t size,
                                     const model_context&) {
   const double tau_mem = params.at("tau_mem_ms").as_positive();
   double tau_syn = 0.0;
-  if (auto ts = params.get("tau_syn_ms")) {
-    tau_syn = ts->as_nonnegative();
-    if (tau_syn == tau_mem) ts->fail("li needs tau_syn_ms != tau_mem_ms (or 0 for delta synapses)");
-  }
+  if (auto ts = params.get("tau_syn_ms")) tau_syn = ts->as_nonnegative();  // 0: delta synapses; may equal tau_mem
   params.finish();
   return std::make_unique<li>(name, size, tau_mem, tau_syn);
 }

@@ -1,21 +1,22 @@
 #pragma once
 // exact_lif<Kernel>: current-based LIF neurons integrated exactly between events.
-// The membrane potential of neuron i is
-//     u_i(t) = b_i e^{-(t-T)/tau_mem} - a_i e^{-(t-T)/tau_syn}
-// where T is a reference time shared by the population (moved forward when (t-T)/tau gets large, so
-// samples of any length stay finite and accurate). An input of weight w at t_j adds
-// c w [e^{-(t-t_j)/tau_mem} - e^{-(t-t_j)/tau_syn}] with c = tau_syn/(tau_mem - tau_syn) (c = 1 when
-// tau_mem = 2 tau_syn), i.e. b += c w e^{(t_j-T)/tau_mem}, a += c w e^{(t_j-T)/tau_syn}: the two
-// exponentials are computed once per delivered row and shared by every target.
+// Each neuron keeps two numbers (p_i, q_i) relative to a reference time T shared by the population (moved
+// forward when (t-T)/tau gets large, so samples of any length stay finite and accurate); what they mean is
+// the Kernel's: alpha_kernel keeps u_i(t) = p_i e^{-(t-T)/tau_mem} - q_i e^{-(t-T)/tau_syn}, exp_kernel the
+// potential and synaptic current carried back to T, which stays accurate however close tau_mem and tau_syn
+// are. Either way an input of weight w at t_j adds w kappa(t - t_j), kappa(s) = c [e^{-s/tau_mem} -
+// e^{-s/tau_syn}] with c = tau_syn/(tau_mem - tau_syn) (c = 1 when tau_mem = 2 tau_syn; the limit
+// (s/tau_mem) e^{-s/tau_mem} when they are equal), as p += w cp, q += w cq with the two coefficients of the
+// Kernel's frame computed once per delivered row and shared by every target.
 // After each input the next threshold crossing is predicted (Kernel::crossing) and kept in a
 // per-population indexed heap (wakeup_heap, updated in place); only the population's earliest
 // crossing is in the simulator's queue, as one versioned wakeup. A prediction that moves earlier than
 // the queued wakeup replaces it (the old one is dropped as stale when popped); one that moves later
 // leaves it, and the early wakeup re-schedules at the new earliest time.
-// Reset at a spike: "subtract" removes threshold from u (b -= theta e^{(t-T)/tau_mem}); "zero" sets
-// u = 0. The synaptic current (a) continues in both. Refractory period: the neuron cannot spike
-// before t_spike + refractory_ms; with "zero" the membrane is also held at 0 until then (inputs still
-// charge the synaptic current), with "subtract" it keeps integrating.
+// Reset at a spike: "subtract" removes threshold from u (p -= theta e^{(t-T)/tau_mem}, in both
+// representations); "zero" sets u = 0. The synaptic current continues in both. Refractory period: the
+// neuron cannot spike before t_spike + refractory_ms; with "zero" the membrane is also held at 0 until then
+// (inputs still charge the synaptic current), with "subtract" it keeps integrating.
 // Invariants: between events, for every neuron t_pred_ is the earliest time >= max(now, release)
 // where u reaches its threshold (or +inf), and crossings_ holds exactly the finite t_pred_; a wakeup
 // with version_ at queued_ms_ <= crossings_.top_time() is queued whenever crossings_ is non-empty;
@@ -42,8 +43,8 @@ class exact_lif final : public population, public membrane_view {
       : population(std::move(name), size),
         k_(kernel),
         params_(std::move(params)),
-        a_(size),
-        b_(size),
+        p_(size),
+        q_(size),
         t_pred_(size),
         release_(size),
         crossings_(size),
@@ -58,8 +59,8 @@ class exact_lif final : public population, public membrane_view {
 
   void reset(double t_ms) override {
     t_ref_ms_ = t_ms;
-    std::fill(a_.begin(), a_.end(), 0.0);
-    std::fill(b_.begin(), b_.end(), 0.0);
+    std::fill(p_.begin(), p_.end(), 0.0);
+    std::fill(q_.begin(), q_.end(), 0.0);
     std::fill(t_pred_.begin(), t_pred_.end(), inf);
     std::fill(release_.begin(), release_.end(), -inf);
     std::fill(clamp_.begin(), clamp_.end(), 0);
@@ -70,15 +71,15 @@ class exact_lif final : public population, public membrane_view {
   }
 
   void deliver_dense(double t_ms, std::span<const float> w, float scale) override {
-    const factors f = advance_to(t_ms);
+    const frame f = advance_to(t_ms);
     const auto n = static_cast<std::uint32_t>(w.size());
     if (n_clamped_ > 0)
       for (std::uint32_t j = 0; j < n; ++j) apply_clamp(j, t_ms);
-    const double cm = static_cast<double>(scale) * k_.norm * f.em;
-    const double cs = static_cast<double>(scale) * k_.norm * f.es;
+    const double cp = static_cast<double>(scale) * f.cp;
+    const double cq = static_cast<double>(scale) * f.cq;
     const double sgn = scale > 0.0f ? 1.0 : (scale < 0.0f ? -1.0 : 0.0);
-    double* __restrict b = b_.data();
-    double* __restrict a = a_.data();
+    double* __restrict p = p_.data();
+    double* __restrict q = q_.data();
     const double* __restrict tp = t_pred_.data();
     const double* __restrict rel = release_.data();
     const double* __restrict th = params_.threshold.data();
@@ -88,12 +89,12 @@ class exact_lif final : public population, public membrane_view {
     // change — a crossing was pending, or the input is excitatory and a crossing is now possible.
     for (std::uint32_t j = 0; j < n; ++j) {
       const double wj = static_cast<double>(wp[j]);
-      const double bj = b[j] + wj * cm, aj = a[j] + wj * cs;
-      b[j] = bj;
-      a[j] = aj;
-      const double B = bj * f.xm, A = aj * f.xs;
+      const double pj = p[j] + wj * cp, qj = q[j] + wj * cq;
+      p[j] = pj;
+      q[j] = qj;
+      const local x = k_.state(pj, qj, f);
       const bool excitatory = wj * sgn > 0.0;
-      const bool possible = (rel[j] > t_ms) | (B - A >= th[j]) | k_.may_cross(B, A, th[j]);
+      const bool possible = (rel[j] > t_ms) | (k_.potential(x) >= th[j]) | k_.may_cross(x, th[j]);
       flag[j] = static_cast<std::uint8_t>((tp[j] != inf) | (excitatory & possible));
     }
     counters().neuron_updates += n;
@@ -105,21 +106,22 @@ class exact_lif final : public population, public membrane_view {
 
   void deliver_sparse(double t_ms, std::span<const std::uint32_t> post, std::span<const float> w,
                       float scale) override {
-    const factors f = advance_to(t_ms);
-    const double cm = static_cast<double>(scale) * k_.norm * f.em;
-    const double cs = static_cast<double>(scale) * k_.norm * f.es;
+    const frame f = advance_to(t_ms);
+    const double cp = static_cast<double>(scale) * f.cp;
+    const double cq = static_cast<double>(scale) * f.cq;
     const double sgn = scale > 0.0f ? 1.0 : (scale < 0.0f ? -1.0 : 0.0);
     for (std::size_t k = 0; k < post.size(); ++k) {
       const std::uint32_t j = post[k];
       if (n_clamped_ > 0) apply_clamp(j, t_ms);
       const double wj = static_cast<double>(w[k]);
-      b_[j] += wj * cm;
-      a_[j] += wj * cs;
+      p_[j] += wj * cp;
+      q_[j] += wj * cq;
       if (t_pred_[j] != inf) {
         repredict(j, t_ms, f);
       } else if (wj * sgn > 0.0) {
-        const double B = b_[j] * f.xm, A = a_[j] * f.xs, th = params_.threshold[j];
-        if (release_[j] > t_ms || B - A >= th || k_.may_cross(B, A, th)) repredict(j, t_ms, f);
+        const local x = k_.state(p_[j], q_[j], f);
+        const double th = params_.threshold[j];
+        if (release_[j] > t_ms || k_.potential(x) >= th || k_.may_cross(x, th)) repredict(j, t_ms, f);
       }
     }
     counters().neuron_updates += post.size();
@@ -132,7 +134,7 @@ class exact_lif final : public population, public membrane_view {
       return;
     }
     queued_ms_ = inf;
-    const factors f = advance_to(t_ms);
+    const frame f = advance_to(t_ms);
     // Every neuron predicted to cross now fires, in neuron order.
     while (!crossings_.empty() && crossings_.top_time() <= t_ms) {
       const std::uint32_t i = crossings_.top();
@@ -144,12 +146,11 @@ class exact_lif final : public population, public membrane_view {
 
   double potential(std::uint32_t i, double t_ms) const override {
     const double dt = t_ms - t_ref_ms_;
-    const double xm = std::exp(-dt * k_.inv_tau_mem), xs = std::exp(-dt * k_.inv_tau_syn);
     if (clamp_[i]) {
       if (t_ms < release_[i]) return 0.0;
-      return clamped_b(i) * xm - a_[i] * xs;
+      return k_.value_at(clamped_p(i), q_[i], dt);
     }
-    return b_[i] * xm - a_[i] * xs;
+    return k_.value_at(p_[i], q_[i], dt);
   }
 
   // Time-stepped twin: the same (v, I) dynamics with the exact 2x2 per-step propagator (stepped_lif).
@@ -168,12 +169,11 @@ class exact_lif final : public population, public membrane_view {
   double refractory_ms() const override { return params_.refractory_ms; }
   double membrane_potential(std::uint32_t i, double t_ms) const override { return potential(i, t_ms); }
 
-  // Synaptic current of neuron i at t_ms (>= the last event), in the units of tau_mem du/dt = -u + I:
-  // I = (tau_mem/tau_syn - 1) a e^{-(t-T)/tau_syn}. At a threshold crossing du/dt = (I - theta)/tau_mem,
-  // the quantity exact spike-time gradients divide by.
+  // Synaptic current of neuron i at t_ms (>= the last event), in the units of tau_mem du/dt = -u + I
+  // (the sum of the inputs' weights, each decayed by e^{-(t-t_j)/tau_syn}). At a threshold crossing
+  // du/dt = (I - theta)/tau_mem, the quantity exact spike-time gradients divide by.
   double synaptic_current(std::uint32_t i, double t_ms) const override {
-    const double xs = std::exp(-(t_ms - t_ref_ms_) * k_.inv_tau_syn);
-    return a_[i] * xs * (k_.inv_tau_syn / k_.inv_tau_mem - 1.0);
+    return k_.current_at(q_[i], t_ms - t_ref_ms_);
   }
 
   // Next predicted crossing of neuron i (+inf if none); for tests and tools.
@@ -185,45 +185,31 @@ class exact_lif final : public population, public membrane_view {
   // overflow while rebasing stays rare (once per 30 tau_syn).
   static constexpr double rebase_exponent = 30.0;
 
-  struct factors {
-    double em, es;  // e^{(t-T)/tau_mem}, e^{(t-T)/tau_syn}
-    double xm, xs;  // their inverses
-  };
+  using frame = typename Kernel::frame;
+  using local = typename Kernel::local;
 
-  factors advance_to(double t_ms) {
+  frame advance_to(double t_ms) {
     double dt = t_ms - t_ref_ms_;
     if (dt * k_.inv_tau_syn > rebase_exponent || dt * k_.inv_tau_mem > rebase_exponent) {
-      const double fm = std::exp(-dt * k_.inv_tau_mem), fs = k_.syn_factor(fm, -dt);
-      for (std::uint32_t i = 0; i < size(); ++i) {
-        b_[i] *= fm;
-        a_[i] *= fs;
-      }
+      k_.rebase(dt, p_, q_);
       t_ref_ms_ = t_ms;
       dt = 0.0;
     }
-    factors f;
-    f.em = std::exp(dt * k_.inv_tau_mem);
-    f.es = k_.syn_factor(f.em, dt);
-    f.xm = 1.0 / f.em;
-    f.xs = 1.0 / f.es;
-    return f;
+    return k_.at(dt);
   }
 
-  // b that makes u = 0 at release_: b e^{-(r-T)/tau_m} = a e^{-(r-T)/tau_s}.
-  double clamped_b(std::uint32_t i) const {
-    const double dr = release_[i] - t_ref_ms_;
-    return a_[i] * std::exp(-dr * (k_.inv_tau_syn - k_.inv_tau_mem));
-  }
+  // p that makes u = 0 at release_.
+  double clamped_p(std::uint32_t i) const { return k_.zero_p_at(q_[i], release_[i] - t_ref_ms_); }
 
   void apply_clamp(std::uint32_t i, double t_ms) {
     if (clamp_[i] && t_ms >= release_[i]) {
-      b_[i] = clamped_b(i);
+      p_[i] = clamped_p(i);
       clamp_[i] = 0;
       --n_clamped_;
     }
   }
 
-  void repredict(std::uint32_t i, double t_ms, const factors& f) {
+  void repredict(std::uint32_t i, double t_ms, const frame& f) {
     ++counters().crossing_predictions;
     const double tp = crossing(i, t_ms, f);
     if (tp != t_pred_[i]) {
@@ -241,13 +227,13 @@ class exact_lif final : public population, public membrane_view {
     }
   }
 
-  void fire(std::uint32_t i, double t_ms, const factors& f) {
+  void fire(std::uint32_t i, double t_ms, const frame& f) {
     apply_clamp(i, t_ms);
     const double theta = params_.threshold[i];
     if (params_.reset == reset_mode::subtract)
-      b_[i] -= theta * f.em;
+      p_[i] -= theta * f.em;
     else
-      b_[i] = a_[i] * f.xs * f.em;
+      p_[i] = k_.zero_p(q_[i], f);
     release_[i] = t_ms + params_.refractory_ms;
     if (params_.reset == reset_mode::zero && params_.refractory_ms > 0.0) {
       clamp_[i] = 1;
@@ -259,28 +245,25 @@ class exact_lif final : public population, public membrane_view {
     port().emit_spike(id(), i, t_ms, 1.0f);
   }
 
-  double crossing(std::uint32_t i, double t_ms, const factors& f) const {
-    double t0 = t_ms, B, A;
+  double crossing(std::uint32_t i, double t_ms, const frame& f) const {
+    double t0 = t_ms;
+    local x;
     if (release_[i] > t_ms) {
       t0 = release_[i];
-      const double dr = t0 - t_ref_ms_;
-      const double xm0 = std::exp(-dr * k_.inv_tau_mem);
-      A = a_[i] * k_.syn_factor(xm0, -dr);
-      B = clamp_[i] ? A : b_[i] * xm0;
+      x = k_.state_at(p_[i], q_[i], t0 - t_ref_ms_, clamp_[i] != 0);
     } else {
-      B = b_[i] * f.xm;
-      A = a_[i] * f.xs;
+      x = k_.state(p_[i], q_[i], f);
     }
     const double theta = params_.threshold[i];
-    if (B - A >= theta) return t0;
-    const double s = k_.crossing(B, A, theta);
+    if (k_.potential(x) >= theta) return t0;
+    const double s = k_.crossing(x, theta);
     return s == inf ? inf : t0 + s;
   }
 
   Kernel k_;
   spiking_params params_;
   double t_ref_ms_ = 0.0;
-  std::vector<double> a_, b_, t_pred_, release_;
+  std::vector<double> p_, q_, t_pred_, release_;
   wakeup_heap crossings_;
   std::uint32_t version_ = 0;  // of the queued wakeup
   double queued_ms_ = inf;     // time of the queued wakeup (+inf: none)

@@ -1,59 +1,177 @@
 #pragma once
-// exp_kernel: exact_lif with any tau_mem != tau_syn. Between events
-//     u(s) = B e^{-s/tau_mem} - A e^{-s/tau_syn},
-// whose derivative vanishes at most once (the ratio of two exponentials is strictly monotone), so u
-// has at most one extremum and tends to 0. Hence from u(0) < theta > 0 a crossing exists iff u rises
-// at s = 0 and its maximum, at s* = ln((A/tau_syn)/(B/tau_mem)) / (1/tau_syn - 1/tau_mem) > 0, reaches
+// exp_kernel: exact_lif with any tau_mem and tau_syn, tau_mem == tau_syn included, as accurate next to
+// equality as anywhere. Dynamics: tau_mem du/dt = -u + J, tau_syn dJ/dt = -J, an input w adds w to J, so a
+// unit input gives
+//     kappa(s) = e^{-s/tau_mem} phi(s) = norm (e^{-s/tau_mem} - e^{-s/tau_syn}),  norm = tau_syn/(tau_mem - tau_syn),
+//     phi(s) = (1 - e^{-s delta})/(tau_mem delta) = (s/tau_mem) E(-s delta),  delta = 1/tau_syn - 1/tau_mem,
+// E(x) = (e^x - 1)/x evaluated by expm1 (psp_kernel.hpp): (s/tau_mem) e^{-s/tau_mem} when tau_mem == tau_syn,
+// and a weight w peaks like lif_alpha's when tau_mem = 2 tau_syn. The state of a neuron relative to the
+// population's reference time T is (p, q), with s = t - T:
+//     J(t) = q e^{-s/tau_syn},   u(t) = e^{-s/tau_mem} (p + q psi(s)),   psi(s) = -e^{-s delta} phi(L - s),
+// where L = 30 min(tau_mem, tau_syn) (the span after which exact_lif and li rebase) if delta > 0, else L = 0
+// (then psi = phi: p is the potential and q the current carried back to T). An input of weight w at s adds
+// w e^{s/tau_syn} to q and w e^{s/tau_mem} phi(L - s) to p. For s <= L every term is bounded by
+// ~ (L/tau_mem + 1) |w| whatever the gap, so nothing cancels beyond that: no coefficient of size norm
+// (the separated form B e^{-s/tau_mem} - A e^{-s/tau_syn} cancels as norm grows when the gap closes), and no
+// e^{s delta} growth (plain (v, J) carried back to T would cancel like that when tau_syn << tau_mem).
+// Crossing, from the state (v, J) at a time with u(0) = v < theta, theta > 0: tau_mem u' = J(s) - u(s), and
+// h(s) = e^{s/tau_mem} (J(s) - u(s)) has h' = -J e^{-s delta}/tau_syn, so for J > 0 u has at most one
+// extremum, a maximum, where u = J(s*) < J; for J <= 0 u never rises above max(v, 0). Hence a crossing
+// exists iff J > theta, u rises at s = 0 (J > v) and its maximum, at
+//     s* = tau_mem (J - v)/D L(z),  D = J + eps v,  z = eps (J - v)/D,  eps = tau_mem delta,  L(z) = log1p(z)/z
+// (D <= 0: no maximum, u rises for ever towards 0; s* -> tau_mem (1 - v/J) as delta -> 0, no 0/0), reaches
 // theta; the crossing is then the unique root in [0, s*], where u increases, found by Newton's method
-// safeguarded by bisection on that bracket. This cannot miss a crossing that rises and falls back
-// between two inputs: the maximum is computed, not sampled.
-// Invariants: tau_mem_ms > 0, tau_syn_ms > 0, tau_mem_ms != tau_syn_ms;
-// norm = tau_syn/(tau_mem - tau_syn) (> 0 either way), so a weight w peaks like lif_alpha's when
-// tau_mem = 2 tau_syn.
+// safeguarded by bisection on that bracket. This cannot miss a crossing that rises and falls back between
+// two inputs: the maximum is computed, not sampled.
+// Invariants: tau_mem_ms > 0, tau_syn_ms > 0; delta and eps are computed from tau_mem - tau_syn (exact when
+// the two are close); norm (infinite when tau_mem == tau_syn) is only reported (psp_kernel), never used here.
+#include <algorithm>
 #include <cmath>
 #include <limits>
+#include <span>
+
+#include "engine/psp_kernel.hpp"
 
 namespace evsnn {
 
 struct exp_kernel {
   static constexpr const char* name = "cuba_lif";
+  // The reference time moves forward before (t - T)/tau exceeds this (exact_lif, li).
+  static constexpr double horizon = 30.0;
 
   exp_kernel(double tau_mem, double tau_syn)
       : tau_mem_ms(tau_mem),
         tau_syn_ms(tau_syn),
         inv_tau_mem(1.0 / tau_mem),
         inv_tau_syn(1.0 / tau_syn),
-        norm(tau_syn / (tau_mem - tau_syn)) {}
+        delta((tau_mem - tau_syn) / (tau_mem * tau_syn)),
+        eps((tau_mem - tau_syn) / tau_syn),
+        norm(tau_syn / (tau_mem - tau_syn)),
+        span_ms(delta > 0.0 ? horizon * std::min(tau_mem, tau_syn) : 0.0),
+        phi_span(phi(span_ms)),
+        decay_span(std::exp(-span_ms * inv_tau_syn)) {}
 
   double tau_mem_ms, tau_syn_ms;
   double inv_tau_mem, inv_tau_syn;
-  double norm;
+  double delta;       // 1/tau_syn - 1/tau_mem
+  double eps;         // tau_mem delta = tau_mem/tau_syn - 1 (> -1)
+  double norm;        // reported only
+  double span_ms;     // L
+  double phi_span;    // phi(L)
+  double decay_span;  // e^{-L/tau_syn}
 
-  double syn_factor(double /*em*/, double dt) const { return std::exp(dt * inv_tau_syn); }
-
-  // Necessary for a future crossing: u rising now.
-  bool may_cross(double B, double A, double /*theta*/) const { return A * inv_tau_syn > B * inv_tau_mem; }
-
-  double value(double B, double A, double s) const {
-    return B * std::exp(-s * inv_tau_mem) - A * std::exp(-s * inv_tau_syn);
+  // phi(s) = (1 - e^{-s delta})/(tau_mem delta), for any sign of s (overflows only for |s delta| > ~700).
+  double phi(double s) const { return s * inv_tau_mem * expm1_ratio(-s * delta); }
+  // kappa(s) = e^{-s/tau_mem} phi(s) for s >= 0, given em = e^{-s/tau_mem} and es = e^{-s/tau_syn}: the
+  // separated form once the two exponentials differ by a factor e or more (no cancellation, no overflow).
+  double kappa(double s, double em, double es) const {
+    const double x = s * delta;
+    return std::fabs(x) <= 1.0 ? em * (s * inv_tau_mem) * expm1_ratio(-x) : norm * (em - es);
+  }
+  // e^{-s/tau_mem} psi(s) for any s >= 0, without overflow: -e^{-s/tau_syn} phi(L - s) up to L, then
+  // e^{-L/tau_syn} kappa(s - L).
+  double decayed_psi(double s) const {
+    if (s <= span_ms) return -std::exp(-s * inv_tau_syn) * phi(span_ms - s);
+    const double r = s - span_ms;
+    return decay_span * kappa(r, std::exp(-r * inv_tau_mem), std::exp(-r * inv_tau_syn));
   }
 
-  // Smallest s > 0 with u(s) = theta, or +inf; requires u(0) = B - A < theta, theta > 0.
-  double crossing(double B, double A, double theta) const {
+  // Everything the population shares at s = t - T (0 <= s <= horizon tau) for one event.
+  struct frame {
+    double em;      // e^{s/tau_mem}
+    double xm, xs;  // e^{-s/tau_mem}, e^{-s/tau_syn}
+    double psi;     // psi(s)
+    double cp, cq;  // a unit input at s adds cp to p and cq to q
+  };
+  frame at(double s) const {
+    frame f;
+    f.em = std::exp(s * inv_tau_mem);
+    const double es = std::exp(s * inv_tau_syn);
+    f.xm = 1.0 / f.em;
+    f.xs = 1.0 / es;
+    const double ph = phi(span_ms - s);
+    f.cp = f.em * ph;
+    f.psi = -(f.em * f.xs) * ph;
+    f.cq = es;
+    return f;
+  }
+
+  // The state at a frame's time.
+  struct local {
+    double v, j;  // potential, synaptic current
+  };
+  local state(double p, double q, const frame& f) const { return {(p + q * f.psi) * f.xm, q * f.xs}; }
+  // At any s >= 0, for a neuron whose potential is held at 0 until then (clamped) or not.
+  local state_at(double p, double q, double s, bool clamped) const {
+    const double j = q * std::exp(-s * inv_tau_syn);
+    return {clamped ? 0.0 : value_at(p, q, s), j};
+  }
+  double potential(const local& x) const { return x.v; }
+  double value_at(double p, double q, double s) const { return p * std::exp(-s * inv_tau_mem) + q * decayed_psi(s); }
+  double current_at(double q, double s) const { return q * std::exp(-s * inv_tau_syn); }
+  // p that makes u = 0 at the frame's time / at s (psi(s) = e^{-L delta} phi(s - L) beyond L).
+  double zero_p(double q, const frame& f) const { return -q * f.psi; }
+  double zero_p_at(double q, double s) const {
+    const double psi = s <= span_ms ? -std::exp(-s * delta) * phi(span_ms - s)
+                                    : std::exp(-span_ms * delta) * phi(s - span_ms);
+    return -q * psi;
+  }
+  // Moves the reference time forward by s >= 0: p becomes the potential at T + s plus phi(L) times the
+  // current there (psi(0) = -phi(L)).
+  void rebase(double s, std::span<double> p, std::span<double> q) const {
+    const double fm = std::exp(-s * inv_tau_mem), fs = std::exp(-s * inv_tau_syn), dp = decayed_psi(s);
+    for (std::size_t i = 0; i < p.size(); ++i) {
+      const double j = q[i] * fs;
+      p[i] = p[i] * fm + q[i] * dp + j * phi_span;
+      q[i] = j;
+    }
+  }
+
+  // Necessary for a future crossing: u rising now.
+  bool may_cross(const local& x, double /*theta*/) const { return x.j > x.v; }
+
+  // Potential s >= 0 after the state x; with its current J(s) in jd (for the slope: tau_mem u' = J - u). Two
+  // transcendentals: where |s delta| <= 1, e^{-s/tau_syn} = e^{-s/tau_mem} (1 + expm1(-s delta)).
+  double value(const local& x, double s, double& jd) const {
+    const double em = std::exp(-s * inv_tau_mem), y = s * delta;
+    double k, es;
+    if (std::fabs(y) <= 1.0) {
+      // kappa = e^{-s/tau_mem} (s/tau_mem) E(-y) = -e^{-s/tau_mem} expm1(-y) norm (the limit when delta == 0).
+      const double e1 = std::expm1(-y);
+      k = delta != 0.0 ? -em * e1 * norm : em * (s * inv_tau_mem);
+      es = em * (1.0 + e1);
+    } else {
+      es = std::exp(-s * inv_tau_syn);
+      k = norm * (em - es);
+    }
+    jd = x.j * es;
+    return x.v * em + x.j * k;
+  }
+  double value(const local& x, double s) const {
+    double jd;
+    return value(x, s, jd);
+  }
+
+  // Smallest s > 0 with u(s) = theta, or +inf; requires u(0) = x.v < theta, theta > 0.
+  double crossing(const local& x, double theta) const {
     constexpr double inf = std::numeric_limits<double>::infinity();
-    if (!may_cross(B, A, theta)) return inf;
-    // Extremum: (A/tau_s) e^{-s/tau_s} = (B/tau_m) e^{-s/tau_m}.
-    const double r = (B * inv_tau_mem) / (A * inv_tau_syn);
-    if (!(r > 0.0)) return inf;  // u rises for ever towards 0: never reaches theta > 0
-    const double s_max = -std::log(r) / (inv_tau_syn - inv_tau_mem);
-    if (!(s_max > 0.0)) return inf;
-    if (value(B, A, s_max) < theta) return inf;
-    // Root of g(s) = u(s) - theta on [lo, hi], g(lo) < 0 <= g(hi), g increasing.
+    const double v = x.v, j = x.j;
+    if (!(j > v) || !(j > theta)) return inf;
+    const double rise = j - v, d = j + eps * v;
+    if (!(d > 0.0)) return inf;  // no maximum: u rises for ever towards 0, never reaches theta > 0
+    // s* = tau_mem log1p(z)/eps (log1p only where z is small: log(1 + z) is as accurate and cheaper elsewhere).
+    const double z = eps * rise / d;
+    const double s_max = eps == 0.0 ? tau_mem_ms * (rise / d)
+                                    : tau_mem_ms * (std::fabs(z) < 0.25 ? std::log1p(z) : std::log(1.0 + z)) / eps;
+    if (!(s_max > 0.0) || !(s_max < inf)) return inf;
+    if (value(x, s_max) < theta) return inf;
+    // Root of g(s) = u(s) - theta on [lo, hi], g(lo) < 0 <= g(hi), g increasing; tau_mem g' = J(s) - u(s).
     double lo = 0.0, hi = s_max, s = 0.5 * s_max;
     for (int it = 0; it < 200; ++it) {
-      const double em = std::exp(-s * inv_tau_mem), es = std::exp(-s * inv_tau_syn);
-      const double g = B * em - A * es - theta;
-      const double dg = -B * inv_tau_mem * em + A * inv_tau_syn * es;
+      double jd;
+      const double u = value(x, s, jd);
+      const double g = u - theta;
+      const double dg = (jd - u) * inv_tau_mem;
       if (g < 0.0)
         lo = s;
       else

@@ -1,16 +1,20 @@
 #pragma once
-// li: non-spiking leaky-integrator readout. With tau_syn_ms > 0 (!= tau_mem_ms) its value is
-//     u_i(t) = b_i e^{-(t-T)/tau_mem} - a_i e^{-(t-T)/tau_syn}
-// with the same input kernel and normalisation as cuba_lif; with tau_syn_ms = 0 inputs jump u by w
-// (u = b e^{-(t-T)/tau_mem}). The value is exact and readable at any time (potential()).
-// Invariants: tau_mem_ms > 0; tau_syn_ms == 0 or (> 0 and != tau_mem_ms); (t-T)/tau <= 30 after advancing.
+// li: non-spiking leaky-integrator readout. With tau_syn_ms > 0 it has cuba_lif's input kernel and
+// normalisation, kappa(s) = tau_syn/(tau_mem - tau_syn) (e^{-s/tau_mem} - e^{-s/tau_syn}) (the limit
+// (s/tau_mem) e^{-s/tau_mem} when tau_syn_ms == tau_mem_ms), and keeps the same state as cuba_lif (potential
+// and synaptic current carried back to the reference time T, exp_kernel.hpp), accurate for any gap between
+// the time constants; with tau_syn_ms = 0 inputs jump u by w (u = p e^{-(t-T)/tau_mem}). The value is exact
+// and readable at any time (potential()).
+// Invariants: tau_mem_ms > 0; tau_syn_ms >= 0, syn_ set iff tau_syn_ms > 0; (t-T)/tau <= 30 after advancing.
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "engine/membrane_view.hpp"
 #include "engine/population.hpp"
+#include "models/exp_kernel.hpp"
 
 namespace evsnn {
 
@@ -39,11 +43,13 @@ class li final : public population, public membrane_view {
   double tau_syn_ms() const { return tau_syn_ms_; }  // 0: inputs jump the value
 
  private:
-  void advance_to(double t_ms, double& cm, double& cs);
+  // Rebases if needed; cp, cq: what a unit input now adds to p and q.
+  void advance_to(double t_ms, double& cp, double& cq);
 
   double tau_mem_ms_, tau_syn_ms_, inv_tau_mem_, inv_tau_syn_, norm_;
+  std::optional<exp_kernel> syn_;  // the current-synapse kernel (tau_syn_ms > 0)
   double t_ref_ms_ = 0.0;
-  std::vector<double> a_, b_;
+  std::vector<double> p_, q_;      // q_ stays 0 without a synaptic filter
 };
 
 }  // namespace evsnn

@@ -3,15 +3,17 @@
 #include <algorithm>
 #include <cmath>
 
+#include "engine/psp_kernel.hpp"
+
 namespace evsnn {
 
 stepped_lif::stepped_lif(std::string name, std::string model, std::uint32_t size, double dt_ms, double inv_tau_mem,
-                         double inv_tau_syn, double norm, std::optional<spiking_params> spiking)
+                         double inv_tau_syn, double /*norm*/, std::optional<spiking_params> spiking)
     : stepped_population(std::move(name), std::move(model), size, dt_ms),
       current_(inv_tau_syn > 0.0),
       em_(std::exp(-dt_ms * inv_tau_mem)),
       es_(inv_tau_syn > 0.0 ? std::exp(-dt_ms * inv_tau_syn) : 0.0),
-      p21_(inv_tau_syn > 0.0 ? norm * (em_ - es_) : 0.0),
+      p21_(inv_tau_syn > 0.0 ? psp_kernel{inv_tau_mem, inv_tau_syn, 1.0}.value(dt_ms) : 0.0),
       spiking_(std::move(spiking)),
       v_(size),
       j_(current_ ? size : 0),

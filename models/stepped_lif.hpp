@@ -3,9 +3,10 @@
 // of step dt, with the exact per-step propagator of each model's linear dynamics:
 //  - current synapses (inv_tau_syn > 0): state (v, J), J the synaptic current in weight units
 //    (an input w adds w to J; dv/dt = (J - v)/tau_mem, dJ/dt = -J/tau_syn), advanced over dt by the
-//    2x2 propagator  v' = e_m v + norm (e_m - e_s) J,  J' = e_s J  (e_m = e^{-dt/tau_mem},
-//    e_s = e^{-dt/tau_syn}, norm = tau_syn/(tau_mem - tau_syn)), so a lone input gives exactly the
-//    event-driven kernel norm w (e^{-s/tau_mem} - e^{-s/tau_syn}) sampled at step ends;
+//    2x2 propagator  v' = e_m v + kappa(dt) J,  J' = e_s J  (e_m = e^{-dt/tau_mem},
+//    e_s = e^{-dt/tau_syn}, kappa(dt) = norm (e_m - e_s), norm = tau_syn/(tau_mem - tau_syn), evaluated
+//    without cancellation by psp_kernel::value, so any gap, tau_mem == tau_syn included, is exact), so a
+//    lone input gives exactly the event-driven kernel w kappa(s) sampled at step ends;
 //  - delta synapses (inv_tau_syn == 0): v jumps by the input, v' = e_m v.
 // Inputs binned to step k (arrivals in [k dt, (k+1) dt)) are applied at the step's START. Current-based
 // neurons test the threshold at the step's END (after propagation); delta neurons test it right after
@@ -30,6 +31,7 @@ namespace evsnn {
 
 class stepped_lif final : public stepped_population {
  public:
+  // norm is not used: kappa(dt) is evaluated from the time constants (psp_kernel), delta synapses add w.
   stepped_lif(std::string name, std::string model, std::uint32_t size, double dt_ms, double inv_tau_mem,
               double inv_tau_syn, double norm, std::optional<spiking_params> spiking);
 

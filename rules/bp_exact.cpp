@@ -151,7 +151,7 @@ class bp_exact_worker final : public rule_worker {
     double t_last = 0.0;
     if (!r.spikes.empty()) t_last = r.spikes.back().t_ms;
     const double inv_fast = std::max(k.inv_tau_mem, k.inv_tau_syn);
-    const bool factored = t_last * inv_fast <= 600.0;
+    const bool factored = t_last * inv_fast <= 600.0 && k.separable();  // else value()/slope(), exact for any gap
     if (factored) {
       em_.resize(r.arrivals.size());
       es_.resize(r.arrivals.size());

@@ -529,10 +529,13 @@ TEST_CASE("loader: model parameter constraints") {
     params["tau_mem_ms"] = 0;
     error_of(doc, "net.json: /populations/1/params/tau_mem_ms: must be > 0, got 0");
   }
-  SUBCASE("cuba_lif tau_syn == tau_mem") {
+  SUBCASE("cuba_lif and li tau_syn == tau_mem are accepted (the limit kernel)") {
     doc["populations"][1]["model"] = "cuba_lif";
     params = {{"tau_mem_ms", 10}, {"tau_syn_ms", 10}};
-    error_of(doc, "net.json: /populations/1/params/tau_syn_ms: cuba_lif needs tau_syn_ms != tau_mem_ms");
+    temp_dir d;
+    CHECK_NOTHROW(load_doc(d, doc));
+    doc["populations"][1]["model"] = "li";
+    CHECK_NOTHROW(load_doc(d, doc));
   }
   SUBCASE("threshold array of wrong size") {
     params["threshold"] = J("[1, 2]");
