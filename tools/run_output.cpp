@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-
 namespace evsnn::cli {
 
 spike_csv_writer::spike_csv_writer(const std::filesystem::path& path, const network& net, bool by_sample)
@@ -94,6 +93,9 @@ std::string format_summary(const nlohmann::json& s) {
   std::string out;
   auto it = std::back_inserter(out);
   fmt::format_to(it, "simulated {} ms in {:.3f} s wall\n", s["duration_ms"].get<double>(), s["wall_time_s"].get<double>());
+  if (s.contains("stopped_at_ms"))
+    fmt::format_to(it, "{} at t = {} ms ({}): the outputs hold the run so far\n", s["status"].get<std::string>(),
+                   s["stopped_at_ms"].get<double>(), s["stop_reason"].get<std::string>());
   fmt::format_to(it, "{:<16} {:<13} {:>9} {:>11} {:>10}\n", "population", "model", "size", "spikes", "rate (Hz)");
   for (const auto& p : s["populations"])
     fmt::format_to(it, "{:<16} {:<13} {:>9} {:>11} {:>10.2f}\n", p["name"].get<std::string>(), p["model"].get<std::string>(),
