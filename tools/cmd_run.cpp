@@ -73,7 +73,7 @@ std::unique_ptr<output_folder> open_out(const run_options& o) {
 // One line on a terminal, rewritten at most every 0.25 s: simulated time, samples and spikes so far.
 class progress_line {
  public:
-  progress_line() : on_(isatty(fileno(stderr)) != 0) {}
+  progress_line() : on_(isatty(fileno(stderr)) != 0), last_(std::chrono::steady_clock::now()) {}
   void update(double t_ms, double end_ms, std::uint64_t spikes, std::size_t sample, std::size_t samples) {
     if (!on_) return;
     const auto now = std::chrono::steady_clock::now();
@@ -86,14 +86,17 @@ class progress_line {
       fmt::print(stderr, "\rt = {:.1f} / {} ms  {} spikes\x1b[K", t_ms, end_ms, spikes);
     std::fflush(stderr);
   }
-  ~progress_line() {
+  // Erases the line (before the summary is printed).
+  void clear() {
     if (shown_) fmt::print(stderr, "\r\x1b[K");
+    shown_ = false;
   }
+  ~progress_line() { clear(); }
 
  private:
   bool on_;
   bool shown_ = false;
-  std::chrono::steady_clock::time_point last_{};
+  std::chrono::steady_clock::time_point last_;
 };
 
 // Where a run ended, if before its end: the reason as the summary and messages say it.
@@ -292,6 +295,7 @@ void run_command(const run_options& o) {
     sim.run(duration);
     if (sim.stopped() != stop_reason::none) simulated = sim.now();
   }
+  progress.clear();
   sim.settle();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   const stop_reason stop = sim.stopped();
