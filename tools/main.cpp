@@ -45,7 +45,10 @@ int main(int argc, char** argv) {
     return e.status();
   } catch (const std::filesystem::filesystem_error& e) {
     // The file system refused (no space, no permission, a path under a file): the user's to fix.
-    fmt::print(stderr, "evsnn: error: {}: {}\n", e.path1().string(), e.code().message());
+    if (e.path1().empty())
+      fmt::print(stderr, "evsnn: error: {}\n", e.code().message());
+    else
+      fmt::print(stderr, "evsnn: error: {}: {}\n", e.path1().string(), e.code().message());
     return 2;
   } catch (const std::exception& e) {
     fmt::print(stderr, "evsnn: internal error: {}\n", e.what());
