@@ -1,6 +1,10 @@
 #include "engine/atomic_file.hpp"
 
+#include <signal.h>
 #include <unistd.h>
+
+#include <cerrno>
+#include <charconv>
 
 #include <fmt/format.h>
 
@@ -48,6 +52,41 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view text)
   atomic_file f(path);
   f.write(text);
   f.commit();
+}
+
+namespace {
+bool parse_pid(std::string_view digits, long* pid) {
+  if (digits.empty()) return false;
+  long v = 0;
+  const auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+  if (ec != std::errc() || p != digits.data() + digits.size() || v <= 0) return false;
+  *pid = v;
+  return true;
+}
+
+bool process_gone(long pid) { return ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH; }
+}  // namespace
+
+bool is_evsnn_temporary(const std::string& file_name, long* pid) {
+  constexpr std::string_view folder_prefix = ".evsnn-tmp-";
+  if (file_name.starts_with(folder_prefix)) return parse_pid(std::string_view(file_name).substr(folder_prefix.size()), pid);
+  const auto at = file_name.rfind(".tmp.");
+  return at != std::string::npos && at > 0 && parse_pid(std::string_view(file_name).substr(at + 5), pid);
+}
+
+std::size_t remove_stale_temporaries(const std::filesystem::path& dir) {
+  std::size_t removed = 0;
+  std::error_code ec;
+  std::filesystem::directory_iterator it(dir, ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    long pid = 0;
+    if (!is_evsnn_temporary(it->path().filename().string(), &pid) || pid == static_cast<long>(::getpid()) ||
+        !process_gone(pid))
+      continue;
+    std::error_code rm;
+    if (std::filesystem::remove_all(it->path(), rm) > 0 && !rm) ++removed;
+  }
+  return removed;
 }
 
 }  // namespace evsnn

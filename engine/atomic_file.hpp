@@ -2,6 +2,8 @@
 // atomic_file: writes a file so that it is either absent or complete. Content goes to
 // "<path>.tmp.<pid>" and is renamed onto <path> by commit(); a file destroyed before commit()
 // removes its temporary. Errors (cannot open, write or rename) throw input_error naming the path.
+// A process killed before commit() leaves its temporary; remove_stale_temporaries() deletes those of
+// processes that no longer run.
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -29,5 +31,12 @@ class atomic_file {
 
 // Writes text to path atomically.
 void write_file_atomic(const std::filesystem::path& path, std::string_view text);
+
+// True for the temporary names evsnn writes: "<name>.tmp.<pid>" (atomic_file) and ".evsnn-tmp-<pid>"
+// (output folders); *pid is set to the writer's process id.
+bool is_evsnn_temporary(const std::string& file_name, long* pid);
+// Removes, directly in dir, every evsnn temporary (file or folder) whose process no longer runs;
+// returns how many. Missing or unreadable folders are skipped.
+std::size_t remove_stale_temporaries(const std::filesystem::path& dir);
 
 }  // namespace evsnn

@@ -1,6 +1,8 @@
 #include "engine/presenter.hpp"
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 
@@ -19,6 +21,14 @@ presenter::presenter(simulator& sim, std::uint32_t input_population, state_polic
 }
 
 double presenter::present(std::span<const input_event> events, double duration_ms) {
+  return run(events, duration_ms, false);
+}
+
+double presenter::present_drained(std::span<const input_event> events, double min_duration_ms) {
+  return run(events, min_duration_ms, true);
+}
+
+void presenter::validate(std::span<const input_event> events, double duration_ms) const {
   const std::uint64_t index = presented_;
   const std::uint32_t size = sim_.net().pop(input_).size();
   if (!(duration_ms > 0.0) || !std::isfinite(duration_ms))
@@ -36,13 +46,28 @@ double presenter::present(std::span<const input_event> events, double duration_m
       throw input_error(fmt::format("sample {}: event {}: times not sorted ({} after {})", index, k, e.time_ms,
                                     events[k - 1].time_ms));
   }
+}
+
+double presenter::run(std::span<const input_event> events, double duration_ms, bool drain) {
+  validate(events, duration_ms);
   const bool reset = policy_ == state_policy::reset;
   const double begin = reset ? 0.0 : next_begin_ms_;
+  double end = begin + duration_ms;
   sim_.net().pop(input_).set_input(events);
   sim_.begin_sample(begin, reset);
-  sim_.end_sample(begin + duration_ms);
+  if (drain) {
+    sim_.run_until(end);
+    sim_.run_until(std::numeric_limits<double>::infinity());
+    end = std::max(end, sim_.now());
+  }
+  sim_.end_sample(end);
   sim_.net().pop(input_).set_input({});
-  next_begin_ms_ = reset ? 0.0 : begin + duration_ms + gap_ms_;
+  if (sim_.stopped() != stop_reason::none) {
+    last_duration_ms_ = std::max(0.0, sim_.now() - begin);
+    return begin;
+  }
+  last_duration_ms_ = end - begin;
+  next_begin_ms_ = reset ? 0.0 : end + gap_ms_;
   ++presented_;
   return begin;
 }

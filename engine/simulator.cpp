@@ -1,5 +1,7 @@
 #include "engine/simulator.hpp"
 
+#include <algorithm>
+
 #include "engine/rng.hpp"
 
 namespace evsnn {
@@ -33,7 +35,39 @@ void simulator::add_hook(hook& h, const hook_subscription& sub) {
   for (std::uint32_t p : sub.post_projections) post_hooks_.at(net_.proj(p).post_population()).push_back({&h, p});
 }
 
+void simulator::set_stop_poll(std::function<bool()> poll, std::uint64_t every_events) {
+  stop_poll_ = std::move(poll);
+  poll_every_ = every_events > 0 ? every_events : 1;
+  next_poll_ = stop_poll_ ? events_processed_ + poll_every_ : no_limit;
+  update_check_point();
+}
+
+void simulator::set_limits(std::uint64_t max_events, std::uint64_t max_spikes) {
+  auto from_now = [](std::uint64_t base, std::uint64_t n) { return n == 0 || n > no_limit - base ? no_limit : base + n; };
+  event_limit_ = from_now(events_processed_, max_events);
+  spike_limit_ = from_now(spikes_emitted_, max_spikes);
+  update_check_point();
+}
+
+void simulator::update_check_point() {
+  check_at_ = spikes_emitted_ > spike_limit_ ? 0 : std::min(next_poll_, event_limit_);
+}
+
+bool simulator::check_stop() {
+  if (spikes_emitted_ > spike_limit_) {
+    stop_ = stop_reason::max_spikes;
+  } else if (events_processed_ >= event_limit_) {
+    stop_ = stop_reason::max_events;
+  } else if (events_processed_ >= next_poll_) {
+    next_poll_ = events_processed_ + poll_every_;
+    if (stop_poll_()) stop_ = stop_reason::requested;
+  }
+  update_check_point();
+  return stop_ != stop_reason::none;
+}
+
 void simulator::begin_sample(double t_ms, bool reset_state) {
+  if (stop_ != stop_reason::none) return;
   if (reset_state) {
     queue_.clear(t_ms);
     for (std::uint32_t p = 0; p < net_.population_count(); ++p) net_.pop(p).reset(t_ms);
@@ -48,6 +82,7 @@ void simulator::begin_sample(double t_ms, bool reset_state) {
 
 void simulator::end_sample(double t_ms) {
   run_until(t_ms);
+  if (stop_ != stop_reason::none) return;
   queue_.push(t_ms, event_kind::sample_end, 0, 0, static_cast<std::uint32_t>(sample_index_));
   run_until(t_ms);
   ++sample_index_;
@@ -59,7 +94,11 @@ void simulator::run(double duration_ms) {
 }
 
 void simulator::run_until(double t_ms) {
-  while (!queue_.empty() && queue_.next_time() <= t_ms) dispatch(queue_.pop());
+  while (stop_ == stop_reason::none && !queue_.empty() && queue_.next_time() <= t_ms) {
+    if (events_processed_ >= check_at_ && check_stop()) break;
+    ++events_processed_;
+    dispatch(queue_.pop());
+  }
   counters_.queue_pushes += queue_.pushes() - pushes_at_sync_;
   counters_.queue_pops += queue_.pops() - pops_at_sync_;
   pushes_at_sync_ = queue_.pushes();
@@ -119,6 +158,8 @@ void simulator::deliver_arrival(const event& e) {
 void simulator::emit_spike(std::uint32_t population, std::uint32_t neuron, double t_ms, float grade) {
   ++counters_.populations[population].spikes;
   if (record_spikes_) spikes_.push_back({t_ms, population, neuron});
+  if (sink_ != nullptr) sink_->on_spike({t_ms, population, neuron});
+  if (++spikes_emitted_ > spike_limit_) check_at_ = 0;
   for (const post_hook& ph : post_hooks_[population]) {
     projection& pr = net_.proj(ph.projection);
     ph.h->on_post(post_context{pr, ph.projection, neuron, t_ms, grade, counters_.projections[ph.projection]});

@@ -4,9 +4,15 @@
 // every emitted spike into one arrival per fan-out group of its population, and counts what it did.
 // Invariants: time never decreases within a sample; same network + same seed + same input gives
 // bit-identical spikes and counters; after the first sample of a given size, running does not allocate
-// (queue FIFOs and the spike record keep their capacity). The network's own plastic rules
+// (queue FIFOs keep their capacity; the in-memory spike record grows with the spikes unless it is off,
+// and a spike_sink sees each spike as it is emitted instead). The network's own plastic rules
 // (network::plastic) are hooks of every simulator of it, added first, in declaration order.
+// Stopping: a stop poll (asked every N events) and the event/spike limits stop a run at an event
+// boundary; the simulator then stays stopped (every run call returns at once, the queue keeps its
+// pending events) until clear_stop(). The engine knows nothing of signals: the poll is the caller's.
 #include <cstdint>
+#include <functional>
+#include <limits>
 #include <vector>
 
 #include "engine/counters.hpp"
@@ -23,6 +29,16 @@ struct spike_record {
   std::uint32_t neuron;
 };
 
+// Receives every spike the moment it is emitted (time order within a sample), e.g. a file writer.
+class spike_sink {
+ public:
+  virtual ~spike_sink() = default;
+  virtual void on_spike(const spike_record& s) = 0;
+};
+
+// Why a run ended before the time it was asked to reach (none: it did not).
+enum class stop_reason { none, requested, max_events, max_spikes };
+
 class simulator final : public spike_port {
  public:
   simulator(network& net, std::uint64_t seed);
@@ -30,11 +46,25 @@ class simulator final : public spike_port {
   // The hook must outlive the simulator. Ticks start at the next begin_sample.
   void add_hook(hook& h, const hook_subscription& sub);
   void record_spikes(bool on) { record_spikes_ = on; }
+  // Every spike also goes to sink (nullptr: none); the sink must outlive its use.
+  void set_spike_sink(spike_sink* sink) { sink_ = sink; }
+
+  // Stop hook: poll() is asked at an event boundary every every_events events; true stops the run.
+  void set_stop_poll(std::function<bool()> poll, std::uint64_t every_events = 1024);
+  // Guards, counted from this call (0: no limit): the run stops before processing event max_events + 1,
+  // and at the first event boundary after more than max_spikes spikes were emitted.
+  void set_limits(std::uint64_t max_events, std::uint64_t max_spikes);
+  stop_reason stopped() const { return stop_; }
+  // Lets a stopped simulator run again (limits count on from where they were).
+  void clear_stop() { stop_ = stop_reason::none; }
+  // Events processed and spikes emitted since the simulator was made (not reset with the counters).
+  std::uint64_t events_processed() const { return events_processed_; }
+  std::uint64_t spikes_emitted() const { return spikes_emitted_; }
 
   // Starts a sample at t_ms. reset_state: clear pending events and put every neuron at rest at t_ms
   // (t_ms may then be any time); otherwise state and pending events carry over (t_ms >= now()).
   void begin_sample(double t_ms, bool reset_state = true);
-  // Processes every event with time <= t_ms.
+  // Processes every event with time <= t_ms (t_ms = infinity: until no event is pending).
   void run_until(double t_ms);
   // Runs to t_ms and ends the sample there (hooks see on_sample_end after every event at t_ms).
   void end_sample(double t_ms);
@@ -73,6 +103,10 @@ class simulator final : public spike_port {
   };
   void dispatch(const event& e);
   void deliver_arrival(const event& e);
+  bool check_stop();
+  void update_check_point();
+
+  static constexpr std::uint64_t no_limit = std::numeric_limits<std::uint64_t>::max();
 
   network& net_;
   std::uint64_t seed_;
@@ -83,6 +117,16 @@ class simulator final : public spike_port {
   std::vector<std::vector<post_hook>> post_hooks_;   // per postsynaptic population
   std::vector<spike_record> spikes_;
   bool record_spikes_ = true;
+  spike_sink* sink_ = nullptr;
+  std::function<bool()> stop_poll_;
+  std::uint64_t poll_every_ = 0;
+  std::uint64_t next_poll_ = no_limit;     // events_processed_ at which stop_poll_ is asked next
+  std::uint64_t event_limit_ = no_limit;   // events_processed_ that may not be exceeded
+  std::uint64_t spike_limit_ = no_limit;   // spikes_emitted_ that may not be exceeded
+  std::uint64_t check_at_ = no_limit;      // min(next_poll_, event_limit_), 0 after the spike limit was passed
+  std::uint64_t events_processed_ = 0;
+  std::uint64_t spikes_emitted_ = 0;
+  stop_reason stop_ = stop_reason::none;
   std::uint64_t sample_index_ = 0;
   std::uint64_t pushes_at_sync_ = 0;
   std::uint64_t pops_at_sync_ = 0;

@@ -8,13 +8,13 @@
 
 #include <fmt/format.h>
 
-#include "engine/atomic_file.hpp"
 #include "engine/network_loader.hpp"
 #include "engine/simulator.hpp"
 #include "models/builtin_models.hpp"
 #include "rules/plasticity_rules.hpp"
 #include "tools/bench_networks.hpp"
 #include "tools/command.hpp"
+#include "tools/output_folder.hpp"
 
 namespace evsnn::cli {
 
@@ -58,10 +58,11 @@ void bench_command(const bench_options& o) {
   const plasticity_registry rules = rules::builtin_plasticity_registry();
   std::vector<std::string> names = o.names.empty() ? bench_network_names() : o.names;
   if (!o.export_dir.empty()) {
-    std::filesystem::create_directories(o.export_dir);
-    for (const auto& n : names)
-      write_file_atomic(std::filesystem::path(o.export_dir) / ("bench_" + n + ".json"),
-                        with_plasticity(bench_network(n), o.plasticity).dump(2) + "\n");
+    std::vector<std::string> files;
+    for (const auto& n : bench_network_names()) files.push_back("bench_" + n + ".json");
+    output_folder out(o.export_dir, "bench-export", files, "");
+    for (const auto& n : names) out.write("bench_" + n + ".json", with_plasticity(bench_network(n), o.plasticity).dump(2) + "\n");
+    out.commit();
     return;
   }
   nlohmann::json results = nlohmann::json::array();

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -19,6 +20,7 @@
 #include "rules/plasticity_rules.hpp"
 #include "tools/command.hpp"
 #include "tools/energy_report.hpp"
+#include "tools/output_folder.hpp"
 
 namespace evsnn::cli {
 
@@ -47,6 +49,14 @@ void energy_command(const energy_options& o) {
   if (duration / o.dt_ms > 1e9)
     throw input_error(fmt::format("--dt-ms {}: {} ms would take more than 1e9 steps", o.dt_ms, duration));
 
+  // The folder first: an unwritable one fails before the runs.
+  std::unique_ptr<output_folder> out;
+  if (!o.out_dir.empty())
+    out = std::make_unique<output_folder>(
+        o.out_dir, "energy",
+        std::vector<std::string>{"energy.json", "energy.svg", "counters_event_driven.json", "counters_time_stepped.json"},
+        "energy.json");
+
   // The time-stepped twin runs first, on the initial weights: plasticity (event-driven only, its trace
   // and weight updates priced in the event-driven column) changes them during the event-driven run.
   energy_report::timing wall;
@@ -65,16 +75,12 @@ void energy_command(const energy_options& o) {
 
   const energy_report report(o.net_path, *net, duration, ed.counters(), ts, std::move(profiles), wall);
   const nlohmann::json j = report.to_json();
-  if (!o.out_dir.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(o.out_dir, ec);
-    if (ec) throw input_error(fmt::format("{}: cannot create output folder: {}", o.out_dir, ec.message()));
-    const std::filesystem::path dir(o.out_dir);
-    write_file_atomic(dir / "energy.json", j.dump(2) + "\n");
-    write_file_atomic(dir / "energy.svg", report.svg());
-    write_file_atomic(dir / "counters_event_driven.json",
-                      event_driven_counters_json(ed.counters(), *net, duration).dump(2) + "\n");
-    write_file_atomic(dir / "counters_time_stepped.json", time_stepped_counters_json(ts, duration).dump(2) + "\n");
+  if (out != nullptr) {
+    out->write("energy.svg", report.svg());
+    out->write("counters_event_driven.json", event_driven_counters_json(ed.counters(), *net, duration).dump(2) + "\n");
+    out->write("counters_time_stepped.json", time_stepped_counters_json(ts, duration).dump(2) + "\n");
+    out->write("energy.json", j.dump(2) + "\n");
+    out->commit();
   }
   if (!o.svg_path.empty()) write_file_atomic(o.svg_path, report.svg());
   if (o.json)

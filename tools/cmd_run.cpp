@@ -1,4 +1,4 @@
-// evsnn run NET.json [--duration-ms T] [--out DIR] [--json] [--weights-svg FILE]
+// evsnn run NET.json [--duration-ms T] [--out DIR] [--json] [--weights-svg FILE] [--max-spikes N] [--max-events N]
 //                    [--data SPEC [--data-dir D] [--input POP] [--samples N] [--carry [--gap-ms G]]]
 //                    [--stepped [--dt-ms DT]]
 // Simulate a network event by event: for its own duration (sources replay or fire Poisson), or on
@@ -7,8 +7,19 @@
 // the full per-population and per-projection counters. Plasticity declared on the network's projections
 // runs online (also across --data samples and --carry streams); --out then also gets the final weights
 // of every plastic projection (weights_<name>.csv) and network.json, the network with those weights.
+// Spikes stream into DIR/.evsnn-tmp-<pid>/spikes.csv as they happen (memory does not grow with the
+// run); the files replace the folder's previous run as a set (output_folder). SIGINT/SIGTERM stop the
+// simulation at the next event boundary: the outputs then hold the run so far, marked interrupted,
+// and the exit status is 128 + the signal. --max-spikes / --max-events stop it likewise, exit 2.
+// With --data, each sample lasts --duration-ms, else the network's duration_ms, else its own duration
+// (at least its last input) and then on until no event is pending (presenter::present_drained).
+#include <unistd.h>
+
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <filesystem>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -22,9 +33,12 @@
 #include "models/builtin_models.hpp"
 #include "rules/plasticity_rules.hpp"
 #include "tools/command.hpp"
+#include "models/spike_source.hpp"
 #include "tools/energy_report.hpp"
+#include "tools/output_folder.hpp"
 #include "tools/plastic_output.hpp"
 #include "tools/run_output.hpp"
+#include "tools/stop_signals.hpp"
 
 namespace evsnn::cli {
 
@@ -43,7 +57,58 @@ struct run_options {
   double gap_ms = 0.0;
   bool stepped = false;
   double dt_ms = 0.1;
+  std::uint64_t max_spikes = 0;
+  std::uint64_t max_events = 0;
 };
+
+// Files `evsnn run` may write; the set a folder of an older evsnn (no manifest) is cleared of.
+const std::vector<std::string> run_file_names{"spikes.csv", "samples.csv", "readout.csv", "network.json",
+                                              "counters.json", "summary.json"};
+
+std::unique_ptr<output_folder> open_out(const run_options& o) {
+  if (o.out_dir.empty()) return nullptr;
+  return std::make_unique<output_folder>(o.out_dir, "run", run_file_names, "summary.json");
+}
+
+// One line on a terminal, rewritten at most every 0.25 s: simulated time, samples and spikes so far.
+class progress_line {
+ public:
+  progress_line() : on_(isatty(fileno(stderr)) != 0), last_(std::chrono::steady_clock::now()) {}
+  void update(double t_ms, double end_ms, std::uint64_t spikes, std::size_t sample, std::size_t samples) {
+    if (!on_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - last_ < std::chrono::milliseconds(250)) return;
+    last_ = now;
+    shown_ = true;
+    if (samples > 0)
+      fmt::print(stderr, "\rsample {}/{}  t = {:.1f} ms  {} spikes\x1b[K", sample + 1, samples, t_ms, spikes);
+    else
+      fmt::print(stderr, "\rt = {:.1f} / {} ms  {} spikes\x1b[K", t_ms, end_ms, spikes);
+    std::fflush(stderr);
+  }
+  // Erases the line (before the summary is printed).
+  void clear() {
+    if (shown_) fmt::print(stderr, "\r\x1b[K");
+    shown_ = false;
+  }
+  ~progress_line() { clear(); }
+
+ private:
+  bool on_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point last_;
+};
+
+// Where a run ended, if before its end: the reason as the summary and messages say it.
+std::string stop_reason_text(stop_reason r, const run_options& o, int signal) {
+  switch (r) {
+    case stop_reason::requested: return stop_signals::name(signal);
+    case stop_reason::max_spikes: return fmt::format("--max-spikes {}", o.max_spikes);
+    case stop_reason::max_events: return fmt::format("--max-events {}", o.max_events);
+    case stop_reason::none: break;
+  }
+  return {};
+}
 
 std::uint32_t input_population(network& net, const std::string& name, const std::string& file) {
   if (!name.empty()) {
@@ -61,10 +126,29 @@ std::uint32_t input_population(network& net, const std::string& name, const std:
   return found[0];
 }
 
-// Presents data set samples; returns the total simulated time. sample_ends[k] is the number of
-// spikes recorded when sample k ended.
-double run_on_data(const run_options& o, network& net, simulator& sim, std::vector<std::size_t>& sample_ends,
-                   std::vector<std::uint32_t>& labels) {
+// What a data set pass produced, per sample.
+struct data_pass {
+  std::vector<std::uint64_t> spikes;
+  std::vector<std::uint32_t> labels;
+  std::vector<double> durations_ms;
+  double total_ms = 0.0;
+};
+
+// The network must fall quiet for a sample to drain: no Poisson source of its own.
+void check_drains(const run_options& o, network& net) {
+  for (std::uint32_t p = 0; p < net.population_count(); ++p) {
+    const auto* src = dynamic_cast<const spike_source*>(&net.pop(p));
+    if (src != nullptr && src->source_mode() == spike_source::mode::poisson)
+      throw input_error(fmt::format("{}: population '{}' is a Poisson source, so the network never falls quiet and a "
+                                    "sample cannot run until its spikes have drained; give --duration-ms or "
+                                    "duration_ms",
+                                    o.net_path, net.pop(p).name()));
+  }
+}
+
+// Presents data set samples (each for `duration` ms; 0: its own duration, then drained).
+void run_on_data(const run_options& o, network& net, simulator& sim, double duration, spike_csv_writer* writer,
+                 std::size_t& current, std::size_t& count, data_pass& pass) {
   data::dataset_context ctx;
   ctx.file = "--data";
   ctx.data_dir = o.data_dir.empty() ? data::find_data_dir() : std::filesystem::path(o.data_dir);
@@ -74,26 +158,31 @@ double run_on_data(const run_options& o, network& net, simulator& sim, std::vect
   if (ds->channels() > net.pop(input).size())
     throw input_error(fmt::format("{}: data set has {} channels but input population '{}' has {} neurons", o.net_path,
                                   ds->channels(), net.pop(input).name(), net.pop(input).size()));
+  if (duration <= 0) check_drains(o, net);
   presenter pr(sim, input, o.carry ? state_policy::carry : state_policy::reset, o.gap_ms);
-  const std::size_t n = o.samples > 0 ? std::min(o.samples, ds->size()) : ds->size();
+  count = o.samples > 0 ? std::min(o.samples, ds->size()) : ds->size();
   data::sample s;
-  double total = 0.0;
-  for (std::size_t i = 0; i < n; ++i) {
+  for (std::size_t i = 0; i < count && sim.stopped() == stop_reason::none; ++i) {
+    current = i;
     ds->load(i, s, 0);
-    pr.present(s.events, s.duration_ms);
-    sim.report_outcome({sim.sample_index() - 1, static_cast<std::int64_t>(s.label)});  // no loss here
-    total += s.duration_ms;
-    sample_ends.push_back(sim.spikes().size());
-    labels.push_back(s.label);
+    if (writer != nullptr) writer->set_sample(i);
+    const std::uint64_t spikes_before = sim.spikes_emitted();
+    if (duration > 0) {
+      // A fixed duration: input events after it are not presented.
+      const auto end = std::upper_bound(s.events.begin(), s.events.end(), duration,
+                                        [](double t, const input_event& e) { return t < e.time_ms; });
+      pr.present(std::span<const input_event>(s.events.data(), static_cast<std::size_t>(end - s.events.begin())),
+                 duration);
+    } else {
+      pr.present_drained(s.events, s.duration_ms);
+    }
+    pass.spikes.push_back(sim.spikes_emitted() - spikes_before);
+    pass.labels.push_back(s.label);
+    pass.durations_ms.push_back(pr.last_duration_ms());
+    pass.total_ms += pr.last_duration_ms();
+    if (sim.stopped() == stop_reason::none)
+      sim.report_outcome({sim.sample_index() - 1, static_cast<std::int64_t>(s.label)});  // no loss here
   }
-  return total;
-}
-
-std::filesystem::path make_out_dir(const std::string& out_dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(out_dir, ec);
-  if (ec) throw input_error(fmt::format("{}: cannot create output folder: {}", out_dir, ec.message()));
-  return out_dir;
 }
 
 // The time-stepped twin: spikes.csv (spikes at step ends; input spikes at their own times),
@@ -105,29 +194,30 @@ void run_stepped(const run_options& o, network& net) {
                                   o.net_path, net.proj(net.plastic(0).projection()).name()));
   if (!o.data.empty())
     throw input_error("--stepped: presenting a data set (--data) runs event-driven only; run the network's own input");
+  if (o.max_spikes > 0 || o.max_events > 0)
+    throw input_error("--stepped: --max-spikes and --max-events guard event-driven runs only");
   const double duration = o.duration_ms > 0 ? o.duration_ms : net.duration_ms;
   if (!(duration > 0))
     throw input_error(fmt::format("{}: /duration_ms: missing; give it in the file or with --duration-ms", o.net_path));
   if (duration / o.dt_ms > 1e9)
     throw input_error(fmt::format("--dt-ms {}: {} ms would take more than 1e9 steps", o.dt_ms, duration));
+  const std::unique_ptr<output_folder> out = open_out(o);
   stepped_simulator sim(net, o.dt_ms, net.seed);
-  sim.record_spikes(true);
+  sim.record_spikes(out != nullptr);
   const auto t0 = std::chrono::steady_clock::now();
   sim.run(duration);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   nlohmann::json counters = time_stepped_counters_json(sim, duration);
   nlohmann::json summary = counters;
   summary["format"] = "evsnn-summary/1";
+  summary["status"] = "complete";
   summary["wall_time_s"] = wall;
   for (auto& p : summary["populations"])
     p["rate_hz"] = static_cast<double>(p["spikes"].get<std::uint64_t>()) / p["size"].get<double>() / (duration * 1e-3);
-  if (!o.out_dir.empty()) {
-    const std::filesystem::path dir = make_out_dir(o.out_dir);
-    fmt::memory_buffer buf;
-    fmt::format_to(std::back_inserter(buf), "time_ms,population,neuron\n");
-    for (const spike_record& s : sim.spikes())
-      fmt::format_to(std::back_inserter(buf), "{:.17g},{},{}\n", s.time_ms, net.pop(s.population).name(), s.neuron);
-    write_file_atomic(dir / "spikes.csv", {buf.data(), buf.size()});
+  if (out != nullptr) {
+    spike_csv_writer spikes(out->path("spikes.csv"), net, false);
+    for (const spike_record& s : sim.spikes()) spikes.on_spike(s);
+    spikes.commit();
     bool has_readout = false;
     for (std::uint32_t p = 0; p < net.population_count(); ++p) has_readout |= !net.pop(p).spiking();
     if (has_readout) {
@@ -138,10 +228,11 @@ void run_stepped(const run_options& o, network& net) {
         for (std::uint32_t i = 0; i < sim.pop(p).size(); ++i)
           fmt::format_to(std::back_inserter(r), "{},{},{:.17g}\n", net.pop(p).name(), i, sim.pop(p).value(i));
       }
-      write_file_atomic(dir / "readout.csv", {r.data(), r.size()});
+      out->write("readout.csv", {r.data(), r.size()});
     }
-    write_file_atomic(dir / "summary.json", summary.dump(2) + "\n");
-    write_file_atomic(dir / "counters.json", counters.dump(2) + "\n");
+    out->write("counters.json", counters.dump(2) + "\n");
+    out->write("summary.json", summary.dump(2) + "\n");
+    out->commit();
   }
   if (o.json) {
     fmt::print("{}\n", summary.dump(2));
@@ -171,40 +262,66 @@ void run_command(const run_options& o) {
   if (!o.weights_svg.empty() && net->plasticity_count() == 0)
     throw input_error(fmt::format("--weights-svg: {} declares no plasticity; there are no learned weights to draw",
                                   o.net_path));
+  // Per run without --data, per sample with it (0 with --data: each sample's own, then drained).
+  const double duration = o.duration_ms > 0 ? o.duration_ms : net->duration_ms;
+  if (o.data.empty() && !(duration > 0))
+    throw input_error(fmt::format("{}: /duration_ms: missing; give it in the file or with --duration-ms", o.net_path));
   const std::vector<std::vector<double>> initial_weights =
       o.weights_svg.empty() ? std::vector<std::vector<double>>{} : plastic_weights(*net);
+  // The folder first: an unwritable one fails before the run, and spikes stream into it.
+  const std::unique_ptr<output_folder> out = open_out(o);
   simulator sim(*net, net->seed);
-  sim.record_spikes(true);
-  std::vector<std::size_t> sample_ends;
-  std::vector<std::uint32_t> labels;
-  const auto t0 = std::chrono::steady_clock::now();
-  double duration = 0.0;
-  if (!o.data.empty()) {
-    duration = run_on_data(o, *net, sim, sample_ends, labels);
-  } else {
-    duration = o.duration_ms > 0 ? o.duration_ms : net->duration_ms;
-    if (!(duration > 0))
-      throw input_error(fmt::format("{}: /duration_ms: missing; give it in the file or with --duration-ms", o.net_path));
-    sim.run(duration);
+  sim.record_spikes(false);
+  std::unique_ptr<spike_csv_writer> spikes;
+  if (out != nullptr) {
+    spikes = std::make_unique<spike_csv_writer>(out->path("spikes.csv"), *net, !o.data.empty());
+    sim.set_spike_sink(spikes.get());
   }
+  sim.set_limits(o.max_events, o.max_spikes);
+  const stop_signals signals;
+  progress_line progress;
+  std::size_t sample = 0, samples = 0;
+  sim.set_stop_poll([&] {
+    progress.update(sim.now(), duration, sim.spikes_emitted(), sample, samples);
+    return signals.received() != 0;
+  });
+  data_pass pass;
+  const auto t0 = std::chrono::steady_clock::now();
+  double simulated = duration;
+  if (!o.data.empty()) {
+    run_on_data(o, *net, sim, duration, spikes.get(), sample, samples, pass);
+    simulated = pass.total_ms;
+  } else {
+    sim.run(duration);
+    if (sim.stopped() != stop_reason::none) simulated = sim.now();
+  }
+  progress.clear();
   sim.settle();
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  nlohmann::json summary = run_summary(sim, *net, duration, wall);
-  if (!sample_ends.empty()) summary["samples"] = sample_ends.size();
+  const stop_reason stop = sim.stopped();
+  const std::string reason = stop_reason_text(stop, o, signals.received());
+  nlohmann::json summary = run_summary(sim, *net, simulated, wall);
+  nlohmann::json status = {{"status", stop == stop_reason::none ? "complete"
+                                      : stop == stop_reason::requested ? "interrupted" : "stopped"}};
+  if (stop != stop_reason::none) {
+    status["stopped_at_ms"] = sim.now();
+    status["stop_reason"] = reason;
+  }
+  summary.update(status);
+  if (!o.data.empty()) summary["samples"] = pass.spikes.size();
   if (net->plasticity_count() > 0) summary["plasticity"] = plasticity_summary(sim, *net);
-  if (!o.out_dir.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(o.out_dir, ec);
-    if (ec) throw input_error(fmt::format("{}: cannot create output folder: {}", o.out_dir, ec.message()));
-    const std::filesystem::path dir(o.out_dir);
-    write_spikes_csv(dir / "spikes.csv", sim, *net, sample_ends);
-    if (!sample_ends.empty()) write_samples_csv(dir / "samples.csv", sim, sample_ends, labels);
+  if (out != nullptr) {
+    spikes->commit();
+    if (!o.data.empty()) write_samples_csv(out->path("samples.csv"), pass.spikes, pass.labels, pass.durations_ms);
     bool has_readout = false;
     for (std::uint32_t p = 0; p < net->population_count(); ++p) has_readout |= !net->pop(p).spiking();
-    if (has_readout) write_readout_csv(dir / "readout.csv", *net, sim.now());
-    if (net->plasticity_count() > 0) write_plastic_outputs(dir, *net, doc, base);
-    write_file_atomic(dir / "summary.json", summary.dump(2) + "\n");
-    write_file_atomic(dir / "counters.json", event_driven_counters_json(sim.counters(), *net, duration).dump(2) + "\n");
+    if (has_readout) write_readout_csv(out->path("readout.csv"), *net, sim.now());
+    if (net->plasticity_count() > 0) write_plastic_outputs(*out, *net, doc, base);
+    nlohmann::json counters = event_driven_counters_json(sim.counters(), *net, simulated);
+    counters.update(status);
+    out->write("counters.json", counters.dump(2) + "\n");
+    out->write("summary.json", summary.dump(2) + "\n");
+    out->commit();
   }
   if (!o.weights_svg.empty())
     write_file_atomic(o.weights_svg, weight_histogram_svg(*net, initial_weights, std::filesystem::path(o.net_path).filename().string()));
@@ -212,6 +329,17 @@ void run_command(const run_options& o) {
     fmt::print("{}\n", summary.dump(2));
   else
     fmt::print("{}", format_summary(summary));
+  std::fflush(stdout);
+  const std::string where = out != nullptr ? fmt::format("; {} holds the run so far", o.out_dir) : "";
+  if (stop == stop_reason::requested)
+    throw exit_status(128 + signals.received(),
+                      fmt::format("evsnn: interrupted ({}) at t = {} ms{}", reason, sim.now(), where));
+  if (stop == stop_reason::max_spikes)
+    throw input_error(fmt::format("run stopped after {} spikes ({}) at t = {} ms{}", sim.spikes_emitted(), reason,
+                                  sim.now(), where));
+  if (stop == stop_reason::max_events)
+    throw input_error(fmt::format("run stopped after {} events ({}) at t = {} ms{}", sim.events_processed(), reason,
+                                  sim.now(), where));
 }
 }  // namespace
 
@@ -219,12 +347,19 @@ void add_run_command(CLI::App& app) {
   auto o = std::make_shared<run_options>();
   CLI::App* cmd = app.add_subcommand("run", "Simulate a network (event-driven, exact) and write its spikes");
   cmd->add_option("network", o->net_path, "Network JSON file (format evsnn-network/1)")->required();
-  cmd->add_option("--duration-ms", o->duration_ms, "Simulated time in ms (default: the file's duration_ms)")
+  cmd->add_option("--duration-ms", o->duration_ms,
+                  "Simulated time in ms (default: the file's duration_ms); with --data, of every sample (default: the "
+                  "file's duration_ms, else the sample's own, then until no spike is in flight)")
       ->check(positive());
   cmd->add_option("--out", o->out_dir,
                   "Folder for spikes.csv, summary.json, counters.json, readout.csv (li populations) and samples.csv "
                   "(--data)");
   cmd->add_flag("--json", o->json, "Print the summary as JSON");
+  cmd->add_option("--max-spikes", o->max_spikes,
+                  "Stop the run (exit 2, outputs so far marked stopped) once more than N spikes were emitted")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-events", o->max_events, "Stop the run (exit 2, outputs so far marked stopped) after N events")
+      ->check(CLI::PositiveNumber);
   cmd->add_option("--weights-svg", o->weights_svg,
                   "Draw the weight histogram of every plastic projection before and after the run (SVG)");
   auto* data = cmd->add_option("--data", o->data,

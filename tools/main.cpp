@@ -1,12 +1,14 @@
 // evsnn: the command-line entry point. Subcommands live in tools/cmd_*.cpp.
 #include <cstdio>
 #include <exception>
+#include <filesystem>
 #include <string>
 
 #include <fmt/format.h>
 
 #include "engine/error.hpp"
 #include "tools/command.hpp"
+#include "tools/stop_signals.hpp"
 
 int main(int argc, char** argv) {
   CLI::App app{"evsnn: exact discrete-event simulator for spiking neural networks that learn online"};
@@ -36,6 +38,17 @@ int main(int argc, char** argv) {
     return 2;
   } catch (const evsnn::input_error& e) {
     fmt::print(stderr, "evsnn: error: {}\n", e.what());
+    return 2;
+  } catch (const evsnn::cli::exit_status& e) {
+    // A command that stopped on request (a signal): its own line and status.
+    if (*e.what() != '\0') fmt::print(stderr, "{}\n", e.what());
+    return e.status();
+  } catch (const std::filesystem::filesystem_error& e) {
+    // The file system refused (no space, no permission, a path under a file): the user's to fix.
+    if (e.path1().empty())
+      fmt::print(stderr, "evsnn: error: {}\n", e.code().message());
+    else
+      fmt::print(stderr, "evsnn: error: {}: {}\n", e.path1().string(), e.code().message());
     return 2;
   } catch (const std::exception& e) {
     fmt::print(stderr, "evsnn: internal error: {}\n", e.what());

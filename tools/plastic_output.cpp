@@ -5,7 +5,6 @@
 
 #include <fmt/format.h>
 
-#include "engine/atomic_file.hpp"
 #include "engine/svg_writer.hpp"
 
 namespace evsnn::cli {
@@ -52,7 +51,7 @@ std::string weights_csv(const projection& proj) {
   return {buf.data(), buf.size()};
 }
 
-void write_plastic_outputs(const std::filesystem::path& dir, const network& net, const nlohmann::json& doc,
+void write_plastic_outputs(output_folder& out_dir, const network& net, const nlohmann::json& doc,
                            const std::filesystem::path& base_dir) {
   nlohmann::json out = doc;
   // Paths in the source resolve against its folder; the written network lives elsewhere.
@@ -72,7 +71,7 @@ void write_plastic_outputs(const std::filesystem::path& dir, const network& net,
     const std::uint32_t k = net.plastic(r).projection();
     const projection& proj = net.proj(k);
     const std::string& file = files[r];
-    write_file_atomic(dir / file, weights_csv(proj));
+    out_dir.write(file, weights_csv(proj));
     auto& w = out["projections"][k]["weights"];
     if (proj.dense()) {
       w = {{"csv", file}};
@@ -86,7 +85,7 @@ void write_plastic_outputs(const std::filesystem::path& dir, const network& net,
       w = {{"pre", pre}, {"post", post}, {"w", val}};
     }
   }
-  write_file_atomic(dir / "network.json", out.dump(1) + "\n");
+  out_dir.write("network.json", out.dump(1) + "\n");
 }
 
 nlohmann::json plasticity_summary(const simulator& sim, const network& net) {

@@ -12,6 +12,7 @@
 
 #include "engine/network.hpp"
 #include "engine/simulator.hpp"
+#include "tools/output_folder.hpp"
 
 namespace evsnn::cli {
 
@@ -20,8 +21,8 @@ namespace evsnn::cli {
 // took gets its projection index appended (weights_<name>_<k>.csv).
 std::vector<std::string> plastic_weight_files(const network& net);
 // Writes weights_<name>.csv of every plastic projection and network.json (doc: the source document,
-// base_dir: its folder) into dir.
-void write_plastic_outputs(const std::filesystem::path& dir, const network& net, const nlohmann::json& doc,
+// base_dir: its folder) into the output folder's set.
+void write_plastic_outputs(output_folder& out, const network& net, const nlohmann::json& doc,
                            const std::filesystem::path& base_dir);
 // One entry per plastic rule: projection, rule, weight/trace updates and weight statistics.
 nlohmann::json plasticity_summary(const simulator& sim, const network& net);

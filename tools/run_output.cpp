@@ -2,40 +2,36 @@
 
 #include <fmt/format.h>
 
-#include "engine/atomic_file.hpp"
-
 namespace evsnn::cli {
 
-void write_spikes_csv(const std::filesystem::path& path, const simulator& sim, network& net,
-                      const std::vector<std::size_t>& sample_ends) {
-  atomic_file f(path);
-  fmt::memory_buffer buf;
-  const bool by_sample = !sample_ends.empty();
-  fmt::format_to(std::back_inserter(buf), "{}time_ms,population,neuron\n", by_sample ? "sample," : "");
-  std::size_t sample = 0;
-  const auto& spikes = sim.spikes();
-  for (std::size_t k = 0; k < spikes.size(); ++k) {
-    const spike_record& s = spikes[k];
-    if (by_sample) {
-      while (sample < sample_ends.size() && k >= sample_ends[sample]) ++sample;
-      fmt::format_to(std::back_inserter(buf), "{},", sample);
-    }
-    fmt::format_to(std::back_inserter(buf), "{:.17g},{},{}\n", s.time_ms, net.pop(s.population).name(), s.neuron);
-    if (buf.size() > (1u << 20)) {
-      f.write({buf.data(), buf.size()});
-      buf.clear();
-    }
-  }
-  f.write({buf.data(), buf.size()});
-  f.commit();
+spike_csv_writer::spike_csv_writer(const std::filesystem::path& path, const network& net, bool by_sample)
+    : file_(path), by_sample_(by_sample) {
+  for (std::uint32_t p = 0; p < net.population_count(); ++p) names_.push_back(net.pop(p).name());
+  buf_.reserve(flush_bytes + 256);
+  fmt::format_to(std::back_inserter(buf_), "{}time_ms,population,neuron\n", by_sample ? "sample," : "");
 }
 
-void write_samples_csv(const std::filesystem::path& path, const simulator&, const std::vector<std::size_t>& sample_ends,
-                       const std::vector<std::uint32_t>& labels) {
+void spike_csv_writer::on_spike(const spike_record& s) {
+  if (by_sample_) fmt::format_to(std::back_inserter(buf_), "{},", sample_);
+  fmt::format_to(std::back_inserter(buf_), "{:.17g},{},{}\n", s.time_ms, names_[s.population], s.neuron);
+  if (buf_.size() >= flush_bytes) {
+    file_.write({buf_.data(), buf_.size()});
+    buf_.clear();
+  }
+}
+
+void spike_csv_writer::commit() {
+  file_.write({buf_.data(), buf_.size()});
+  buf_.clear();
+  file_.commit();
+}
+
+void write_samples_csv(const std::filesystem::path& path, const std::vector<std::uint64_t>& spikes,
+                       const std::vector<std::uint32_t>& labels, const std::vector<double>& durations_ms) {
   fmt::memory_buffer buf;
-  fmt::format_to(std::back_inserter(buf), "sample,label,spikes\n");
-  for (std::size_t k = 0; k < sample_ends.size(); ++k)
-    fmt::format_to(std::back_inserter(buf), "{},{},{}\n", k, labels[k], sample_ends[k] - (k > 0 ? sample_ends[k - 1] : 0));
+  fmt::format_to(std::back_inserter(buf), "sample,label,spikes,duration_ms\n");
+  for (std::size_t k = 0; k < spikes.size(); ++k)
+    fmt::format_to(std::back_inserter(buf), "{},{},{},{}\n", k, labels[k], spikes[k], durations_ms[k]);
   write_file_atomic(path, {buf.data(), buf.size()});
 }
 
@@ -97,6 +93,9 @@ std::string format_summary(const nlohmann::json& s) {
   std::string out;
   auto it = std::back_inserter(out);
   fmt::format_to(it, "simulated {} ms in {:.3f} s wall\n", s["duration_ms"].get<double>(), s["wall_time_s"].get<double>());
+  if (s.contains("stopped_at_ms"))
+    fmt::format_to(it, "{} at t = {} ms ({}): the outputs hold the run so far\n", s["status"].get<std::string>(),
+                   s["stopped_at_ms"].get<double>(), s["stop_reason"].get<std::string>());
   fmt::format_to(it, "{:<16} {:<13} {:>9} {:>11} {:>10}\n", "population", "model", "size", "spikes", "rate (Hz)");
   for (const auto& p : s["populations"])
     fmt::format_to(it, "{:<16} {:<13} {:>9} {:>11} {:>10.2f}\n", p["name"].get<std::string>(), p["model"].get<std::string>(),

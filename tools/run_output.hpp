@@ -1,26 +1,47 @@
 #pragma once
-// run_output: turns a finished simulation into the files and summaries `evsnn run` produces —
-// spikes.csv (time_ms,population,neuron; %.17g), the summary as a table or JSON, readout values of
+// run_output: the files and summaries `evsnn run` produces — spikes.csv (time_ms,population,neuron;
+// %.17g), streamed while the network runs, the summary as a table or JSON, readout values of
 // non-spiking populations. Files are written atomically.
+// Invariant: spike_csv_writer holds at most one buffer (about 64 KiB) of text, whatever the run's
+// length: memory does not grow with the number of spikes.
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "engine/atomic_file.hpp"
 #include "engine/simulator.hpp"
 
 namespace evsnn::cli {
 
-// With sample_ends (spike counts at each sample's end, from presenting a data set), a leading
-// `sample` column is written: sample,time_ms,population,neuron.
-void write_spikes_csv(const std::filesystem::path& path, const simulator& sim, network& net,
-                      const std::vector<std::size_t>& sample_ends = {});
-// sample,label,spikes for a data set run.
-void write_samples_csv(const std::filesystem::path& path, const simulator& sim,
-                       const std::vector<std::size_t>& sample_ends, const std::vector<std::uint32_t>& labels);
+// Streams spikes to a CSV file as the simulator emits them. With by_sample (presenting a data set) a
+// leading `sample` column is written: sample,time_ms,population,neuron.
+class spike_csv_writer final : public spike_sink {
+ public:
+  spike_csv_writer(const std::filesystem::path& path, const network& net, bool by_sample);
+  void set_sample(std::uint64_t sample) { sample_ = sample; }
+  void on_spike(const spike_record& s) override;
+  // Writes what is buffered and renames the file into place.
+  void commit();
+
+ private:
+  static constexpr std::size_t flush_bytes = std::size_t{1} << 16;
+  atomic_file file_;
+  std::vector<std::string> names_;  // population names
+  fmt::memory_buffer buf_;
+  bool by_sample_;
+  std::uint64_t sample_ = 0;
+};
+
+// sample,label,spikes,duration_ms for a data set run (spikes and duration of each sample).
+void write_samples_csv(const std::filesystem::path& path, const std::vector<std::uint64_t>& spikes,
+                       const std::vector<std::uint32_t>& labels, const std::vector<double>& durations_ms);
 // Value of every non-spiking (readout) neuron at t_ms: population,neuron,value.
 void write_readout_csv(const std::filesystem::path& path, network& net, double t_ms);
+// duration_ms: the simulated time (the rates' denominator).
 nlohmann::json run_summary(const simulator& sim, network& net, double duration_ms, double wall_s);
 std::string format_summary(const nlohmann::json& summary);
 

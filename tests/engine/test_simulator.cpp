@@ -164,3 +164,101 @@ TEST_CASE("simulator: graded projections count MACs and pass the grade") {
   CHECK(sim.counters().projections[0].graded_events == 2);
   CHECK(sim.counters().projections[0].synaptic_events == 0);
 }
+
+namespace {
+// Two relay neurons exciting each other through a delay: once the input at 1 ms starts them, they
+// spike forever (one spike per arrival), a network that never stops on its own.
+std::unique_ptr<network> runaway_pair(double delay_ms) {
+  auto net = std::make_unique<network>();
+  net->add_population(spike_source::replay("in", 1, {{1.0, 0, 1.f}}));
+  net->add_population(relay(2));
+  net->add_projection(projection("in", 0, 1, 1, 2, 0.0, false, {{0, 0, 2.f}, {0, 1, 2.f}}));
+  net->add_projection(projection("loop", 1, 1, 2, 2, delay_ms, false, {{0, 1, 2.f}, {1, 0, 2.f}}));
+  return net;
+}
+
+struct spike_list : spike_sink {
+  std::vector<spike_record> seen;
+  void on_spike(const spike_record& s) override { seen.push_back(s); }
+};
+}  // namespace
+
+TEST_CASE("simulator: the stop poll stops a runaway network at an event boundary; it stays stopped until cleared") {
+  auto net = runaway_pair(0.01);
+  simulator sim(*net, 1);
+  int polls = 0;
+  sim.set_stop_poll([&] { return ++polls == 3; }, 100);
+  sim.run(1e9);
+  CHECK(sim.stopped() == stop_reason::requested);
+  CHECK(polls == 3);
+  CHECK(sim.events_processed() == 300);  // polled before events 101, 201 and 301
+  CHECK(sim.counters().events == 300);
+  CHECK(sim.now() < 10.0);
+  CHECK(sim.counters().total_spikes() == sim.spikes().size());
+  // Stopped: nothing runs, nothing is dropped.
+  const double at = sim.now();
+  sim.run_until(1e9);
+  sim.begin_sample(0.0, true);
+  sim.end_sample(1e9);
+  CHECK(sim.events_processed() == 300);
+  CHECK(sim.now() == at);
+  // Cleared: it carries on where it stopped (the poll is asked again 100 events on).
+  sim.clear_stop();
+  sim.run_until(at + 1.0);
+  CHECK(sim.stopped() == stop_reason::none);
+  CHECK(sim.events_processed() > 300);
+  CHECK(sim.now() <= at + 1.0);
+  CHECK(sim.now() > at);
+}
+
+TEST_CASE("simulator: event and spike limits stop exactly; a run within them completes") {
+  {
+    auto net = runaway_pair(1e-9);
+    simulator sim(*net, 1);
+    sim.set_limits(1000, 0);
+    sim.run(100.0);
+    CHECK(sim.stopped() == stop_reason::max_events);
+    CHECK(sim.events_processed() == 1000);
+  }
+  {
+    auto net = runaway_pair(0.5);
+    simulator sim(*net, 1);
+    sim.set_limits(0, 50);
+    sim.run(1e9);
+    CHECK(sim.stopped() == stop_reason::max_spikes);
+    // Stopped at the first event boundary after spike 51: one event adds at most two spikes here.
+    CHECK(sim.spikes_emitted() > 50);
+    CHECK(sim.spikes_emitted() <= 52);
+    CHECK(sim.counters().total_spikes() == sim.spikes_emitted());
+    CHECK(sim.spikes().back().time_ms == sim.now());
+  }
+  {
+    network net;
+    net.add_population(spike_source::replay("in", 1, {{0.1, 0, 1.f}}));
+    net.add_population(relay(2));
+    net.add_projection(projection("a", 0, 1, 1, 2, 0.3, false, {{0, 0, 2.f}, {0, 1, 2.f}}));
+    simulator sim(net, 1);
+    // Exactly its 4 events (sample begin, source wakeup, arrival, sample end) and 3 spikes: not exceeded.
+    sim.set_limits(4, 3);
+    sim.run(5.0);
+    CHECK(sim.stopped() == stop_reason::none);
+    CHECK(sim.events_processed() == 4);
+    CHECK(sim.spikes_emitted() == 3);
+    sim.set_limits(3, 0);
+    sim.run(5.0);
+    CHECK(sim.stopped() == stop_reason::max_events);
+  }
+}
+
+TEST_CASE("simulator: a spike sink sees every spike as it is emitted, as the in-memory record has them") {
+  const model_registry models = builtin_model_registry();
+  auto net = build_network(cli::bench_network("ff"), "ff", ".", models);
+  simulator sim(*net, 5);
+  spike_list sink;
+  sim.set_spike_sink(&sink);
+  sim.run(100.0);
+  REQUIRE(!sink.seen.empty());
+  REQUIRE(sink.seen.size() == sim.spikes().size());
+  CHECK(std::memcmp(sink.seen.data(), sim.spikes().data(), sink.seen.size() * sizeof(spike_record)) == 0);
+  CHECK(sim.spikes_emitted() == sink.seen.size());
+}
