@@ -54,8 +54,9 @@ done
 all_targets=(idx nmnist aedat csv spec network train_config checkpoint spike_csv)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all_targets[@]}")
-# Per target: the largest input (-max_len, sized for the format) and the memory limits. The new targets
-# run under a tighter budget: no single allocation over 256 MB, 1 GB resident in all.
+# Per target: the largest input (-max_len, sized for the format) and the memory limits (plus a dictionary
+# of the format's tokens where tests/fuzz/<target>.dict exists). The new targets run under a tighter
+# budget: no single allocation over 256 MB, 1 GB resident in all.
 limits() {
   case "$1" in
     network|train_config) echo "-max_len=4096 -rss_limit_mb=1024 -malloc_limit_mb=256" ;;
@@ -209,8 +210,9 @@ for t in "${targets[@]}"; do
   else
     budget=(-max_total_time="$secs"); echo "fuzz: $t for ${secs} s"
   fi
+  dict=(); [ -f "tests/fuzz/$t.dict" ] && dict=(-dict="$PWD/tests/fuzz/$t.dict")
   # shellcheck disable=SC2046
-  if ! (cd "$out" && ASAN_OPTIONS=detect_leaks=1 "./fuzz_$t" "${budget[@]}" $(limits "$t") -timeout=20 \
+  if ! (cd "$out" && ASAN_OPTIONS=detect_leaks=1 "./fuzz_$t" "${budget[@]}" $(limits "$t") ${dict[@]+"${dict[@]}"} -timeout=20 \
           -print_final_stats=1 ${FUZZ_FLAGS:-} "corpus/$t" 2>"fuzz_$t.log"); then
     echo "fuzz: $t FAILED; see $out/fuzz_$t.log" >&2
     tail -n 40 "$out/fuzz_$t.log" >&2
