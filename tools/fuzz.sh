@@ -218,7 +218,7 @@ for t in "${targets[@]}"; do
     tail -n 40 "$out/fuzz_$t.log" >&2
     status=1
   else
-    grep -E "^#[0-9]+ +DONE|^Done [0-9]+ runs" "$out/fuzz_$t.log" | tail -n 1 || true
+    grep -E "^#[0-9]+[[:space:]]+DONE" "$out/fuzz_$t.log" | tail -n 1 || true
   fi
 done
 exit $status
