@@ -29,6 +29,14 @@ std::uint64_t get_le(std::string_view bytes, std::size_t pos, int width) {
   return v;
 }
 
+// A count in the header ("epoch", a block's "size"): a JSON integer >= 0, as encode() writes it. Anything
+// else (a negative number, a fraction, 1e30: a double whose conversion would be undefined) is refused.
+std::uint64_t header_count(const nlohmann::json& v, const std::string& file, const std::string& path) {
+  if (!v.is_number_unsigned())
+    throw input_error(fmt::format("{}: header {}: expected a whole number >= 0, got {}", file, path, v.dump()));
+  return v.get<std::uint64_t>();
+}
+
 // Reads the blocks after the header; pos moves past them.
 class block_reader {
  public:
@@ -123,14 +131,17 @@ checkpoint checkpoint::decode(std::string_view bytes, const std::string& file) {
   try {
     if (header.at("format") != header_format)
       throw input_error(fmt::format("{}: header /format: expected \"{}\"", file, header_format));
-    c.epochs_done = header.at("epoch").get<std::uint64_t>();
+    c.epochs_done = header_count(header.at("epoch"), file, "/epoch");
     c.config = header.at("config");
     c.rule = header.at("rule");
     c.optimizer = header.at("optimizer");
     c.log = train_log::from_json(header.at("log"), file + ": header /log");
-    for (const auto& blk : header.at("blocks")) {
+    const nlohmann::json& listed = header.at("blocks");
+    if (!listed.is_array()) throw input_error(fmt::format("{}: header /blocks: expected an array", file));
+    for (std::size_t b = 0; b < listed.size(); ++b) {
+      const nlohmann::json& blk = listed[b];
       const std::string name = blk.at("name"), type = blk.at("type");
-      const std::size_t n = blk.at("size");
+      const std::uint64_t n = header_count(blk.at("size"), file, fmt::format("/blocks/{}/size", b));
       const std::string kind = name.substr(0, name.find('/'));
       const std::string expected = kind == "optimizer" ? "f64" : "f32";
       if ((kind != "weights" && kind != "optimizer" && kind != "rule") || type != expected)

@@ -1,12 +1,15 @@
 // checkpoint: a value written and read back is equal; the encoding is little-endian whatever the host
 // (a known value at a known offset); a flipped byte, a truncated file and an old version-1 file are
-// refused with one line naming the file.
+// refused with one line naming the file; header counts that are not whole numbers >= 0 are refused.
 #include <doctest/doctest.h>
 
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "engine/error.hpp"
 #include "rules/checkpoint.hpp"
@@ -103,4 +106,48 @@ TEST_CASE("checkpoint: a damaged, truncated, foreign or version-1 file is refuse
         std::string::npos);
   CHECK(error_of("PK\x03\x04", "x.zip").find("x.zip: byte 0: not an evsnn checkpoint") == 0);
   CHECK_THROWS_AS(checkpoint::load(fs::temp_directory_path() / "evsnn_no_such_checkpoint"), evsnn::input_error);
+}
+
+namespace {
+
+// A checkpoint with this header and these block bytes, with the right checksum (so decode reaches them).
+std::string with_header(const nlohmann::json& header, const std::string& data) {
+  const std::string h = header.dump();
+  std::string out(checkpoint_magic);
+  for (int b = 0; b < 8; ++b) out.push_back(static_cast<char>((h.size() >> (8 * b)) & 0xff));
+  out += h;
+  out += data;
+  const std::uint64_t sum = fnv1a_64(out);
+  for (int b = 0; b < 8; ++b) out.push_back(static_cast<char>((sum >> (8 * b)) & 0xff));
+  return out;
+}
+
+nlohmann::json header_with(const nlohmann::json& epoch, const nlohmann::json& size) {
+  return {{"format", "evsnn-checkpoint/2"}, {"epoch", epoch}, {"config", nlohmann::json::object()},
+          {"rule", nlohmann::json::object()}, {"optimizer", nlohmann::json::object()},
+          {"log", {{"format", "evsnn-train-log/1"}, {"epochs", nlohmann::json::array()}}},
+          {"blocks", {{{"name", "weights/0"}, {"type", "f32"}, {"size", size}}}}};
+}
+
+}  // namespace
+
+// Found with the fuzz_checkpoint harness (tests/fuzz/, an input written for it; docs/fuzzing.md): "epoch"
+// and block "size" were converted with json::get, so -5 became 2^64-5, 2.5 became 2 and 1e30 was an
+// undefined float-to-integer conversion (UBSan stopped the harness).
+TEST_CASE("checkpoint: header counts must be whole numbers >= 0") {
+  const std::string two_floats("\0\0\x80\x3f\0\0\0\x40", 8);  // 1.0f, 2.0f
+  const checkpoint ok = checkpoint::decode(with_header(header_with(4, 2), two_floats), "ck.evsnn");
+  CHECK(ok.epochs_done == 4);
+  CHECK(ok.weights == std::vector<std::vector<float>>{{1.0f, 2.0f}});
+  for (const nlohmann::json& bad : {nlohmann::json(-5), nlohmann::json(2.5), nlohmann::json(1e30), nlohmann::json(4.0),
+                                    nlohmann::json("4")}) {
+    INFO(bad.dump());
+    CHECK(error_of(with_header(header_with(bad, 2), two_floats), "ck.evsnn") ==
+          "ck.evsnn: header /epoch: expected a whole number >= 0, got " + bad.dump());
+    CHECK(error_of(with_header(header_with(4, bad), two_floats), "ck.evsnn") ==
+          "ck.evsnn: header /blocks/0/size: expected a whole number >= 0, got " + bad.dump());
+  }
+  nlohmann::json h = header_with(4, 2);
+  h["blocks"] = {{"weights/0", {{"name", "weights/0"}, {"type", "f32"}, {"size", 2}}}};
+  CHECK(error_of(with_header(h, two_floats), "ck.evsnn") == "ck.evsnn: header /blocks: expected an array");
 }
