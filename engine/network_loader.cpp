@@ -221,8 +221,12 @@ std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::str
       }
       const std::uint32_t n_pre = net->pop(*pre).size(), n_post = net->pop(*post).size();
       std::vector<synapse_triplet> syn;
+      // Row pointers of the CSR, then the synapses (charged before anything of their size is allocated).
+      budget.charge(static_cast<double>(n_pre + 1) * 8.0, pr, fmt::format("the rows of {} presynaptic neurons", n_pre));
       double pre_charged = 0.0;
       if (w.is_array()) {
+        pre_charged = static_cast<double>(n_pre) * n_post * memory_budget::bytes_per_synapse;
+        budget.charge(pre_charged, w, fmt::format("{} x {} dense weights", n_pre, n_post));
         syn = dense_rows(w, n_pre, n_post);
       } else if (w.is_object() && w.has("csv")) {
         const json_node c = w.at("csv");

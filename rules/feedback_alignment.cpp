@@ -452,6 +452,13 @@ std::unique_ptr<learning_rule> make_feedback_alignment(const json_node& spec, co
   }
   if (input == loss_input::readout && learn_feedback && chain.output().readout == false)
     spec.fail("internal: readout loss on a spiking output");
+  // The rule's traces use the separated kernel norm (e^{-s/tau_mem} - e^{-s/tau_syn}), which cancels when the two
+  // time constants nearly agree (and is undefined when they are equal).
+  for (const layer_info& l : chain.layers)
+    if (!l.kernel.separable())
+      spec.fail(fmt::format("layer '{}' has tau_syn_ms within 0.1% of tau_mem_ms, where this rule's traces lose "
+                            "precision; move the time constants apart or train with bp_exact",
+                            l.name));
   return std::make_unique<feedback_alignment>(std::move(p), chain, input, seed);
 }
 

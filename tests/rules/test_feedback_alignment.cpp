@@ -5,10 +5,12 @@
 
 #include <cmath>
 
+#include "engine/error.hpp"
 #include "engine/json_node.hpp"
 #include "rules/bp_exact.hpp"
 #include "rules/feedback_alignment.hpp"
 #include "tests/rules/rule_fixture.hpp"
+#include "tests/rules/trainer_fixture.hpp"
 
 using namespace evsnn;
 
@@ -122,4 +124,15 @@ TEST_CASE("sfdfa: grades carry w * d forward; output grade sums give D_o = sum_i
   }
   CHECK(fired >= 3);
   CHECK(nonzero >= 2);
+}
+
+TEST_CASE("feedback alignment rules refuse layers whose time constants nearly agree (their traces would cancel)") {
+  auto net = test::chain_network({30, 5, 3}, {0.5, 0.5}, {0.1, 0.1}, {0.3, 0.3}, 10.0, "cuba_lif");
+  net["populations"][1]["params"]["tau_syn_ms"] = 10.0;  // the limit kernel: accepted by the model
+  const auto cfg = test::small_train_config(net, {{"type", "sfdfa"}}, test::fresh_dir("fa_singular"));
+  CHECK_THROWS_WITH_AS(test::make_trainer(cfg),
+                       doctest::Contains("layer 'l1' has tau_syn_ms within 0.1% of tau_mem_ms"), input_error);
+  auto ok = net;
+  ok["populations"][1]["params"]["tau_syn_ms"] = 5.0;
+  CHECK_NOTHROW(test::make_trainer(test::small_train_config(ok, {{"type", "dfa"}}, test::fresh_dir("fa_singular2"))));
 }
