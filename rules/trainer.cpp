@@ -261,6 +261,7 @@ void trainer::train(const progress_fn& progress, const std::function<void(const 
   if (ec || !std::filesystem::is_directory(cfg_.output_dir, ec))
     throw input_error(fmt::format("{}: cannot create the output folder: {}", cfg_.output_dir.string(),
                                   ec ? ec.message() : "a file of that name exists"));
+  remove_stale_temporaries(cfg_.output_dir);  // of a run killed while writing
   if (cfg_.eval_before && epochs_done_ == 0 && !log_.initial) {
     log_.initial = evaluate_epoch(0);
     write_outputs();

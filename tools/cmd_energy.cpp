@@ -46,8 +46,7 @@ void energy_command(const energy_options& o) {
   const double duration = o.duration_ms > 0 ? o.duration_ms : net->duration_ms;
   if (!(duration > 0))
     throw input_error(fmt::format("{}: /duration_ms: missing; give it in the file or with --duration-ms", o.net_path));
-  if (duration / o.dt_ms > 1e9)
-    throw input_error(fmt::format("--dt-ms {}: {} ms would take more than 1e9 steps", o.dt_ms, duration));
+  check_step_count(duration, o.dt_ms);
 
   // The folder first: an unwritable one fails before the runs.
   std::unique_ptr<output_folder> out;
@@ -104,7 +103,7 @@ void add_energy_command(CLI::App& app) {
   cmd->add_option("--dt-ms", o->dt_ms, "Step of the time-stepped twin and hardware timestep in ms (default 1)")
       ->check(positive());
   cmd->add_option("--duration-ms", o->duration_ms, "Simulated time in ms (default: the file's duration_ms)")
-      ->check(positive());
+      ->check(time_ms(false));
   cmd->add_option("--out", o->out_dir,
                   "Folder for energy.json, energy.svg, counters_event_driven.json and counters_time_stepped.json");
   cmd->add_option("--svg", o->svg_path, "Write the bar chart to this SVG file");

@@ -180,6 +180,10 @@ void run_on_data(const run_options& o, network& net, simulator& sim, double dura
     pass.labels.push_back(s.label);
     pass.durations_ms.push_back(pr.last_duration_ms());
     pass.total_ms += pr.last_duration_ms();
+    if (pr.next_begin_ms() > max_time_ms)
+      throw input_error(fmt::format("--data: sample index {} would begin at t = {:g} ms, beyond the 1e12 ms evsnn simulates "
+                                    "(lower --gap-ms or --samples)",
+                                    i + 1, pr.next_begin_ms()));
     if (sim.stopped() == stop_reason::none)
       sim.report_outcome({sim.sample_index() - 1, static_cast<std::int64_t>(s.label)});  // no loss here
   }
@@ -199,8 +203,7 @@ void run_stepped(const run_options& o, network& net) {
   const double duration = o.duration_ms > 0 ? o.duration_ms : net.duration_ms;
   if (!(duration > 0))
     throw input_error(fmt::format("{}: /duration_ms: missing; give it in the file or with --duration-ms", o.net_path));
-  if (duration / o.dt_ms > 1e9)
-    throw input_error(fmt::format("--dt-ms {}: {} ms would take more than 1e9 steps", o.dt_ms, duration));
+  check_step_count(duration, o.dt_ms);
   const std::unique_ptr<output_folder> out = open_out(o);
   stepped_simulator sim(net, o.dt_ms, net.seed);
   sim.record_spikes(out != nullptr);
@@ -350,7 +353,7 @@ void add_run_command(CLI::App& app) {
   cmd->add_option("--duration-ms", o->duration_ms,
                   "Simulated time in ms (default: the file's duration_ms); with --data, of every sample (default: the "
                   "file's duration_ms, else the sample's own, then until no spike is in flight)")
-      ->check(positive());
+      ->check(time_ms(false));
   cmd->add_option("--out", o->out_dir,
                   "Folder for spikes.csv, summary.json, counters.json, readout.csv (li populations) and samples.csv "
                   "(--data)");
@@ -372,7 +375,7 @@ void add_run_command(CLI::App& app) {
   cmd->add_flag("--carry", o->carry, "Stream samples: carry state and time on instead of resetting per sample")
       ->needs(data);
   cmd->add_option("--gap-ms", o->gap_ms, "Pause between streamed samples (with --carry)")
-      ->check(non_negative())
+      ->check(time_ms(true))
       ->needs(data);
   auto* stepped = cmd->add_flag("--stepped", o->stepped,
                                 "Run the time-stepped twin instead: every neuron updated every step, inputs binned to "

@@ -7,6 +7,11 @@
 #include <cmath>
 #include <string>
 
+#include <fmt/format.h>
+
+#include "engine/error.hpp"
+#include "engine/event.hpp"
+
 namespace evsnn::cli {
 
 // Option checks with short messages ("must be > 0, got -5"); CLI11's own range checks print the
@@ -24,6 +29,24 @@ inline CLI::Validator number_above(double min, bool inclusive) {
       inclusive ? "NUMBER >= 0" : "NUMBER > 0");
 }
 inline CLI::Validator positive() { return number_above(0.0, false); }
+// A time in ms: > 0 (or >= 0) and at most max_time_ms, the latest time evsnn simulates.
+inline CLI::Validator time_ms(bool zero_allowed) {
+  return number_above(0.0, zero_allowed) &
+         CLI::Validator(
+             [](std::string& text) -> std::string {
+               double v = 0;
+               std::from_chars(text.data(), text.data() + text.size(), v);
+               return v <= max_time_ms ? std::string() : "must be <= 1e12 ms, got " + text;
+             },
+             "");
+}
+// A time-stepped run of duration_ms at dt_ms: at least one step and at most 1e9.
+inline void check_step_count(double duration_ms, double dt_ms) {
+  if (duration_ms / dt_ms > 1e9)
+    throw input_error(fmt::format("--dt-ms {}: {} ms would take more than 1e9 steps", dt_ms, duration_ms));
+  if (dt_ms > duration_ms)
+    throw input_error(fmt::format("--dt-ms {}: longer than the run ({} ms): not one whole step", dt_ms, duration_ms));
+}
 inline CLI::Validator non_negative() { return number_above(0.0, true); }
 
 void add_run_command(CLI::App& app);

@@ -223,6 +223,10 @@ TEST_CASE("cli: malformed files exit 2 with one error line naming the file") {
       {"dense rows", "rows.json", wrong_rows.dump(), "rows.json: /projections/0/weights: 1 rows, expected 2"},
       {"unknown key", "key.json", unknown_key.dump(), "key.json: /populations/1/params: unknown key 'tau'"},
       {"weights csv", "csv.json", bad_csv.dump(), "w.csv: line 2: column 2: weight \"oops\" is not a finite number"},
+      {"deep nesting", "deep.json", "{\"format\": " + std::string(300000, '[') + std::string(300000, ']') + "}",
+       "deep.json: /format/0/0/0/0/0/0/0/...: nesting deeper than 256 levels"},
+      {"duplicate key", "dup.json", "{\"seed\": 1, \"seed\": 2}", "dup.json: /seed: duplicate key 'seed'"},
+      {"double overflow", "big.json", "{\"seed\": 1e400}", "big.json: /seed: number overflow parsing '1e400'"},
   };
   for (const auto& c : cases) {
     const fs::path p = d.write(c.file_name, c.text);
@@ -311,4 +315,24 @@ TEST_CASE("cli: --help exits 0 for every subcommand") {
   // No subcommand, or an unknown one, is a usage error (non-zero).
   CHECK(run_evsnn(d, "").status != 0);
   CHECK(run_evsnn(d, "frobnicate").status != 0);
+}
+
+TEST_CASE("cli: times beyond 1e12 ms and steps that do not fit are refused with one line") {
+  temp_dir d;
+  const fs::path p = d.write("net.json", small_net().dump());
+  result r = run_evsnn(d, "run " + quote(p.string()) + " --duration-ms 1e308");
+  CHECK(r.status == 2);
+  CHECK(r.err.find("--duration-ms: must be <= 1e12 ms, got 1e308") != std::string::npos);
+  r = run_evsnn(d, "run " + quote(p.string()) + " --stepped --dt-ms 1e300");
+  CHECK(r.status == 2);
+  CHECK(r.err.find("--dt-ms 1e+300: longer than the run (100 ms): not one whole step") != std::string::npos);
+  r = run_evsnn(d, "run " + quote(p.string()) + " --stepped --dt-ms 1e-300");
+  CHECK(r.status == 2);
+  CHECK(r.err.find("would take more than 1e9 steps") != std::string::npos);
+  json net = small_net();
+  net["duration_ms"] = 1e13;
+  const fs::path q = d.write("long.json", net.dump());
+  r = run_evsnn(d, "check " + quote(q.string()));
+  CHECK(r.status == 2);
+  CHECK(r.err.find("long.json: /duration_ms: must be <= 1e+12 ms") != std::string::npos);
 }

@@ -123,3 +123,33 @@ TEST_CASE("cli: evsnn train, --resume, eval and plot end to end") {
   CHECK(count_lines(r.err) == 1);
   fs::remove_all(dir);
 }
+
+TEST_CASE("cli: train refuses what cannot be written or trained, with one line and exit 2") {
+  const fs::path dir = fs::temp_directory_path() / "evsnn_train_cli_refusals";
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::ofstream(dir / "net.json") << network().dump(1);
+  std::ofstream(dir / "afile") << "x";
+  json c = config(dir / "afile" / "sub");  // an output folder under a file
+  std::ofstream(dir / "under_file.json") << c.dump(1);
+  result r = run(dir, "train '" + (dir / "under_file.json").string() + "'");
+  CHECK(r.status == 2);
+  CHECK(r.err.find("cannot create the output folder") != std::string::npos);
+  c = config(dir / "out");
+  c["epochs"] = 0;
+  std::ofstream(dir / "zero.json") << c.dump(1);
+  r = run(dir, "train '" + (dir / "zero.json").string() + "'");
+  CHECK(r.status == 2);
+  CHECK(r.err.find("/epochs: must be >= 1") != std::string::npos);
+  CHECK_FALSE(fs::exists(dir / "out" / "log.csv"));
+  // A checkpoint path that is a folder.
+  c = config(dir / "out");
+  std::ofstream(dir / "ok.json") << c.dump(1);
+  r = run(dir, "eval '" + (dir / "ok.json").string() + "' --checkpoint '" + dir.string() + "'");
+  CHECK(r.status == 2);
+  CHECK(r.err.find("--checkpoint: File is actually a directory") != std::string::npos);
+  fs::create_directories(dir / "out" / "checkpoint.evsnn");
+  r = run(dir, "train '" + (dir / "ok.json").string() + "' --resume");
+  CHECK(r.status == 2);
+  CHECK(r.err.find("is a folder, not a file") != std::string::npos);
+}
