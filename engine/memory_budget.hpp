@@ -25,6 +25,10 @@ class memory_budget {
   // Estimates used by the loader (state, CSR and build-time peak together, rounded up from measurements).
   static constexpr double bytes_per_neuron = 64.0;
   static constexpr double bytes_per_synapse = 48.0;
+  // The estimate for a whole network of this many neurons and synapses.
+  static double network_bytes(double neurons, double synapses) {
+    return neurons * bytes_per_neuron + synapses * bytes_per_synapse;
+  }
 
   explicit memory_budget(std::uint64_t limit_bytes = usable_memory_bytes()) : limit_(static_cast<double>(limit_bytes)) {}
 

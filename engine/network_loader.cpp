@@ -1,6 +1,5 @@
 #include "engine/network_loader.hpp"
 
-#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -75,8 +74,10 @@ std::vector<synapse_triplet> sparse_lists(const json_node& w, std::uint32_t n_pr
   return out;
 }
 
+// Drawn synapses are charged to the budget at their expected number before any is drawn; the caller
+// settles the difference with the number drawn (returned in `charged`).
 std::vector<synapse_triplet> random_init(const json_node& w, std::uint32_t n_pre, std::uint32_t n_post, bool recurrent,
-                                         std::uint64_t seed) {
+                                         std::uint64_t seed, memory_budget& budget, double& charged) {
   const std::string kind = w.at("init").as_choice({"normal", "uniform", "constant"});
   double p1 = 0, p2 = 0;
   if (kind == "normal") {
@@ -99,6 +100,8 @@ std::vector<synapse_triplet> random_init(const json_node& w, std::uint32_t n_pre
   if (auto s = w.get("self_connections")) self = s->as_bool();
   if (auto s = w.get("seed")) seed = s->as_uint();
   w.finish();
+  charged = static_cast<double>(n_pre) * n_post * p_connect * memory_budget::bytes_per_synapse;
+  budget.charge(charged, w, fmt::format("{} x {} synapses at p_connect {}", n_pre, n_post, p_connect));
 
   // Every value drawn must fit a float weight: the parameters are checked so that no draw can overflow
   // (a normal draw stays within 40 standard deviations: the generator's tails end well before that).
@@ -235,12 +238,7 @@ std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::str
         if (path.is_relative()) path = base_dir / path;
         syn = csv_rows(c, path, n_pre, n_post);
       } else if (w.is_object() && w.has("init")) {
-        // Drawn synapses: charged at their expected number before any is drawn.
-        const auto pc = w.get("p_connect");
-        const double p_connect = pc && pc->is_number() ? std::clamp(pc->raw().get<double>(), 0.0, 1.0) : 1.0;
-        pre_charged = static_cast<double>(n_pre) * n_post * p_connect * memory_budget::bytes_per_synapse;
-        budget.charge(pre_charged, w, fmt::format("{} x {} synapses at p_connect {}", n_pre, n_post, p_connect));
-        syn = random_init(w, n_pre, n_post, *pre == *post, rng::derive(net->seed, 0x3e1647, k));
+        syn = random_init(w, n_pre, n_post, *pre == *post, rng::derive(net->seed, 0x3e1647, k), budget, pre_charged);
       } else if (w.is_object() && (w.has("pre") || w.has("post") || w.has("w"))) {
         syn = sparse_lists(w, n_pre, n_post);
       } else {

@@ -62,8 +62,8 @@ trainer::trainer(train_config cfg, const model_registry& models, std::filesystem
     w->net = build_network(cfg_.network, cfg_.network_file, cfg_.network_dir, models, &plastic_rules);
     if (t == 0) {
       // Every thread holds a copy of the network: refuse before building copies that cannot fit.
-      const double copy_bytes = static_cast<double>(w->net->neuron_count()) * memory_budget::bytes_per_neuron +
-                                static_cast<double>(w->net->synapse_count()) * memory_budget::bytes_per_synapse;
+      const double copy_bytes = memory_budget::network_bytes(static_cast<double>(w->net->neuron_count()),
+                                                             static_cast<double>(w->net->synapse_count()));
       const double limit = static_cast<double>(usable_memory_bytes());
       if (copy_bytes * n_threads > limit)
         throw input_error(fmt::format("{}: /threads: {} copies of the network (one per thread) need about {}, more "

@@ -10,19 +10,13 @@
 #include "datasets/file_bytes.hpp"
 #include "engine/error.hpp"
 #include "tests/datasets/format_writers.hpp"
+#include "tests/support/error_of.hpp"
 
 using namespace evsnn;
+using evsnn::test::error_of;
 using evsnn::test::temp_dir;
 
 namespace {
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const input_error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 std::vector<unsigned char> counting(std::size_t n) {
   std::vector<unsigned char> v(n);

@@ -8,19 +8,13 @@
 #include "datasets/hdf5_spikes_reader.hpp"
 #include "engine/error.hpp"
 #include "tests/datasets/format_writers.hpp"
+#include "tests/support/error_of.hpp"
 
 using namespace evsnn;
+using evsnn::test::error_of;
 using evsnn::test::temp_dir;
 
 namespace {
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const input_error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 struct shd_data {
   std::vector<std::vector<float>> times{{0.001f, 0.0015f, 0.0015f, 0.25f}, {}, {0.5f, 0.75f, 0.99f}};

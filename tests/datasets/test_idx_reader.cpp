@@ -6,8 +6,10 @@
 #include "datasets/idx_reader.hpp"
 #include "engine/error.hpp"
 #include "tests/datasets/format_writers.hpp"
+#include "tests/support/error_of.hpp"
 
 using namespace evsnn;
+using evsnn::test::error_of;
 using evsnn::test::temp_dir;
 
 namespace {
@@ -31,14 +33,6 @@ struct idx_fixture {
   }
 };
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const input_error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 }  // namespace
 
