@@ -8,10 +8,12 @@
 //  - spike_reset(): what a spike does to the potential; refractory_ms(): how long a neuron cannot spike.
 //  - membrane_potential(i, t), synaptic_current(i, t): the exact state (I in the units of the
 //    equation above, so du/dt = (I - u)/tau_mem).
+//  - tick(): the discrete-tick view of models that update on a clock (lif_tick), else null.
 #include <cstdint>
 #include <span>
 
 #include "engine/psp_kernel.hpp"
+#include "engine/tick_membrane.hpp"
 
 namespace evsnn {
 
@@ -26,6 +28,8 @@ class membrane_view {
   virtual double refractory_ms() const = 0;
   virtual double membrane_potential(std::uint32_t neuron, double t_ms) const = 0;
   virtual double synaptic_current(std::uint32_t neuron, double t_ms) const = 0;
+  // Discrete-tick models (engine/tick_membrane.hpp); null for continuous-time membranes.
+  virtual const tick_membrane* tick() const { return nullptr; }
 };
 
 }  // namespace evsnn
