@@ -215,6 +215,7 @@ void bp_exact::end_batch(const fixed_sum_set& total, std::size_t n, std::vector<
 }
 
 std::unique_ptr<learning_rule> make_bp_exact(const json_node& spec, const layer_chain& chain, loss_input input) {
+  require_continuous(chain, "bp_exact");
   if (spec.is_object()) spec.finish();
   return std::make_unique<bp_exact>(chain, input);
 }

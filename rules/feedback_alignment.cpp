@@ -424,6 +424,7 @@ std::vector<double> per_hidden_layer(const json_node& node, std::size_t hidden, 
 
 std::unique_ptr<learning_rule> make_feedback_alignment(const json_node& spec, const layer_chain& chain,
                                                        loss_input input, std::uint64_t seed, bool learn_feedback) {
+  require_continuous(chain, learn_feedback ? "sfdfa" : "dfa");
   feedback_alignment_params p;
   p.learn_feedback = learn_feedback;
   p.feedback_init = learn_feedback ? "zero" : "uniform";

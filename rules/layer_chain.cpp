@@ -59,13 +59,15 @@ layer_chain find_layer_chain(network& net, const std::string& file) {
     l.fan_in = net.pop(prev).size();
     l.name = pop.name();
     const membrane_view* m = pop.membrane();
-    if (m == nullptr || (m->thresholds().empty() ? false : m->kernel().inv_tau_syn <= 0.0))
+    if (m == nullptr ||
+        (m->tick() == nullptr && (m->thresholds().empty() ? false : m->kernel().inv_tau_syn <= 0.0)))
       throw input_error(fmt::format("{}: projection '{}': population '{}' is {}; trained layers need an exact "
-                                    "current-based neuron with a synaptic filter (lif_alpha, cuba_lif) or a readout "
-                                    "(li) as the last layer",
+                                    "current-based neuron with a synaptic filter (lif_alpha, cuba_lif), a "
+                                    "discrete-tick neuron (lif_tick) or a readout (li) as the last layer",
                                     file, pr.name(), pop.name(), pop.model()));
     l.kernel = m->kernel();
     l.membrane = m;
+    l.tick = m->tick();
     if (m->thresholds().empty()) {
       l.readout = true;
     } else {
@@ -84,11 +86,34 @@ layer_chain find_layer_chain(network& net, const std::string& file) {
   if (chain.layers.empty())
     throw input_error(fmt::format("{}: the input population '{}' feeds no projection; nothing to train", file,
                                   net.pop(chain.input).name()));
+  const bool ticked = chain.layers.front().tick != nullptr;
+  for (const layer_info& l : chain.layers)
+    if ((l.tick != nullptr) != ticked)
+      throw input_error(fmt::format("{}: layer '{}' is {} but layer '{}' is {}; a chain is all discrete-tick "
+                                    "(lif_tick) or all continuous-time",
+                                    file, l.name, l.tick ? "discrete-tick" : "continuous-time",
+                                    chain.layers.front().name, ticked ? "discrete-tick" : "continuous-time"));
   for (std::uint32_t p = 0; p < net.population_count(); ++p)
     if (!seen[p])
       throw input_error(fmt::format("{}: population '{}' is not part of the feed-forward chain from the input", file,
                                     net.pop(p).name()));
   return chain;
+}
+
+void require_continuous(const layer_chain& chain, const char* rule) {
+  if (chain.layers.front().tick != nullptr)
+    throw input_error(fmt::format("rule {}: layer '{}' is a discrete-tick neuron (lif_tick); this rule trains "
+                                  "continuous-time layers (lif_alpha, cuba_lif, li); use ottt, ostl, otpe, "
+                                  "approx_otpe, f_otpe, f_approx_otpe or bptt",
+                                  rule, chain.layers.front().name));
+}
+
+void require_tick(const layer_chain& chain, const char* rule) {
+  for (const layer_info& l : chain.layers)
+    if (l.tick == nullptr)
+      throw input_error(fmt::format("rule {}: layer '{}' is not a discrete-tick neuron; this rule trains lif_tick "
+                                    "layers",
+                                    rule, l.name));
 }
 
 }  // namespace evsnn::rules

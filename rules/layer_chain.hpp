@@ -9,7 +9,9 @@
 // on the spikes for the rules to read, they do not scale the input).
 // Layers see their model only through engine/membrane_view.hpp (kernel, thresholds, reset, exact
 // synaptic current), so any model that offers a membrane view with a subtractive reset and no
-// refractory period can be trained; a readout is a membrane without thresholds.
+// refractory period can be trained; a readout is a membrane without thresholds. Discrete-tick layers
+// (membrane_view::tick() non-null, the seed-004 neuron) are accepted too; a chain is all discrete-tick
+// or all continuous-time, and each rule refuses the kind it cannot train (require_continuous/require_tick).
 // Invariants: layers.size() >= 1; layers[l].fan_in == size of layer l-1 (input for l = 0);
 // projections are distinct; only the last layer may be a readout.
 #include <cstdint>
@@ -36,6 +38,8 @@ struct layer_info {
   // (tau_mem du/dt = -u + I). Valid while the network lives.
   const double* threshold = nullptr;
   const membrane_view* membrane = nullptr;
+  // Discrete-tick layers (lif_tick): the tick view (leak, bias, Ũ per step); null for continuous-time layers.
+  const tick_membrane* tick = nullptr;
   double current(std::uint32_t i, double t_ms) const { return membrane->synaptic_current(i, t_ms); }
 };
 
@@ -48,5 +52,9 @@ struct layer_chain {
 
 // Finds and checks the chain; input_error "<file>: <what is wrong>" otherwise.
 layer_chain find_layer_chain(network& net, const std::string& file);
+
+// input_error "<rule>: ..." when the chain's layers are not of the kind the rule trains.
+void require_continuous(const layer_chain& chain, const char* rule);
+void require_tick(const layer_chain& chain, const char* rule);
 
 }  // namespace evsnn::rules

@@ -12,6 +12,7 @@
 // value per synapse of layer l's projection, in its synapse order.
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -38,7 +39,13 @@ class rule_worker : public hook {
  public:
   // Adds the sample that just ran into sums.
   virtual void accumulate(const output_error& err, fixed_sum_set& sums) = 0;
-  // Off: the hooks do nothing (evaluation passes run the plain network).
+  // Called by the trainer before each sample runs, with its label (rules whose loss runs inside the
+  // sample, tick by tick, need it from the start).
+  virtual void set_target(std::uint32_t /*label*/) {}
+  // Rules that compute the loss themselves (loss "tick_ce"): the loss and prediction of the sample that
+  // just ran, learning on or off; nullopt for rules that use the trainer's loss.
+  virtual std::optional<loss_value> sample_loss() const { return std::nullopt; }
+  // Off: the hooks do nothing (evaluation passes run the plain network) beyond what sample_loss needs.
   void set_learning(bool on) { learning_ = on; }
   bool learning() const { return learning_; }
 
@@ -50,6 +57,8 @@ class learning_rule {
  public:
   virtual ~learning_rule() = default;
   virtual const char* name() const = 0;
+  // True when the rule's workers compute the loss (sample_loss); the config's loss is then "tick_ce".
+  virtual bool computes_loss() const { return false; }
   virtual fixed_sum_set make_sums() const = 0;
   // A worker for one simulator whose network has the trainer's chain (same ids); it subscribes its
   // hooks to sim.
@@ -66,7 +75,8 @@ class learning_rule {
   virtual std::vector<std::span<const float>> feedback() const { return {}; }
 };
 
-// Registry of rules by name ("sfdfa", "dfa", "bp_exact", "local"). spec is the config's "rule" object
+// Registry of rules by name ("sfdfa", "dfa", "bp_exact", "local", and the online family on discrete-tick
+// chains: "ottt", "ostl", "otpe", "approx_otpe", "f_otpe", "f_approx_otpe", "bptt"). spec is the config's "rule" object
 // {"type": NAME, ...} or a plain name; errors name its file and JSON path.
 std::unique_ptr<learning_rule> make_rule(const json_node& spec, const layer_chain& chain, loss_input input,
                                          std::uint64_t seed);

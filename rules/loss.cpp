@@ -50,21 +50,6 @@ std::uint32_t argmax(std::span<const double> v) {
   return static_cast<std::uint32_t>(best);
 }
 
-// Softmax cross-entropy -log p_label with p = softmax(logits); grad receives dL/dlogit = p - onehot(label).
-// Stable: the maximum logit is subtracted before exponentiating. logits and grad may alias.
-double softmax_cross_entropy(std::span<const double> logits, std::uint32_t label, std::span<double> grad) {
-  const double top = *std::max_element(logits.begin(), logits.end());
-  const double z_label = logits[label] - top;
-  double sum = 0.0;
-  for (std::size_t o = 0; o < logits.size(); ++o) {
-    grad[o] = std::exp(logits[o] - top);
-    sum += grad[o];
-  }
-  for (std::size_t o = 0; o < grad.size(); ++o) grad[o] /= sum;
-  grad[label] -= 1.0;
-  return std::log(sum) - z_label;
-}
-
 class count_mse final : public loss {
  public:
   count_mse(double target_true, double target_false) : target_true_(target_true), target_false_(target_false) {}
@@ -155,6 +140,25 @@ class readout_ce final : public loss {
   nlohmann::json describe() const override { return {{"type", name()}}; }
 };
 
+// The per-tick softmax cross-entropy of the online family (ottt ... bptt): the rule computes the loss
+// inside the sample, tick by tick (rule_worker::sample_loss); here only the prediction from the counts,
+// with an output that never spiked counted as wrong (the seed-004 convention).
+class tick_ce final : public loss {
+ public:
+  const char* name() const override { return "tick_ce"; }
+  loss_input input() const override { return loss_input::counts; }
+  bool computed_by_rule() const override { return true; }
+  loss_value evaluate(const output_activity& out, std::uint32_t label, std::span<double> grad) const override {
+    check_label(label, grad.size());
+    check_counts(out, grad.size());
+    std::fill(grad.begin(), grad.end(), 0.0);
+    const bool any = std::any_of(out.counts.begin(), out.counts.end(), [](std::uint32_t c) { return c > 0; });
+    return {std::numeric_limits<double>::quiet_NaN(),
+            any ? count_prediction(out) : static_cast<std::uint32_t>(grad.size())};
+  }
+  nlohmann::json describe() const override { return {{"type", name()}}; }
+};
+
 // Builds a loss from its spec object (its "type" already read); reads its own keys.
 using loss_factory = std::function<std::unique_ptr<loss>(const json_node& spec)>;
 
@@ -178,10 +182,24 @@ registry<loss_factory> loss_registry() {
     return std::unique_ptr<loss>(std::make_unique<first_spike_ce>(tau_ms));
   });
   r.add("readout_ce", [](const json_node&) { return std::unique_ptr<loss>(std::make_unique<readout_ce>()); });
+  r.add("tick_ce", [](const json_node&) { return std::unique_ptr<loss>(std::make_unique<tick_ce>()); });
   return r;
 }
 
 }  // namespace
+
+double softmax_cross_entropy(std::span<const double> logits, std::uint32_t label, std::span<double> grad) {
+  const double top = *std::max_element(logits.begin(), logits.end());
+  const double z_label = logits[label] - top;
+  double sum = 0.0;
+  for (std::size_t o = 0; o < logits.size(); ++o) {
+    grad[o] = std::exp(logits[o] - top);
+    sum += grad[o];
+  }
+  for (std::size_t o = 0; o < grad.size(); ++o) grad[o] /= sum;
+  grad[label] -= 1.0;
+  return std::log(sum) - z_label;
+}
 
 std::unique_ptr<loss> make_loss(const nlohmann::json& spec, const std::string& where) {
   const json_node root = json_node::at_where(spec, where);

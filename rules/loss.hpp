@@ -15,12 +15,17 @@
 //   {"type": "first_spike_ce", "tau_ms": 5} softmax cross-entropy on logits -t_o / tau_ms (tau_ms > 0), t_o the
 //        first spike time; a neuron without a spike uses t_o = duration_ms and gets gradient 0.
 //   {"type": "readout_ce"}                  softmax cross-entropy on the readout values.
+//   {"type": "tick_ce"}                     the per-tick softmax cross-entropy of the online rules (ottt, ostl,
+//        otpe, approx_otpe, f_otpe, f_approx_otpe, bptt) on discrete-tick networks, averaged over the ticks; the
+//        rule computes it (on the output spikes of each tick, or on their leaky trace for the F- rules).
 //
 // Predictions:
 //   count losses:   argmax count; ties go to the earliest first spike (when first_ms is given), then the lowest index.
 //   first_spike_ce: argmin first spike time among neurons that spiked, ties to the lowest index; when no neuron
 //                   spiked it falls back to the count rule (so with no spikes at all: output 0).
 //   readout_ce:     argmax readout, ties to the lowest index.
+//   tick_ce:        argmax count, ties to the lowest index; an output that never spiked is wrong (prediction =
+//                   the number of output neurons, which matches no label).
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -58,7 +63,14 @@ class loss {
   virtual loss_value evaluate(const output_activity& out, std::uint32_t label, std::span<double> grad) const = 0;
   // The JSON the loss was made from, with every default filled in (for logs / checkpoints).
   virtual nlohmann::json describe() const = 0;
+  // True for losses the rule computes inside the sample (tick_ce): evaluate() then gives the prediction
+  // and a NaN value, and the trainer takes the value from rule_worker::sample_loss().
+  virtual bool computed_by_rule() const { return false; }
 };
+
+// Softmax cross-entropy -log p_label with p = softmax(logits); grad receives dL/dlogit = p - onehot(label).
+// Stable: the maximum logit is subtracted before exponentiating. logits and grad may alias.
+double softmax_cross_entropy(std::span<const double> logits, std::uint32_t label, std::span<double> grad);
 
 // where is prefixed to error messages, e.g. "train.json: /loss" -> "train.json: /loss/target_true: must be >= 0, got -1".
 std::unique_ptr<loss> make_loss(const nlohmann::json& spec, const std::string& where);

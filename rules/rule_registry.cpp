@@ -3,9 +3,11 @@
 
 #include "engine/registry.hpp"
 #include "rules/bp_exact.hpp"
+#include "rules/bptt.hpp"
 #include "rules/feedback_alignment.hpp"
 #include "rules/learning_rule.hpp"
 #include "rules/local_rule.hpp"
+#include "rules/online_rule.hpp"
 
 namespace evsnn::rules {
 
@@ -29,6 +31,11 @@ registry<rule_factory> rule_registry() {
   r.add("local", [](const json_node& s, const layer_chain& c, loss_input, std::uint64_t) {
     return make_local_rule(s, c);
   });
+  for (const std::string& type : online_rule_types())
+    r.add(type, [type](const json_node& s, const layer_chain& c, loss_input, std::uint64_t) {
+      return make_online_rule(type, s, c);
+    });
+  r.add("bptt", [](const json_node& s, const layer_chain& c, loss_input, std::uint64_t) { return make_bptt(s, c); });
   return r;
 }
 

@@ -98,6 +98,14 @@ trainer::trainer(train_config cfg, const model_registry& models, std::filesystem
                                   loss_->name(), in == loss_input::readout ? "a readout" : "spikes", ch.output().name,
                                   ch.output().readout ? "an li readout" : "spiking"));
   rule_ = make_rule(root.at("rule"), ch, in, cfg_.seed);
+  if (loss_->computed_by_rule() != rule_->computes_loss())
+    throw input_error(fmt::format("{}: /loss: {}", cfg_.file,
+                                  rule_->computes_loss()
+                                      ? fmt::format("rule {} computes its own per-tick loss: use \"loss\": \"tick_ce\"",
+                                                    rule_->name())
+                                      : fmt::format("{} is computed by the online rules (ottt, ostl, otpe, approx_otpe, "
+                                                    "f_otpe, f_approx_otpe, bptt), not by rule {}",
+                                                    loss_->name(), rule_->name())));
   if (cfg_.alignment_every > 0) {
     // The reference rule, from the registry; none when it is the trained rule itself (nothing to compare).
     const auto al = root.get("alignment");
@@ -156,8 +164,11 @@ void trainer::run_parallel(std::span<const std::size_t> indices, const data::dat
         const std::size_t idx = indices[k];
         ds.load(idx, w.buf, learn ? epoch + 1 : 0);
         w.sim->set_sample_index(uid_base + idx);
+        w.rule->set_target(w.buf.label);
+        if (w.reference) w.reference->set_target(w.buf.label);
         w.pres->present(w.buf.events, w.buf.duration_ms);
-        const loss_value lv = loss_->evaluate(w.monitor.activity(w.buf.duration_ms), w.buf.label, w.grad);
+        loss_value lv = loss_->evaluate(w.monitor.activity(w.buf.duration_ms), w.buf.label, w.grad);
+        if (loss_->computed_by_rule()) lv = w.rule->sample_loss().value();
         if (!std::isfinite(lv.value))
           throw input_error(fmt::format("{}: {}: the loss of sample {} is {}: training has diverged (lower "
                                         "/optimizer/lr or the loss targets)",

@@ -1,0 +1,130 @@
+#include "rules/bptt.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "engine/error.hpp"
+#include "rules/tick_unroll.hpp"
+
+namespace evsnn::rules {
+
+namespace {
+
+class bptt_worker final : public rule_worker {
+ public:
+  bptt_worker(bptt& rule, simulator& sim, const layer_chain& chain) : rule_(rule), sim_(sim), chain_(chain) {
+    params_.info = rule.info();
+    params_.sizes.push_back(chain.input_size);
+    for (const layer_info& l : chain.layers) {
+      params_.sizes.push_back(l.size);
+      params_.bias.push_back(l.tick->bias());
+    }
+    hook_subscription sub;
+    sub.pre_projections.push_back(chain.layers[0].projection);
+    sim.add_hook(*this, sub);
+  }
+
+  void set_target(std::uint32_t label) override { label_ = label; }
+
+  void on_sample_begin(double t_ms, std::uint64_t) override {
+    t0_ = t_ms;
+    records_.clear();
+  }
+
+  void on_pre(const pre_context& ctx) override {
+    records_.push_back({step_of(ctx.t_ms, t0_, params_.info.tick_ms),
+                        {ctx.pre, ctx.proj.graded() ? static_cast<double>(ctx.grade) : 1.0}});
+  }
+
+  // The forward runs at the sample's end, learning or not: it gives the loss and the prediction.
+  void on_sample_end(double t_ms, std::uint64_t) override {
+    const double span = (t_ms - t0_) / params_.info.tick_ms;
+    const std::uint64_t steps = span > 1e-9 ? static_cast<std::uint64_t>(std::ceil(span - 1e-9)) : 0;
+    inputs_.assign(steps, {});
+    for (const auto& [step, in] : records_) {
+      if (step >= steps) continue;
+      std::vector<tick_input>& v = inputs_[step];
+      auto it = std::find_if(v.begin(), v.end(), [&](const tick_input& e) { return e.pre == in.pre; });
+      if (it == v.end())
+        v.push_back(in);
+      else
+        it->x += in.x;
+    }
+    params_.weights.clear();
+    for (const layer_info& l : chain_.layers) params_.weights.push_back(sim_.net().proj(l.projection).weights());
+    unroll_forward(params_, inputs_, label_, rule_.loss_on(), 0.0, unroll_);
+  }
+
+  std::optional<loss_value> sample_loss() const override { return unroll_.loss; }
+
+  void accumulate(const output_error&, fixed_sum_set& sums) override {
+    if (!learning() || unroll_.steps == 0) return;
+    unroll_backward(params_, inputs_, unroll_, rule_.loss_on(), rule_.surrogate_slope(), grad_);
+    std::uint64_t ops = 0;
+    for (std::size_t l = 0; l < grad_.size(); ++l) {
+      fixed_sum& s = sums.sums[l];
+      for (std::size_t k = 0; k < grad_[l].size(); ++k)
+        if (grad_[l][k] != 0.0) s.add(k, grad_[l][k]);
+      ops += unroll_.steps * params_.sizes[l + 1];
+    }
+    sim_.counters().projections[chain_.layers[0].projection].rule_ops += ops;
+  }
+
+ private:
+  bptt& rule_;
+  simulator& sim_;
+  const layer_chain& chain_;
+  tick_params params_;
+  std::vector<std::pair<std::uint64_t, tick_input>> records_;
+  std::vector<std::vector<tick_input>> inputs_;
+  tick_unroll unroll_;
+  std::vector<std::vector<double>> grad_;
+  std::uint32_t label_ = 0;
+  double t0_ = 0.0;
+};
+
+}  // namespace
+
+bptt::bptt(tick_loss_on loss_on, double slope, const layer_chain& chain)
+    : loss_on_(loss_on), slope_(slope), info_(make_tick_chain(chain, "bptt")) {
+  for (const layer_info& l : chain.layers) synapses_.push_back(std::size_t(l.fan_in) * l.size);
+}
+
+fixed_sum_set bptt::make_sums() const {
+  fixed_sum_set s;
+  for (std::size_t n : synapses_) s.sums.emplace_back(n);
+  return s;
+}
+
+std::unique_ptr<rule_worker> bptt::make_worker(simulator& sim, const layer_chain& chain) {
+  return std::make_unique<bptt_worker>(*this, sim, chain);
+}
+
+void bptt::end_batch(const fixed_sum_set& total, std::size_t n, std::vector<std::vector<double>>& grads) {
+  grads.resize(synapses_.size());
+  const double inv = 1.0 / static_cast<double>(n);
+  for (std::size_t l = 0; l < synapses_.size(); ++l) {
+    grads[l].resize(synapses_[l]);
+    total.sums[l].to_double(grads[l]);
+    for (double& g : grads[l]) g *= inv;
+  }
+}
+
+nlohmann::json bptt::describe() const {
+  return {{"type", "bptt"}, {"loss_on", loss_on_ == tick_loss_on::trace ? "trace" : "spikes"},
+          {"surrogate_slope", slope_}};
+}
+
+std::unique_ptr<learning_rule> make_bptt(const json_node& spec, const layer_chain& chain) {
+  tick_loss_on loss_on = tick_loss_on::spikes;
+  double slope = 25.0;
+  if (spec.is_object()) {
+    if (auto n = spec.get("loss_on"))
+      loss_on = n->as_choice({"spikes", "trace"}) == "trace" ? tick_loss_on::trace : tick_loss_on::spikes;
+    if (auto n = spec.get("surrogate_slope")) slope = n->as_positive();
+    spec.finish();
+  }
+  return std::make_unique<bptt>(loss_on, slope, chain);
+}
+
+}  // namespace evsnn::rules

@@ -1,0 +1,261 @@
+#include "rules/online_rule.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "engine/error.hpp"
+#include "rules/tick_learner.hpp"
+
+namespace evsnn::rules {
+
+namespace {
+
+// The per-layer input record of one sample: (step, layer, pre, x) in arrival order.
+struct input_record {
+  std::uint64_t step;
+  std::uint32_t layer;
+  std::uint32_t pre;
+  double x;
+};
+
+class online_worker final : public rule_worker {
+ public:
+  online_worker(online_rule& rule, simulator& sim, const layer_chain& chain)
+      : rule_(rule), sim_(sim), chain_(chain), info_(rule.info()) {
+    const std::size_t L = chain.layers.size();
+    layer_of_.assign(sim.net().projection_count(), UINT32_MAX);
+    for (std::size_t l = 0; l < L; ++l) {
+      const layer_info& li = chain.layers[l];
+      layer_of_[li.projection] = static_cast<std::uint32_t>(l);
+      layer_state st;
+      st.learner = make_tick_learner(rule.layer_rules()[l],
+                                     {li.fan_in, li.size, info_.leak[l], info_.leak_next[l]});
+      st.x_dense.assign(li.fan_in, 0.0);
+      st.x.reserve(li.fan_in);
+      st.psi.assign(li.size, 0.0);
+      st.reset.assign(li.size, 0.0);
+      st.g.assign(li.size, 0.0);
+      st.factor.assign(li.size, 0.0);
+      st.s.assign(li.size, 0.0);
+      st.grad.assign(std::size_t(li.fan_in) * li.size, 0.0);
+      layers_.push_back(std::move(st));
+    }
+    loss_.configure(chain.output().size, rule.loss_on(), info_.leak.back());
+    hook_subscription sub;
+    for (const layer_info& li : chain.layers) sub.pre_projections.push_back(li.projection);
+    sub.tick_period_ms = info_.tick_ms;
+    sim.add_hook(*this, sub);
+  }
+
+  void set_target(std::uint32_t label) override { label_ = label; }
+
+  void on_sample_begin(double t_ms, std::uint64_t) override {
+    t0_ = t_ms;
+    next_step_ = 0;
+    records_.clear();
+    head_ = 0;
+    loss_.begin(label_);
+    tracking_ = learning();
+    if (!tracking_) return;
+    for (layer_state& st : layers_) {
+      st.learner->reset();
+      std::fill(st.grad.begin(), st.grad.end(), 0.0);
+    }
+  }
+
+  void on_pre(const pre_context& ctx) override {
+    if (!tracking_) return;
+    const std::uint32_t l = layer_of_[ctx.projection_id];
+    records_.push_back({step_of(ctx.t_ms, t0_, info_.tick_ms), l, ctx.pre,
+                        ctx.proj.graded() ? static_cast<double>(ctx.grade) : 1.0});
+  }
+
+  void on_tick(double t_ms) override {
+    while (t0_ + static_cast<double>(next_step_ + 1) * info_.tick_ms <= t_ms + 1e-9 * info_.tick_ms)
+      handle_step(next_step_++);
+  }
+
+  void on_sample_end(double t_ms, std::uint64_t) override {
+    while (t0_ + static_cast<double>(next_step_) * info_.tick_ms < t_ms - 1e-9 * info_.tick_ms)
+      handle_step(next_step_++);
+  }
+
+  std::optional<loss_value> sample_loss() const override { return loss_.result(); }
+
+  void accumulate(const output_error&, fixed_sum_set& sums) override {
+    if (!tracking_ || loss_.ticks() == 0) return;
+    const double inv_t = 1.0 / static_cast<double>(loss_.ticks());
+    for (std::size_t l = 0; l < layers_.size(); ++l) {
+      const std::vector<double>& g = layers_[l].grad;
+      fixed_sum& s = sums.sums[l];
+      for (std::size_t k = 0; k < g.size(); ++k)
+        if (g[k] != 0.0) s.add(k, g[k] * inv_t);
+    }
+  }
+
+ private:
+  struct layer_state {
+    std::unique_ptr<tick_learner> learner;
+    std::vector<tick_input> x;
+    std::vector<double> x_dense, psi, reset, g, factor, s, grad;
+  };
+
+  // Reads Ũ_k and s_k of layer l into psi/reset/s.
+  void read_layer(std::size_t l, std::uint64_t k) {
+    const layer_info& li = chain_.layers[l];
+    layer_state& st = layers_[l];
+    const std::vector<double>& theta = info_.threshold[l];
+    const double slope = rule_.surrogate_slope();
+    for (std::uint32_t i = 0; i < li.size; ++i) {
+      const double u = li.tick->pre_reset_potential(i, k);
+      st.s[i] = li.tick->spiked_at(i, k) ? 1.0 : 0.0;
+      st.psi[i] = fast_sigmoid_surrogate(u, theta[i], slope);
+      st.reset[i] = 1.0 - theta[i] * st.psi[i];
+    }
+  }
+
+  void handle_step(std::uint64_t k) {
+    const std::size_t L = layers_.size();
+    const std::size_t out = L - 1;
+    layer_state& top = layers_[out];
+    const layer_info& lo = chain_.layers[out];
+    for (std::uint32_t i = 0; i < lo.size; ++i) top.s[i] = lo.tick->spiked_at(i, k) ? 1.0 : 0.0;
+    loss_.tick(top.s, top.g);
+    if (!tracking_) return;
+    // This step's inputs, per layer.
+    while (head_ < records_.size() && records_[head_].step <= k) {
+      const input_record& r = records_[head_++];
+      layer_state& st = layers_[r.layer];
+      if (st.x_dense[r.pre] == 0.0) st.x.push_back({r.pre, 0.0});
+      st.x_dense[r.pre] += r.x;
+    }
+    if (head_ == records_.size()) {
+      records_.clear();
+      head_ = 0;
+    }
+    for (std::size_t l = L; l-- > 0;) {
+      layer_state& st = layers_[l];
+      const layer_info& li = chain_.layers[l];
+      read_layer(l, k);
+      for (tick_input& in : st.x) in.x = st.x_dense[in.pre];
+      const std::uint64_t updates =
+          st.learner->step({st.x, st.x_dense, st.psi, st.reset, st.g}, st.grad, st.factor);
+      sim_.counters().projections[li.projection].trace_updates += updates;
+      for (const tick_input& in : st.x) st.x_dense[in.pre] = 0.0;
+      st.x.clear();
+      if (l == 0) break;
+      // The message to the layer below: g_{l-1, j} = Σ_i W_ji f_i.
+      const auto w = sim_.net().proj(li.projection).weights();
+      std::vector<double>& below = layers_[l - 1].g;
+      const std::uint32_t n = li.size;
+      for (std::uint32_t j = 0; j < li.fan_in; ++j) {
+        const float* row = w.data() + std::size_t(j) * n;
+        double m = 0.0;
+        for (std::uint32_t i = 0; i < n; ++i) m += static_cast<double>(row[i]) * st.factor[i];
+        below[j] = m;
+      }
+      sim_.counters().projections[li.projection].rule_ops += std::uint64_t(li.fan_in) * n;
+    }
+  }
+
+  online_rule& rule_;
+  simulator& sim_;
+  const layer_chain& chain_;
+  const tick_chain_info& info_;
+  std::vector<std::uint32_t> layer_of_;
+  std::vector<layer_state> layers_;
+  std::vector<input_record> records_;
+  std::size_t head_ = 0;
+  tick_loss loss_;
+  std::uint32_t label_ = 0;
+  double t0_ = 0.0;
+  std::uint64_t next_step_ = 0;
+  bool tracking_ = false;
+};
+
+// The seed code's layer assignment: (hidden, output) learners and where the loss reads.
+struct assignment {
+  const char* hidden;
+  const char* output;
+  tick_loss_on loss_on;
+};
+
+assignment default_assignment(const std::string& type) {
+  if (type == "ottt") return {"ottt", "ottt", tick_loss_on::spikes};
+  if (type == "ostl") return {"ostl", "ostl", tick_loss_on::spikes};
+  if (type == "otpe") return {"otpe", "ostl", tick_loss_on::spikes};
+  if (type == "approx_otpe") return {"approx_otpe", "ottt", tick_loss_on::spikes};
+  if (type == "f_otpe") return {"otpe", "otpe", tick_loss_on::trace};
+  return {"approx_otpe", "approx_otpe", tick_loss_on::trace};  // f_approx_otpe
+}
+
+}  // namespace
+
+online_rule::online_rule(std::string type, std::vector<std::string> layers, tick_loss_on loss_on, double slope,
+                         const layer_chain& chain)
+    : type_(std::move(type)), layers_(std::move(layers)), loss_on_(loss_on), slope_(slope),
+      info_(make_tick_chain(chain, type_.c_str())) {
+  for (const layer_info& l : chain.layers) synapses_.push_back(std::size_t(l.fan_in) * l.size);
+}
+
+fixed_sum_set online_rule::make_sums() const {
+  fixed_sum_set s;
+  for (std::size_t n : synapses_) s.sums.emplace_back(n);
+  return s;
+}
+
+std::unique_ptr<rule_worker> online_rule::make_worker(simulator& sim, const layer_chain& chain) {
+  return std::make_unique<online_worker>(*this, sim, chain);
+}
+
+void online_rule::end_batch(const fixed_sum_set& total, std::size_t n, std::vector<std::vector<double>>& grads) {
+  grads.resize(synapses_.size());
+  const double inv = 1.0 / static_cast<double>(n);
+  for (std::size_t l = 0; l < synapses_.size(); ++l) {
+    grads[l].resize(synapses_[l]);
+    total.sums[l].to_double(grads[l]);
+    for (double& g : grads[l]) g *= inv;
+  }
+}
+
+nlohmann::json online_rule::describe() const {
+  return {{"type", type_},
+          {"layers", layers_},
+          {"loss_on", loss_on_ == tick_loss_on::trace ? "trace" : "spikes"},
+          {"surrogate_slope", slope_}};
+}
+
+std::vector<std::string> online_rule_types() {
+  return {"ottt", "ostl", "otpe", "approx_otpe", "f_otpe", "f_approx_otpe"};
+}
+
+std::unique_ptr<learning_rule> make_online_rule(const std::string& type, const json_node& spec,
+                                                const layer_chain& chain) {
+  const assignment a = default_assignment(type);
+  const std::size_t L = chain.layers.size();
+  std::vector<std::string> layers(L, a.hidden);
+  layers.back() = a.output;
+  tick_loss_on loss_on = a.loss_on;
+  double slope = 25.0;
+  if (spec.is_object()) {
+    if (auto n = spec.get("layers")) {
+      n->expect_array();
+      const std::size_t count = n->size();
+      if (count != L)
+        n->fail(fmt::format("expected one learner per trained layer ({}, first hidden layer first), got {}", L,
+                            count));
+      for (std::size_t l = 0; l < L; ++l) {
+        const json_node e = (*n)[l];
+        layers[l] = e.as_choice({"ottt", "ostl", "otpe", "approx_otpe"});
+      }
+    }
+    if (auto n = spec.get("loss_on"))
+      loss_on = n->as_choice({"spikes", "trace"}) == "trace" ? tick_loss_on::trace : tick_loss_on::spikes;
+    if (auto n = spec.get("surrogate_slope")) slope = n->as_positive();
+    spec.finish();
+  }
+  return std::make_unique<online_rule>(type, std::move(layers), loss_on, slope, chain);
+}
+
+}  // namespace evsnn::rules

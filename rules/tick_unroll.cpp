@@ -1,0 +1,118 @@
+#include "rules/tick_unroll.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+namespace evsnn::rules {
+
+void unroll_forward(const tick_params& p, const std::vector<std::vector<tick_input>>& inputs, std::uint32_t label,
+                    tick_loss_on loss_on, double smooth_slope, tick_unroll& out) {
+  const std::size_t L = p.weights.size();
+  const std::uint64_t T = inputs.size();
+  out.steps = T;
+  out.u_tilde.resize(L);
+  out.s.resize(L);
+  std::vector<std::vector<double>> u(L);
+  for (std::size_t l = 0; l < L; ++l) {
+    const std::uint32_t n = p.sizes[l + 1];
+    out.u_tilde[l].assign(T * n, 0.0);
+    out.s[l].assign(T * n, 0.0);
+    u[l].assign(n, 0.0);
+  }
+  const std::uint32_t n_out = p.sizes[L];
+  out.out_err.assign(T * n_out, 0.0);
+  tick_loss loss;
+  loss.configure(n_out, loss_on, p.info.leak.back());
+  loss.begin(label);
+  for (std::uint64_t k = 0; k < T; ++k) {
+    for (std::size_t l = 0; l < L; ++l) {
+      const std::uint32_t n = p.sizes[l + 1], n_in = p.sizes[l];
+      const double lambda = p.info.leak[l];
+      std::vector<double>& ul = u[l];
+      for (std::uint32_t i = 0; i < n; ++i) ul[i] *= lambda;
+      auto add_row = [&](std::uint32_t j, double x) {
+        const float* row = p.weights[l].data() + std::size_t(j) * n;
+        for (std::uint32_t i = 0; i < n; ++i) ul[i] += x * static_cast<double>(row[i]);
+      };
+      if (l == 0) {
+        for (const tick_input& in : inputs[k]) add_row(in.pre, in.x);
+      } else {
+        const double* below = out.s[l - 1].data() + k * n_in;
+        for (std::uint32_t j = 0; j < n_in; ++j)
+          if (below[j] != 0.0) add_row(j, below[j]);
+      }
+      double* ut = out.u_tilde[l].data() + k * n;
+      double* s = out.s[l].data() + k * n;
+      for (std::uint32_t i = 0; i < n; ++i) {
+        ul[i] += p.bias[l][i];
+        ut[i] = ul[i];
+        const double theta = p.info.threshold[l][i];
+        const double v = ul[i] - theta;
+        s[i] = smooth_slope > 0.0 ? v / (1.0 + smooth_slope * std::fabs(v)) : (ul[i] >= theta ? 1.0 : 0.0);
+        ul[i] -= theta * s[i];
+      }
+    }
+    loss.tick(std::span<const double>(out.s[L - 1].data() + k * n_out, n_out),
+              std::span<double>(out.out_err.data() + k * n_out, n_out));
+  }
+  out.loss = loss.result();
+}
+
+void unroll_backward(const tick_params& p, const std::vector<std::vector<tick_input>>& inputs, const tick_unroll& u,
+                     tick_loss_on loss_on, double slope, std::vector<std::vector<double>>& grad) {
+  const std::size_t L = p.weights.size();
+  const std::uint64_t T = u.steps;
+  std::vector<std::vector<double>> next(L), cur(L);  // dL/dŨ at k + 1 and at k
+  grad.resize(L);
+  for (std::size_t l = 0; l < L; ++l) {
+    next[l].assign(p.sizes[l + 1], 0.0);
+    cur[l].assign(p.sizes[l + 1], 0.0);
+    grad[l].assign(std::size_t(p.sizes[l]) * p.sizes[l + 1], 0.0);
+  }
+  if (T == 0) return;
+  const double inv_t = 1.0 / static_cast<double>(T);
+  const std::uint32_t n_out = p.sizes[L];
+  const bool trace = loss_on == tick_loss_on::trace;
+  const double lambda_out = p.info.leak.back();
+  std::vector<double> q(n_out, 0.0), e;
+  for (std::uint64_t k = T; k-- > 0;) {
+    for (std::size_t l = L; l-- > 0;) {
+      const std::uint32_t n = p.sizes[l + 1], n_in = p.sizes[l];
+      e.assign(n, 0.0);
+      if (l == L - 1) {
+        const double* h = u.out_err.data() + k * n_out;
+        for (std::uint32_t i = 0; i < n; ++i) e[i] = q[i] = h[i] * inv_t + (trace ? lambda_out * q[i] : 0.0);
+      } else {
+        const std::uint32_t n_up = p.sizes[l + 2];
+        for (std::uint32_t j = 0; j < n; ++j) {
+          const float* row = p.weights[l + 1].data() + std::size_t(j) * n_up;
+          double m = 0.0;
+          for (std::uint32_t i = 0; i < n_up; ++i) m += static_cast<double>(row[i]) * cur[l + 1][i];
+          e[j] = m;
+        }
+      }
+      const double lambda = p.info.leak[l];
+      const double* ut = u.u_tilde[l].data() + k * n;
+      for (std::uint32_t i = 0; i < n; ++i) {
+        const double theta = p.info.threshold[l][i];
+        const double psi = fast_sigmoid_surrogate(ut[i], theta, slope);
+        const double du = lambda * next[l][i];  // dL/dU_k through U_k → Ũ_{k+1}
+        cur[l][i] = psi * (e[i] - theta * du) + du;
+      }
+      auto add_row = [&](std::uint32_t j, double x) {
+        double* row = grad[l].data() + std::size_t(j) * n;
+        for (std::uint32_t i = 0; i < n; ++i) row[i] += x * cur[l][i];
+      };
+      if (l == 0) {
+        for (const tick_input& in : inputs[k]) add_row(in.pre, in.x);
+      } else {
+        const double* below = u.s[l - 1].data() + k * n_in;
+        for (std::uint32_t j = 0; j < n_in; ++j)
+          if (below[j] != 0.0) add_row(j, below[j]);
+      }
+    }
+    std::swap(next, cur);
+  }
+}
+
+}  // namespace evsnn::rules

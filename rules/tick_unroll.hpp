@@ -1,0 +1,41 @@
+#pragma once
+// tick_unroll: the time-stepped twin of a discrete-tick chain unrolled over a sample, and its exact
+// backward pass — what bptt runs and what tests check the online rules against. Forward, per step k and
+// layer l in sequence (rules-spec §3.1): Ũ_k = λU_{k−1} + W x_k + b, s_k = H(Ũ_k − θ) (or, with a smooth
+// slope, s_k = f(Ũ_k − θ) with f(v) = v/(1 + slope |v|), whose derivative is the fast-sigmoid surrogate ψ —
+// the "surrogate network" whose exact gradient BPTT computes, used by finite-difference tests),
+// U_k = Ũ_k − θ s_k; x_k of layer l > 0 is s_k of layer l − 1. Backward:
+//   dL/dŨ_k = ψ_k (e_k − θ λ dL/dŨ_{k+1}) + λ dL/dŨ_{k+1},  e_k = dL/ds_k,  dL/dW_ji = Σ_k x_{k,j} dL/dŨ_{k,i}.
+// The loss is tick_loss's: the mean over steps of the softmax cross-entropy of s_k (or of its leaky trace).
+// Invariants: u_tilde[l] and s[l] hold steps x n_l values (step-major); weights are pre-major.
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "rules/tick_chain.hpp"
+#include "rules/tick_learner.hpp"
+
+namespace evsnn::rules {
+
+struct tick_params {
+  std::vector<std::span<const float>> weights;  // per layer, fan_in x n (pre-major)
+  std::vector<std::span<const double>> bias;    // per layer, n
+  std::vector<std::uint32_t> sizes;             // input size, then n per layer
+  tick_chain_info info;
+};
+
+struct tick_unroll {
+  std::uint64_t steps = 0;
+  std::vector<std::vector<double>> u_tilde, s;
+  std::vector<double> out_err;  // steps x n_out: dℓ_k/d(logit_k) = softmax − onehot
+  loss_value loss;
+};
+
+// inputs[k]: the first layer's inputs of step k. smooth_slope 0: Heaviside spikes; > 0: the smooth f.
+void unroll_forward(const tick_params& p, const std::vector<std::vector<tick_input>>& inputs, std::uint32_t label,
+                    tick_loss_on loss_on, double smooth_slope, tick_unroll& out);
+// grad[l] (fan_in x n) receives dL/dW of every layer.
+void unroll_backward(const tick_params& p, const std::vector<std::vector<tick_input>>& inputs, const tick_unroll& u,
+                     tick_loss_on loss_on, double slope, std::vector<std::vector<double>>& grad);
+
+}  // namespace evsnn::rules
