@@ -1,0 +1,121 @@
+// tick_unroll: BPTT's backward against central finite differences of the surrogate network (spikes
+// s = f(Ũ − θ), f(v) = v/(1 + slope|v|), whose derivative is the fast-sigmoid ψ), for one, two and three
+// layers, on the spike loss and on the F- trace loss; the Heaviside forward on a hand-computed case.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "engine/rng.hpp"
+#include "rules/tick_unroll.hpp"
+
+using namespace evsnn;
+using namespace evsnn::rules;
+
+namespace {
+
+struct surrogate_net {
+  std::vector<std::uint32_t> sizes;
+  std::vector<std::vector<float>> w;
+  std::vector<std::vector<double>> b;
+  std::vector<std::vector<tick_input>> inputs;
+  tick_params p;
+
+  surrogate_net(std::vector<std::uint32_t> sz, std::uint32_t steps, std::uint64_t seed) : sizes(std::move(sz)) {
+    rng r(seed);
+    const std::size_t L = sizes.size() - 1;
+    for (std::size_t l = 0; l < L; ++l) {
+      std::vector<float> wl(std::size_t(sizes[l]) * sizes[l + 1]);
+      for (float& v : wl) v = static_cast<float>(r.normal(0.3, 0.6));
+      w.push_back(wl);
+      std::vector<double> bl(sizes[l + 1]);
+      for (double& v : bl) v = r.uniform(-0.1, 0.2);
+      b.push_back(bl);
+      p.info.leak.push_back(0.85 + 0.05 * static_cast<double>(l));
+      p.info.threshold.push_back(std::vector<double>(sizes[l + 1], 1.0));
+    }
+    for (std::size_t l = 0; l < L; ++l)
+      p.info.leak_next.push_back(l + 1 < L ? p.info.leak[l + 1] : p.info.leak[l]);
+    inputs.resize(steps);
+    for (std::uint32_t k = 0; k < steps; ++k)
+      for (std::uint32_t j = 0; j < sizes[0]; ++j)
+        if (r.uniform(0.0, 1.0) < 0.35) inputs[k].push_back({j, r.uniform(0.0, 1.0) < 0.8 ? 1.0 : 2.0});
+    p.sizes = sizes;
+    bind();
+  }
+  void bind() {
+    p.weights.clear();
+    p.bias.clear();
+    for (std::size_t l = 0; l < w.size(); ++l) {
+      p.weights.push_back(w[l]);
+      p.bias.push_back(b[l]);
+    }
+  }
+  double loss(tick_loss_on on, double slope) {
+    tick_unroll u;
+    unroll_forward(p, inputs, 1, on, slope, u);
+    return u.loss.value;
+  }
+};
+
+void check_gradient(std::vector<std::uint32_t> sizes, tick_loss_on on) {
+  const double slope = 5.0;  // smooth enough for central differences at h = 1e-4
+  surrogate_net net(std::move(sizes), 12, 7);
+  tick_unroll u;
+  unroll_forward(net.p, net.inputs, 1, on, slope, u);
+  std::vector<std::vector<double>> grad;
+  unroll_backward(net.p, net.inputs, u, on, slope, grad);
+  double max_err = 0.0, max_grad = 0.0;
+  for (std::size_t l = 0; l < net.w.size(); ++l)
+    for (std::size_t k = 0; k < net.w[l].size(); ++k) {
+      const float w0 = net.w[l][k];
+      const float up = static_cast<float>(w0 + 1e-4), down = static_cast<float>(w0 - 1e-4);
+      net.w[l][k] = up;
+      const double l_up = net.loss(on, slope);
+      net.w[l][k] = down;
+      const double l_down = net.loss(on, slope);
+      net.w[l][k] = w0;
+      const double fd = (l_up - l_down) / (static_cast<double>(up) - static_cast<double>(down));
+      max_err = std::max(max_err, std::fabs(fd - grad[l][k]));
+      max_grad = std::max(max_grad, std::fabs(grad[l][k]));
+    }
+  CAPTURE(max_err);
+  CAPTURE(max_grad);
+  CHECK(max_grad > 1e-3);
+  CHECK(max_err < 1e-7 * std::max(1.0, max_grad));
+}
+
+}  // namespace
+
+TEST_CASE("bptt backward equals finite differences of the surrogate network") {
+  SUBCASE("one layer, spike loss") { check_gradient({4, 3}, tick_loss_on::spikes); }
+  SUBCASE("two layers, spike loss") { check_gradient({4, 5, 3}, tick_loss_on::spikes); }
+  SUBCASE("three layers, spike loss") { check_gradient({3, 4, 4, 3}, tick_loss_on::spikes); }
+  SUBCASE("three layers, trace loss") { check_gradient({3, 4, 4, 3}, tick_loss_on::trace); }
+}
+
+TEST_CASE("heaviside forward: hand-computed potentials, spikes, subtractive reset and loss") {
+  // One input, one neuron: λ = 0.5, w = 0.8, b = 0.1; input at steps 0, 1, 2.
+  tick_params p;
+  std::vector<float> w = {0.8f};
+  std::vector<double> b = {0.1};
+  p.weights = {w};
+  p.bias = {b};
+  p.sizes = {1, 1};
+  p.info.leak = {0.5};
+  p.info.leak_next = {0.5};
+  p.info.threshold = {{1.0}};
+  std::vector<std::vector<tick_input>> in = {{{0, 1.0}}, {{0, 1.0}}, {{0, 1.0}}, {}};
+  tick_unroll u;
+  unroll_forward(p, in, 0, tick_loss_on::spikes, 0.0, u);
+  const double w0 = static_cast<double>(0.8f);
+  const double u0 = w0 + 0.1;                    // 0.9: no spike
+  const double u1 = 0.5 * u0 + w0 + 0.1;         // 1.35: spike, U = 0.35
+  const double u2 = 0.5 * (u1 - 1.0) + w0 + 0.1; // 1.075: spike
+  const double u3 = 0.5 * (u2 - 1.0) + 0.1;
+  CHECK(u.u_tilde[0] == std::vector<double>{u0, u1, u2, u3});
+  CHECK(u.s[0] == std::vector<double>{0.0, 1.0, 1.0, 0.0});
+  // One output neuron: softmax is 1, the loss 0; the prediction is neuron 0 (it spiked).
+  CHECK(u.loss.value == 0.0);
+  CHECK(u.loss.prediction == 0);
+}
