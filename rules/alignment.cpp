@@ -51,6 +51,15 @@ void update_alignment::add(const std::vector<std::vector<double>>& grads,
     const double c = cosine(grads[l], reference[l]);
     if (std::isfinite(c)) sum_[l] += c, ++count_[l];
   }
+  double dot = 0.0, na = 0.0, nb = 0.0;
+  for (std::size_t l = 0; l < sum_.size(); ++l)
+    for (std::size_t k = 0; k < grads[l].size(); ++k) {
+      dot += grads[l][k] * reference[l][k];
+      na += grads[l][k] * grads[l][k];
+      nb += reference[l][k] * reference[l][k];
+    }
+  const double c = dot / std::sqrt(na * nb);
+  if (std::isfinite(c)) model_sum_ += c, ++model_count_;
 }
 
 std::vector<double> update_alignment::means() const {
@@ -58,6 +67,10 @@ std::vector<double> update_alignment::means() const {
   for (std::size_t l = 0; l < out.size(); ++l)
     out[l] = count_[l] ? sum_[l] / static_cast<double>(count_[l]) : not_measured;
   return out;
+}
+
+double update_alignment::model_mean() const {
+  return model_count_ ? model_sum_ / static_cast<double>(model_count_) : not_measured;
 }
 
 }  // namespace evsnn::rules

@@ -34,10 +34,14 @@ class update_alignment {
   void add(const std::vector<std::vector<double>>& grads, const std::vector<std::vector<double>>& reference);
   // The mean cosine per layer.
   std::vector<double> means() const;
+  // The mean of the model-wide cosine (all layers' updates as one vector).
+  double model_mean() const;
 
  private:
   std::vector<double> sum_;
   std::vector<std::uint64_t> count_;
+  double model_sum_ = 0.0;
+  std::uint64_t model_count_ = 0;
 };
 
 }  // namespace evsnn::rules

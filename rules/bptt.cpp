@@ -36,29 +36,23 @@ class bptt_worker final : public rule_worker {
                         {ctx.pre, ctx.proj.graded() ? static_cast<double>(ctx.grade) : 1.0}});
   }
 
-  // The forward runs at the sample's end, learning or not: it gives the loss and the prediction.
+  // The forward runs on demand after the sample (sample_loss or accumulate), with the weights it ran with:
+  // a reference worker in a batch that is not measured costs nothing beyond recording its input.
   void on_sample_end(double t_ms, std::uint64_t) override {
     const double span = (t_ms - t0_) / params_.info.tick_ms;
-    const std::uint64_t steps = span > 1e-9 ? static_cast<std::uint64_t>(std::ceil(span - 1e-9)) : 0;
-    inputs_.assign(steps, {});
-    for (const auto& [step, in] : records_) {
-      if (step >= steps) continue;
-      std::vector<tick_input>& v = inputs_[step];
-      auto it = std::find_if(v.begin(), v.end(), [&](const tick_input& e) { return e.pre == in.pre; });
-      if (it == v.end())
-        v.push_back(in);
-      else
-        it->x += in.x;
-    }
-    params_.weights.clear();
-    for (const layer_info& l : chain_.layers) params_.weights.push_back(sim_.net().proj(l.projection).weights());
-    unroll_forward(params_, inputs_, label_, rule_.loss_on(), 0.0, unroll_);
+    steps_ = span > 1e-9 ? static_cast<std::uint64_t>(std::ceil(span - 1e-9)) : 0;
+    unrolled_ = false;
   }
 
-  std::optional<loss_value> sample_loss() const override { return unroll_.loss; }
+  std::optional<loss_value> sample_loss() const override {
+    unroll();
+    return unroll_.loss;
+  }
 
   void accumulate(const output_error&, fixed_sum_set& sums) override {
-    if (!learning() || unroll_.steps == 0) return;
+    if (!learning()) return;
+    unroll();
+    if (unroll_.steps == 0) return;
     unroll_backward(params_, inputs_, unroll_, rule_.loss_on(), rule_.surrogate_slope(), grad_);
     std::uint64_t ops = 0;
     for (std::size_t l = 0; l < grad_.size(); ++l) {
@@ -71,13 +65,33 @@ class bptt_worker final : public rule_worker {
   }
 
  private:
+  void unroll() const {
+    if (unrolled_) return;
+    inputs_.assign(steps_, {});
+    for (const auto& [step, in] : records_) {
+      if (step >= steps_) continue;
+      std::vector<tick_input>& v = inputs_[step];
+      auto it = std::find_if(v.begin(), v.end(), [&](const tick_input& e) { return e.pre == in.pre; });
+      if (it == v.end())
+        v.push_back(in);
+      else
+        it->x += in.x;
+    }
+    params_.weights.clear();
+    for (const layer_info& l : chain_.layers) params_.weights.push_back(sim_.net().proj(l.projection).weights());
+    unroll_forward(params_, inputs_, label_, rule_.loss_on(), 0.0, unroll_);
+    unrolled_ = true;
+  }
+
   bptt& rule_;
   simulator& sim_;
   const layer_chain& chain_;
-  tick_params params_;
+  mutable tick_params params_;
   std::vector<std::pair<std::uint64_t, tick_input>> records_;
-  std::vector<std::vector<tick_input>> inputs_;
-  tick_unroll unroll_;
+  mutable std::vector<std::vector<tick_input>> inputs_;
+  mutable tick_unroll unroll_;
+  mutable bool unrolled_ = false;
+  std::uint64_t steps_ = 0;
   std::vector<std::vector<double>> grad_;
   std::uint32_t label_ = 0;
   double t0_ = 0.0;

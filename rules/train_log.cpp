@@ -17,7 +17,7 @@ using m = epoch_metrics;
 using k = column_kind;
 
 // The schema. Figures find their titles and labels here; the CSV and JSON use the names.
-constexpr std::array<train_log_column, 12> columns = {{
+constexpr std::array<train_log_column, 13> columns = {{
     {"loss", &m::loss, nullptr, k::loss, false, "Loss", "loss", "loss"},
     {"train_accuracy", &m::train_accuracy, nullptr, k::accuracy, false, "Accuracy", "accuracy (%)", "train"},
     {"test_accuracy", &m::test_accuracy, nullptr, k::accuracy, false, "Accuracy", "accuracy (%)", "test"},
@@ -32,6 +32,8 @@ constexpr std::array<train_log_column, 12> columns = {{
     {"wall_time_s", &m::wall_time_s, nullptr, k::other, true, "Wall time", "wall time (s)", "wall time"},
     {"samples_per_s", &m::samples_per_s, nullptr, k::other, false, "Throughput", "samples per second", "samples/s"},
     {"lr", &m::lr, nullptr, k::other, false, "Learning rate", "learning rate", "learning rate"},
+    {"model_cosine", &m::model_cosine, nullptr, k::other, false, "Update alignment (model)",
+     "cos(update, reference gradient), all layers", "model cosine"},
     {"update_cosine", nullptr, &m::update_cosine, k::other, false, "Update alignment",
      "cos(update, reference gradient)", "update cosine"},
     {"feedback_cosine", nullptr, &m::feedback_cosine, k::other, false, "Feedback alignment",

@@ -32,6 +32,7 @@ struct epoch_metrics {
   double wall_time_s = 0.0;              // training pass of the epoch
   double samples_per_s = not_measured;   // training samples per second
   double lr = not_measured;
+  double model_cosine = not_measured;    // cos(rule update, reference gradient) over all layers at once, mean over measured batches
   std::vector<double> update_cosine;     // per layer: cos(rule update, reference gradient), mean over measured batches
   std::vector<double> feedback_cosine;   // per hidden layer: cos(B^l, effective output weights)
 };

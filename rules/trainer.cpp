@@ -109,6 +109,8 @@ trainer::trainer(train_config cfg, const model_registry& models, std::filesystem
   if (cfg_.alignment_every > 0) {
     // The reference rule, from the registry; none when it is the trained rule itself (nothing to compare).
     const auto al = root.get("alignment");
+    // Unnamed, the reference is exact BP for continuous-time chains and BPTT for discrete-tick ones.
+    if (rule_->computes_loss() && !(al && al->has("reference"))) cfg_.alignment_reference = "bptt";
     const json_node spec = al && al->has("reference") ? al->at("reference")
                                                       : json_node(cfg_.alignment_reference, cfg_.file, "/alignment/reference");
     reference_ = make_rule(spec, ch, in, cfg_.seed);
@@ -338,7 +340,10 @@ void trainer::train(const progress_fn& progress, const std::function<void(const 
     m.wall_time_s = wall;
     m.samples_per_s = static_cast<double>(seen) / wall;
     m.lr = optimizer_->learning_rate() * lr_scale;
-    if (reference_) m.update_cosine = alignment.means();
+    if (reference_) {
+      m.update_cosine = alignment.means();
+      m.model_cosine = alignment.model_mean();
+    }
     m.feedback_cosine = feedback_cosines(rule_->feedback(), master_, chain());
     log_.epochs.push_back(m);
     epochs_done_ = e;

@@ -115,7 +115,7 @@ void train_command(const train_options& o) {
       if (!m.update_cosine.empty()) {
         std::string s;
         for (double x : m.update_cosine) s += fmt::format(" {:.3f}", x);
-        fmt::print("  cos(update, exact gradient) per layer:{}\n", s);
+        fmt::print("  cos(update, reference gradient) per layer:{}; model-wide {:.3f}\n", s, m.model_cosine);
       }
       if (!m.feedback_cosine.empty()) {
         std::string s;

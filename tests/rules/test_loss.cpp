@@ -259,9 +259,9 @@ TEST_CASE("loss spec errors are one-line input_errors with the JSON pointer") {
   CHECK(error_of(json{{"type", "first_spike_ce"}, {"tau_ms", 0}}) == "train.json: /loss/tau_ms: must be > 0, got 0");
   CHECK(error_of(json{{"type", "first_spike_ce"}, {"tau_ms", -2}}) == "train.json: /loss/tau_ms: must be > 0, got -2");
   CHECK(error_of(json{{"type", "hinge"}}) ==
-        "train.json: /loss/type: unknown loss 'hinge' (known: count_ce, count_mse, first_spike_ce, readout_ce)");
+        "train.json: /loss/type: unknown loss 'hinge' (known: count_ce, count_mse, first_spike_ce, readout_ce, tick_ce)");
   CHECK(error_of("hinge") ==
-        "train.json: /loss: unknown loss 'hinge' (known: count_ce, count_mse, first_spike_ce, readout_ce)");
+        "train.json: /loss: unknown loss 'hinge' (known: count_ce, count_mse, first_spike_ce, readout_ce, tick_ce)");
   CHECK(error_of(json{{"target_true", 1}}) == "train.json: /loss: missing required key 'type'");
   CHECK(error_of(json{{"type", 3}}) == "train.json: /loss/type: expected a string, got a number");
   CHECK(error_of(json(5)) == "train.json: /loss: expected an object or a string naming the loss type");
