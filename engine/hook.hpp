@@ -8,7 +8,8 @@
 //    Called before the spike is sent on: a hook may set ctx.grade, the payload the spike carries to
 //    its targets (graded spikes whose value a learning engine computes, as SFDFA's directional
 //    derivatives). Several post hooks of one population see and may change the same grade in turn.
-//  - on_tick: the hook's own learning clock, every tick_period_ms from sample begin.
+//  - on_tick: the hook's own learning clock, every tick_period_ms from sample begin (the first tick
+//    one period, or tick_first_ms, after the reset that began the sample).
 //  - on_sample_begin / on_sample_end: the presenter's sample boundaries.
 //  - on_sample_outcome: after a sample ended, what is known of it: its label when it has one and
 //    the loss when a trainer computed one (reward-modulated and supervised local rules read it).
@@ -65,6 +66,7 @@ struct hook_subscription {
   std::vector<std::uint32_t> pre_projections;   // on_pre for spikes through these
   std::vector<std::uint32_t> post_projections;  // on_post for spikes of these projections' targets
   double tick_period_ms = 0.0;                  // > 0: on_tick every period
+  double tick_first_ms = 0.0;                   // > 0: the first tick this long after a reset (default: one period)
   bool samples = true;                          // on_reset / on_sample_begin / on_sample_end
 };
 

@@ -48,28 +48,39 @@ void presenter::validate(std::span<const input_event> events, double duration_ms
   }
 }
 
-double presenter::run(std::span<const input_event> events, double duration_ms, bool drain) {
+double presenter::begin(std::span<const input_event> events, double duration_ms) {
   validate(events, duration_ms);
   const bool reset = policy_ == state_policy::reset;
-  const double begin = reset ? 0.0 : next_begin_ms_;
-  double end = begin + duration_ms;
+  begin_ms_ = reset ? 0.0 : next_begin_ms_;
+  end_ms_ = begin_ms_ + duration_ms;
   sim_.net().pop(input_).set_input(events);
-  sim_.begin_sample(begin, reset);
-  if (drain) {
-    sim_.run_until(end);
-    sim_.run_until(std::numeric_limits<double>::infinity());
-    end = std::max(end, sim_.now());
-  }
-  sim_.end_sample(end);
+  sim_.begin_sample(begin_ms_, reset);
+  return begin_ms_;
+}
+
+void presenter::advance_to(double t_ms) { sim_.run_until(std::min(begin_ms_ + t_ms, end_ms_)); }
+
+void presenter::finish() {
+  sim_.end_sample(end_ms_);
   sim_.net().pop(input_).set_input({});
   if (sim_.stopped() != stop_reason::none) {
-    last_duration_ms_ = std::max(0.0, sim_.now() - begin);
-    return begin;
+    last_duration_ms_ = std::max(0.0, sim_.now() - begin_ms_);
+    return;
   }
-  last_duration_ms_ = end - begin;
-  next_begin_ms_ = reset ? 0.0 : end + gap_ms_;
+  last_duration_ms_ = end_ms_ - begin_ms_;
+  next_begin_ms_ = policy_ == state_policy::reset ? 0.0 : end_ms_ + gap_ms_;
   ++presented_;
-  return begin;
+}
+
+double presenter::run(std::span<const input_event> events, double duration_ms, bool drain) {
+  const double t0 = begin(events, duration_ms);
+  if (drain) {
+    sim_.run_until(end_ms_);
+    sim_.run_until(std::numeric_limits<double>::infinity());
+    end_ms_ = std::max(end_ms_, sim_.now());
+  }
+  finish();
+  return t0;
 }
 
 }  // namespace evsnn

@@ -34,6 +34,14 @@ class presenter {
   // at which it began (last_duration_ms() is how long it lasted).
   double present_drained(std::span<const input_event> events, double min_duration_ms);
 
+  // The same sample run in steps (lockstep training, where every step of a batch's samples waits for the
+  // others): begin() starts it as present() would and returns its begin time, advance_to(t) processes every
+  // event up to begin + t (t <= duration), finish() ends it at begin + duration. The span must stay valid
+  // until finish().
+  double begin(std::span<const input_event> events, double duration_ms);
+  void advance_to(double t_ms);
+  void finish();
+
   // Length of the last sample run (up to the stop, if the simulator stopped during it).
   double last_duration_ms() const { return last_duration_ms_; }
 
@@ -50,6 +58,7 @@ class presenter {
   void validate(std::span<const input_event> events, double duration_ms) const;
 
   double next_begin_ms_ = 0.0;
+  double begin_ms_ = 0.0, end_ms_ = 0.0;  // the sample begun by begin()
   double last_duration_ms_ = 0.0;
   std::uint64_t presented_ = 0;
 };

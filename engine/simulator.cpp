@@ -74,7 +74,10 @@ void simulator::begin_sample(double t_ms, bool reset_state) {
     for (hook_entry& h : hooks_)
       if (h.sub.samples) h.h->on_reset(t_ms);
     for (std::uint32_t h = 0; h < hooks_.size(); ++h)
-      if (hooks_[h].sub.tick_period_ms > 0.0) queue_.push(t_ms + hooks_[h].sub.tick_period_ms, event_kind::tick, h, 0);
+      if (hooks_[h].sub.tick_period_ms > 0.0) {
+        const hook_subscription& sub = hooks_[h].sub;
+        queue_.push(t_ms + (sub.tick_first_ms > 0.0 ? sub.tick_first_ms : sub.tick_period_ms), event_kind::tick, h, 0);
+      }
   }
   queue_.push(t_ms, event_kind::sample_begin, 0, 0, static_cast<std::uint32_t>(sample_index_));
   run_until(t_ms);

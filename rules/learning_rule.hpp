@@ -42,6 +42,9 @@ class rule_worker : public hook {
   // Called by the trainer before each sample runs, with its label (rules whose loss runs inside the
   // sample, tick by tick, need it from the start).
   virtual void set_target(std::uint32_t /*label*/) {}
+  // Online rules (learning_rule::online_step_ms() > 0): adds the gradient of the steps run since the last
+  // call into sums and forgets it; the trainer calls it after each lockstep step.
+  virtual void accumulate_tick(fixed_sum_set& /*sums*/) {}
   // Rules that compute the loss themselves (loss "tick_ce"): the loss and prediction of the sample that
   // just ran, learning on or off; nullopt for rules that use the trainer's loss.
   virtual std::optional<loss_value> sample_loss() const { return std::nullopt; }
@@ -59,6 +62,9 @@ class learning_rule {
   virtual const char* name() const = 0;
   // True when the rule's workers compute the loss (sample_loss); the config's loss is then "tick_ce".
   virtual bool computes_loss() const { return false; }
+  // > 0: the rule learns online, an optimizer step every this many ms of sample time: the trainer runs a
+  // batch's samples in lockstep and steps on the batch mean of accumulate_tick's sums after each period.
+  virtual double online_step_ms() const { return 0.0; }
   virtual fixed_sum_set make_sums() const = 0;
   // A worker for one simulator whose network has the trainer's chain (same ids); it subscribes its
   // hooks to sim.

@@ -44,7 +44,9 @@ class online_worker final : public rule_worker {
     loss_.configure(chain.output().size, rule.loss_on(), info_.leak.back());
     hook_subscription sub;
     for (const layer_info& li : chain.layers) sub.pre_projections.push_back(li.projection);
+    // Mid-step ticks: at t0 + (k + 1/2) tick every input and spike of step k is in, none of step k + 1.
     sub.tick_period_ms = info_.tick_ms;
+    sub.tick_first_ms = 0.5 * info_.tick_ms;
     sim.add_hook(*this, sub);
   }
 
@@ -71,30 +73,43 @@ class online_worker final : public rule_worker {
                         ctx.proj.graded() ? static_cast<double>(ctx.grade) : 1.0});
   }
 
-  void on_tick(double t_ms) override {
-    while (t0_ + static_cast<double>(next_step_ + 1) * info_.tick_ms <= t_ms + 1e-9 * info_.tick_ms)
-      handle_step(next_step_++);
+  void on_tick(double t_ms) override { handle_steps_before(t_ms); }
+
+  void on_sample_end(double t_ms, std::uint64_t) override { handle_steps_before(t_ms); }
+
+  std::optional<loss_value> sample_loss() const override { return loss_.result(); }
+
+  // Offline: the sample's gradient, the mean over its ticks.
+  void accumulate(const output_error&, fixed_sum_set& sums) override {
+    if (!tracking_ || rule_.online() || loss_.ticks() == 0) return;
+    add_gradient(sums, 1.0 / static_cast<double>(loss_.ticks()));
   }
 
-  void on_sample_end(double t_ms, std::uint64_t) override {
+  // Online: the gradient of the steps handled since the last call (one tick's loss), then cleared.
+  void accumulate_tick(fixed_sum_set& sums) override {
+    if (!tracking_) return;
+    add_gradient(sums, 1.0);
+  }
+
+ private:
+  void add_gradient(fixed_sum_set& sums, double scale) {
+    for (std::size_t l = 0; l < layers_.size(); ++l) {
+      std::vector<double>& g = layers_[l].grad;
+      fixed_sum& s = sums.sums[l];
+      for (std::size_t k = 0; k < g.size(); ++k)
+        if (g[k] != 0.0) {
+          s.add(k, g[k] * scale);
+          g[k] = 0.0;
+        }
+    }
+  }
+
+  // Handles every step that begins before t_ms, in order.
+  void handle_steps_before(double t_ms) {
     while (t0_ + static_cast<double>(next_step_) * info_.tick_ms < t_ms - 1e-9 * info_.tick_ms)
       handle_step(next_step_++);
   }
 
-  std::optional<loss_value> sample_loss() const override { return loss_.result(); }
-
-  void accumulate(const output_error&, fixed_sum_set& sums) override {
-    if (!tracking_ || loss_.ticks() == 0) return;
-    const double inv_t = 1.0 / static_cast<double>(loss_.ticks());
-    for (std::size_t l = 0; l < layers_.size(); ++l) {
-      const std::vector<double>& g = layers_[l].grad;
-      fixed_sum& s = sums.sums[l];
-      for (std::size_t k = 0; k < g.size(); ++k)
-        if (g[k] != 0.0) s.add(k, g[k] * inv_t);
-    }
-  }
-
- private:
   struct layer_state {
     std::unique_ptr<tick_learner> learner;
     std::vector<tick_input> x;
@@ -193,8 +208,8 @@ assignment default_assignment(const std::string& type) {
 }  // namespace
 
 online_rule::online_rule(std::string type, std::vector<std::string> layers, tick_loss_on loss_on, double slope,
-                         const layer_chain& chain)
-    : type_(std::move(type)), layers_(std::move(layers)), loss_on_(loss_on), slope_(slope),
+                         bool online, const layer_chain& chain)
+    : type_(std::move(type)), layers_(std::move(layers)), loss_on_(loss_on), slope_(slope), online_(online),
       info_(make_tick_chain(chain, type_.c_str())) {
   for (const layer_info& l : chain.layers) synapses_.push_back(std::size_t(l.fan_in) * l.size);
 }
@@ -223,7 +238,8 @@ nlohmann::json online_rule::describe() const {
   return {{"type", type_},
           {"layers", layers_},
           {"loss_on", loss_on_ == tick_loss_on::trace ? "trace" : "spikes"},
-          {"surrogate_slope", slope_}};
+          {"surrogate_slope", slope_},
+          {"mode", online_ ? "online" : "offline"}};
 }
 
 std::vector<std::string> online_rule_types() {
@@ -238,6 +254,7 @@ std::unique_ptr<learning_rule> make_online_rule(const std::string& type, const j
   layers.back() = a.output;
   tick_loss_on loss_on = a.loss_on;
   double slope = 25.0;
+  bool online = false;
   if (spec.is_object()) {
     if (auto n = spec.get("layers")) {
       n->expect_array();
@@ -253,9 +270,10 @@ std::unique_ptr<learning_rule> make_online_rule(const std::string& type, const j
     if (auto n = spec.get("loss_on"))
       loss_on = n->as_choice({"spikes", "trace"}) == "trace" ? tick_loss_on::trace : tick_loss_on::spikes;
     if (auto n = spec.get("surrogate_slope")) slope = n->as_positive();
+    if (auto n = spec.get("mode")) online = n->as_choice({"offline", "online"}) == "online";
     spec.finish();
   }
-  return std::make_unique<online_rule>(type, std::move(layers), loss_on, slope, chain);
+  return std::make_unique<online_rule>(type, std::move(layers), loss_on, slope, online, chain);
 }
 
 }  // namespace evsnn::rules

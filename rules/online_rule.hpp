@@ -7,14 +7,17 @@
 //   otpe: otpe hidden + ostl output  approx_otpe: approx_otpe hidden + ottt output
 //   f_otpe: otpe everywhere, loss on the output trace   f_approx_otpe: approx_otpe everywhere, same
 // The worker is a hook on the event-driven simulator: on_pre records each layer's inputs with their step;
-// the learning clock ticks every tick_ms, and the tick at t0 + (k+1) tick_ms (or the sample's end) handles
-// step k: the loss of step k (softmax cross-entropy of the output spikes, or of the F- trace), then top-down
+// the learning clock ticks every tick_ms in the middle of each step, and the tick at t0 + (k + 1/2) tick_ms
+// (or the sample's end) handles step k: the loss of step k (softmax cross-entropy of the output spikes, or of the F- trace), then top-down
 // per layer ψ from the layer's Ũ_k (tick_membrane), the learner's traces and gradient, and the message to
-// the layer below. The step's gradient is summed over the sample and divided by its number of ticks (the
-// seed's mean over T), then added into fixed-point sums: offline training, one optimizer step per batch,
-// bit-identical for any thread count.
+// the layer below. Offline ("mode": "offline", the default): the gradient is summed over the sample and
+// divided by its number of ticks (the seed's mean over T), then added into fixed-point sums, one optimizer
+// step per batch. Online ("mode": "online"): the trainer runs the batch's samples in lockstep and takes an
+// optimizer step after every tick on the batch mean of that tick's gradients (accumulate_tick), so step
+// k + 1 runs with the weights step k updated, as the seed's online mode. Both are bit-identical for any
+// thread count.
 // Spec: {"type": T, "layers": [...], "loss_on": "spikes" | "trace" (default: trace for the F- types),
-//        "surrogate_slope": 25}; the config's loss is "tick_ce".
+//        "surrogate_slope": 25, "mode": "offline" | "online"}; the config's loss is "tick_ce".
 // Invariants: sums.sums[l] has one value per synapse of layer l; a step is handled once, in order.
 #include <cstdint>
 #include <memory>
@@ -28,10 +31,12 @@ namespace evsnn::rules {
 
 class online_rule final : public learning_rule {
  public:
-  online_rule(std::string type, std::vector<std::string> layers, tick_loss_on loss_on, double slope,
+  online_rule(std::string type, std::vector<std::string> layers, tick_loss_on loss_on, double slope, bool online,
               const layer_chain& chain);
   const char* name() const override { return type_.c_str(); }
   bool computes_loss() const override { return true; }
+  double online_step_ms() const override { return online_ ? info_.tick_ms : 0.0; }
+  bool online() const { return online_; }
   fixed_sum_set make_sums() const override;
   std::unique_ptr<rule_worker> make_worker(simulator& sim, const layer_chain& chain) override;
   void end_batch(const fixed_sum_set& total, std::size_t n, std::vector<std::vector<double>>& grads) override;
@@ -47,6 +52,7 @@ class online_rule final : public learning_rule {
   std::vector<std::string> layers_;
   tick_loss_on loss_on_;
   double slope_;
+  bool online_;
   tick_chain_info info_;
   std::vector<std::size_t> synapses_;
 };
