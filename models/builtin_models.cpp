@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/event.hpp"
 #include "models/cuba_lif.hpp"
 #include "models/li.hpp"
 #include "models/lif_alpha.hpp"
@@ -51,7 +52,12 @@ std::unique_ptr<population> make_lif_delta(const std::string& name, std::uint32_
 std::unique_ptr<population> make_lif_tick(const std::string& name, std::uint32_t size, const json_node& params,
                                           const model_context&) {
   lif_tick::parameters p;
-  if (auto t = params.get("tick_ms")) p.tick_ms = t->as_positive();
+  if (auto t = params.get("tick_ms")) {
+    // Step indices up to max_time_ms / tick_ms must fit a 64-bit counter.
+    p.tick_ms = t->as_positive();
+    if (p.tick_ms < 1e-6 || p.tick_ms > max_time_ms)
+      t->fail(fmt::format("must be in [1e-06, {}] ms, got {}", max_time_ms, p.tick_ms));
+  }
   auto leak = params.get("leak");
   auto tau = params.get("tau_param");
   if (leak && tau) params.fail("give 'leak' or 'tau_param', not both");

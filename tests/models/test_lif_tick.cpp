@@ -445,6 +445,7 @@ TEST_CASE("lif_tick: JSON errors name the file and path; the twin needs dt == ti
   CHECK(err({{"leak", 1.0}}) == "net.json: /populations/1/params/leak: must be in (0, 1), got 1");
   CHECK(err({{"leak", 0.0}}) == "net.json: /populations/1/params/leak: must be in (0, 1), got 0");
   CHECK(err({{"tick_ms", 0.0}}) == "net.json: /populations/1/params/tick_ms: must be > 0, got 0");
+  CHECK(err({{"tick_ms", 1e-7}}) == "net.json: /populations/1/params/tick_ms: must be in [1e-06, 1000000000000] ms, got 1e-07");
   CHECK(err({{"tick_ms", -1.0}}).find("/params/tick_ms: must be > 0") != std::string::npos);
   CHECK(err({{"tau_param", 40.0}}).find("/params/tau_param: gives leak 1") != std::string::npos);
   CHECK(err({{"bias", {0.1, 0.2}}}) == "net.json: /populations/1/params/bias: 2 biases, expected 1 (the population size)");
