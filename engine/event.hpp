@@ -2,9 +2,16 @@
 // event: one entry of the event queue (32 bytes).
 // Order is total and deterministic: (time_ms, kind priority, insertion sequence). kind and sequence
 // are packed into `order` (kind in the top 8 bits, sequence below), so two events never compare equal.
-// Kinds at the same time run in this order: sample_begin, wakeup, arrival, tick, sample_end — a
+// Kinds at the same time run in this order: sample_begin, wakeup, arrival, tick, settle, sample_end — a
 // predicted threshold crossing at t fires before inputs that arrive at the same t (the membrane is
 // continuous, so those inputs cannot undo it), and sample_end sees every event at its time.
+// settle: a discrete-tick population (population::settles()) integrates the inputs of its step at t
+// after every arrival and hook tick at t. A hook ticking at t therefore sees the tick populations in the
+// state of their previous step, with the step-t inputs that have arrived so far delivered but not yet
+// integrated (zero-delay spikes of step t from other tick populations come only after their settle).
+// Settle events pack a rank between kind and sequence, order = kind << 56 | rank << 40 | (sequence mod
+// 2^40), so that settles at one time run in topological order of the zero-delay projections between
+// settling populations (the simulator's ranks), whatever order they were queued in.
 #include <cstdint>
 
 namespace evsnn {
@@ -13,18 +20,22 @@ namespace evsnn {
 // so times stay distinct and finite; durations, gaps and input times beyond it are refused.
 inline constexpr double max_time_ms = 1e12;
 
-enum class event_kind : std::uint8_t { sample_begin = 0, wakeup = 1, arrival = 2, tick = 3, sample_end = 4 };
-inline constexpr int event_kind_count = 5;
+enum class event_kind : std::uint8_t { sample_begin = 0, wakeup = 1, arrival = 2, tick = 3, settle = 4, sample_end = 5 };
+inline constexpr int event_kind_count = 6;
+// Settle ranks use bits 40..55 of the order key.
+inline constexpr int settle_rank_shift = 40;
+inline constexpr std::uint32_t max_settle_rank = (1u << 16) - 1;
 
 struct event {
   double time_ms = 0.0;
-  std::uint64_t order = 0;   // (kind << 56) | insertion sequence
-  std::uint32_t target = 0;  // population (wakeup), source population (arrival), hook (tick)
+  std::uint64_t order = 0;   // (kind << 56) | insertion sequence (settle: kind | rank | sequence)
+  std::uint32_t target = 0;  // population (wakeup, settle), source population (arrival), hook (tick)
   std::uint32_t index = 0;   // neuron
   std::uint32_t aux = 0;     // version (wakeup), fan-out group (arrival)
   float grade = 1.0f;        // graded-spike payload (arrival)
 
   event_kind kind() const { return static_cast<event_kind>(order >> 56); }
+  // Below the kind: the insertion sequence (settle events: rank << 40 | sequence mod 2^40).
   std::uint64_t sequence() const { return order & ((std::uint64_t{1} << 56) - 1); }
 };
 

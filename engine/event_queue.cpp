@@ -28,6 +28,20 @@ void event_queue::push(double time_ms, event_kind kind, std::uint32_t target, st
   }
 }
 
+void event_queue::push_settle(double time_ms, std::uint32_t target, std::uint32_t rank) {
+  if (!(time_ms >= now_ms_))
+    throw std::logic_error(fmt::format("event_queue: settle at {} ms pushed at {} ms", time_ms, now_ms_));
+  if (rank > max_settle_rank) throw std::logic_error(fmt::format("event_queue: settle rank {} too large", rank));
+  constexpr std::uint64_t seq_mask = (std::uint64_t{1} << settle_rank_shift) - 1;
+  event e;
+  e.time_ms = time_ms;
+  e.order = (static_cast<std::uint64_t>(event_kind::settle) << 56) |
+            (static_cast<std::uint64_t>(rank) << settle_rank_shift) | (next_seq_++ & seq_mask);
+  e.target = target;
+  ++pushes_;
+  heap_.push(e);
+}
+
 int event_queue::best_fifo() const {
   if (fifo_size_ == 0) return -1;
   // All FIFO events share now(), so the lowest non-empty kind holds the least front.

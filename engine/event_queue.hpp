@@ -4,6 +4,8 @@
 // immediate wakeups) skip the heap and go to one FIFO per kind, as OMNeT++'s cEventHeap does, because
 // same-time inserts are a heap's worst case. pop() always returns the least event in the total order
 // (time, kind, sequence) over heap and FIFOs together.
+// Settle events always go to the heap: their order carries a rank (event.hpp), so same-time settles
+// pushed out of rank order must still pop in rank order, which a FIFO would not give.
 // Invariants: every pushed time >= now() (causality; violated pushes throw std::logic_error);
 // all FIFO events have time == now(); sequence numbers strictly increase with each push.
 // Memory is reused across runs: clear() keeps capacity, so the steady state does not allocate.
@@ -23,6 +25,8 @@ class event_queue {
 
   void push(double time_ms, event_kind kind, std::uint32_t target, std::uint32_t index, std::uint32_t aux = 0,
             float grade = 1.0f);
+  // A settle event for population `target` with its rank (<= max_settle_rank).
+  void push_settle(double time_ms, std::uint32_t target, std::uint32_t rank);
   bool empty() const { return heap_.empty() && fifo_size_ == 0; }
   std::size_t size() const { return heap_.size() + fifo_size_; }
   // Time of the next event; requires !empty().

@@ -9,7 +9,10 @@
 //    its targets (graded spikes whose value a learning engine computes, as SFDFA's directional
 //    derivatives). Several post hooks of one population see and may change the same grade in turn.
 //  - on_tick: the hook's own learning clock, every tick_period_ms from sample begin (the first tick
-//    one period, or tick_first_ms, after the reset that began the sample).
+//    one period, or tick_first_ms, after the reset that began the sample). A tick at t runs after the
+//    wakeups and arrivals at t and before discrete-tick populations settle their step at t (event.hpp):
+//    a tick at t0 + (k+1) tick_ms, or anywhere inside step k+1's interval, sees step k of every tick
+//    population complete (tick_membrane::pre_reset_potential(i, k), spiked_at(i, k)).
 //  - on_sample_begin / on_sample_end: the presenter's sample boundaries.
 //  - on_sample_outcome: after a sample ended, what is known of it: its label when it has one and
 //    the loss when a trainer computed one (reward-modulated and supervised local rules read it).

@@ -8,6 +8,10 @@
 //    threshold crossing, and asks for a wakeup through the port when the prediction changes.
 //  - wakeup() is called at a time the population asked for; a version that no longer matches means
 //    the prediction is stale and the call must do nothing but count it.
+//  - settle() is called at a time the population asked for through port().schedule_settle(), after
+//    every arrival and hook tick at that time (discrete-tick models integrate a step there); settles()
+//    says whether the model uses it (the simulator orders settling populations by their zero-delay
+//    projections and refuses zero-delay loops among them).
 //  - Times passed in never decrease between reset() calls.
 //  - Rules learn about a model only through membrane() (engine/membrane_view.hpp).
 #include <cstdint>
@@ -55,6 +59,8 @@ class population {
   // Row whose targets are neurons 0..weights.size()-1 in order.
   virtual void deliver_dense(double t_ms, std::span<const float> weights, float scale) = 0;
   virtual void wakeup(double t_ms, std::uint32_t neuron, std::uint32_t version) = 0;
+  virtual bool settles() const { return false; }
+  virtual void settle(double /*t_ms*/) {}
   // Membrane potential (or readout value) of a neuron at t_ms >= the last event it saw.
   virtual double potential(std::uint32_t neuron, double t_ms) const = 0;
   // The model's membrane for learning rules (kernel, thresholds, exact state); null when it has none.

@@ -2,7 +2,9 @@
 
 #include <algorithm>
 
+#include "engine/error.hpp"
 #include "engine/rng.hpp"
+#include "engine/zero_delay_order.hpp"
 
 namespace evsnn {
 
@@ -12,6 +14,14 @@ simulator::simulator(network& net, std::uint64_t seed) : net_(net), seed_(seed) 
   counters_.projections.assign(net_.projection_count(), {});
   pre_hooks_.assign(net_.projection_count(), {});
   post_hooks_.assign(net_.population_count(), {});
+  std::vector<char> edge(net_.projection_count(), 0);
+  for (std::uint32_t j = 0; j < net_.projection_count(); ++j) {
+    const projection& pr = net_.proj(j);
+    edge[j] = pr.delay_ms() == 0.0 && net_.pop(pr.pre_population()).settles() && net_.pop(pr.post_population()).settles();
+  }
+  settle_rank_ = zero_delay_ranks(net_, edge);
+  for (std::uint32_t r : settle_rank_)
+    if (r > max_settle_rank) throw input_error("more than 65535 tick populations chained by zero-delay projections");
   for (std::uint32_t p = 0; p < net_.population_count(); ++p) net_.pop(p).attach(p, this, &counters_.populations[p]);
   for (std::size_t k = 0; k < net_.plasticity_count(); ++k) {
     plasticity& rule = net_.plastic(k);
@@ -117,6 +127,9 @@ void simulator::dispatch(const event& e) {
     case event_kind::wakeup:
       net_.pop(e.target).wakeup(e.time_ms, e.index, e.aux);
       break;
+    case event_kind::settle:
+      net_.pop(e.target).settle(e.time_ms);
+      break;
     case event_kind::tick: {
       hook_entry& h = hooks_[e.target];
       ++counters_.ticks;
@@ -175,6 +188,10 @@ void simulator::emit_spike(std::uint32_t population, std::uint32_t neuron, doubl
 void simulator::schedule_wakeup(std::uint32_t population, std::uint32_t neuron, double t_ms, std::uint32_t version) {
   ++counters_.populations[population].wakeups_scheduled;
   queue_.push(t_ms, event_kind::wakeup, population, neuron, version);
+}
+
+void simulator::schedule_settle(std::uint32_t population, double t_ms) {
+  queue_.push_settle(t_ms, population, settle_rank_[population]);
 }
 
 }  // namespace evsnn

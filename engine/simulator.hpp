@@ -1,6 +1,6 @@
 #pragma once
 // simulator: runs a network event by event. It pops events in total order (time, kind, sequence),
-// dispatches them to populations (arrivals, wakeups) and hooks (ticks, sample boundaries), turns
+// dispatches them to populations (arrivals, wakeups, settles) and hooks (ticks, sample boundaries), turns
 // every emitted spike into one arrival per fan-out group of its population, and counts what it did.
 // Invariants: time never decreases within a sample; same network + same seed + same input gives
 // bit-identical spikes and counters; after the first sample of a given size, running does not allocate
@@ -10,6 +10,9 @@
 // Stopping: a stop poll (asked every N events) and the event/spike limits stop a run at an event
 // boundary; the simulator then stays stopped (every run call returns at once, the queue keeps its
 // pending events) until clear_stop(). The engine knows nothing of signals: the poll is the caller's.
+// Discrete-tick populations (population::settles()): settles at one time run in rank order, the ranks
+// of engine/zero_delay_order.hpp over zero-delay projections whose both ends settle, computed at
+// construction (a zero-delay loop among them is an input_error).
 #include <cstdint>
 #include <functional>
 #include <limits>
@@ -91,6 +94,9 @@ class simulator final : public spike_port {
 
   void emit_spike(std::uint32_t population, std::uint32_t neuron, double t_ms, float grade) override;
   void schedule_wakeup(std::uint32_t population, std::uint32_t neuron, double t_ms, std::uint32_t version) override;
+  void schedule_settle(std::uint32_t population, double t_ms) override;
+  // The settle rank of each population (0 for populations that do not settle).
+  const std::vector<std::uint32_t>& settle_ranks() const { return settle_rank_; }
 
  private:
   struct post_hook {
@@ -115,6 +121,7 @@ class simulator final : public spike_port {
   std::vector<hook_entry> hooks_;
   std::vector<std::vector<hook*>> pre_hooks_;        // per projection
   std::vector<std::vector<post_hook>> post_hooks_;   // per postsynaptic population
+  std::vector<std::uint32_t> settle_rank_;           // per population
   std::vector<spike_record> spikes_;
   bool record_spikes_ = true;
   spike_sink* sink_ = nullptr;

@@ -13,6 +13,10 @@ class spike_port {
   // Asks for wakeup(t_ms, neuron, version) to be called on the population at t_ms (>= current time).
   virtual void schedule_wakeup(std::uint32_t population, std::uint32_t neuron, double t_ms,
                                std::uint32_t version) = 0;
+  // Asks for population::settle(t_ms) to be called at t_ms (>= current time), after every arrival and
+  // hook tick at t_ms; settles at one time run in topological order of the zero-delay projections
+  // between settling populations (event.hpp).
+  virtual void schedule_settle(std::uint32_t population, double t_ms) = 0;
 };
 
 }  // namespace evsnn

@@ -9,6 +9,10 @@
 //                                 step k to `out`.
 // Spiking neurons report their spike at the step's end, time (k+1) dt, emission step k+1; spike
 // sources report their own event times t (emission step floor(t/dt): "inputs binned to steps").
+// Same-step populations (same_step(): discrete-tick models, lif_tick) instead report the spikes of
+// step k at k dt, emission step k, and their zero-delay spikes reach other populations IN step k: the
+// engine steps populations in topological order of those projections and delivers each same-step
+// population's step-k spikes before later populations step.
 // Invariants: size() is fixed; step() is called with k = 0, 1, 2, ... after begin_sample(); step()
 // appends at most one spike per non-source neuron; steady-state step() does not allocate (`out` keeps
 // its capacity).
@@ -48,6 +52,8 @@ class stepped_population {
   // Spike sources replay input: they are not updated per step and take no synaptic input.
   virtual bool is_source() const { return false; }
   virtual bool spiking() const { return true; }
+  // Spikes of step k at k dt, delivered through zero-delay projections within step k (see above).
+  virtual bool same_step() const { return false; }
 
   // Every neuron at rest, nothing pending, step counter at 0.
   virtual void reset() = 0;

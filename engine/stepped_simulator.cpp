@@ -7,6 +7,7 @@
 
 #include "engine/error.hpp"
 #include "engine/rng.hpp"
+#include "engine/zero_delay_order.hpp"
 
 namespace evsnn {
 
@@ -24,8 +25,10 @@ stepped_simulator::stepped_simulator(network& net, double dt_ms, std::uint64_t s
       stepped_neurons_ += pops_.back()->size();
     }
     std::vector<std::uint64_t> d;
+    const bool same_step = pops_.back()->same_step();
     for (const auto& g : net_.fanout(p)) {
-      d.push_back(delay_steps(g.delay_ms));
+      d.push_back(same_step ? static_cast<std::uint64_t>(std::max(0.0, std::ceil(g.delay_ms / dt_ms_ - 1e-9)))
+                            : delay_steps(g.delay_ms));
       max_delay = std::max(max_delay, d.back());
     }
     group_delay_steps_.push_back(std::move(d));
@@ -39,6 +42,17 @@ stepped_simulator::stepped_simulator(network& net, double dt_ms, std::uint64_t s
     }
     row_nonzero_.push_back(std::move(nz));
   }
+  // Step order: zero-delay (same-step) projections of same-step populations into non-sources first.
+  std::vector<char> edge(net_.projection_count(), 0);
+  for (std::uint32_t p = 0; p < pops_.size(); ++p) {
+    if (!pops_[p]->same_step()) continue;
+    const auto& groups = net_.fanout(p);
+    for (std::uint32_t g = 0; g < groups.size(); ++g)
+      if (group_delay_steps_[p][g] == 0)
+        for (std::uint32_t j : groups[g].projections) edge[j] = !pops_[net_.proj(j).post_population()]->is_source();
+  }
+  const std::vector<std::uint32_t> rank = zero_delay_ranks(net_, edge);
+  std::stable_sort(neurons_.begin(), neurons_.end(), [&](std::uint32_t a, std::uint32_t b) { return rank[a] < rank[b]; });
   slots_.resize(max_delay + 2);
   std::uint32_t largest = 0;
   for (const auto& sp : pops_) largest = std::max(largest, sp->size());
@@ -78,6 +92,7 @@ void stepped_simulator::run(double duration_ms) {
   std::fill(active_neuron_steps_.begin(), active_neuron_steps_.end(), 0);
   spikes_.clear();
   for (auto& s : slots_) s.clear();
+  delivered_step_ = UINT64_MAX;
   steps_ = static_cast<std::uint64_t>(std::ceil(duration_ms / dt_ms_ - 1e-9));
   // The same seeds as simulator's sample_begin: per sample, then per population.
   const std::uint64_t sample_seed = rng::derive(seed_, 0x5a17e, sample_index_);
@@ -112,30 +127,36 @@ void stepped_simulator::emit(std::uint32_t population, const stepped_spike& s) {
   for (std::uint32_t g = 0; g < delays.size(); ++g) {
     const std::uint64_t arrival = s.step + delays[g];
     if (arrival >= steps_) continue;
-    slots_[arrival % slots_.size()].push_back({population, s.neuron, g, s.grade});
+    if (arrival == delivered_step_)  // a same-step population's zero-delay spike: into this step, now
+      deliver_one({population, s.neuron, g, s.grade});
+    else
+      slots_[arrival % slots_.size()].push_back({population, s.neuron, g, s.grade});
   }
 }
 
 void stepped_simulator::deliver(std::uint64_t k) {
   std::vector<pending>& slot = slots_[k % slots_.size()];
-  for (const pending& a : slot) {
-    for (std::uint32_t p : net_.fanout(a.population)[a.group].projections) {
-      projection& pr = net_.proj(p);
-      projection_counters& pc = counters_.projections[p];
-      const projection::row_view row = pr.row(a.neuron);
-      ++pc.spikes_in;
-      if (row.post.empty()) continue;
-      (pr.graded() ? pc.graded_events : pc.synaptic_events) += row.post.size();
-      effective_ops_[p] += row_nonzero_[p][a.neuron];
-      const float scale = pr.graded() ? a.grade : 1.0f;
-      stepped_population& target = *pops_[pr.post_population()];
-      if (pr.dense())
-        target.add_dense(row.weights, scale);
-      else
-        target.add_sparse(row.post, row.weights, scale);
-    }
-  }
+  for (const pending& a : slot) deliver_one(a);
   slot.clear();
+  delivered_step_ = k;
+}
+
+void stepped_simulator::deliver_one(const pending& a) {
+  for (std::uint32_t p : net_.fanout(a.population)[a.group].projections) {
+    projection& pr = net_.proj(p);
+    projection_counters& pc = counters_.projections[p];
+    const projection::row_view row = pr.row(a.neuron);
+    ++pc.spikes_in;
+    if (row.post.empty()) continue;
+    (pr.graded() ? pc.graded_events : pc.synaptic_events) += row.post.size();
+    effective_ops_[p] += row_nonzero_[p][a.neuron];
+    const float scale = pr.graded() ? a.grade : 1.0f;
+    stepped_population& target = *pops_[pr.post_population()];
+    if (pr.dense())
+      target.add_dense(row.weights, scale);
+    else
+      target.add_sparse(row.post, row.weights, scale);
+  }
 }
 
 }  // namespace evsnn

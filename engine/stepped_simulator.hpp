@@ -9,6 +9,14 @@
 // lands in step s + floor(d/dt); a neuron's spike at the end of step k is emitted in step k+1, so
 // zero-delay spikes reach the next step); (3) every other population advances one step and reports
 // its spikes at (k+1) dt. Arrivals in step >= steps() are dropped (the run ends at steps() dt).
+// Same-step populations (stepped_population::same_step(), discrete-tick models) report step k's spikes
+// at k dt with emission step k; their spikes through a projection of delay d land in step
+// k + ceil(d/dt) (within 1e-9 steps of an integer counts as it: the first step that starts at or after
+// the arrival, as the event-driven tick model bins it; equal to floor for delays on the step grid), and
+// those landing in step k itself (zero delay) are delivered at once, before the populations that come
+// later in step (3): non-source populations step in rank order of these zero-delay projections
+// (engine/zero_delay_order.hpp; declaration order among equal ranks, so networks without same-step
+// populations step as before), and a zero-delay loop among same-step populations is an input_error.
 // Counts (counters(): the same run_counters as the event-driven run, queue fields 0): spikes;
 // synaptic events per projection (AC, or MAC when graded; one per synapse reached, zero weights
 // included); neuron updates = size x steps for every non-source population (sources: 0); and
@@ -63,6 +71,8 @@ class stepped_simulator {
   std::uint64_t sample_index() const { return sample_index_; }
   // Steps a delay of delay_ms spans: floor(delay_ms/dt) (within 1e-9 steps of an integer counts as it).
   std::uint64_t delay_steps(double delay_ms) const;
+  // The order in which non-source populations step (ids).
+  const std::vector<std::uint32_t>& step_order() const { return neurons_; }
 
  private:
   struct pending {
@@ -73,6 +83,7 @@ class stepped_simulator {
   };
   void emit(std::uint32_t population, const stepped_spike& s);
   void deliver(std::uint64_t k);
+  void deliver_one(const pending& a);
 
   network& net_;
   double dt_ms_;
@@ -88,6 +99,7 @@ class stepped_simulator {
   std::vector<spike_record> spikes_;
   bool record_spikes_ = true;
   std::uint64_t steps_ = 0;
+  std::uint64_t delivered_step_ = UINT64_MAX;  // the step whose binned arrivals were delivered (none: max)
   std::uint64_t stepped_neurons_ = 0;
   std::uint64_t sample_index_ = 0;
 };

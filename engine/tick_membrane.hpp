@@ -7,7 +7,8 @@
 // summed before the threshold test; spikes of step k are emitted at t0 + k tick_ms.
 // Invariants: leak() in (0, 1); bias() has one entry per neuron; pre_reset_potential(i, k) is valid
 // for k >= the last step at which neuron i was evaluated (i.e. any step whose inputs have all
-// arrived), and equals Ũ_k exactly as the time-stepped twin computes it (to rounding).
+// arrived), and equals Ũ_k exactly as the time-stepped twin computes it (to rounding). For a step after
+// the neuron's last evaluation it is the free run (no input, bias only); earlier steps are not kept.
 #include <cstdint>
 #include <span>
 

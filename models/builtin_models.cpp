@@ -4,10 +4,12 @@
 
 #include <fmt/format.h>
 
+#include "engine/event.hpp"
 #include "models/cuba_lif.hpp"
 #include "models/li.hpp"
 #include "models/lif_alpha.hpp"
 #include "models/lif_delta.hpp"
+#include "models/lif_tick.hpp"
 #include "models/spike_source.hpp"
 
 namespace evsnn {
@@ -43,6 +45,44 @@ std::unique_ptr<population> make_lif_delta(const std::string& name, std::uint32_
   spiking_params sp = read_spiking_params(params, size);
   params.finish();
   return std::make_unique<lif_delta>(name, size, tau_mem, std::move(sp));
+}
+
+// lif_tick: "tick_ms" (default 1), "leak" λ in (0, 1) or "tau_param" (λ = 1/(1+e^{-tau_param}), default 3,
+// as the seed's code), "bias" (number or `size` numbers, default 0), "threshold", "reset" (spiking_params).
+std::unique_ptr<population> make_lif_tick(const std::string& name, std::uint32_t size, const json_node& params,
+                                          const model_context&) {
+  lif_tick::parameters p;
+  if (auto t = params.get("tick_ms")) {
+    // Step indices up to max_time_ms / tick_ms must fit a 64-bit counter.
+    p.tick_ms = t->as_positive();
+    if (p.tick_ms < 1e-6 || p.tick_ms > max_time_ms)
+      t->fail(fmt::format("must be in [1e-06, {}] ms, got {}", max_time_ms, p.tick_ms));
+  }
+  auto leak = params.get("leak");
+  auto tau = params.get("tau_param");
+  if (leak && tau) params.fail("give 'leak' or 'tau_param', not both");
+  if (leak) {
+    p.leak = leak->as_double();
+    if (!(p.leak > 0.0 && p.leak < 1.0)) leak->fail(fmt::format("must be in (0, 1), got {}", p.leak));
+  } else {
+    const double tau_param = tau ? tau->as_double() : 3.0;
+    p.leak = 1.0 / (1.0 + std::exp(-tau_param));
+    if (!(p.leak > 0.0 && p.leak < 1.0))
+      tau->fail(fmt::format("gives leak {} (1/(1+e^-{})), outside (0, 1)", p.leak, tau_param));
+  }
+  p.bias.assign(size, 0.0);
+  if (auto b = params.get("bias")) {
+    if (b->is_array()) {
+      if (b->size() != size) b->fail(fmt::format("{} biases, expected {} (the population size)", b->size(), size));
+      for (std::uint32_t i = 0; i < size; ++i) p.bias[i] = (*b)[i].as_double();
+    } else {
+      p.bias.assign(size, b->as_double());
+    }
+  }
+  p.spiking = read_spiking_params(params, size);
+  if (p.spiking.refractory_ms != 0.0) params.at("refractory_ms").fail("lif_tick has no refractory period");
+  params.finish();
+  return std::make_unique<lif_tick>(name, size, std::move(p));
 }
 
 std::unique_ptr<population> make_li(const std::string& name, std::uint32_t size, const json_node& params,
@@ -99,6 +139,7 @@ void register_builtin_models(model_registry& registry) {
   registry.add("lif_alpha", make_lif_alpha);
   registry.add("cuba_lif", make_cuba_lif);
   registry.add("lif_delta", make_lif_delta);
+  registry.add("lif_tick", make_lif_tick);
   registry.add("li", make_li);
   registry.add("spike_source", make_spike_source);
 }

@@ -72,3 +72,28 @@ TEST_CASE("event_queue: stress against a sorted shadow vector") {
   }
   CHECK(checked > 50000);
 }
+
+TEST_CASE("event_queue: settles run after arrivals and ticks, before sample_end, in rank order however pushed") {
+  event_queue q;
+  q.push(1.0, event_kind::sample_end, 0, 0, 100);
+  q.push_settle(1.0, 12, 2);
+  q.push_settle(1.0, 10, 0);
+  q.push(1.0, event_kind::tick, 0, 0, 101);
+  q.push_settle(1.0, 11, 1);
+  q.push(1.0, event_kind::arrival, 0, 0, 102);
+  std::vector<std::uint32_t> order;
+  auto take = [&] {
+    const event e = q.pop();
+    order.push_back(e.kind() == event_kind::settle ? e.target : e.aux);
+    return e;
+  };
+  CHECK(take().kind() == event_kind::arrival);  // now = 1
+  // Pushed at the current time, out of rank order: a rank-0 settle and a zero-delay arrival.
+  q.push_settle(1.0, 13, 3);
+  q.push_settle(1.0, 9, 0);
+  q.push(1.0, event_kind::arrival, 0, 0, 103);
+  while (!q.empty()) take();
+  CHECK(order == std::vector<std::uint32_t>{102, 103, 101, 10, 9, 11, 12, 13, 100});
+  CHECK_THROWS_AS(q.push_settle(0.5, 0, 0), std::logic_error);
+  CHECK_THROWS_AS(q.push_settle(2.0, 0, max_settle_rank + 1), std::logic_error);
+}

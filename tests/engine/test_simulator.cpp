@@ -3,6 +3,7 @@
 
 #include <cstring>
 
+#include "engine/error.hpp"
 #include "engine/network_loader.hpp"
 #include "engine/simulator.hpp"
 #include "models/builtin_models.hpp"
@@ -35,7 +36,90 @@ struct recording_hook : hook {
   }
 };
 
+// A settling population (test-local, no model): an input asks for one settle at its time; the settle
+// logs itself and fires neuron 0 when the step's input reached 1.
+class settler final : public population {
+ public:
+  settler(std::string name, std::vector<std::string>& log) : population(std::move(name), 1), log_(log) {}
+  const char* model() const override { return "settler"; }
+  bool settles() const override { return true; }
+  void reset(double) override { input_ = 0.0; }
+  void deliver_dense(double t, std::span<const float> w, float s) override { add(t, w[0] * s); }
+  void deliver_sparse(double t, std::span<const std::uint32_t>, std::span<const float> w, float s) override {
+    add(t, w[0] * s);
+  }
+  void wakeup(double, std::uint32_t, std::uint32_t) override {}
+  void settle(double t) override {
+    log_.push_back("settle " + name() + "@" + std::to_string(t));
+    if (input_ >= 1.0) port().emit_spike(id(), 0, t, 1.0f);
+    input_ = 0.0;
+    scheduled_ = false;
+  }
+  double potential(std::uint32_t, double) const override { return input_; }
+
+ private:
+  void add(double t, double x) {
+    log_.push_back("input " + name() + "@" + std::to_string(t));
+    input_ += x;
+    if (!scheduled_) port().schedule_settle(id(), t);
+    scheduled_ = true;
+  }
+  std::vector<std::string>& log_;
+  double input_ = 0.0;
+  bool scheduled_ = false;
+};
+
+struct tick_log : hook {
+  std::vector<std::string>* log = nullptr;
+  void on_tick(double t) override { log->push_back("tick@" + std::to_string(t)); }
+};
+
 }  // namespace
+
+TEST_CASE("simulator: settles run after the ticks of their time, in rank order of zero-delay projections") {
+  // Declared c, b, a; in -> a -> b -> c with zero delay, and in -> c directly: c's settle is asked for
+  // first, yet runs last, after b's zero-delay spike reached it.
+  std::vector<std::string> log;
+  network net;
+  net.add_population(std::make_unique<settler>("c", log));
+  net.add_population(std::make_unique<settler>("b", log));
+  net.add_population(std::make_unique<settler>("a", log));
+  net.add_population(spike_source::replay("in", 1, {{1.0, 0, 1.f}}));
+  net.add_population(relay(1));
+  net.add_projection(projection("in->c", 3, 0, 1, 1, 0.0, false, {{0, 0, 0.5f}}));
+  net.add_projection(projection("in->a", 3, 2, 1, 1, 0.0, false, {{0, 0, 1.f}}));
+  net.add_projection(projection("a->b", 2, 1, 1, 1, 0.0, false, {{0, 0, 1.f}}));
+  net.add_projection(projection("b->c", 1, 0, 1, 1, 0.0, false, {{0, 0, 0.5f}}));
+  // Zero-delay projections with a non-settling end and delayed ones do not order settles.
+  net.add_projection(projection("c->relay", 0, 4, 1, 1, 0.0, false, {{0, 0, 0.5f}}));
+  net.add_projection(projection("c->a", 0, 2, 1, 1, 1.0, false, {{0, 0, 0.5f}}));
+  simulator sim(net, 1);
+  CHECK(sim.settle_ranks() == std::vector<std::uint32_t>{2, 1, 0, 0, 0});
+  tick_log h;
+  h.log = &log;
+  hook_subscription sub;
+  sub.tick_period_ms = 1.0;
+  sim.add_hook(h, sub);
+  sim.run(2.0);
+  const std::vector<std::string> expected{"input c@1.000000", "input a@1.000000", "tick@1.000000",
+                                          "settle a@1.000000", "input b@1.000000", "settle b@1.000000",
+                                          "input c@1.000000", "settle c@1.000000", "input a@2.000000",
+                                          "tick@2.000000", "settle a@2.000000"};
+  CHECK(log == expected);
+  // a, b, c spiked at 1 (c got 0.5 + 0.5 in its step); a not at 2 (0.5).
+  REQUIRE(sim.spikes().size() == 4);
+  CHECK(sim.spikes()[3].population == 0);
+  CHECK(sim.spikes()[3].time_ms == 1.0);
+  // A zero-delay loop among settling populations is refused.
+  net.add_projection(projection("c->b", 0, 1, 1, 1, 0.0, false, {{0, 0, 1.f}}));
+  std::string message;
+  try {
+    simulator loop(net, 1);
+  } catch (const input_error& e) {
+    message = e.what();
+  }
+  CHECK(message == "zero-delay loop through projection 'b->c' between tick populations: give it a delay >= tick_ms");
+}
 
 TEST_CASE("simulator: a spike arrives exactly one delay later, through each delay group") {
   network net;

@@ -307,3 +307,43 @@ TEST_CASE("stepped twin: spike times converge to the event-driven ones as dt -> 
   CHECK(order > 0.8);
   CHECK(order < 1.3);
 }
+
+TEST_CASE("stepped twin: same-step populations step in zero-delay order and pass spikes on within the step") {
+  // lif_tick (same-step): declared c, b, a; in -> a (t = 3) -> b (zero delay) -> c (delay 2 ticks), and
+  // a -> d with delay 0.5 tick (lands in the first step at or after it: step 4).
+  const json doc = {
+      {"format", "evsnn-network/1"},
+      {"populations",
+       {{{"name", "c"}, {"model", "lif_tick"}, {"size", 1}},
+        {{"name", "b"}, {"model", "lif_tick"}, {"size", 1}},
+        {{"name", "d"}, {"model", "lif_tick"}, {"size", 1}},
+        {{"name", "a"}, {"model", "lif_tick"}, {"size", 1}},
+        {{"name", "in"}, {"model", "spike_source"}, {"size", 1}, {"params", {{"spikes", {{3.0, 0}}}}}}}},
+      {"projections",
+       {{{"pre", "b"}, {"post", "c"}, {"weights", {{1.0}}}, {"delay_ms", 2.0}},
+        {{"pre", "a"}, {"post", "b"}, {"weights", {{1.0}}}},
+        {{"pre", "a"}, {"post", "d"}, {"weights", {{1.0}}}, {"delay_ms", 0.5}},
+        {{"pre", "in"}, {"post", "a"}, {"weights", {{1.0}}}}}}};
+  auto net = build(doc);
+  stepped_simulator ts(*net, 1.0, 1);
+  CHECK(ts.step_order() == std::vector<std::uint32_t>{0, 2, 3, 1});  // b after a; the rest as declared
+  ts.run(10.0);
+  std::map<std::string, std::vector<double>> t;
+  for (const spike_record& s : ts.spikes()) t[net->pop(s.population).name()].push_back(s.time_ms);
+  CHECK(t["in"] == std::vector<double>{3.0});
+  CHECK(t["a"] == std::vector<double>{3.0});
+  CHECK(t["b"] == std::vector<double>{3.0});
+  CHECK(t["c"] == std::vector<double>{5.0});
+  CHECK(t["d"] == std::vector<double>{4.0});
+  // The event-driven run agrees.
+  auto ed_net = build(doc);
+  simulator ed(*ed_net, 1);
+  ed.run(9.5);
+  std::map<std::string, std::vector<double>> e;
+  for (const spike_record& s : ed.spikes()) e[ed_net->pop(s.population).name()].push_back(s.time_ms);
+  CHECK(e == t);
+  // Networks without same-step populations step in declaration order.
+  auto plain = build(one_input("lif_delta", {{"tau_mem_ms", 10.0}}, 1.0, 2.0));
+  stepped_simulator tp(*plain, 0.5, 1);
+  CHECK(tp.step_order() == std::vector<std::uint32_t>{1});
+}

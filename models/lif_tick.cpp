@@ -1,0 +1,207 @@
+#include "models/lif_tick.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "models/stepped_lif_tick.hpp"
+
+namespace evsnn {
+
+lif_tick::lif_tick(std::string name, std::uint32_t size, parameters params)
+    : population(std::move(name), size),
+      params_(std::move(params)),
+      inv_tau_mem_(-std::log(params_.leak) / params_.tick_ms),
+      last_(size),
+      wake_step_(size),
+      u_(size),
+      pre_(size),
+      in_(size),
+      version_(size),
+      spiked_(size),
+      touched_(size) {
+  touched_list_.reserve(size);
+  const double lam = params_.leak;
+  for (std::uint32_t i = 0; i < size; ++i) {
+    const double b = params_.bias[i];
+    if (b > 0.0 && b / (1.0 - lam) >= params_.spiking.threshold[i]) bias_neurons_.push_back(i);
+  }
+  reset(0.0);
+}
+
+reset_kind lif_tick::spike_reset() const {
+  return params_.spiking.reset == reset_mode::subtract ? reset_kind::subtract : reset_kind::zero;
+}
+
+void lif_tick::reset(double t_ms) {
+  t0_ms_ = t_ms;
+  pending_step_ = -1;
+  settled_step_ = -1;
+  scan_bias_ = true;
+  std::fill(last_.begin(), last_.end(), -1);
+  std::fill(wake_step_.begin(), wake_step_.end(), -1);
+  std::fill(u_.begin(), u_.end(), 0.0);
+  std::fill(pre_.begin(), pre_.end(), 0.0);
+  std::fill(in_.begin(), in_.end(), 0.0);
+  std::fill(spiked_.begin(), spiked_.end(), 0);
+  std::fill(touched_.begin(), touched_.end(), 0);
+  touched_list_.clear();
+  // Versions are kept: a reset clears the queue, and bumping them on each prediction stays unique.
+}
+
+void lif_tick::begin_sample(double, std::uint64_t) {
+  if (!scan_bias_) return;
+  scan_bias_ = false;
+  for (std::uint32_t i : bias_neurons_) repredict(i);
+}
+
+std::int64_t lif_tick::step_of(double t_ms) const {
+  if (pending_step_ >= 0) return pending_step_;
+  const double x = std::ceil((t_ms - t0_ms_) / params_.tick_ms - 1e-9);
+  std::int64_t k = x > 0.0 ? static_cast<std::int64_t>(x) : 0;
+  if (k <= settled_step_) k = settled_step_ + 1;
+  return k;
+}
+
+void lif_tick::touch(std::uint32_t i, std::int64_t k, double t_ms) {
+  if (pending_step_ < 0) {
+    pending_step_ = k;
+    port().schedule_settle(id(), std::max(t_ms, t0_ms_ + static_cast<double>(k) * params_.tick_ms));
+  }
+  if (!touched_[i]) {
+    touched_[i] = 1;
+    touched_list_.push_back(i);
+  }
+}
+
+void lif_tick::deliver_dense(double t_ms, std::span<const float> w, float scale) {
+  const std::int64_t k = step_of(t_ms);
+  const double s = static_cast<double>(scale);
+  for (std::uint32_t j = 0; j < w.size(); ++j) {
+    in_[j] += static_cast<double>(w[j]) * s;
+    touch(j, k, t_ms);
+  }
+}
+
+void lif_tick::deliver_sparse(double t_ms, std::span<const std::uint32_t> post, std::span<const float> w,
+                              float scale) {
+  const std::int64_t k = step_of(t_ms);
+  const double s = static_cast<double>(scale);
+  for (std::size_t n = 0; n < post.size(); ++n) {
+    in_[post[n]] += static_cast<double>(w[n]) * s;
+    touch(post[n], k, t_ms);
+  }
+}
+
+void lif_tick::wakeup(double t_ms, std::uint32_t neuron, std::uint32_t version) {
+  if (version != version_[neuron] || wake_step_[neuron] < 0) {
+    ++counters().stale_wakeups;
+    return;
+  }
+  wake_step_[neuron] = -1;
+  touch(neuron, step_of(t_ms), t_ms);
+}
+
+double lif_tick::free_run(double u, double b, std::int64_t n) const {
+  const double lam = params_.leak;
+  if (n <= iterate_limit) {
+    for (std::int64_t m = 0; m < n; ++m) u = lam * u + b;  // the twin's step with no input
+    return u;
+  }
+  const double p = std::pow(lam, static_cast<double>(n));
+  if (b == 0.0) return p * u;
+  const double u_inf = b / (1.0 - lam);
+  return u_inf + p * (u - u_inf);
+}
+
+void lif_tick::evaluate(std::uint32_t i, std::int64_t k, double) {
+  const double b = params_.bias[i], theta = params_.spiking.threshold[i];
+  const double x = free_run(u_[i], b, k - last_[i] - 1);
+  const double v = params_.leak * x + in_[i] + b;  // the twin's arithmetic, term for term
+  in_[i] = 0.0;
+  pre_[i] = v;
+  last_[i] = k;
+  const bool fire = v >= theta;
+  spiked_[i] = fire;
+  u_[i] = !fire ? v : params_.spiking.reset == reset_mode::subtract ? v - theta : 0.0;
+}
+
+std::int64_t lif_tick::predict(std::uint32_t i, double u, std::int64_t last) const {
+  const double lam = params_.leak, b = params_.bias[i], theta = params_.spiking.threshold[i];
+  if (free_pre(u, b, 1) >= theta) return last + 1;
+  // Exact trajectory Ũ_{last+m} = U∞ + λ^m (u − U∞): monotone in m, so with the first step below θ it
+  // can reach θ later only when it rises (u < U∞) toward an asymptote at or above θ.
+  if (!(b > 0.0)) return -1;
+  const double u_inf = b / (1.0 - lam);
+  if (!(u < u_inf) || !(u_inf > theta)) return -1;
+  const double ratio = (u_inf - theta) / (u_inf - u);  // in (0, 1): λ^m <= ratio at the crossing
+  const double mc = std::ceil(std::log(ratio) / std::log(lam));
+  if (!(mc < 1e15)) return -1;
+  std::int64_t m = std::max<std::int64_t>(2, static_cast<std::int64_t>(mc));
+  // The closed form is right to rounding: settle the step with the evaluation's own arithmetic.
+  constexpr int max_walk = 64;
+  if (free_pre(u, b, m) >= theta) {
+    for (int w = 0; w < max_walk && m > 2 && free_pre(u, b, m - 1) >= theta; ++w) --m;
+  } else {
+    int w = 0;
+    while (w < max_walk && free_pre(u, b, m) < theta) ++m, ++w;
+    if (w == max_walk) return -1;
+  }
+  return last + m;
+}
+
+void lif_tick::repredict(std::uint32_t i) {
+  ++counters().crossing_predictions;
+  const std::int64_t m = predict(i, u_[i], last_[i]);
+  if (m == wake_step_[i]) return;  // the pending wakeup (or none) still holds
+  ++version_[i];
+  wake_step_[i] = m;
+  if (m >= 0) port().schedule_wakeup(id(), i, t0_ms_ + static_cast<double>(m) * params_.tick_ms, version_[i]);
+}
+
+void lif_tick::settle(double t_ms) {
+  const std::int64_t k = pending_step_;
+  if (k < 0) return;
+  // Every touched neuron first, then the spikes (hooks see the whole step), then the predictions.
+  for (std::uint32_t i : touched_list_) {
+    touched_[i] = 0;
+    evaluate(i, k, t_ms);
+  }
+  counters().neuron_updates += touched_list_.size();
+  pending_step_ = -1;
+  settled_step_ = k;
+  for (std::uint32_t i : touched_list_)
+    if (spiked_[i]) port().emit_spike(id(), i, t_ms, 1.0f);
+  for (std::uint32_t i : touched_list_) repredict(i);
+  touched_list_.clear();
+}
+
+double lif_tick::potential(std::uint32_t neuron, double t_ms) const {
+  const double x = std::floor((t_ms - t0_ms_) / params_.tick_ms + 1e-9);
+  const std::int64_t s = x >= 0.0 ? static_cast<std::int64_t>(x) : -1;
+  if (s <= last_[neuron]) return u_[neuron];
+  return free_run(u_[neuron], params_.bias[neuron], s - last_[neuron]);
+}
+
+double lif_tick::pre_reset_potential(std::uint32_t neuron, std::uint64_t step) const {
+  const auto k = static_cast<std::int64_t>(step);
+  if (k == last_[neuron]) return pre_[neuron];
+  if (k < last_[neuron]) return std::numeric_limits<double>::quiet_NaN();
+  return free_pre(u_[neuron], params_.bias[neuron], k - last_[neuron]);
+}
+
+bool lif_tick::spiked_at(std::uint32_t neuron, std::uint64_t step) const {
+  return static_cast<std::int64_t>(step) == last_[neuron] && spiked_[neuron] != 0;
+}
+
+std::unique_ptr<stepped_population> lif_tick::make_stepped(double dt_ms) const {
+  if (dt_ms != params_.tick_ms)
+    throw input_error(fmt::format("population '{}': lif_tick steps on its own tick: the time-stepped twin needs "
+                                  "--dt-ms equal to tick_ms ({}), got {}",
+                                  name(), params_.tick_ms, dt_ms));
+  return std::make_unique<stepped_lif_tick>(name(), size(), dt_ms, params_.leak, params_.bias, params_.spiking);
+}
+
+}  // namespace evsnn
