@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "datasets/event_dataset.hpp"
+#include "datasets/randman_dataset.hpp"
 #include "datasets/rng.hpp"
 #include "datasets/source.hpp"
 #include "datasets/subset_dataset.hpp"
@@ -16,119 +17,207 @@
 namespace evsnn::data {
 
 std::string randman_options::describe() const {
-  return fmt::format("{}-randman dim={} classes={} neurons={} samples_per_class={} alpha={} duration_ms={}{} seed={}",
-                     mode == kind::temporal ? "T" : "R", dim, classes, neurons, samples_per_class, alpha, duration_ms,
-                     mode == kind::rate ? fmt::format(" steps={} max_spikes={}", steps, max_spikes)
-                                        : (steps > 0 ? fmt::format(" steps={}", steps) : std::string()),
+  std::string enc;
+  if (ticks > 0)
+    enc = fmt::format(" ticks={} tick_ms={}", ticks, tick_ms);
+  else if (mode == kind::rate)
+    enc = fmt::format(" duration_ms={} steps={} max_spikes={}", duration_ms, steps, max_spikes);
+  else
+    enc = fmt::format(" duration_ms={}{}", duration_ms, steps > 0 ? fmt::format(" steps={}", steps) : std::string());
+  return fmt::format("{}-randman dim={} classes={} neurons={} samples_per_class={} alpha={}{}{} seed={}",
+                     mode == kind::temporal ? "T" : "R", dim, classes, neurons, samples_per_class, alpha,
+                     spectrum_offset != 0.0 ? fmt::format(" spectrum_offset={}", spectrum_offset) : std::string(), enc,
                      seed);
+}
+
+std::uint32_t randman_cutoff(double alpha) {
+  const double f = std::min(std::ceil(std::pow(1e-3, -1.0 / alpha)), 1000.0);
+  return std::max(static_cast<std::uint32_t>(f), 1u);
 }
 
 namespace {
 
-// One random manifold: parameters [neuron][dim][k] of amplitude, frequency, phase.
+constexpr std::uint64_t x_tag = 0x58;                 // latent points x
+constexpr std::uint64_t rate_tag = 0x52415445;        // "RATE": the rate code's random ticks
+constexpr std::uint64_t population_tag = 0x504f50;    // "POP"
+
+// The seed a population draws its points and rate codes from (the base population keeps the
+// original generator's seeds).
+std::uint64_t population_seed(const randman_options& o, std::uint64_t population) {
+  return population == randman_base_population ? o.seed : mix_seed(o.seed, population_tag, population);
+}
+
+// sin(2 pi u) for 0 <= u < 2^51. The integer part is removed exactly (u - round(u), the rounding by
+// the 1.5 * 2^52 trick), the rest folded to |r| <= 1/4 and evaluated by its Taylor series to
+// degree 21 (truncation < 2e-18): within a few ulp of the exact value, more accurate than
+// std::sin(2 * pi * u) for large u (which rounds 2 pi u first), and branch-free, so the compiler
+// vectorises the loop over frequencies. Only +, *, fabs, copysign: bit-identical on every IEEE
+// machine (the build keeps -ffp-contract=off).
+inline double sin_two_pi(double u) {
+  constexpr double round_magic = 6755399441055744.0;  // 1.5 * 2^52
+  const double r = u - ((u + round_magic) - round_magic);  // in [-1/2, 1/2]
+  const double a = std::fabs(r);
+  const double b = 0.5 - a;                                // sin(2 pi a) = sin(2 pi (1/2 - a))
+  const double z = 2.0 * std::numbers::pi * (b < a ? b : a);
+  const double z2 = z * z;
+  double p = 1.0 / 51090942171709440000.0;  // 1/21!
+  p = -1.0 / 121645100408832000.0 + z2 * p;
+  p = 1.0 / 355687428096000.0 + z2 * p;
+  p = -1.0 / 1307674368000.0 + z2 * p;
+  p = 1.0 / 6227020800.0 + z2 * p;
+  p = -1.0 / 39916800.0 + z2 * p;
+  p = 1.0 / 362880.0 + z2 * p;
+  p = -1.0 / 5040.0 + z2 * p;
+  p = 1.0 / 120.0 + z2 * p;
+  p = -1.0 / 6.0 + z2 * p;
+  return std::copysign(z + z * (z2 * p), r);
+}
+
+// One random manifold: parameters [unit][dim][k] of amplitude (times the spectrum), frequency, phase.
 class manifold {
  public:
-  manifold(std::uint32_t neurons, std::uint32_t dim, double alpha, std::uint64_t seed) : neurons_(neurons), dim_(dim) {
-    cutoff_ = static_cast<std::uint32_t>(std::min(std::ceil(std::pow(1e-3, -1.0 / alpha)), 1000.0));
-    cutoff_ = std::max(cutoff_, 1u);
+  manifold(const randman_options& o, std::uint64_t seed) : neurons_(o.neurons), dim_(o.dim), cutoff_(randman_cutoff(o.alpha)) {
     rng r(seed);
-    const std::size_t n = static_cast<std::size_t>(neurons) * dim * cutoff_;
-    amp_.resize(n);
+    const std::size_t n = static_cast<std::size_t>(neurons_) * dim_ * cutoff_;
+    coef_.resize(n);
     freq_.resize(n);
     phase_.resize(n);
     for (std::size_t j = 0; j < n; ++j) {
-      amp_[j] = r.uniform();
+      coef_[j] = r.uniform();
       freq_[j] = r.uniform();
       phase_[j] = r.uniform();
     }
-    for (std::size_t j = 0; j < n; j += cutoff_) amp_[j] = 0.0;  // no offset term
-    scale_.resize(cutoff_);
-    for (std::uint32_t k = 0; k < cutoff_; ++k) scale_[k] = 1.0 / std::pow(static_cast<double>(k + 1), alpha);
+    std::vector<double> spectrum(cutoff_);
+    for (std::uint32_t k = 0; k < cutoff_; ++k)
+      spectrum[k] = 1.0 / (std::pow(static_cast<double>(k + 1), o.alpha) + o.spectrum_offset);
+    for (std::size_t j = 0; j < n; ++j) coef_[j] = (j % cutoff_ == 0) ? 0.0 : coef_[j] * spectrum[j % cutoff_];
+    k_.resize(cutoff_);
+    for (std::uint32_t k = 0; k < cutoff_; ++k) k_[k] = static_cast<double>(k);
+    terms_.resize(cutoff_);
   }
 
-  // y_i(x) for every neuron i.
-  void eval(const double* x, std::vector<double>& y) const {
-    y.assign(neurons_, 1.0);
+  // y_i(x) for every unit i, written to y[0 .. neurons). Not thread-safe (scratch buffer).
+  void eval(const double* x, double* y) {
     for (std::uint32_t i = 0; i < neurons_; ++i) {
+      double prod = 1.0;
       for (std::uint32_t d = 0; d < dim_; ++d) {
         const std::size_t base = (static_cast<std::size_t>(i) * dim_ + d) * cutoff_;
-        double s = 0.0;
-        for (std::uint32_t k = 0; k < cutoff_; ++k)
-          s += amp_[base + k] * scale_[k] *
-               std::sin(2.0 * std::numbers::pi * (k * x[d] * freq_[base + k] + phase_[base + k]));
-        y[i] *= s;
+        const double* c = coef_.data() + base;
+        const double* f = freq_.data() + base;
+        const double* p = phase_.data() + base;
+        const double xd = x[d];
+        for (std::uint32_t k = 0; k < cutoff_; ++k) terms_[k] = c[k] * sin_two_pi(k_[k] * xd * f[k] + p[k]);
+        // Four running sums in a fixed order: the result does not depend on vector width.
+        double acc[4] = {0.0, 0.0, 0.0, 0.0};
+        std::uint32_t k = 0;
+        for (; k + 4 <= cutoff_; k += 4)
+          for (std::uint32_t l = 0; l < 4; ++l) acc[l] += terms_[k + l];
+        for (; k < cutoff_; ++k) acc[0] += terms_[k];
+        prod *= (acc[0] + acc[1]) + (acc[2] + acc[3]);
       }
+      y[i] = prod;
     }
   }
 
  private:
-  std::uint32_t neurons_, dim_, cutoff_ = 1;
-  std::vector<double> amp_, freq_, phase_, scale_;
+  std::uint32_t neurons_, dim_, cutoff_;
+  std::vector<double> coef_, freq_, phase_, k_, terms_;
 };
+
+// Standardised values of class c in a population: values[m][s * neurons + i].
+std::vector<std::vector<double>> class_values(const randman_options& o, std::uint32_t c, std::uint64_t q) {
+  const std::size_t per = o.samples_per_class;
+  const std::uint32_t subs = o.mode == randman_options::kind::temporal ? std::max(1u, o.spikes_per_neuron) : 1u;
+  rng xr(mix_seed(q, x_tag, c));
+  std::vector<double> xs(per * o.dim);
+  for (auto& v : xs) v = xr.uniform();
+  std::vector<std::vector<double>> values(subs);
+  for (std::uint32_t m = 0; m < subs; ++m) {
+    manifold man(o, mix_seed(o.seed, c, m));
+    auto& vals = values[m];
+    vals.resize(per * o.neurons);
+    for (std::size_t s = 0; s < per; ++s) man.eval(xs.data() + s * o.dim, vals.data() + s * o.neurons);
+    for (std::uint32_t i = 0; i < o.neurons; ++i) {
+      double lo = INFINITY, hi = -INFINITY;
+      for (std::size_t s = 0; s < per; ++s) {
+        lo = std::min(lo, vals[s * o.neurons + i]);
+        hi = std::max(hi, vals[s * o.neurons + i]);
+      }
+      for (std::size_t s = 0; s < per; ++s) {
+        auto& v = vals[s * o.neurons + i];
+        v = std::clamp((v - lo) / (hi - lo + 1e-7), 0.0, 1.0);
+      }
+    }
+  }
+  return values;
+}
+
+// Appends sample s of class c (its standardised values) to the store.
+void encode(const randman_options& o, const std::vector<std::vector<double>>& values, std::size_t s, std::uint32_t c,
+            std::uint64_t q, event_store& store, std::vector<std::uint32_t>& grid) {
+  const auto n = o.neurons;
+  // Sample-at-a-time draws of count distinct grid cells (partial Fisher-Yates): a uniform subset,
+  // the same law as permuting a vector with count leading ones.
+  auto distinct_cells = [&](rng& r, std::uint32_t cells, std::uint32_t count, double cell_ms, std::uint32_t channel) {
+    grid.resize(cells);
+    for (std::uint32_t k = 0; k < cells; ++k) grid[k] = k;
+    for (std::uint32_t k = 0; k < count; ++k) {
+      const auto j = k + static_cast<std::uint32_t>(r.below(cells - k));
+      std::swap(grid[k], grid[j]);
+      store.push(grid[k] * cell_ms, channel);
+    }
+  };
+  if (o.mode == randman_options::kind::temporal) {
+    const double dt = o.steps > 0 ? o.duration_ms / o.steps : 0.0;
+    for (const auto& vals : values)
+      for (std::uint32_t i = 0; i < n; ++i) {
+        const double y = vals[s * n + i];
+        if (o.ticks > 0) {
+          const double tick = std::min(std::floor(y * o.ticks), static_cast<double>(o.ticks - 1));
+          store.push(tick * o.tick_ms, i);
+        } else {
+          double t = y * o.duration_ms;
+          if (dt > 0.0) t = std::min(std::floor(t / dt), static_cast<double>(o.steps - 1)) * dt;
+          store.push(t, i);
+        }
+      }
+  } else {
+    rng r(mix_seed(q, rate_tag, s * o.classes + c));
+    const auto& vals = values[0];
+    for (std::uint32_t i = 0; i < n; ++i) {
+      const double y = vals[s * n + i];
+      if (o.ticks > 0) {
+        const auto count = static_cast<std::uint32_t>(std::min(std::floor(y * o.ticks) + 1.0, static_cast<double>(o.ticks)));
+        distinct_cells(r, o.ticks, count, o.tick_ms, i);
+      } else {
+        const auto count = std::min<std::uint32_t>(static_cast<std::uint32_t>(std::lround(y * o.max_spikes)), o.steps);
+        distinct_cells(r, o.steps, count, o.duration_ms / o.steps, i);
+      }
+    }
+  }
+  store.end_sample(c, o.sample_duration_ms(), true);
+}
 
 }  // namespace
 
-std::shared_ptr<event_store> generate_randman(const randman_options& o) {
-  const std::size_t per = o.samples_per_class;
-  const std::uint32_t subs = o.mode == randman_options::kind::temporal ? std::max(1u, o.spikes_per_neuron) : 1u;
-  // values[c][m][s * neurons + i]: standardised y.
-  std::vector<std::vector<std::vector<double>>> values(o.classes);
-  std::vector<double> y;
-  for (std::uint32_t c = 0; c < o.classes; ++c) {
-    rng xr(mix_seed(o.seed, 0x58ULL, c));
-    std::vector<double> xs(per * o.dim);
-    for (auto& v : xs) v = xr.uniform();
-    values[c].resize(subs);
-    for (std::uint32_t m = 0; m < subs; ++m) {
-      manifold man(o.neurons, o.dim, o.alpha, mix_seed(o.seed, c, m));
-      auto& vals = values[c][m];
-      vals.resize(per * o.neurons);
-      for (std::size_t s = 0; s < per; ++s) {
-        man.eval(xs.data() + s * o.dim, y);
-        std::copy(y.begin(), y.end(), vals.begin() + static_cast<std::ptrdiff_t>(s * o.neurons));
-      }
-      for (std::uint32_t i = 0; i < o.neurons; ++i) {
-        double lo = INFINITY, hi = -INFINITY;
-        for (std::size_t s = 0; s < per; ++s) {
-          lo = std::min(lo, vals[s * o.neurons + i]);
-          hi = std::max(hi, vals[s * o.neurons + i]);
-        }
-        for (std::size_t s = 0; s < per; ++s) {
-          auto& v = vals[s * o.neurons + i];
-          v = std::clamp((v - lo) / (hi - lo + 1e-7), 0.0, 1.0);
-        }
-      }
-    }
-  }
+std::shared_ptr<event_store> generate_randman_class(const randman_options& o, std::uint32_t c,
+                                                    std::uint64_t population) {
+  const std::uint64_t q = population_seed(o, population);
+  const auto values = class_values(o, c, q);
   auto store = std::make_shared<event_store>();
-  const double dt = o.steps > 0 ? o.duration_ms / o.steps : 0.0;
   std::vector<std::uint32_t> grid;
-  for (std::size_t s = 0; s < per; ++s) {
-    for (std::uint32_t c = 0; c < o.classes; ++c) {
-      if (o.mode == randman_options::kind::temporal) {
-        for (std::uint32_t m = 0; m < subs; ++m)
-          for (std::uint32_t i = 0; i < o.neurons; ++i) {
-            double t = values[c][m][s * o.neurons + i] * o.duration_ms;
-            if (dt > 0.0) t = std::min(std::floor(t / dt), static_cast<double>(o.steps - 1)) * dt;
-            store->push(t, i);
-          }
-      } else {
-        rng r(mix_seed(o.seed, 0x52415445ULL, s * o.classes + c));
-        for (std::uint32_t i = 0; i < o.neurons; ++i) {
-          const auto count = std::min<std::uint32_t>(
-              static_cast<std::uint32_t>(std::lround(values[c][0][s * o.neurons + i] * o.max_spikes)), o.steps);
-          grid.resize(o.steps);
-          for (std::uint32_t k = 0; k < o.steps; ++k) grid[k] = k;
-          for (std::uint32_t k = 0; k < count; ++k) {  // partial Fisher-Yates: count distinct steps
-            const auto j = k + static_cast<std::uint32_t>(r.below(o.steps - k));
-            std::swap(grid[k], grid[j]);
-            store->push(grid[k] * dt, i);
-          }
-        }
-      }
-      store->end_sample(c, o.duration_ms, true);
-    }
-  }
+  for (std::size_t s = 0; s < o.samples_per_class; ++s) encode(o, values, s, c, q, *store, grid);
+  return store;
+}
+
+std::shared_ptr<event_store> generate_randman(const randman_options& o, std::uint64_t population) {
+  const std::uint64_t q = population_seed(o, population);
+  std::vector<std::vector<std::vector<double>>> values(o.classes);
+  for (std::uint32_t c = 0; c < o.classes; ++c) values[c] = class_values(o, c, q);
+  auto store = std::make_shared<event_store>();
+  std::vector<std::uint32_t> grid;
+  for (std::size_t s = 0; s < o.samples_per_class; ++s)
+    for (std::uint32_t c = 0; c < o.classes; ++c) encode(o, values[c], s, c, q, *store, grid);
   return store;
 }
 
@@ -158,24 +247,52 @@ source_splits open_randman_source(json_fields& f, const spec_env& /*env*/) {
     o.mode = randman_options::kind::rate;
   else
     f.fail("mode", fmt::format("unknown mode \"{}\" (temporal, rate)", mode));
+  const bool rate = o.mode == randman_options::kind::rate;
   o.dim = static_cast<std::uint32_t>(f.integer("dim", 1, 1, 16));
   o.classes = static_cast<std::uint32_t>(f.integer("classes", 10, 1, 10000));
   o.neurons = static_cast<std::uint32_t>(f.integer("neurons", 100, 1, 100000));
   o.samples_per_class = static_cast<std::uint32_t>(f.integer("samples_per_class", 1000, 1, 10000000));
   o.spikes_per_neuron = static_cast<std::uint32_t>(f.integer("spikes_per_neuron", 1, 1, 1000));
-  o.steps = static_cast<std::uint32_t>(
-      f.integer("steps", o.mode == randman_options::kind::rate ? 100 : 0, o.mode == randman_options::kind::rate ? 1 : 0, 10000000));
-  o.max_spikes = static_cast<std::uint32_t>(f.integer("max_spikes", 10, 0, 1000000));
-  o.duration_ms = f.number("duration_ms", 50.0, 1e-9, 1e9);
+  o.ticks = static_cast<std::uint32_t>(f.integer("ticks", 0, 0, 1000000));
+  if (o.ticks > 0) {
+    for (const char* key : {"steps", "max_spikes", "duration_ms"})
+      if (f.has(key)) f.fail(key, "not used with \"ticks\" (samples last ticks * tick_ms)");
+    o.tick_ms = f.number("tick_ms", 1.0, 1e-9, 1e9);
+  } else {
+    if (f.has("tick_ms")) f.fail("tick_ms", "needs \"ticks\"");
+    o.steps = static_cast<std::uint32_t>(f.integer("steps", rate ? 100 : 0, rate ? 1 : 0, 10000000));
+    o.max_spikes = static_cast<std::uint32_t>(f.integer("max_spikes", 10, 0, 1000000));
+    o.duration_ms = f.number("duration_ms", 50.0, 1e-9, 1e9);
+  }
   o.alpha = f.number("alpha", 2.0, 0.1, 100.0);
+  o.spectrum_offset = f.number("spectrum_offset", 0.0, 0.0, 1e6);
   o.seed = f.integer("seed", 1, 0, ~0ULL);
-  const double test_fraction = f.number("test_fraction", 0.2, 0.0, 0.99);
-  const double total_events = static_cast<double>(o.classes) * o.samples_per_class * o.neurons *
-                              (o.mode == randman_options::kind::rate ? o.max_spikes : o.spikes_per_neuron);
+  const bool resample = f.boolean("resample", false);
+  const auto test_per = static_cast<std::uint32_t>(f.integer("test_samples_per_class", 0, 0, 10000000));
+  if ((resample || test_per > 0) && f.has("test_fraction"))
+    f.fail("test_fraction", resample ? "not used with \"resample\" (\"test_samples_per_class\" makes the test split)"
+                                     : "not used with \"test_samples_per_class\"");
+  const double test_fraction = resample || test_per > 0 ? 0.0 : f.number("test_fraction", 0.2, 0.0, 0.99);
+  const double per_sample = static_cast<double>(o.neurons) *
+                            (rate ? (o.ticks > 0 ? o.ticks : o.max_spikes) : o.spikes_per_neuron);
+  const double total_events = static_cast<double>(o.classes) * (o.samples_per_class + test_per) * per_sample;
   if (total_events > 2e9) f.fail("samples_per_class", fmt::format("would generate {:g} events (limit 2e9)", total_events));
-  auto store = generate_randman(o);
-  auto all = std::make_shared<event_dataset>(store, o.classes, o.neurons, o.describe());
-  return split_generated(all, o.classes, o.samples_per_class, test_fraction);
+  source_splits s;
+  if (test_per > 0) {
+    randman_options t = o;
+    t.samples_per_class = test_per;
+    s.test = std::make_shared<event_dataset>(generate_randman(t, randman_test_population), o.classes, o.neurons,
+                                             t.describe() + " (test population)");
+  }
+  if (resample) {
+    s.train = std::make_shared<randman_dataset>(o, o.describe() + " (resampled every draw)");
+  } else if (test_per > 0) {
+    s.train = std::make_shared<event_dataset>(generate_randman(o), o.classes, o.neurons, o.describe());
+  } else {
+    auto all = std::make_shared<event_dataset>(generate_randman(o), o.classes, o.neurons, o.describe());
+    return split_generated(all, o.classes, o.samples_per_class, test_fraction);
+  }
+  return s;
 }
 
 source_splits open_poisson_source(json_fields& f, const spec_env& /*env*/) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -11,6 +13,30 @@
 
 namespace evsnn::data {
 
+namespace {
+
+// A time in ms as tonic's integer µs on SHD: float16 seconds * 1e6 computed in float32, then
+// truncated. The reader's t_ms = t_s * 1000 is exact for float16 t_s, so t_ms * 1000 is the exact
+// product and the float rounding is float32's.
+std::int64_t tonic_microseconds(double t_ms) {
+  return static_cast<std::int64_t>(static_cast<float>(t_ms * 1000.0));
+}
+
+// Merges events of one channel at one time into one event whose grade sums theirs (sorts first).
+void merge_equal_events(std::vector<input_event>& ev) {
+  sort_events(ev);
+  std::size_t w = 0;
+  for (std::size_t r = 0; r < ev.size(); ++r) {
+    if (w > 0 && ev[w - 1].time_ms == ev[r].time_ms && ev[w - 1].channel == ev[r].channel)
+      ev[w - 1].grade += ev[r].grade;
+    else
+      ev[w++] = ev[r];
+  }
+  ev.resize(w);
+}
+
+}  // namespace
+
 std::string transform_options::describe() const {
   std::string s;
   auto add = [&](const std::string& t) { s += (s.empty() ? "" : ", ") + t; };
@@ -18,6 +44,7 @@ std::string transform_options::describe() const {
   if (channel_downsample > 1) add(fmt::format("channel_downsample {}", channel_downsample));
   if (noise_hz > 0.0) add(fmt::format("noise_hz {} seed {}", noise_hz, noise_seed));
   if (time_bin_ms > 0.0) add(fmt::format("time_bin_ms {}", time_bin_ms));
+  if (time_bins > 0) add(fmt::format("time_bins {} tick_ms {}", time_bins, tick_ms));
   return s;
 }
 
@@ -38,6 +65,10 @@ transform_options parse_transforms(const nlohmann::json& value, const std::strin
   o.noise_hz = f.number("noise_hz", 0.0, 0.0, 1e6);
   o.noise_seed = f.integer("noise_seed", 1, 0, ~0ULL);
   o.time_bin_ms = f.number("time_bin_ms", 0.0, 0.0, 1e12);
+  o.time_bins = static_cast<std::uint32_t>(f.integer("time_bins", 0, 0, 1u << 24));
+  if (o.time_bins > 0 && o.time_bin_ms > 0.0) f.fail("time_bins", "excludes \"time_bin_ms\" (choose one binning)");
+  if (o.time_bins == 0 && f.has("tick_ms")) f.fail("tick_ms", "needs \"time_bins\"");
+  o.tick_ms = f.number("tick_ms", 1.0, 1e-9, 1e9);
   f.finish();
   return o;
 }
@@ -101,15 +132,23 @@ void transformed_dataset::load(std::size_t i, sample& out, std::uint64_t draw) c
   if (options_.time_bin_ms > 0.0) {
     const double dt = options_.time_bin_ms;
     for (auto& e : ev) e.time_ms = std::floor(e.time_ms / dt) * dt;
-    sort_events(ev);
+    merge_equal_events(ev);
+  }
+  if (options_.time_bins > 0) {
+    const std::int64_t n = options_.time_bins;
     std::size_t w = 0;
-    for (std::size_t r = 0; r < ev.size(); ++r) {
-      if (w > 0 && ev[w - 1].time_ms == ev[r].time_ms && ev[w - 1].channel == ev[r].channel)
-        ev[w - 1].grade += ev[r].grade;
-      else
-        ev[w++] = ev[r];
+    if (!ev.empty()) {
+      const std::int64_t first = tonic_microseconds(ev.front().time_ms);
+      const std::int64_t width = (tonic_microseconds(ev.back().time_ms) - first) / n;
+      for (const auto& e : ev) {
+        if (width == 0) break;
+        const std::int64_t bin = (tonic_microseconds(e.time_ms) - first) / width;
+        if (bin < n) ev[w++] = {static_cast<double>(bin) * options_.tick_ms, e.channel, e.grade};
+      }
     }
     ev.resize(w);
+    merge_equal_events(ev);
+    out.duration_ms = static_cast<double>(n) * options_.tick_ms;
   }
   out.channels = channels_;
 }

@@ -9,6 +9,13 @@
 //   time_bin_ms dt:        snap times to bin starts floor(t / dt) * dt (the stepped twin's grid)
 //                          and merge events of one channel in one bin into one event whose grade
 //                          is the sum of their grades (the spike count when grades are 1).
+//   time_bins n, tick_ms:  tonic's ToFrame(n_time_bins = n): per sample, times in whole µs
+//                          (trunc(float32(t_ms * 1000)), tonic's SHD timestamps: float16 s * 1e6
+//                          in float32, truncated), bin width w = (t_last - t_first) / n µs
+//                          (integer division), bins [t_first + b w, t_first + (b + 1) w) for
+//                          b < n; later events (always the last one) are dropped, as are all when
+//                          w = 0. Each (bin, channel) becomes one event at b * tick_ms whose grade
+//                          sums the grades (the count); duration = n * tick_ms. Excludes time_bin_ms.
 // Invariant: the output satisfies sample's invariants whenever the input does.
 #include <cstdint>
 #include <memory>
@@ -28,8 +35,12 @@ struct transform_options {
   double noise_hz = 0.0;
   std::uint64_t noise_seed = 1;
   double time_bin_ms = 0.0;
+  std::uint32_t time_bins = 0;
+  double tick_ms = 1.0;  // with time_bins
 
-  bool any() const { return time_crop_ms || channel_downsample > 1 || noise_hz > 0.0 || time_bin_ms > 0.0; }
+  bool any() const {
+    return time_crop_ms || channel_downsample > 1 || noise_hz > 0.0 || time_bin_ms > 0.0 || time_bins > 0;
+  }
   std::string describe() const;
 };
 
