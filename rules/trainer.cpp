@@ -20,28 +20,9 @@
 #include "rules/checkpoint.hpp"
 #include "rules/output_monitor.hpp"
 #include "rules/plasticity_rules.hpp"
+#include "rules/trainer_worker.hpp"
 
 namespace evsnn::rules {
-
-struct trainer::worker {
-  std::unique_ptr<network> net;
-  std::unique_ptr<simulator> sim;
-  std::unique_ptr<presenter> pres;
-  layer_chain chain;
-  output_monitor monitor;
-  std::unique_ptr<rule_worker> rule, reference;
-  fixed_sum_set sums, ref_sums;
-  fixed_scalar loss_sum;
-  std::uint64_t correct = 0, samples = 0, steps = 0;
-  data::sample buf;
-  std::vector<double> grad;
-};
-
-struct trainer::batch_stats {
-  fixed_scalar loss_sum;
-  std::uint64_t correct = 0, samples = 0, steps = 0;
-  run_counters counters;
-};
 
 trainer::trainer(train_config cfg, const model_registry& models, std::filesystem::path data_dir,
                  std::optional<energy_profile> profile)
@@ -57,32 +38,7 @@ trainer::trainer(train_config cfg, const model_registry& models, std::filesystem
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const unsigned n_threads = std::min(std::max(1u, cfg_.threads > 0 ? cfg_.threads : cores), std::max(8u, 4 * cores));
   const plasticity_registry plastic_rules = builtin_plasticity_registry();
-  for (unsigned t = 0; t < n_threads; ++t) {
-    auto w = std::make_unique<worker>();
-    w->net = build_network(cfg_.network, cfg_.network_file, cfg_.network_dir, models, &plastic_rules);
-    if (t == 0) {
-      // Every thread holds a copy of the network: refuse before building copies that cannot fit.
-      const double copy_bytes = memory_budget::network_bytes(static_cast<double>(w->net->neuron_count()),
-                                                             static_cast<double>(w->net->synapse_count()));
-      const double limit = static_cast<double>(usable_memory_bytes());
-      if (copy_bytes * n_threads > limit)
-        throw input_error(fmt::format("{}: /threads: {} copies of the network (one per thread) need about {}, more "
-                                      "than the {} this process may use; use fewer threads",
-                                      cfg_.file, n_threads, format_bytes(copy_bytes * n_threads), format_bytes(limit)));
-    }
-    if (w->net->plasticity_count() > 0)
-      throw input_error(fmt::format(
-          "{}: /projections/{}/plasticity: evsnn train runs the config's rule, not plasticity declared on the "
-          "network; train it with \"rule\": {{\"type\": \"local\", \"plasticity\": {{...}}}} or run the "
-          "network with evsnn run --data",
-          cfg_.network_file, w->net->plastic(0).projection()));
-    w->sim = std::make_unique<simulator>(*w->net, w->net->seed);
-    w->sim->record_spikes(false);
-    w->chain = find_layer_chain(*w->net, cfg_.network_file);
-    w->pres = std::make_unique<presenter>(*w->sim, w->chain.input, state_policy::reset);
-    w->monitor.bind(*w->sim, w->chain);
-    workers_.push_back(std::move(w));
-  }
+  for (unsigned t = 0; t < n_threads; ++t) workers_.push_back(build_copy(models, plastic_rules, n_threads));
   pool_ = std::make_unique<worker_pool>(n_threads);
   const layer_chain& ch = workers_[0]->chain;
   const std::uint32_t classes = splits_.train->classes();
@@ -98,6 +54,15 @@ trainer::trainer(train_config cfg, const model_registry& models, std::filesystem
                                   loss_->name(), in == loss_input::readout ? "a readout" : "spikes", ch.output().name,
                                   ch.output().readout ? "an li readout" : "spiking"));
   rule_ = make_rule(root.at("rule"), ch, in, cfg_.seed);
+  if (rule_->online_step_ms() > 0.0) {
+    // Online rules run a batch's samples in lockstep: one network copy per sample of a batch.
+    if (cfg_.alignment_every > 0)
+      throw input_error(fmt::format("{}: /alignment: update alignment is measured in offline mode (rule {} has "
+                                    "\"mode\": \"online\")",
+                                    cfg_.file, rule_->name()));
+    while (workers_.size() < cfg_.batch_size)
+      workers_.push_back(build_copy(models, plastic_rules, std::max<std::size_t>(n_threads, cfg_.batch_size)));
+  }
   if (loss_->computed_by_rule() != rule_->computes_loss())
     throw input_error(fmt::format("{}: /loss: {}", cfg_.file,
                                   rule_->computes_loss()
@@ -137,6 +102,42 @@ trainer::trainer(train_config cfg, const model_registry& models, std::filesystem
 }
 
 trainer::~trainer() = default;
+
+std::unique_ptr<trainer::worker> trainer::build_copy(const model_registry& models,
+                                                     const plasticity_registry& plastic_rules, std::size_t copies) {
+  auto w = std::make_unique<worker>();
+  w->net = build_network(cfg_.network, cfg_.network_file, cfg_.network_dir, models, &plastic_rules);
+  if (workers_.empty() || workers_.size() + 1 == copies) {
+    // Every copy of the network (one per thread, or per sample of a batch for online rules) is held at
+    // once: refuse before building copies that cannot fit.
+    const double copy_bytes = memory_budget::network_bytes(static_cast<double>(w->net->neuron_count()),
+                                                           static_cast<double>(w->net->synapse_count()));
+    const double limit = static_cast<double>(usable_memory_bytes());
+    if (copy_bytes * static_cast<double>(copies) > limit)
+      throw input_error(fmt::format("{}: {} copies of the network (one per {}) need about {}, more than the {} this "
+                                    "process may use; use {}",
+                                    cfg_.file, copies, workers_.empty() ? "thread" : "sample of a batch",
+                                    format_bytes(copy_bytes * static_cast<double>(copies)), format_bytes(limit),
+                                    workers_.empty() ? "fewer threads (/threads)" : "a smaller /batch_size"));
+  }
+  if (w->net->plasticity_count() > 0)
+    throw input_error(fmt::format(
+        "{}: /projections/{}/plasticity: evsnn train runs the config's rule, not plasticity declared on the "
+        "network; train it with \"rule\": {{\"type\": \"local\", \"plasticity\": {{...}}}} or run the "
+        "network with evsnn run --data",
+        cfg_.network_file, w->net->plastic(0).projection()));
+  w->sim = std::make_unique<simulator>(*w->net, w->net->seed);
+  w->sim->record_spikes(false);
+  w->chain = find_layer_chain(*w->net, cfg_.network_file);
+  w->pres = std::make_unique<presenter>(*w->sim, w->chain.input, state_policy::reset);
+  w->monitor.bind(*w->sim, w->chain);
+  if (rule_) {
+    w->rule = rule_->make_worker(*w->sim, w->chain);
+    w->sums = rule_->make_sums();
+    w->grad.assign(w->chain.output().size, 0.0);
+  }
+  return w;
+}
 
 const layer_chain& trainer::chain() const { return workers_[0]->chain; }
 unsigned trainer::threads() const { return pool_->size(); }
@@ -192,7 +193,7 @@ void trainer::run_parallel(std::span<const std::size_t> indices, const data::dat
       next = indices.size();
     }
   };
-  const std::size_t n_workers = std::min<std::size_t>(workers_.size(), std::max<std::size_t>(1, indices.size()));
+  const std::size_t n_workers = std::min<std::size_t>(pool_->size(), std::max<std::size_t>(1, indices.size()));
   for (std::size_t t = 0; t < n_workers; ++t) {
     worker& w = *workers_[t];
     w.loss_sum.clear();
@@ -302,24 +303,10 @@ void trainer::train(const progress_fn& progress, const std::function<void(const 
         }
       }
       batch_stats stats;
-      run_parallel(batch, *splits_.train, true, e, e * n, stats);
-      fixed_sum_set total = rule_->make_sums();
-      for (auto& w : workers_) total.merge(w->sums);
-      if (total.saturated())
-        throw input_error(fmt::format("{}: epoch {}, batch {}: a gradient sum left the exact fixed-point range "
-                                      "(|sum| < 1.07e9): training has diverged; {}",
-                                      cfg_.file, e, b + 1, last_good_note()));
-      rule_->end_batch(total, batch.size(), grads_);
-      if (measure) {
-        fixed_sum_set ref_total = reference_->make_sums();
-        for (auto& w : workers_) ref_total.merge(w->ref_sums);
-        reference_->end_batch(ref_total, batch.size(), ref_grads_);
-        alignment.add(grads_, ref_grads_);
-      }
-      for (std::size_t l = 0; l < L; ++l) optimizer_->step(l, master_[l], grads_[l], lr_scale);
-      optimizer_->finish_step();
-      check_weights_finite(e, b + 1);
-      broadcast_weights();
+      if (rule_->online_step_ms() > 0.0)
+        run_lockstep(batch, e, b + 1, lr_scale, stats);
+      else
+        run_batch(batch, e, b + 1, lr_scale, measure ? &alignment : nullptr, stats);
       loss_sum.merge(stats.loss_sum);
       if (loss_sum.saturated())
         throw input_error(fmt::format("{}: epoch {}, batch {}: the summed loss exceeds 9.9e27, beyond exact "
@@ -351,6 +338,28 @@ void trainer::train(const progress_fn& progress, const std::function<void(const 
     if (e % cfg_.checkpoint_every == 0 || e == cfg_.epochs) save_checkpoint(cfg_.output_dir / "checkpoint.evsnn");
     if (on_epoch) on_epoch(m);
   }
+}
+
+void trainer::run_batch(std::span<const std::size_t> batch, std::uint64_t epoch, std::size_t number, double lr_scale,
+                        update_alignment* alignment, batch_stats& stats) {
+  run_parallel(batch, *splits_.train, true, epoch, epoch * splits_.train->size(), stats);
+  fixed_sum_set total = rule_->make_sums();
+  for (auto& w : workers_) total.merge(w->sums);
+  if (total.saturated())
+    throw input_error(fmt::format("{}: epoch {}, batch {}: a gradient sum left the exact fixed-point range "
+                                  "(|sum| < 1.07e9): training has diverged; {}",
+                                  cfg_.file, epoch, number, last_good_note()));
+  rule_->end_batch(total, batch.size(), grads_);
+  if (alignment) {
+    fixed_sum_set ref_total = reference_->make_sums();
+    for (auto& w : workers_) ref_total.merge(w->ref_sums);
+    reference_->end_batch(ref_total, batch.size(), ref_grads_);
+    alignment->add(grads_, ref_grads_);
+  }
+  for (std::size_t l = 0; l < master_.size(); ++l) optimizer_->step(l, master_[l], grads_[l], lr_scale);
+  optimizer_->finish_step();
+  check_weights_finite(epoch, number);
+  broadcast_weights();
 }
 
 std::string trainer::last_good_note() const {

@@ -25,7 +25,9 @@
 #include "datasets/dataset_spec.hpp"
 #include "engine/energy_profile.hpp"
 #include "engine/model_registry.hpp"
+#include "rules/alignment.hpp"
 #include "rules/learning_rule.hpp"
+#include "rules/plasticity_rules.hpp"
 #include "rules/loss.hpp"
 #include "rules/optimizer.hpp"
 #include "rules/train_config.hpp"
@@ -83,6 +85,16 @@ class trainer {
   struct batch_stats;
   void run_parallel(std::span<const std::size_t> indices, const data::dataset& ds, bool learn, std::uint64_t epoch,
                     std::uint64_t uid_base, batch_stats& stats);
+  // A batch of an offline rule: the samples in parallel, then one optimizer step on the merged sums
+  // (alignment: measure it against the reference on this batch).
+  void run_batch(std::span<const std::size_t> batch, std::uint64_t epoch, std::size_t number, double lr_scale,
+                 update_alignment* alignment, batch_stats& stats);
+  // A batch of an online rule (trainer_lockstep.cpp): every sample on its own network copy, advanced
+  // together step by step, an optimizer step after each on the batch mean of the step's gradients.
+  void run_lockstep(std::span<const std::size_t> batch, std::uint64_t epoch, std::size_t number, double lr_scale,
+                    batch_stats& stats);
+  std::unique_ptr<worker> build_copy(const model_registry& models, const plasticity_registry& plastic_rules,
+                                     std::size_t copies);
   void broadcast_weights();
   void write_outputs() const;
   // Divergence: non-finite weights after a step are an error naming the epoch, batch and layer.
