@@ -131,11 +131,6 @@ std::unique_ptr<trainer::worker> trainer::build_copy(const model_registry& model
   w->chain = find_layer_chain(*w->net, cfg_.network_file);
   w->pres = std::make_unique<presenter>(*w->sim, w->chain.input, state_policy::reset);
   w->monitor.bind(*w->sim, w->chain);
-  if (rule_) {
-    w->rule = rule_->make_worker(*w->sim, w->chain);
-    w->sums = rule_->make_sums();
-    w->grad.assign(w->chain.output().size, 0.0);
-  }
   return w;
 }
 
