@@ -100,28 +100,16 @@ class bptt_worker final : public rule_worker {
 }  // namespace
 
 bptt::bptt(tick_loss_on loss_on, double slope, const layer_chain& chain)
-    : loss_on_(loss_on), slope_(slope), info_(make_tick_chain(chain, "bptt")) {
-  for (const layer_info& l : chain.layers) synapses_.push_back(std::size_t(l.fan_in) * l.size);
-}
+    : loss_on_(loss_on), slope_(slope), info_(make_tick_chain(chain, "bptt")), sums_(layer_sums(chain)) {}
 
-fixed_sum_set bptt::make_sums() const {
-  fixed_sum_set s;
-  for (std::size_t n : synapses_) s.sums.emplace_back(n);
-  return s;
-}
+fixed_sum_set bptt::make_sums() const { return sums_; }
 
 std::unique_ptr<rule_worker> bptt::make_worker(simulator& sim, const layer_chain& chain) {
   return std::make_unique<bptt_worker>(*this, sim, chain);
 }
 
 void bptt::end_batch(const fixed_sum_set& total, std::size_t n, std::vector<std::vector<double>>& grads) {
-  grads.resize(synapses_.size());
-  const double inv = 1.0 / static_cast<double>(n);
-  for (std::size_t l = 0; l < synapses_.size(); ++l) {
-    grads[l].resize(synapses_[l]);
-    total.sums[l].to_double(grads[l]);
-    for (double& g : grads[l]) g *= inv;
-  }
+  mean_gradients(total, n, grads);
 }
 
 nlohmann::json bptt::describe() const {

@@ -39,7 +39,7 @@ class bptt final : public learning_rule {
   tick_loss_on loss_on_;
   double slope_;
   tick_chain_info info_;
-  std::vector<std::size_t> synapses_;
+  fixed_sum_set sums_;  // the layout of every worker's sums
 };
 
 std::unique_ptr<learning_rule> make_bptt(const json_node& spec, const layer_chain& chain);

@@ -210,28 +210,16 @@ assignment default_assignment(const std::string& type) {
 online_rule::online_rule(std::string type, std::vector<std::string> layers, tick_loss_on loss_on, double slope,
                          bool online, const layer_chain& chain)
     : type_(std::move(type)), layers_(std::move(layers)), loss_on_(loss_on), slope_(slope), online_(online),
-      info_(make_tick_chain(chain, type_.c_str())) {
-  for (const layer_info& l : chain.layers) synapses_.push_back(std::size_t(l.fan_in) * l.size);
-}
+      info_(make_tick_chain(chain, type_.c_str())), sums_(layer_sums(chain)) {}
 
-fixed_sum_set online_rule::make_sums() const {
-  fixed_sum_set s;
-  for (std::size_t n : synapses_) s.sums.emplace_back(n);
-  return s;
-}
+fixed_sum_set online_rule::make_sums() const { return sums_; }
 
 std::unique_ptr<rule_worker> online_rule::make_worker(simulator& sim, const layer_chain& chain) {
   return std::make_unique<online_worker>(*this, sim, chain);
 }
 
 void online_rule::end_batch(const fixed_sum_set& total, std::size_t n, std::vector<std::vector<double>>& grads) {
-  grads.resize(synapses_.size());
-  const double inv = 1.0 / static_cast<double>(n);
-  for (std::size_t l = 0; l < synapses_.size(); ++l) {
-    grads[l].resize(synapses_[l]);
-    total.sums[l].to_double(grads[l]);
-    for (double& g : grads[l]) g *= inv;
-  }
+  mean_gradients(total, n, grads);
 }
 
 nlohmann::json online_rule::describe() const {

@@ -54,7 +54,7 @@ class online_rule final : public learning_rule {
   double slope_;
   bool online_;
   tick_chain_info info_;
-  std::vector<std::size_t> synapses_;
+  fixed_sum_set sums_;  // the layout of every worker's sums
 };
 
 // The rule types this file pair provides.

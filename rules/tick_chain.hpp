@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "rules/fixed_sum.hpp"
 #include "rules/layer_chain.hpp"
 #include "rules/loss.hpp"
 
@@ -28,6 +29,11 @@ struct tick_chain_info {
 // Checks the chain (tick layers, one tick, subtractive reset) and reads its constants; rule names the
 // caller in errors.
 tick_chain_info make_tick_chain(const layer_chain& chain, const char* rule);
+
+// One fixed-point sum per synapse of each layer (the layout the family's workers write), and the batch
+// mean of merged sums as gradients.
+fixed_sum_set layer_sums(const layer_chain& chain);
+void mean_gradients(const fixed_sum_set& total, std::size_t n, std::vector<std::vector<double>>& grads);
 
 // The step of an input at t_ms in a sample that began at t0_ms.
 std::uint64_t step_of(double t_ms, double t0_ms, double tick_ms);
