@@ -68,7 +68,9 @@ class bptt_worker final : public rule_worker {
   void unroll() const {
     if (unrolled_) return;
     inputs_.assign(steps_, {});
-    for (const auto& [step, in] : records_) {
+    for (const auto& record : records_) {
+      const std::uint64_t step = record.first;
+      const tick_input& in = record.second;
       if (step >= steps_) continue;
       std::vector<tick_input>& v = inputs_[step];
       auto it = std::find_if(v.begin(), v.end(), [&](const tick_input& e) { return e.pre == in.pre; });
