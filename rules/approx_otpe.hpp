@@ -12,13 +12,12 @@ class approx_otpe_learner final : public tick_learner {
   const char* name() const override { return "approx_otpe"; }
   void reset() override;
   std::uint64_t step(const tick_step& s, std::span<double> grad, std::span<double> factor) override;
-  std::size_t state_bytes() const override { return (a_.size() + z_.size() + gbar_.size()) * sizeof(double); }
+  std::size_t state_bytes() const override { return (a_.size() + z_.size()) * sizeof(double) + gbar_.bytes(); }
 
  private:
   tick_layer_shape shape_;
   std::vector<double> a_, z_;  // â and ẑ, n_in
-  std::vector<double> gbar_;   // ḡ, n
-  double c_ = 0.0;
+  mean_surrogate gbar_;        // ḡ, n
   active_set active_;
 };
 

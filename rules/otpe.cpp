@@ -7,8 +7,8 @@ namespace evsnn::rules {
 otpe_learner::otpe_learner(const tick_layer_shape& shape)
     : shape_(shape),
       e_(std::size_t(shape.n_in) * shape.n, 0.0),
-      r_(std::size_t(shape.n_in) * shape.n, 0.0),
-      gbar_(shape.n, 0.0) {
+      r_(std::size_t(shape.n_in) * shape.n, 0.0) {
+  gbar_.resize(shape.n);
   active_.resize(shape.n_in);
 }
 
@@ -19,19 +19,13 @@ void otpe_learner::reset() {
     std::fill_n(r_.begin() + std::ptrdiff_t(j) * n, n, 0.0);
   }
   active_.clear();
-  std::fill(gbar_.begin(), gbar_.end(), 0.0);
-  c_ = 0.0;
+  gbar_.reset();
 }
 
 std::uint64_t otpe_learner::step(const tick_step& s, std::span<double> grad, std::span<double> factor) {
   const std::uint32_t n = shape_.n;
   const double lambda = shape_.leak, lambda_next = shape_.leak_next;
-  const double carried = lambda_next * c_;
-  c_ = carried + 1.0;
-  for (std::uint32_t i = 0; i < n; ++i) {
-    gbar_[i] = (carried * gbar_[i] + s.psi[i]) / c_;
-    factor[i] = s.g[i] * gbar_[i];
-  }
+  gbar_.update(s.psi, s.g, lambda_next, factor);
   for (const tick_input& in : s.x) active_.add(in.pre);
   for (std::uint32_t j : active_.list()) {
     const double x = s.x_dense[j];

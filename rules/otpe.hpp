@@ -14,13 +14,12 @@ class otpe_learner final : public tick_learner {
   const char* name() const override { return "otpe"; }
   void reset() override;
   std::uint64_t step(const tick_step& s, std::span<double> grad, std::span<double> factor) override;
-  std::size_t state_bytes() const override { return (e_.size() + r_.size() + gbar_.size()) * sizeof(double); }
+  std::size_t state_bytes() const override { return (e_.size() + r_.size()) * sizeof(double) + gbar_.bytes(); }
 
  private:
   tick_layer_shape shape_;
   std::vector<double> e_, r_;  // E and R̂, n_in x n
-  std::vector<double> gbar_;   // ḡ, n
-  double c_ = 0.0;
+  mean_surrogate gbar_;        // ḡ, n
   active_set active_;
 };
 

@@ -59,6 +59,28 @@ class active_set {
   std::vector<std::uint32_t> list_;
 };
 
+// OTPE's leak-weighted running mean of the surrogate, ḡ (c ← λ'c + 1, ḡ ← (λ' c_prev ḡ + ψ)/c), shared by
+// otpe and approx_otpe; both send g⊙ḡ down.
+class mean_surrogate {
+ public:
+  void resize(std::size_t n) { gbar_.assign(n, 0.0); c_ = 0.0; }
+  void reset() { resize(gbar_.size()); }
+  // Adds this tick's ψ and writes the message factor g⊙ḡ.
+  void update(std::span<const double> psi, std::span<const double> g, double leak_next, std::span<double> factor) {
+    const double carried = leak_next * c_;
+    c_ = carried + 1.0;
+    for (std::size_t i = 0; i < gbar_.size(); ++i) {
+      gbar_[i] = (carried * gbar_[i] + psi[i]) / c_;
+      factor[i] = g[i] * gbar_[i];
+    }
+  }
+  std::size_t bytes() const { return gbar_.size() * sizeof(double); }
+
+ private:
+  std::vector<double> gbar_;
+  double c_ = 0.0;
+};
+
 struct tick_step {
   std::span<const tick_input> x;  // this step's inputs
   std::span<const double> x_dense;  // x_j for every pre (0 where absent)
