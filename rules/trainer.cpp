@@ -146,12 +146,25 @@ void trainer::broadcast_weights() {
     }
 }
 
+void trainer::score_sample(worker& w, std::size_t idx, std::uint64_t uid, const std::string& when) {
+  loss_value lv = loss_->evaluate(w.monitor.activity(w.buf.duration_ms), w.buf.label, w.grad);
+  if (loss_->computed_by_rule()) lv = w.rule->sample_loss().value();
+  if (!std::isfinite(lv.value))
+    throw input_error(fmt::format("{}: {}: the loss of sample {} is {}: training has diverged (lower "
+                                  "/optimizer/lr or the loss targets)",
+                                  cfg_.file, when, idx, lv.value));
+  w.sim->report_outcome({uid, static_cast<std::int64_t>(w.buf.label), lv.value});
+  w.loss_sum.add(lv.value);
+  w.correct += lv.prediction == w.buf.label;
+  ++w.samples;
+  w.steps += static_cast<std::uint64_t>(std::ceil(w.buf.duration_ms / cfg_.energy_dt_ms));
+}
+
 void trainer::run_parallel(std::span<const std::size_t> indices, const data::dataset& ds, bool learn,
                            std::uint64_t epoch, std::uint64_t uid_base, batch_stats& stats) {
   std::atomic<std::size_t> next{0};
   std::exception_ptr failure;
   std::mutex failure_mutex;
-  const double dt = cfg_.energy_dt_ms;
   auto body = [&](worker& w) {
     try {
       w.rule->set_learning(learn);
@@ -165,17 +178,7 @@ void trainer::run_parallel(std::span<const std::size_t> indices, const data::dat
         w.rule->set_target(w.buf.label);
         if (w.reference) w.reference->set_target(w.buf.label);
         w.pres->present(w.buf.events, w.buf.duration_ms);
-        loss_value lv = loss_->evaluate(w.monitor.activity(w.buf.duration_ms), w.buf.label, w.grad);
-        if (loss_->computed_by_rule()) lv = w.rule->sample_loss().value();
-        if (!std::isfinite(lv.value))
-          throw input_error(fmt::format("{}: {}: the loss of sample {} is {}: training has diverged (lower "
-                                        "/optimizer/lr or the loss targets)",
-                                        cfg_.file, learn ? fmt::format("epoch {}", epoch) : "evaluation", idx, lv.value));
-        w.sim->report_outcome({uid_base + idx, static_cast<std::int64_t>(w.buf.label), lv.value});
-        w.loss_sum.add(lv.value);
-        w.correct += lv.prediction == w.buf.label;
-        ++w.samples;
-        w.steps += static_cast<std::uint64_t>(std::ceil(w.buf.duration_ms / dt));
+        score_sample(w, idx, uid_base + idx, learn ? fmt::format("epoch {}", epoch) : "evaluation");
         if (learn) {
           const output_error err{in, w.grad, w.buf.duration_ms};
           w.rule->accumulate(err, w.sums);

@@ -76,17 +76,11 @@ void trainer::run_lockstep(std::span<const std::size_t> batch, std::uint64_t epo
   if (tail) step();
   for (std::size_t b = 0; b < B; ++b) {
     worker& w = *workers_[b];
-    loss_value lv = loss_->evaluate(w.monitor.activity(w.buf.duration_ms), w.buf.label, w.grad);
-    if (loss_->computed_by_rule()) lv = w.rule->sample_loss().value();
-    if (!std::isfinite(lv.value))
-      throw input_error(fmt::format("{}: epoch {}: the loss of sample {} is {}: training has diverged (lower "
-                                    "/optimizer/lr)",
-                                    cfg_.file, epoch, batch[b], lv.value));
-    w.sim->report_outcome({uid_base + batch[b], static_cast<std::int64_t>(w.buf.label), lv.value});
-    stats.loss_sum.add(lv.value);
-    stats.correct += lv.prediction == w.buf.label;
-    ++stats.samples;
-    stats.steps += static_cast<std::uint64_t>(std::ceil(w.buf.duration_ms / cfg_.energy_dt_ms));
+    score_sample(w, batch[b], uid_base + batch[b], fmt::format("epoch {}", epoch));
+    stats.loss_sum.merge(w.loss_sum);
+    stats.correct += w.correct;
+    stats.samples += w.samples;
+    stats.steps += w.steps;
     stats.counters.add(w.sim->counters());
   }
 }
