@@ -65,6 +65,12 @@ class learning_rule {
   // > 0: the rule learns online, an optimizer step every this many ms of sample time: the trainer runs a
   // batch's samples in lockstep and steps on the batch mean of accumulate_tick's sums after each period.
   virtual double online_step_ms() const { return 0.0; }
+  // Online rules whose step couples the samples of a batch (traces propagation's B×B contrast): called by
+  // the lockstep trainer after every lane has run a step and before any lane's accumulate_tick, with the
+  // lanes in batch order (made by this rule's make_worker); runs on one thread.
+  virtual void couple_lanes(std::span<rule_worker* const> /*lanes*/) {}
+  // The smallest batch the rule can learn from (the trainer refuses smaller /batch_size values).
+  virtual std::size_t min_batch_size() const { return 1; }
   virtual fixed_sum_set make_sums() const = 0;
   // A worker for one simulator whose network has the trainer's chain (same ids); it subscribes its
   // hooks to sim.

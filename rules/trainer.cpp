@@ -54,6 +54,9 @@ trainer::trainer(train_config cfg, const model_registry& models, std::filesystem
                                   loss_->name(), in == loss_input::readout ? "a readout" : "spikes", ch.output().name,
                                   ch.output().readout ? "an li readout" : "spiking"));
   rule_ = make_rule(root.at("rule"), ch, in, cfg_.seed);
+  if (cfg_.batch_size < rule_->min_batch_size())
+    throw input_error(fmt::format("{}: /batch_size: rule {} learns from a batch of at least {} samples, got {}",
+                                  cfg_.file, rule_->name(), rule_->min_batch_size(), cfg_.batch_size));
   if (rule_->online_step_ms() > 0.0) {
     // Online rules run a batch's samples in lockstep: one network copy per sample of a batch.
     if (cfg_.alignment_every > 0)

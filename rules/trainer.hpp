@@ -117,6 +117,8 @@ class trainer {
   std::unique_ptr<worker_pool> pool_;
   std::vector<std::vector<float>> master_;
   std::vector<std::vector<double>> grads_, ref_grads_;
+  std::vector<fixed_sum_set> lockstep_sums_;  // one per thread: the lanes' gradients of one step
+  std::vector<rule_worker*> lanes_;            // the rule workers of a lockstep batch, in batch order
   std::uint64_t epochs_done_ = 0;
   train_log log_;
 };

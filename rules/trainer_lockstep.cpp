@@ -21,13 +21,16 @@ void trainer::run_lockstep(std::span<const std::size_t> batch, std::uint64_t epo
   const std::size_t threads = std::min<std::size_t>(pool_->size(), B);
   const double step_ms = rule_->online_step_ms();
   const std::uint64_t uid_base = epoch * splits_.train->size();
+  // fn(lane, its index, the thread's index): the lanes in a fixed pattern over the threads.
   auto each_lane = [&](auto&& fn) {
     pool_->run(threads, [&](std::size_t t) {
-      for (std::size_t b = t; b < B; b += threads) fn(*workers_[b], b);
+      for (std::size_t b = t; b < B; b += threads) fn(*workers_[b], b, t);
     });
   };
-  each_lane([&](worker& w, std::size_t b) {
-    w.sums.clear();
+  while (lockstep_sums_.size() < threads) lockstep_sums_.push_back(rule_->make_sums());
+  lanes_.clear();
+  for (std::size_t b = 0; b < B; ++b) lanes_.push_back(workers_[b]->rule.get());
+  each_lane([&](worker& w, std::size_t b, std::size_t) {
     w.loss_sum.clear();
     w.correct = w.samples = w.steps = 0;
     w.sim->counters().reset();
@@ -39,10 +42,19 @@ void trainer::run_lockstep(std::span<const std::size_t> batch, std::uint64_t epo
   });
   double longest = 0.0;
   for (std::size_t b = 0; b < B; ++b) longest = std::max(longest, workers_[b]->buf.duration_ms);
-  // One optimizer step on the lanes' merged sums; false when the rule handed in nothing.
+  // After the lanes have run a step: the rule couples them, then each thread gathers its lanes' gradients
+  // and thread 0's sums take the others' (fixed point: the grouping does not change the total).
+  fixed_sum_set& total = lockstep_sums_[0];
+  auto gather = [&]() {
+    rule_->couple_lanes(lanes_);
+    pool_->run(threads, [&](std::size_t t) {
+      lockstep_sums_[t].clear();
+      for (std::size_t b = t; b < B; b += threads) workers_[b]->rule->accumulate_tick(lockstep_sums_[t]);
+    });
+    for (std::size_t t = 1; t < threads; ++t) total.merge(lockstep_sums_[t]);
+  };
+  // One optimizer step on the gathered sums.
   auto step = [&]() {
-    fixed_sum_set total = rule_->make_sums();
-    for (std::size_t b = 0; b < B; ++b) total.merge(workers_[b]->sums);
     if (total.saturated())
       throw input_error(fmt::format("{}: epoch {}, batch {}: a gradient sum left the exact fixed-point range "
                                     "(|sum| < 1.07e9): training has diverged; {}",
@@ -51,28 +63,29 @@ void trainer::run_lockstep(std::span<const std::size_t> batch, std::uint64_t epo
     for (std::size_t l = 0; l < master_.size(); ++l) optimizer_->step(l, master_[l], grads_[l], lr_scale);
     optimizer_->finish_step();
     check_weights_finite(epoch, number);
-    broadcast_weights();
+    // Every copy of the network gets the new weights, the copies shared among the threads.
+    const std::size_t copies = workers_.size(), helpers = std::min<std::size_t>(pool_->size(), copies);
+    pool_->run(helpers, [&](std::size_t t) {
+      for (std::size_t c = t; c < copies; c += helpers)
+        for (std::size_t l = 0; l < master_.size(); ++l) {
+          auto dst = workers_[c]->net->proj(workers_[c]->chain.layers[l].projection).weights();
+          std::copy(master_[l].begin(), master_[l].end(), dst.begin());
+        }
+    });
   };
   const auto steps = static_cast<std::uint64_t>(std::ceil(longest / step_ms - 1e-9));
   for (std::uint64_t k = 0; k < steps; ++k) {
     const double t = (static_cast<double>(k) + 0.5) * step_ms;
-    each_lane([&](worker& w, std::size_t) {
-      w.sums.clear();
-      w.pres->advance_to(t);
-      w.rule->accumulate_tick(w.sums);
-    });
+    each_lane([&](worker& w, std::size_t, std::size_t) { w.pres->advance_to(t); });
+    gather();
     step();
   }
   // Steps a lane handles only at its end (a duration off the step grid) get one more optimizer step.
+  each_lane([&](worker& w, std::size_t, std::size_t) { w.pres->finish(); });
+  gather();
   bool tail = false;
-  each_lane([&](worker& w, std::size_t) {
-    w.sums.clear();
-    w.pres->finish();
-    w.rule->accumulate_tick(w.sums);
-  });
-  for (std::size_t b = 0; b < B && !tail; ++b)
-    for (const fixed_sum& s : workers_[b]->sums.sums)
-      for (std::size_t i = 0; i < s.size() && !tail; ++i) tail = s.get(i) != 0.0;
+  for (const fixed_sum& s : total.sums)
+    for (std::size_t i = 0; i < s.size() && !tail; ++i) tail = s.get(i) != 0.0;
   if (tail) step();
   for (std::size_t b = 0; b < B; ++b) {
     worker& w = *workers_[b];
