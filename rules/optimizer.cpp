@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <numbers>
 #include <functional>
 #include <stdexcept>
 
@@ -154,13 +155,20 @@ std::span<std::vector<double>> optimizer::checked_state(std::size_t block, std::
 nlohmann::json optimizer::describe() const {
   nlohmann::json j = {{"type", name()}, {"lr", lr_}};
   j.update(hyper_parameters());
-  if (decay_)
+  if (decay_ && decay_->cosine)
+    j["lr_decay"] = {{"type", "cosine"}, {"epochs", decay_->every_epochs}, {"min_lr", decay_->min_lr}};
+  else if (decay_)
     j["lr_decay"] = {{"factor", decay_->factor}, {"every_epochs", decay_->every_epochs}, {"min_lr", decay_->min_lr}};
   return j;
 }
 
 double optimizer::lr_scale_for_epoch(std::uint64_t epoch) const {
   if (!decay_) return 1.0;
+  if (decay_->cosine) {
+    const double m = decay_->min_lr / lr_;
+    const double phase = std::numbers::pi * static_cast<double>(epoch) / static_cast<double>(decay_->every_epochs);
+    return m + (1.0 - m) * 0.5 * (1.0 + std::cos(phase));
+  }
   const double scale = std::pow(decay_->factor, static_cast<double>(epoch / decay_->every_epochs));
   return std::max(scale, decay_->min_lr / lr_);
 }
@@ -220,12 +228,19 @@ std::unique_ptr<optimizer> make_optimizer(const nlohmann::json& spec, const std:
   if (auto d = root.get("lr_decay")) {
     d->expect_object();
     lr_decay dc;
-    const json_node factor = d->at("factor");
-    dc.factor = factor.as_positive();
-    if (!(dc.factor <= 1.0)) factor.fail(fmt::format("must be <= 1, got {}", dc.factor));
-    const json_node every = d->at("every_epochs");
-    dc.every_epochs = every.as_uint();
-    if (dc.every_epochs == 0) every.fail("must be >= 1, got 0");
+    if (auto t = d->get("type")) dc.cosine = t->as_choice({"step", "cosine"}) == "cosine";
+    if (dc.cosine) {
+      const json_node epochs = d->at("epochs");
+      dc.every_epochs = epochs.as_uint();
+      if (dc.every_epochs == 0) epochs.fail("must be >= 1, got 0");
+    } else {
+      const json_node factor = d->at("factor");
+      dc.factor = factor.as_positive();
+      if (!(dc.factor <= 1.0)) factor.fail(fmt::format("must be <= 1, got {}", dc.factor));
+      const json_node every = d->at("every_epochs");
+      dc.every_epochs = every.as_uint();
+      if (dc.every_epochs == 0) every.fail("must be >= 1, got 0");
+    }
     if (auto m = d->get("min_lr")) {
       dc.min_lr = m->as_nonnegative();
       if (!(dc.min_lr <= lr)) m->fail(fmt::format("must be <= lr ({}), got {}", lr, dc.min_lr));

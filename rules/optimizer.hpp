@@ -16,6 +16,9 @@
 //   Every key but "type" is optional (the defaults above); lr > 0, betas in [0, 1), epsilon > 0.
 //   Optional "lr_decay": {"factor": 0.5, "every_epochs": 10, "min_lr": 1e-4}: factor in (0, 1] and every_epochs
 //   >= 1 required, min_lr in [0, lr] (default 0). lr_scale_for_epoch(e) = max(factor^floor(e/every_epochs), min_lr/lr).
+//   Or cosine annealing, {"type": "cosine", "epochs": T, "min_lr": m} (PyTorch's CosineAnnealingLR stepped per
+//   epoch, T_max = T): lr(e) = m + (lr − m)(1 + cos(π e / T)) / 2 for epochs e from 0 (past T it goes on along
+//   the cosine, as PyTorch's closed form does).
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -28,10 +31,11 @@
 
 namespace evsnn::rules {
 
-// Step decay of the learning rate by epoch.
+// Decay of the learning rate by epoch: steps, or cosine annealing over `every_epochs` epochs.
 struct lr_decay {
-  double factor = 1.0;            // in (0, 1]
-  std::uint64_t every_epochs = 1; // >= 1
+  bool cosine = false;
+  double factor = 1.0;            // in (0, 1] (steps)
+  std::uint64_t every_epochs = 1; // >= 1 (cosine: T_max)
   double min_lr = 0.0;            // in [0, lr]
 };
 

@@ -8,6 +8,7 @@
 #include "rules/learning_rule.hpp"
 #include "rules/local_rule.hpp"
 #include "rules/online_rule.hpp"
+#include "rules/tp.hpp"
 
 namespace evsnn::rules {
 
@@ -35,6 +36,9 @@ registry<rule_factory> rule_registry() {
     r.add(type, [type](const json_node& s, const layer_chain& c, loss_input, std::uint64_t) {
       return make_online_rule(type, s, c);
     });
+  r.add("tp", [](const json_node& s, const layer_chain& c, loss_input, std::uint64_t seed) {
+    return make_tp_rule(s, c, seed);
+  });
   r.add("bptt", [](const json_node& s, const layer_chain& c, loss_input, std::uint64_t) { return make_bptt(s, c); });
   return r;
 }

@@ -1,0 +1,333 @@
+#include "rules/tp.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+
+#include <fmt/format.h>
+
+#include "engine/error.hpp"
+#include "engine/rng.hpp"
+
+namespace evsnn::rules {
+
+namespace {
+
+struct input_record {
+  std::uint64_t step;
+  std::uint32_t layer;
+  std::uint32_t pre;
+  double x;
+};
+
+// One lane: a sample's data stream (read from the network), its label stream and readout.
+class tp_worker final : public rule_worker {
+ public:
+  tp_worker(tp_rule& rule, simulator& sim, const layer_chain& chain)
+      : rule_(rule), sim_(sim), chain_(chain), info_(rule.info()) {
+    const std::size_t L = chain.layers.size();
+    layer_of_.assign(sim.net().projection_count(), UINT32_MAX);
+    for (std::size_t l = 0; l < L; ++l) {
+      const layer_info& li = chain.layers[l];
+      layer_of_[li.projection] = static_cast<std::uint32_t>(l);
+      layer_state st;
+      st.x_dense.assign(li.fan_in, 0.0);
+      st.x.reserve(li.fan_in);
+      for (auto* v : {&st.eps, &st.psi, &st.v_t, &st.eps_t, &st.psi_t, &st.coef, &st.coef_t}) v->assign(li.size, 0.0);
+      st.s_t.reserve(li.size);
+      layers_.push_back(std::move(st));
+    }
+    const std::uint32_t C = chain.output().size;
+    m_.assign(C, 0.0);
+    err_.assign(C, 0.0);
+    eps0_.assign(C, 0.0);
+    hook_subscription sub;
+    for (const layer_info& li : chain.layers) sub.pre_projections.push_back(li.projection);
+    sub.tick_period_ms = info_.tick_ms;
+    sub.tick_first_ms = 0.5 * info_.tick_ms;
+    sim.add_hook(*this, sub);
+  }
+
+  void set_target(std::uint32_t label) override { label_ = label; }
+
+  void on_sample_begin(double t_ms, std::uint64_t) override {
+    t0_ = t_ms;
+    next_step_ = 0;
+    records_.clear();
+    head_ = 0;
+    loss_sum_ = 0.0;
+    ticks_ = 0;
+    fresh_ = false;
+    std::fill(m_.begin(), m_.end(), 0.0);
+    std::fill(eps0_.begin(), eps0_.end(), 0.0);
+    for (layer_state& st : layers_) {
+      for (auto* v : {&st.eps, &st.v_t, &st.eps_t}) std::fill(v->begin(), v->end(), 0.0);
+      st.s_t.clear();
+    }
+  }
+
+  void on_pre(const pre_context& ctx) override {
+    records_.push_back({step_of(ctx.t_ms, t0_, info_.tick_ms), layer_of_[ctx.projection_id], ctx.pre,
+                        ctx.proj.graded() ? static_cast<double>(ctx.grade) : 1.0});
+  }
+
+  void on_tick(double t_ms) override { handle_steps_before(t_ms); }
+  void on_sample_end(double t_ms, std::uint64_t) override { handle_steps_before(t_ms); }
+
+  std::optional<loss_value> sample_loss() const override {
+    loss_value v;
+    v.value = ticks_ > 0 ? loss_sum_ / static_cast<double>(ticks_) : 0.0;
+    v.prediction = static_cast<std::uint32_t>(std::max_element(m_.begin(), m_.end()) - m_.begin());
+    return v;
+  }
+
+  void accumulate(const output_error&, fixed_sum_set&) override {}
+
+  // The gradient of the tick coupled last: the hidden layers' contrast (coefficients from couple_lanes)
+  // and the readout's.
+  void accumulate_tick(fixed_sum_set& sums) override {
+    if (!fresh_ || !learning()) return;
+    fresh_ = false;
+    const std::size_t out = layers_.size() - 1;
+    for (std::size_t l = 0; l < out; ++l) {
+      layer_state& st = layers_[l];
+      const std::size_t H = st.eps.size();
+      fixed_sum& s = sums.sums[l];
+      for (std::size_t i = 0; i < H; ++i) st.coef[i] *= st.psi[i];
+      for (const auto& [pre, x] : st.x)
+        for (std::size_t i = 0; i < H; ++i)
+          if (st.coef[i] != 0.0) s.add(pre * H + i, x * st.coef[i]);
+      if (l == 0) continue;
+      for (std::size_t i = 0; i < H; ++i) st.coef_t[i] *= st.psi_t[i];
+      for (const std::uint32_t pre : layers_[l - 1].s_t)
+        for (std::size_t i = 0; i < H; ++i)
+          if (st.coef_t[i] != 0.0) s.add(pre * H + i, st.coef_t[i]);
+    }
+    const std::vector<double>& eps_last = layers_[out - 1].eps;
+    const std::size_t C = err_.size();
+    fixed_sum& s = sums.sums[out];
+    for (std::size_t j = 0; j < eps_last.size(); ++j)
+      if (eps_last[j] != 0.0)
+        for (std::size_t o = 0; o < C; ++o) s.add(j * C + o, eps_last[j] * err_[o]);
+  }
+
+  // couple_lanes reads these.
+  bool fresh() const { return fresh_ && learning(); }
+  struct layer_state {
+    std::vector<std::pair<std::uint32_t, double>> x;  // this tick's inputs (pre, count)
+    std::vector<double> x_dense;
+    std::vector<double> eps, psi;                  // data stream
+    std::vector<double> v_t, eps_t, psi_t;         // label stream
+    std::vector<std::uint32_t> s_t;                // label stream spikes of this tick
+    std::vector<double> coef, coef_t;              // (GẼ)_b and (GᵀE)_b from couple_lanes
+  };
+  std::vector<layer_state>& layers() { return layers_; }
+  const std::vector<double>& label_trace() const { return eps0_; }
+
+ private:
+  void handle_steps_before(double t_ms) {
+    while (t0_ + static_cast<double>(next_step_) * info_.tick_ms < t_ms - 1e-9 * info_.tick_ms)
+      handle_step(next_step_++);
+  }
+
+  double surrogate(double u, double theta) const {
+    const double d = std::numbers::pi * (u - theta);
+    return rule_.surrogate_scale() / (1.0 + d * d);
+  }
+
+  void handle_step(std::uint64_t k) {
+    const std::size_t L = layers_.size(), out = L - 1;
+    for (layer_state& st : layers_) st.x.clear();  // the last tick's, when no accumulate_tick took them
+    while (head_ < records_.size() && records_[head_].step <= k) {
+      const input_record& r = records_[head_++];
+      layer_state& st = layers_[r.layer];
+      if (st.x_dense[r.pre] == 0.0) st.x.push_back({r.pre, 0.0});
+      st.x_dense[r.pre] += r.x;
+    }
+    if (head_ == records_.size()) {
+      records_.clear();
+      head_ = 0;
+    }
+    for (std::size_t l = 0; l < L; ++l)
+      for (auto& [pre, x] : layers_[l].x) {
+        x = layers_[l].x_dense[pre];
+        layers_[l].x_dense[pre] = 0.0;
+      }
+    // Data stream: spikes, surrogates and traces of the hidden layers.
+    for (std::size_t l = 0; l < out; ++l) {
+      const layer_info& li = chain_.layers[l];
+      layer_state& st = layers_[l];
+      const double lt = rule_.trace_leak()[l];
+      for (std::uint32_t i = 0; i < li.size; ++i) {
+        const double s = li.tick->spiked_at(i, k) ? 1.0 : 0.0;
+        st.eps[i] = lt * st.eps[i] + s;
+        st.psi[i] = surrogate(li.tick->pre_reset_potential(i, k), info_.threshold[l][i]);
+      }
+    }
+    // Readout: m += W_outᵀ x_out (the last hidden layer's spikes as they arrive), loss and its error.
+    {
+      const layer_info& lo = chain_.layers[out];
+      const auto w = sim_.net().proj(lo.projection).weights();
+      const std::size_t C = m_.size();
+      for (const auto& [pre, x] : layers_[out].x)
+        for (std::size_t o = 0; o < C; ++o) m_[o] += x * static_cast<double>(w[pre * C + o]);
+      const double top = *std::max_element(m_.begin(), m_.end());
+      double sum = 0.0;
+      for (std::size_t o = 0; o < C; ++o) sum += (err_[o] = std::exp(m_[o] - top));
+      loss_sum_ += top + std::log(sum) - m_[label_];
+      ++ticks_;
+      for (std::size_t o = 0; o < C; ++o) err_[o] = err_[o] / sum - (o == label_ ? 1.0 : 0.0);
+    }
+    if (learning()) label_stream();
+    fresh_ = true;
+  }
+
+  // The label stream of this tick, through S into the first hidden layer and through W_l above it.
+  void label_stream() {
+    const std::size_t out = layers_.size() - 1;
+    const double l0 = rule_.trace_leak()[0];
+    for (std::size_t o = 0; o < eps0_.size(); ++o) eps0_[o] = l0 * eps0_[o] + (o == label_ ? 1.0 : 0.0);
+    for (std::size_t l = 0; l < out; ++l) {
+      const layer_info& li = chain_.layers[l];
+      layer_state& st = layers_[l];
+      const std::size_t H = li.size;
+      const double lam = info_.leak[l], lt = rule_.trace_leak()[l];
+      for (std::size_t i = 0; i < H; ++i) st.v_t[i] *= lam;
+      std::uint64_t ops = 0;
+      if (l == 0) {
+        const double* row = rule_.label_weights().data() + std::size_t(label_) * H;
+        for (std::size_t i = 0; i < H; ++i) st.v_t[i] += row[i];
+        ops = H;
+      } else {
+        const auto w = sim_.net().proj(li.projection).weights();
+        for (const std::uint32_t pre : layers_[l - 1].s_t) {
+          const float* row = w.data() + std::size_t(pre) * H;
+          for (std::size_t i = 0; i < H; ++i) st.v_t[i] += static_cast<double>(row[i]);
+        }
+        ops = layers_[l - 1].s_t.size() * H;
+      }
+      st.s_t.clear();
+      for (std::uint32_t i = 0; i < H; ++i) {
+        const double theta = info_.threshold[l][i];
+        st.psi_t[i] = surrogate(st.v_t[i], theta);
+        const bool fire = st.v_t[i] >= theta;
+        if (fire) {
+          st.s_t.push_back(i);
+          st.v_t[i] -= theta;
+        }
+        st.eps_t[i] = lt * st.eps_t[i] + (fire ? 1.0 : 0.0);
+      }
+      projection_counters& pc = sim_.counters().projections[li.projection];
+      pc.rule_ops += ops;
+      pc.trace_updates += 2 * H;
+    }
+  }
+
+  tp_rule& rule_;
+  simulator& sim_;
+  const layer_chain& chain_;
+  const tick_chain_info& info_;
+  std::vector<std::uint32_t> layer_of_;
+  std::vector<layer_state> layers_;
+  std::vector<input_record> records_;
+  std::size_t head_ = 0;
+  std::vector<double> m_, err_, eps0_;
+  double loss_sum_ = 0.0;
+  std::uint64_t ticks_ = 0;
+  std::uint32_t label_ = 0;
+  double t0_ = 0.0;
+  std::uint64_t next_step_ = 0;
+  bool fresh_ = false;
+};
+
+}  // namespace
+
+tp_rule::tp_rule(const layer_chain& chain, std::vector<double> trace_leak, double surrogate_scale, double label_init,
+                 std::uint64_t seed)
+    : info_(make_tick_chain(chain, "tp")),
+      trace_leak_(std::move(trace_leak)),
+      scale_(surrogate_scale),
+      label_init_(label_init),
+      classes_(chain.output().size),
+      sums_(layer_sums(chain)) {
+  const std::uint32_t H = chain.layers.front().size;
+  label_w_.resize(std::size_t(classes_) * H);
+  rng r(rng::derive(seed, 0x7e1abe1));
+  for (double& w : label_w_) w = r.uniform(-label_init_, label_init_);
+  contrast_loss_.assign(chain.layers.size() - 1, 0.0);
+}
+
+std::unique_ptr<rule_worker> tp_rule::make_worker(simulator& sim, const layer_chain& chain) {
+  for (std::size_t l = 1; l < chain.layers.size(); ++l) {
+    const double d = sim.net().proj(chain.layers[l].projection).delay_ms();
+    if (d != 0.0)
+      throw input_error(fmt::format("rule tp: the projection into layer '{}' has a delay of {} ms; traces "
+                                    "propagation runs its label stream tick-synchronously and needs delay 0 "
+                                    "between layers",
+                                    chain.layers[l].name, d));
+  }
+  return std::make_unique<tp_worker>(*this, sim, chain);
+}
+
+void tp_rule::couple_lanes(std::span<rule_worker* const> lanes) {
+  live_.clear();  // the batch's lanes that ran a learning tick
+  for (rule_worker* w : lanes)
+    if (static_cast<tp_worker*>(w)->fresh()) live_.push_back(w);
+  const auto lane = [&](std::size_t b) { return static_cast<tp_worker*>(live_[b]); };
+  const std::size_t B = live_.size();
+  if (B == 0) return;
+  const std::size_t hidden = info_.leak.size() - 1;
+  for (std::size_t l = 0; l < hidden; ++l) {
+    const std::size_t H = lane(0)->layers()[l].eps.size();
+    const std::size_t K = l == 0 ? lane(0)->label_trace().size() : lane(0)->layers()[l - 1].eps_t.size();
+    e_.resize(B * H);
+    et_.resize(B * H);
+    t_.resize(B * K);
+    coef_.resize(B * H);
+    coef_t_.resize(B * H);
+    for (std::size_t b = 0; b < B; ++b) {
+      const auto& st = lane(b)->layers()[l];
+      std::copy(st.eps.begin(), st.eps.end(), e_.begin() + static_cast<std::ptrdiff_t>(b * H));
+      std::copy(st.eps_t.begin(), st.eps_t.end(), et_.begin() + static_cast<std::ptrdiff_t>(b * H));
+      const std::vector<double>& in = l == 0 ? lane(b)->label_trace() : lane(b)->layers()[l - 1].eps_t;
+      std::copy(in.begin(), in.end(), t_.begin() + static_cast<std::ptrdiff_t>(b * K));
+    }
+    contrast_loss_[l] = tp_contrast(B, H, K, e_.data(), et_.data(), t_.data(), coef_.data(), coef_t_.data(), contrast_);
+    for (std::size_t b = 0; b < B; ++b) {
+      auto& st = lane(b)->layers()[l];
+      std::copy_n(coef_.begin() + static_cast<std::ptrdiff_t>(b * H), H, st.coef.begin());
+      std::copy_n(coef_t_.begin() + static_cast<std::ptrdiff_t>(b * H), H, st.coef_t.begin());
+    }
+  }
+}
+
+void tp_rule::end_batch(const fixed_sum_set& total, std::size_t n, std::vector<std::vector<double>>& grads) {
+  mean_gradients(total, n, grads);
+}
+
+nlohmann::json tp_rule::describe() const {
+  return {{"type", "tp"}, {"trace_leak", trace_leak_}, {"surrogate_scale", scale_}, {"label_init", label_init_}};
+}
+
+std::unique_ptr<learning_rule> make_tp_rule(const json_node& spec, const layer_chain& chain, std::uint64_t seed) {
+  require_tick(chain, "tp");
+  if (chain.layers.size() < 2)
+    throw input_error("rule tp: the chain needs at least one hidden layer before the readout layer");
+  const tick_chain_info info = make_tick_chain(chain, "tp");
+  std::vector<double> trace_leak(info.leak.begin(), info.leak.end() - 1);
+  double scale = 1.0;
+  double label_init = 1.0 / std::sqrt(static_cast<double>(chain.output().size));
+  if (spec.is_object()) {
+    if (auto n = spec.get("trace_leak")) {
+      const double v = n->as_positive();
+      if (!(v < 1.0)) n->fail(fmt::format("must be in (0, 1), got {}", v));
+      std::fill(trace_leak.begin(), trace_leak.end(), v);
+    }
+    if (auto n = spec.get("surrogate_scale")) scale = n->as_positive();
+    if (auto n = spec.get("label_init")) label_init = n->as_positive();
+    spec.finish();
+  }
+  return std::make_unique<tp_rule>(chain, std::move(trace_leak), scale, label_init, seed);
+}
+
+}  // namespace evsnn::rules
