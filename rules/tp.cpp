@@ -266,6 +266,12 @@ std::unique_ptr<rule_worker> tp_rule::make_worker(simulator& sim, const layer_ch
                                     "between layers",
                                     chain.layers[l].name, d));
   }
+  for (const layer_info& li : chain.layers)
+    for (const double b : li.tick->bias())
+      if (b != 0.0)
+        throw input_error(fmt::format("rule tp: layer '{}' has a bias ({}); traces propagation's neurons have none "
+                                      "(the label stream could not follow it)",
+                                      li.name, b));
   return std::make_unique<tp_worker>(*this, sim, chain);
 }
 

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <numbers>
 #include <stdexcept>
 #include <vector>
 
@@ -191,6 +192,38 @@ TEST_CASE("lr decay schedule") {
   auto plain = make_optimizer(json{{"type", "sgd"}, {"lr_decay", {{"factor", 0.1}, {"every_epochs", 1}}}}, "t");
   CHECK(plain->describe()["lr_decay"]["min_lr"] == 0.0);
   CHECK(plain->lr_scale_for_epoch(3) == doctest::Approx(1e-3));
+}
+
+TEST_CASE("cosine lr decay: PyTorch's CosineAnnealingLR per epoch, errors name the path") {
+  auto opt = make_optimizer(json{{"type", "adam"}, {"lr", 1e-4},
+                                 {"lr_decay", {{"type", "cosine"}, {"epochs", 4}, {"min_lr", 2.5e-5}}}},
+                            "t");
+  // lr(e) = m + (lr - m)(1 + cos(pi e / T)) / 2, as a scale of lr.
+  const double m = 0.25;
+  for (int e = 0; e <= 8; ++e)
+    CHECK(opt->lr_scale_for_epoch(static_cast<std::uint64_t>(e)) ==
+          doctest::Approx(m + (1 - m) * 0.5 * (1 + std::cos(std::numbers::pi * e / 4.0))).epsilon(1e-14));
+  CHECK(opt->lr_scale_for_epoch(0) == 1.0);
+  CHECK(opt->lr_scale_for_epoch(4) == doctest::Approx(0.25).epsilon(1e-14));
+  CHECK(opt->describe()["lr_decay"] == json{{"type", "cosine"}, {"epochs", 4}, {"min_lr", 2.5e-5}});
+  auto again = make_optimizer(opt->describe(), "t");
+  CHECK(again->describe() == opt->describe());
+  auto error_of = [](const json& spec) {
+    try {
+      make_optimizer(spec, "cfg.json: /optimizer");
+    } catch (const std::exception& e) {
+      return std::string(e.what());
+    }
+    return std::string();
+  };
+  CHECK(error_of(json{{"type", "adam"}, {"lr_decay", {{"type", "cosine"}}}}).find("/optimizer/lr_decay") !=
+        std::string::npos);
+  CHECK(error_of(json{{"type", "adam"}, {"lr_decay", {{"type", "cosine"}, {"epochs", 0}}}})
+            .find("/optimizer/lr_decay/epochs: must be >= 1") != std::string::npos);
+  CHECK(error_of(json{{"type", "adam"}, {"lr_decay", {{"type", "exp"}, {"epochs", 3}}}})
+            .find("/optimizer/lr_decay/type") != std::string::npos);
+  CHECK(error_of(json{{"type", "adam"}, {"lr_decay", {{"type", "cosine"}, {"epochs", 3}, {"factor", 0.5}}}})
+            .find("factor") != std::string::npos);
 }
 
 TEST_CASE("optimizer describe() round trip") {
