@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <string>
 
 namespace evsnn {
 
@@ -22,7 +23,8 @@ projection::projection(std::string name, std::uint32_t pre_population, std::uint
   const std::size_t n = synapses.size();
   row_ptr_.assign(n_pre + 1, 0);
   post_.resize(n);
-  weights_.resize(n);
+  own_weights_.resize(n);
+  weights_ = own_weights_;
   if (exact_weights) exact_.resize(n);
   pre_of_.resize(n);
   for (std::size_t k = 0; k < n; ++k) {
@@ -45,6 +47,17 @@ projection::projection(std::string name, std::uint32_t pre_population, std::uint
   in_synapse_.resize(n);
   std::vector<std::uint32_t> fill(in_ptr_.begin(), in_ptr_.end() - 1);
   for (std::size_t k = 0; k < n; ++k) in_synapse_[fill[post_[k]]++] = static_cast<std::uint32_t>(k);
+}
+
+void projection::share_weights(std::span<float> storage) {
+  if (storage.size() != post_.size())
+    throw std::logic_error("projection '" + name_ + "': share_weights: " + std::to_string(storage.size()) +
+                           " values for " + std::to_string(post_.size()) + " synapses");
+  if (!exact_.empty())
+    throw std::logic_error("projection '" + name_ + "': share_weights: the projection keeps exact weights");
+  weights_ = storage;
+  own_weights_.clear();
+  own_weights_.shrink_to_fit();
 }
 
 std::size_t projection::add_column(const std::string& name, double initial) {

@@ -9,7 +9,9 @@
 // row, post indices are ascending (ties kept in input order: multapses are allowed); post < n_post;
 // delay_ms >= 0 and finite; every column has one value per synapse; exact_ is empty or has one value
 // per synapse and weights_[s] == float(exact_[s]); dense() is true exactly when every
-// row holds all n_post targets 0..n_post-1 once, so delivery can skip the index.
+// row holds all n_post targets 0..n_post-1 once, so delivery can skip the index. The weights live in the
+// projection's own array, or in an array shared with other copies of the network (share_weights), which
+// then must outlive it. Not copyable (the weights view would point into the original).
 #include <cstdint>
 #include <span>
 #include <string>
@@ -35,6 +37,10 @@ class projection {
   projection(std::string name, std::uint32_t pre_population, std::uint32_t post_population, std::uint32_t n_pre,
              std::uint32_t n_post, double delay_ms, bool graded, std::vector<synapse_triplet> synapses,
              bool exact_weights = false);
+  projection(const projection&) = delete;
+  projection& operator=(const projection&) = delete;
+  projection(projection&&) = default;  // the own array's buffer moves with it: the view stays valid
+  projection& operator=(projection&&) = default;
 
   const std::string& name() const { return name_; }
   std::uint32_t pre_population() const { return pre_population_; }
@@ -71,6 +77,12 @@ class projection {
     weights_[synapse] = static_cast<float>(w);
   }
 
+  // From now on delivery and rules read and write `storage` instead of the projection's own weights (the
+  // copies of a network that a trainer keeps in step share one array); its values are not changed.
+  // storage must hold synapse_count() values and outlive the projection; refused (std::logic_error) for a
+  // projection that keeps exact weights, whose two copies would part.
+  void share_weights(std::span<float> storage);
+
   // Per-synapse columns for learning rules: add_column returns the column's index; asking twice for
   // the same name returns the same column.
   std::size_t add_column(const std::string& name, double initial = 0.0);
@@ -84,7 +96,8 @@ class projection {
   bool dense_ = false;
   std::vector<std::uint32_t> row_ptr_;
   std::vector<std::uint32_t> post_;
-  std::vector<float> weights_;
+  std::vector<float> own_weights_;
+  std::span<float> weights_;  // own_weights_, or the shared array
   std::vector<double> exact_;
   std::vector<std::uint32_t> pre_of_;
   std::vector<std::uint32_t> in_ptr_;

@@ -69,6 +69,9 @@ class learning_rule {
   // the lockstep trainer after every lane has run a step and before any lane's accumulate_tick, with the
   // lanes in batch order (made by this rule's make_worker); runs on one thread.
   virtual void couple_lanes(std::span<rule_worker* const> /*lanes*/) {}
+  // True when the rule's workers change their network's weights during a sample (local plasticity): the
+  // trainer then gives every network copy its own weights instead of sharing the master arrays.
+  virtual bool writes_weights() const { return false; }
   // The smallest batch the rule can learn from (the trainer refuses smaller /batch_size values).
   virtual std::size_t min_batch_size() const { return 1; }
   virtual fixed_sum_set make_sums() const = 0;

@@ -69,6 +69,7 @@ class local_rule final : public learning_rule {
         sizes_(std::move(sizes)) {}
 
   const char* name() const override { return "local"; }
+  bool writes_weights() const override { return true; }
   fixed_sum_set make_sums() const override {
     fixed_sum_set s;
     for (std::size_t l = 0; l < sizes_.size(); ++l) s.sums.emplace_back(trained_[l] ? sizes_[l] : 0);

@@ -101,10 +101,27 @@ trainer::trainer(train_config cfg, const model_registry& models, std::filesystem
     master_.emplace_back(wts.begin(), wts.end());
     sizes.push_back(wts.size());
   }
+  // Every copy of the network trains on the master weights themselves: an optimizer step reaches all of
+  // them at once (no copies to broadcast, and one array per layer in memory however many copies run) —
+  // unless the rule writes weights during a sample, when each copy keeps its own.
+  shared_weights_ = !rule_->writes_weights();
+  if (shared_weights_)
+    for (auto& w : workers_)
+      for (std::size_t l = 0; l < master_.size(); ++l)
+        w->net->proj(w->chain.layers[l].projection).share_weights(master_[l]);
   optimizer_->bind(sizes);
 }
 
 trainer::~trainer() = default;
+
+void trainer::broadcast_weights() {
+  if (shared_weights_) return;
+  for (auto& w : workers_)
+    for (std::size_t l = 0; l < master_.size(); ++l) {
+      auto dst = w->net->proj(w->chain.layers[l].projection).weights();
+      std::copy(master_[l].begin(), master_[l].end(), dst.begin());
+    }
+}
 
 std::unique_ptr<trainer::worker> trainer::build_copy(const model_registry& models,
                                                      const plasticity_registry& plastic_rules, std::size_t copies) {
@@ -140,14 +157,6 @@ std::unique_ptr<trainer::worker> trainer::build_copy(const model_registry& model
 const layer_chain& trainer::chain() const { return workers_[0]->chain; }
 unsigned trainer::threads() const { return pool_->size(); }
 std::size_t trainer::train_size() const { return splits_.train->size(); }
-
-void trainer::broadcast_weights() {
-  for (auto& w : workers_)
-    for (std::size_t l = 0; l < master_.size(); ++l) {
-      auto dst = w->net->proj(w->chain.layers[l].projection).weights();
-      std::copy(master_[l].begin(), master_[l].end(), dst.begin());
-    }
-}
 
 void trainer::score_sample(worker& w, std::size_t idx, std::uint64_t uid, const std::string& when) {
   loss_value lv = loss_->evaluate(w.monitor.activity(w.buf.duration_ms), w.buf.label, w.grad);
@@ -422,7 +431,8 @@ void trainer::load_checkpoint(const std::filesystem::path& path, bool for_resume
     if (c.weights[l].size() != master_[l].size())
       throw input_error(fmt::format("{}: weights/{}: {} values, the network's layer has {}", file, l,
                                     c.weights[l].size(), master_[l].size()));
-  master_ = std::move(c.weights);
+  for (std::size_t l = 0; l < master_.size(); ++l)  // in place: every network copy shares these arrays
+    std::copy(c.weights[l].begin(), c.weights[l].end(), master_[l].begin());
   broadcast_weights();
   if (!for_resume) return;
   try {

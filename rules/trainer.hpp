@@ -98,6 +98,7 @@ class trainer {
   void score_sample(worker& w, std::size_t idx, std::uint64_t uid, const std::string& when);
   std::unique_ptr<worker> build_copy(const model_registry& models, const plasticity_registry& plastic_rules,
                                      std::size_t copies);
+  // Copies the master weights into every network copy that does not share them.
   void broadcast_weights();
   void write_outputs() const;
   // Divergence: non-finite weights after a step are an error naming the epoch, batch and layer.
@@ -115,6 +116,8 @@ class trainer {
   std::unique_ptr<learning_rule> reference_;  // alignment.reference, when measured and not the rule itself
   std::vector<std::unique_ptr<worker>> workers_;
   std::unique_ptr<worker_pool> pool_;
+  // Master weights (when shared_weights_, every network copy's own arrays: sized once, never reallocated).
+  bool shared_weights_ = false;
   std::vector<std::vector<float>> master_;
   std::vector<std::vector<double>> grads_, ref_grads_;
   std::vector<fixed_sum_set> lockstep_sums_;  // one per thread: the lanes' gradients of one step

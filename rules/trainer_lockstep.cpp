@@ -63,15 +63,7 @@ void trainer::run_lockstep(std::span<const std::size_t> batch, std::uint64_t epo
     for (std::size_t l = 0; l < master_.size(); ++l) optimizer_->step(l, master_[l], grads_[l], lr_scale);
     optimizer_->finish_step();
     check_weights_finite(epoch, number);
-    // Every copy of the network gets the new weights, the copies shared among the threads.
-    const std::size_t copies = workers_.size(), helpers = std::min<std::size_t>(pool_->size(), copies);
-    pool_->run(helpers, [&](std::size_t t) {
-      for (std::size_t c = t; c < copies; c += helpers)
-        for (std::size_t l = 0; l < master_.size(); ++l) {
-          auto dst = workers_[c]->net->proj(workers_[c]->chain.layers[l].projection).weights();
-          std::copy(master_[l].begin(), master_[l].end(), dst.begin());
-        }
-    });
+    broadcast_weights();  // nothing to do when the copies share the master weights (online rules do)
   };
   const auto steps = static_cast<std::uint64_t>(std::ceil(longest / step_ms - 1e-9));
   for (std::uint64_t k = 0; k < steps; ++k) {

@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <stdexcept>
 #include <vector>
 
 #include "engine/projection.hpp"
@@ -180,4 +181,29 @@ TEST_CASE("projection: add_column") {
   CHECK(p.column(b)[3] == 0.f);
   p.add_column("third", 1.f);
   CHECK(p.column(a)[3] == 7.f);  // adding a column keeps the others' values
+}
+
+TEST_CASE("projection: share_weights makes rows and weights() read and write the shared array") {
+  std::vector<synapse_triplet> syn = {{0, 1, 0.5}, {1, 0, -0.25}, {0, 0, 2.0}};
+  projection a("a", 0, 1, 2, 2, 1.0, false, syn), b("b", 0, 1, 2, 2, 1.0, false, syn);
+  std::vector<float> shared(a.weights().begin(), a.weights().end());
+  a.share_weights(shared);
+  b.share_weights(shared);
+  shared[1] = 7.0f;  // synapse 1 = (0 -> 1)
+  CHECK(a.row(0).weights[1] == 7.0f);
+  CHECK(b.weights()[1] == 7.0f);
+  b.set_weight(2, -3.0);
+  CHECK(a.weight(2) == -3.0);
+  CHECK(shared[2] == -3.0f);
+  // The view survives a move (the own array's buffer moves with it).
+  projection c("c", 0, 1, 2, 2, 1.0, false, syn);
+  const float w0 = c.weights()[0];
+  projection d(std::move(c));
+  CHECK(d.weights()[0] == w0);
+  CHECK(d.row(0).weights.data() == d.weights().data());
+  // Refused: a wrong size, and exact weights (two copies that would part).
+  std::vector<float> short_array(2);
+  CHECK_THROWS_AS(d.share_weights(short_array), std::logic_error);
+  projection e("e", 0, 1, 2, 2, 1.0, false, syn, true);
+  CHECK_THROWS_AS(e.share_weights(shared), std::logic_error);
 }
