@@ -47,7 +47,7 @@ def run(evsnn, rule, width, ticks, out, lock):
     c.pop("output_dir", None)
     cpath = os.path.join(out, f"{tag}.json")
     json.dump(c, open(cpath, "w"), indent=1)
-    cmd = ["flock", lock, "/usr/bin/time", "-v", evsnn, "train", cpath, "--out", os.path.join(out, tag), "--quiet"]
+    cmd = (["flock", lock] if lock else []) + ["/usr/bin/time", "-v", evsnn, "train", cpath, "--out", os.path.join(out, tag), "--quiet"]
     r = subprocess.run(cmd, capture_output=True, text=True)
     if r.returncode != 0:
         sys.exit(f"{' '.join(cmd)} failed:\n{r.stdout}\n{r.stderr}")
@@ -63,7 +63,8 @@ def main():
     ap.add_argument("--ticks", default="50,500")
     ap.add_argument("--evsnn", default=os.path.join(ROOT, "build", "evsnn"))
     ap.add_argument("--out", default="/tmp/tick_memory")
-    ap.add_argument("--lock", default="/tmp/evsnn-build.lock")
+    ap.add_argument("--lock", default="/tmp/evsnn-build.lock", help="flocked around each run; '' for none (then "
+                    "run the whole sweep under flock)")
     a = ap.parse_args()
     os.makedirs(a.out, exist_ok=True)
     rules = a.rules.split(",")
