@@ -212,7 +212,10 @@ nlohmann::json parse_dataset_arg(const std::string& arg, dataset_context& ctx) {
     if (ctx.base_dir.empty()) ctx.base_dir = ".";
     const nlohmann::json j = parse_json_file(arg);
     // A training config embeds the spec under "dataset".
-    if (j.is_object() && j.contains("dataset") && !j.contains("format")) return j["dataset"];
+    if (j.is_object() && j.contains("dataset") && (!j.contains("format") || j["format"] == "evsnn-train/1")) {
+      ctx.file = arg + ": /dataset";
+      return j["dataset"];
+    }
     return j;
   }
   ctx.file = "<command line>";

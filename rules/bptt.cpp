@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "engine/error.hpp"
+#include "rules/tick_inputs.hpp"
 #include "rules/tick_unroll.hpp"
 
 namespace evsnn::rules {
@@ -19,6 +20,7 @@ class bptt_worker final : public rule_worker {
       params_.sizes.push_back(l.size);
       params_.bias.push_back(l.tick->bias());
     }
+    inputs_record_.configure(chain, sim.net().projection_count());
     hook_subscription sub;
     sub.pre_projections.push_back(chain.layers[0].projection);
     sim.add_hook(*this, sub);
@@ -28,13 +30,10 @@ class bptt_worker final : public rule_worker {
 
   void on_sample_begin(double t_ms, std::uint64_t) override {
     t0_ = t_ms;
-    records_.clear();
+    inputs_record_.begin(t_ms, params_.info.tick_ms);
   }
 
-  void on_pre(const pre_context& ctx) override {
-    records_.push_back({step_of(ctx.t_ms, t0_, params_.info.tick_ms),
-                        {ctx.pre, ctx.proj.graded() ? static_cast<double>(ctx.grade) : 1.0}});
-  }
+  void on_pre(const pre_context& ctx) override { inputs_record_.record(ctx); }
 
   // The forward runs on demand after the sample (sample_loss or accumulate), with the weights it ran with:
   // a reference worker in a batch that is not measured costs nothing beyond recording its input.
@@ -67,17 +66,11 @@ class bptt_worker final : public rule_worker {
  private:
   void unroll() const {
     if (unrolled_) return;
-    inputs_.assign(steps_, {});
-    for (const auto& record : records_) {
-      const std::uint64_t step = record.first;
-      const tick_input& in = record.second;
-      if (step >= steps_) continue;
-      std::vector<tick_input>& v = inputs_[step];
-      auto it = std::find_if(v.begin(), v.end(), [&](const tick_input& e) { return e.pre == in.pre; });
-      if (it == v.end())
-        v.push_back(in);
-      else
-        it->x += in.x;
+    inputs_.resize(steps_);
+    for (std::uint64_t k = 0; k < steps_; ++k) {
+      inputs_record_.take(k);
+      const auto x = inputs_record_.layer(0);
+      inputs_[k].assign(x.begin(), x.end());
     }
     params_.weights.clear();
     for (const layer_info& l : chain_.layers) params_.weights.push_back(sim_.net().proj(l.projection).weights());
@@ -89,7 +82,7 @@ class bptt_worker final : public rule_worker {
   simulator& sim_;
   const layer_chain& chain_;
   mutable tick_params params_;
-  std::vector<std::pair<std::uint64_t, tick_input>> records_;
+  mutable tick_inputs inputs_record_;  // the first layer's inputs, by step
   mutable std::vector<std::vector<tick_input>> inputs_;
   mutable tick_unroll unroll_;
   mutable bool unrolled_ = false;

@@ -5,34 +5,25 @@
 #include <fmt/format.h>
 
 #include "engine/error.hpp"
+#include "rules/tick_inputs.hpp"
 #include "rules/tick_learner.hpp"
 
 namespace evsnn::rules {
 
 namespace {
 
-// The per-layer input record of one sample: (step, layer, pre, x) in arrival order.
-struct input_record {
-  std::uint64_t step;
-  std::uint32_t layer;
-  std::uint32_t pre;
-  double x;
-};
 
 class online_worker final : public rule_worker {
  public:
   online_worker(online_rule& rule, simulator& sim, const layer_chain& chain)
       : rule_(rule), sim_(sim), chain_(chain), info_(rule.info()) {
     const std::size_t L = chain.layers.size();
-    layer_of_.assign(sim.net().projection_count(), UINT32_MAX);
+    inputs_.configure(chain, sim.net().projection_count());
     for (std::size_t l = 0; l < L; ++l) {
       const layer_info& li = chain.layers[l];
-      layer_of_[li.projection] = static_cast<std::uint32_t>(l);
       layer_state st;
       st.learner = make_tick_learner(rule.layer_rules()[l],
                                      {li.fan_in, li.size, info_.leak[l], info_.leak_next[l]});
-      st.x_dense.assign(li.fan_in, 0.0);
-      st.x.reserve(li.fan_in);
       st.psi.assign(li.size, 0.0);
       st.reset.assign(li.size, 0.0);
       st.g.assign(li.size, 0.0);
@@ -55,8 +46,7 @@ class online_worker final : public rule_worker {
   void on_sample_begin(double t_ms, std::uint64_t) override {
     t0_ = t_ms;
     next_step_ = 0;
-    records_.clear();
-    head_ = 0;
+    inputs_.begin(t_ms, info_.tick_ms);
     loss_.begin(label_);
     tracking_ = learning();
     if (!tracking_) return;
@@ -67,10 +57,7 @@ class online_worker final : public rule_worker {
   }
 
   void on_pre(const pre_context& ctx) override {
-    if (!tracking_) return;
-    const std::uint32_t l = layer_of_[ctx.projection_id];
-    records_.push_back({step_of(ctx.t_ms, t0_, info_.tick_ms), l, ctx.pre,
-                        ctx.proj.graded() ? static_cast<double>(ctx.grade) : 1.0});
+    if (tracking_) inputs_.record(ctx);
   }
 
   void on_tick(double t_ms) override { handle_steps_before(t_ms); }
@@ -112,8 +99,7 @@ class online_worker final : public rule_worker {
 
   struct layer_state {
     std::unique_ptr<tick_learner> learner;
-    std::vector<tick_input> x;
-    std::vector<double> x_dense, psi, reset, g, factor, s, grad;
+    std::vector<double> psi, reset, g, factor, s, grad;
   };
 
   // Reads Ũ_k and s_k of layer l into psi/reset/s.
@@ -138,27 +124,14 @@ class online_worker final : public rule_worker {
     for (std::uint32_t i = 0; i < lo.size; ++i) top.s[i] = lo.tick->spiked_at(i, k) ? 1.0 : 0.0;
     loss_.tick(top.s, top.g);
     if (!tracking_) return;
-    // This step's inputs, per layer.
-    while (head_ < records_.size() && records_[head_].step <= k) {
-      const input_record& r = records_[head_++];
-      layer_state& st = layers_[r.layer];
-      if (st.x_dense[r.pre] == 0.0) st.x.push_back({r.pre, 0.0});
-      st.x_dense[r.pre] += r.x;
-    }
-    if (head_ == records_.size()) {
-      records_.clear();
-      head_ = 0;
-    }
+    inputs_.take(k);  // this step's inputs, per layer
     for (std::size_t l = L; l-- > 0;) {
       layer_state& st = layers_[l];
       const layer_info& li = chain_.layers[l];
       read_layer(l, k);
-      for (tick_input& in : st.x) in.x = st.x_dense[in.pre];
       const std::uint64_t updates =
-          st.learner->step({st.x, st.x_dense, st.psi, st.reset, st.g}, st.grad, st.factor);
+          st.learner->step({inputs_.layer(l), inputs_.dense(l), st.psi, st.reset, st.g}, st.grad, st.factor);
       sim_.counters().projections[li.projection].trace_updates += updates;
-      for (const tick_input& in : st.x) st.x_dense[in.pre] = 0.0;
-      st.x.clear();
       if (l == 0) break;
       // The message to the layer below: g_{l-1, j} = Σ_i W_ji f_i.
       const auto w = sim_.net().proj(li.projection).weights();
@@ -178,10 +151,8 @@ class online_worker final : public rule_worker {
   simulator& sim_;
   const layer_chain& chain_;
   const tick_chain_info& info_;
-  std::vector<std::uint32_t> layer_of_;
   std::vector<layer_state> layers_;
-  std::vector<input_record> records_;
-  std::size_t head_ = 0;
+  tick_inputs inputs_;
   tick_loss loss_;
   std::uint32_t label_ = 0;
   double t0_ = 0.0;

@@ -8,17 +8,12 @@
 
 #include "engine/error.hpp"
 #include "engine/rng.hpp"
+#include "rules/tick_inputs.hpp"
 
 namespace evsnn::rules {
 
 namespace {
 
-struct input_record {
-  std::uint64_t step;
-  std::uint32_t layer;
-  std::uint32_t pre;
-  double x;
-};
 
 // One lane: a sample's data stream (read from the network), its label stream and readout.
 class tp_worker final : public rule_worker {
@@ -26,13 +21,10 @@ class tp_worker final : public rule_worker {
   tp_worker(tp_rule& rule, simulator& sim, const layer_chain& chain)
       : rule_(rule), sim_(sim), chain_(chain), info_(rule.info()) {
     const std::size_t L = chain.layers.size();
-    layer_of_.assign(sim.net().projection_count(), UINT32_MAX);
+    inputs_.configure(chain, sim.net().projection_count());
     for (std::size_t l = 0; l < L; ++l) {
       const layer_info& li = chain.layers[l];
-      layer_of_[li.projection] = static_cast<std::uint32_t>(l);
       layer_state st;
-      st.x_dense.assign(li.fan_in, 0.0);
-      st.x.reserve(li.fan_in);
       for (auto* v : {&st.eps, &st.psi, &st.v_t, &st.eps_t, &st.psi_t, &st.coef, &st.coef_t}) v->assign(li.size, 0.0);
       st.s_t.reserve(li.size);
       layers_.push_back(std::move(st));
@@ -53,8 +45,7 @@ class tp_worker final : public rule_worker {
   void on_sample_begin(double t_ms, std::uint64_t) override {
     t0_ = t_ms;
     next_step_ = 0;
-    records_.clear();
-    head_ = 0;
+    inputs_.begin(t_ms, info_.tick_ms);
     loss_sum_ = 0.0;
     ticks_ = 0;
     fresh_ = false;
@@ -66,10 +57,7 @@ class tp_worker final : public rule_worker {
     }
   }
 
-  void on_pre(const pre_context& ctx) override {
-    records_.push_back({step_of(ctx.t_ms, t0_, info_.tick_ms), layer_of_[ctx.projection_id], ctx.pre,
-                        ctx.proj.graded() ? static_cast<double>(ctx.grade) : 1.0});
-  }
+  void on_pre(const pre_context& ctx) override { inputs_.record(ctx); }
 
   void on_tick(double t_ms) override { handle_steps_before(t_ms); }
   void on_sample_end(double t_ms, std::uint64_t) override { handle_steps_before(t_ms); }
@@ -94,9 +82,9 @@ class tp_worker final : public rule_worker {
       const std::size_t H = st.eps.size();
       fixed_sum& s = sums.sums[l];
       for (std::size_t i = 0; i < H; ++i) st.coef[i] *= st.psi[i];
-      for (const auto& [pre, x] : st.x)
+      for (const tick_input& in : inputs_.layer(l))
         for (std::size_t i = 0; i < H; ++i)
-          if (st.coef[i] != 0.0) s.add(pre * H + i, x * st.coef[i]);
+          if (st.coef[i] != 0.0) s.add(in.pre * H + i, in.x * st.coef[i]);
       if (l == 0) continue;
       for (std::size_t i = 0; i < H; ++i) st.coef_t[i] *= st.psi_t[i];
       for (const std::uint32_t pre : layers_[l - 1].s_t)
@@ -114,8 +102,6 @@ class tp_worker final : public rule_worker {
   // couple_lanes reads these.
   bool fresh() const { return fresh_ && learning(); }
   struct layer_state {
-    std::vector<std::pair<std::uint32_t, double>> x;  // this tick's inputs (pre, count)
-    std::vector<double> x_dense;
     std::vector<double> eps, psi;                  // data stream
     std::vector<double> v_t, eps_t, psi_t;         // label stream
     std::vector<std::uint32_t> s_t;                // label stream spikes of this tick
@@ -137,22 +123,7 @@ class tp_worker final : public rule_worker {
 
   void handle_step(std::uint64_t k) {
     const std::size_t L = layers_.size(), out = L - 1;
-    for (layer_state& st : layers_) st.x.clear();  // the last tick's, when no accumulate_tick took them
-    while (head_ < records_.size() && records_[head_].step <= k) {
-      const input_record& r = records_[head_++];
-      layer_state& st = layers_[r.layer];
-      if (st.x_dense[r.pre] == 0.0) st.x.push_back({r.pre, 0.0});
-      st.x_dense[r.pre] += r.x;
-    }
-    if (head_ == records_.size()) {
-      records_.clear();
-      head_ = 0;
-    }
-    for (std::size_t l = 0; l < L; ++l)
-      for (auto& [pre, x] : layers_[l].x) {
-        x = layers_[l].x_dense[pre];
-        layers_[l].x_dense[pre] = 0.0;
-      }
+    inputs_.take(k);
     // Data stream: spikes, surrogates and traces of the hidden layers.
     for (std::size_t l = 0; l < out; ++l) {
       const layer_info& li = chain_.layers[l];
@@ -169,8 +140,8 @@ class tp_worker final : public rule_worker {
       const layer_info& lo = chain_.layers[out];
       const auto w = sim_.net().proj(lo.projection).weights();
       const std::size_t C = m_.size();
-      for (const auto& [pre, x] : layers_[out].x)
-        for (std::size_t o = 0; o < C; ++o) m_[o] += x * static_cast<double>(w[pre * C + o]);
+      for (const tick_input& in : inputs_.layer(out))
+        for (std::size_t o = 0; o < C; ++o) m_[o] += in.x * static_cast<double>(w[in.pre * C + o]);
       const double top = *std::max_element(m_.begin(), m_.end());
       double sum = 0.0;
       for (std::size_t o = 0; o < C; ++o) sum += (err_[o] = std::exp(m_[o] - top));
@@ -227,10 +198,8 @@ class tp_worker final : public rule_worker {
   simulator& sim_;
   const layer_chain& chain_;
   const tick_chain_info& info_;
-  std::vector<std::uint32_t> layer_of_;
   std::vector<layer_state> layers_;
-  std::vector<input_record> records_;
-  std::size_t head_ = 0;
+  tick_inputs inputs_;
   std::vector<double> m_, err_, eps0_;
   double loss_sum_ = 0.0;
   std::uint64_t ticks_ = 0;

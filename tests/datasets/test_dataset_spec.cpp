@@ -96,6 +96,18 @@ TEST_CASE("spec: short command-line forms, JSON files and embedded training conf
   j = data::parse_dataset_arg((dir / "sub/train.json").string(), fctx);
   CHECK(fctx.base_dir == dir / "sub");
   CHECK(data::open_dataset(j, fctx)->size() == 1);
+  // ... also with the config's own "format" line, as shipped configs have it; errors name /dataset.
+  test::write_text(dir / "sub/cfg.json",
+                   R"({"format": "evsnn-train/1", "dataset": {"format": "csv", "path": "e.csv", "oops": 1}})");
+  data::dataset_context cctx;
+  j = data::parse_dataset_arg((dir / "sub/cfg.json").string(), cctx);
+  CHECK(j["path"] == "e.csv");
+  try {
+    data::open_dataset(j, cctx);
+    FAIL("expected an error");
+  } catch (const input_error& e) {
+    CHECK(std::string(e.what()).find("cfg.json: /dataset") != std::string::npos);
+  }
   CHECK_THROWS_AS(data::parse_dataset_arg(":test", ctx), input_error);
   CHECK_THROWS_AS(data::parse_dataset_arg("randman:train:oops", ctx), input_error);
 }

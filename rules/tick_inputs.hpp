@@ -1,0 +1,45 @@
+#pragma once
+// tick_inputs: the inputs of a discrete-tick chain's layers bucketed by step, as lif_tick integrates them
+// (an input at time t of a sample begun at t0 belongs to step ceil((t − t0)/tick − 1e-9)). A rule's hook
+// records every arrival on the chain's projections (x = the grade on graded projections, else 1); take(k)
+// then gives each layer's inputs of the steps up to k as a sparse list (pre, Σx), in first-arrival order.
+// Shared by the online family, BPTT and traces propagation.
+// Invariants: take() is called with non-decreasing k within a sample; the lists hold each pre at most once;
+// steady state allocates nothing (buffers keep their capacity).
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "engine/hook.hpp"
+#include "rules/layer_chain.hpp"
+#include "rules/tick_learner.hpp"
+
+namespace evsnn::rules {
+
+class tick_inputs {
+ public:
+  // The chain's layers (by their projections); projection_count = the network's.
+  void configure(const layer_chain& chain, std::size_t projection_count);
+  void begin(double t0_ms, double tick_ms);
+  void record(const pre_context& ctx);
+  // Replaces every layer's list by its inputs of the steps <= k not taken yet.
+  void take(std::uint64_t k);
+  std::span<const tick_input> layer(std::size_t l) const { return x_[l]; }
+  std::span<const double> dense(std::size_t l) const { return dense_[l]; }  // Σx per pre of the last take
+
+ private:
+  struct record_entry {
+    std::uint64_t step;
+    std::uint32_t layer;
+    std::uint32_t pre;
+    double x;
+  };
+  std::vector<std::uint32_t> layer_of_;  // by projection id; UINT32_MAX for other projections
+  std::vector<record_entry> records_;
+  std::size_t head_ = 0;
+  std::vector<std::vector<tick_input>> x_;
+  std::vector<std::vector<double>> dense_;
+  double t0_ms_ = 0.0, tick_ms_ = 1.0;
+};
+
+}  // namespace evsnn::rules
