@@ -48,6 +48,12 @@ class rule_worker : public hook {
   // Rules that compute the loss themselves (loss "tick_ce"): the loss and prediction of the sample that
   // just ran, learning on or off; nullopt for rules that use the trainer's loss.
   virtual std::optional<loss_value> sample_loss() const { return std::nullopt; }
+  // Rules that run each training sample several times (learning_rule::passes_per_sample() > 1, e.g. anp's
+  // noisy and clean copies): the trainer calls begin_pass(k) before pass k and end_pass(k, loss) after it
+  // with the trainer's loss of that pass; passes run k = passes-1 down to 0, so pass 0 runs last, is the
+  // one scored (and seen by an alignment reference), and accumulate follows it. Evaluation runs once, without these calls.
+  virtual void begin_pass(unsigned /*pass*/) {}
+  virtual void end_pass(unsigned /*pass*/, double /*loss*/) {}
   // Off: the hooks do nothing (evaluation passes run the plain network) beyond what sample_loss needs.
   void set_learning(bool on) { learning_ = on; }
   bool learning() const { return learning_; }
@@ -65,6 +71,8 @@ class learning_rule {
   // > 0: the rule learns online, an optimizer step every this many ms of sample time: the trainer runs a
   // batch's samples in lockstep and steps on the batch mean of accumulate_tick's sums after each period.
   virtual double online_step_ms() const { return 0.0; }
+  // How many times the trainer runs each training sample (same input and weights; rule_worker::begin_pass).
+  virtual unsigned passes_per_sample() const { return 1; }
   virtual fixed_sum_set make_sums() const = 0;
   // A worker for one simulator whose network has the trainer's chain (same ids); it subscribes its
   // hooks to sim.
