@@ -89,7 +89,7 @@ class learning_rule {
   virtual std::vector<std::span<const float>> feedback() const { return {}; }
 };
 
-// Registry of rules by name ("sfdfa", "dfa", "bp_exact", "local", and the online family on discrete-tick
+// Registry of rules by name ("sfdfa", "dfa", "bp_exact", "anp", "local", and the online family on discrete-tick
 // chains: "ottt", "ostl", "otpe", "approx_otpe", "f_otpe", "f_approx_otpe", "bptt"). spec is the config's "rule" object
 // {"type": NAME, ...} or a plain name; errors name its file and JSON path.
 std::unique_ptr<learning_rule> make_rule(const json_node& spec, const layer_chain& chain, loss_input input,
