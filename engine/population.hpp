@@ -13,7 +13,8 @@
 //    says whether the model uses it (the simulator orders settling populations by their zero-delay
 //    projections and refuses zero-delay loops among them).
 //  - Times passed in never decrease between reset() calls.
-//  - Rules learn about a model only through membrane() (engine/membrane_view.hpp).
+//  - Rules learn about a model only through membrane() (engine/membrane_view.hpp) and may perturb it
+//    only through kickable() (engine/membrane_kick.hpp).
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -22,6 +23,7 @@
 #include "engine/counters.hpp"
 #include "engine/error.hpp"
 #include "engine/input_event.hpp"
+#include "engine/membrane_kick.hpp"
 #include "engine/membrane_view.hpp"
 #include "engine/spike_port.hpp"
 #include "engine/stepped_population.hpp"
@@ -65,6 +67,9 @@ class population {
   virtual double potential(std::uint32_t neuron, double t_ms) const = 0;
   // The model's membrane for learning rules (kernel, thresholds, exact state); null when it has none.
   virtual const membrane_view* membrane() const { return nullptr; }
+  // Kicks to the membrane potential for perturbation rules (engine/membrane_kick.hpp); null when the
+  // model cannot take them.
+  virtual membrane_kick* kickable() { return nullptr; }
   // Sets the events a presenter feeds in, times relative to the next sample begin; the span must stay
   // valid until the sample ends. Only input populations (accepts_input()) use it.
   virtual bool accepts_input() const { return false; }

@@ -17,10 +17,13 @@
 // representations); "zero" sets u = 0. The synaptic current continues in both. Refractory period: the
 // neuron cannot spike before t_spike + refractory_ms; with "zero" the membrane is also held at 0 until then
 // (inputs still charge the synaptic current), with "subtract" it keeps integrating.
+// Kicks (membrane_kick, for perturbation rules): u jumps by dv at a hook's time and the crossing is
+// re-tested at once, exactly as after an input.
 // Invariants: between events, for every neuron t_pred_ is the earliest time >= max(now, release)
 // where u reaches its threshold (or +inf), and crossings_ holds exactly the finite t_pred_; a wakeup
 // with version_ at queued_ms_ <= crossings_.top_time() is queued whenever crossings_ is non-empty;
 // clamp_ marks "held at 0 until release_", counted by n_clamped_.
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -28,6 +31,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/membrane_kick.hpp"
 #include "engine/membrane_view.hpp"
 #include "engine/population.hpp"
 #include "engine/wakeup_heap.hpp"
@@ -37,7 +41,7 @@
 namespace evsnn {
 
 template <class Kernel>
-class exact_lif final : public population, public membrane_view {
+class exact_lif final : public population, public membrane_view, public membrane_kick {
  public:
   exact_lif(std::string name, std::uint32_t size, Kernel kernel, spiking_params params)
       : population(std::move(name), size),
@@ -174,6 +178,34 @@ class exact_lif final : public population, public membrane_view {
   // du/dt = (I - theta)/tau_mem, the quantity exact spike-time gradients divide by.
   double synaptic_current(std::uint32_t i, double t_ms) const override {
     return k_.current_at(q_[i], t_ms - t_ref_ms_);
+  }
+
+  // membrane_kick: u_i += dv[i] at t_ms (p += dv e^{(t-T)/tau_mem}, as the subtractive reset in both
+  // kernels), then the threshold is re-tested: at or above it the crossing is t_ms itself and the
+  // wakeup fires the neuron now; otherwise the next crossing is re-predicted. A lowered neuron without
+  // a pending crossing cannot gain one, so only pending or raised neurons are re-predicted.
+  membrane_kick* kickable() override { return this; }
+  void kick(std::span<const double> dv, double t_ms) override {
+    const frame f = advance_to(t_ms);
+    const std::uint32_t n = std::min<std::uint32_t>(size(), static_cast<std::uint32_t>(dv.size()));
+    for (std::uint32_t i = 0; i < n; ++i) {
+      const double d = dv[i];
+      if (d == 0.0) continue;
+      if (clamp_[i]) {
+        apply_clamp(i, t_ms);
+        if (clamp_[i]) continue;  // held at rest until release
+      }
+      p_[i] += d * f.em;
+      ++counters().neuron_updates;
+      if (t_pred_[i] != inf) {
+        repredict(i, t_ms, f);
+      } else if (d > 0.0) {
+        const local x = k_.state(p_[i], q_[i], f);
+        const double th = params_.threshold[i];
+        if (release_[i] > t_ms || k_.potential(x) >= th || k_.may_cross(x, th)) repredict(i, t_ms, f);
+      }
+    }
+    sync_wakeup();
   }
 
   // Next predicted crossing of neuron i (+inf if none); for tests and tools.

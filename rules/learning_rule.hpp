@@ -48,6 +48,12 @@ class rule_worker : public hook {
   // Rules that compute the loss themselves (loss "tick_ce"): the loss and prediction of the sample that
   // just ran, learning on or off; nullopt for rules that use the trainer's loss.
   virtual std::optional<loss_value> sample_loss() const { return std::nullopt; }
+  // Rules that run each training sample several times (learning_rule::passes_per_sample() > 1, e.g. anp's
+  // noisy and clean copies): the trainer calls begin_pass(k) before pass k and end_pass(k, loss) after it
+  // with the trainer's loss of that pass; passes run k = passes-1 down to 0, so pass 0 runs last, is the
+  // one scored (and seen by an alignment reference), and accumulate follows it. Evaluation runs once, without these calls.
+  virtual void begin_pass(unsigned /*pass*/) {}
+  virtual void end_pass(unsigned /*pass*/, double /*loss*/) {}
   // Off: the hooks do nothing (evaluation passes run the plain network) beyond what sample_loss needs.
   void set_learning(bool on) { learning_ = on; }
   bool learning() const { return learning_; }
@@ -74,6 +80,8 @@ class learning_rule {
   virtual bool writes_weights() const { return false; }
   // The smallest batch the rule can learn from (the trainer refuses smaller /batch_size values).
   virtual std::size_t min_batch_size() const { return 1; }
+  // How many times the trainer runs each training sample (same input and weights; rule_worker::begin_pass).
+  virtual unsigned passes_per_sample() const { return 1; }
   virtual fixed_sum_set make_sums() const = 0;
   // A worker for one simulator whose network has the trainer's chain (same ids); it subscribes its
   // hooks to sim.
@@ -90,7 +98,7 @@ class learning_rule {
   virtual std::vector<std::span<const float>> feedback() const { return {}; }
 };
 
-// Registry of rules by name ("sfdfa", "dfa", "bp_exact", "local", and the online family on discrete-tick
+// Registry of rules by name ("sfdfa", "dfa", "bp_exact", "anp", "local", and the online family on discrete-tick
 // chains: "ottt", "ostl", "otpe", "approx_otpe", "f_otpe", "f_approx_otpe", "bptt"). spec is the config's "rule" object
 // {"type": NAME, ...} or a plain name; errors name its file and JSON path.
 std::unique_ptr<learning_rule> make_rule(const json_node& spec, const layer_chain& chain, loss_input input,

@@ -2,6 +2,7 @@
 #include <functional>
 
 #include "engine/registry.hpp"
+#include "rules/anp.hpp"
 #include "rules/bp_exact.hpp"
 #include "rules/bptt.hpp"
 #include "rules/feedback_alignment.hpp"
@@ -39,6 +40,7 @@ registry<rule_factory> rule_registry() {
   r.add("tp", [](const json_node& s, const layer_chain& c, loss_input, std::uint64_t seed) {
     return make_tp_rule(s, c, seed);
   });
+  r.add("anp", [](const json_node& s, const layer_chain& c, loss_input, std::uint64_t seed) { return make_anp(s, c, seed); });
   r.add("bptt", [](const json_node& s, const layer_chain& c, loss_input, std::uint64_t) { return make_bptt(s, c); });
   return r;
 }

@@ -158,7 +158,7 @@ const layer_chain& trainer::chain() const { return workers_[0]->chain; }
 unsigned trainer::threads() const { return pool_->size(); }
 std::size_t trainer::train_size() const { return splits_.train->size(); }
 
-void trainer::score_sample(worker& w, std::size_t idx, std::uint64_t uid, const std::string& when) {
+double trainer::score_sample(worker& w, std::size_t idx, std::uint64_t uid, const std::string& when) {
   loss_value lv = loss_->evaluate(w.monitor.activity(w.buf.duration_ms), w.buf.label, w.grad);
   if (loss_->computed_by_rule()) lv = w.rule->sample_loss().value();
   if (!std::isfinite(lv.value))
@@ -170,6 +170,7 @@ void trainer::score_sample(worker& w, std::size_t idx, std::uint64_t uid, const 
   w.correct += lv.prediction == w.buf.label;
   ++w.samples;
   w.steps += static_cast<std::uint64_t>(std::ceil(w.buf.duration_ms / cfg_.energy_dt_ms));
+  return lv.value;
 }
 
 void trainer::run_parallel(std::span<const std::size_t> indices, const data::dataset& ds, bool learn,
@@ -189,8 +190,19 @@ void trainer::run_parallel(std::span<const std::size_t> indices, const data::dat
         w.sim->set_sample_index(uid_base + idx);
         w.rule->set_target(w.buf.label);
         if (w.reference) w.reference->set_target(w.buf.label);
+        // Multi-pass rules: the extra passes first (same input: same sample index), the scored pass 0 last.
+        const unsigned passes = learn ? rule_->passes_per_sample() : 1;
+        for (unsigned pass = passes - 1; pass > 0; --pass) {
+          w.rule->begin_pass(pass);
+          w.pres->present(w.buf.events, w.buf.duration_ms);
+          w.sim->set_sample_index(uid_base + idx);  // again: the sample's end advanced it
+          w.rule->end_pass(pass, loss_->evaluate(w.monitor.activity(w.buf.duration_ms), w.buf.label, w.grad).value);
+          w.steps += static_cast<std::uint64_t>(std::ceil(w.buf.duration_ms / cfg_.energy_dt_ms));
+        }
+        if (passes > 1) w.rule->begin_pass(0);
         w.pres->present(w.buf.events, w.buf.duration_ms);
-        score_sample(w, idx, uid_base + idx, learn ? fmt::format("epoch {}", epoch) : "evaluation");
+        const double loss = score_sample(w, idx, uid_base + idx, learn ? fmt::format("epoch {}", epoch) : "evaluation");
+        if (passes > 1) w.rule->end_pass(0, loss);
         if (learn) {
           const output_error err{in, w.grad, w.buf.duration_ms};
           w.rule->accumulate(err, w.sums);

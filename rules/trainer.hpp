@@ -94,8 +94,8 @@ class trainer {
   void run_lockstep(std::span<const std::size_t> batch, std::uint64_t epoch, std::size_t number, double lr_scale,
                     batch_stats& stats);
   // The loss and prediction of the sample w just ran (the rule's, for losses it computes), added to w's
-  // running figures; a loss that is not finite is a divergence error naming `when`.
-  void score_sample(worker& w, std::size_t idx, std::uint64_t uid, const std::string& when);
+  // running figures; a loss that is not finite is a divergence error naming `when`. Returns the loss.
+  double score_sample(worker& w, std::size_t idx, std::uint64_t uid, const std::string& when);
   std::unique_ptr<worker> build_copy(const model_registry& models, const plasticity_registry& plastic_rules,
                                      std::size_t copies);
   // Copies the master weights into every network copy that does not share them.
