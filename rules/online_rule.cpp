@@ -12,7 +12,6 @@ namespace evsnn::rules {
 
 namespace {
 
-
 class online_worker final : public rule_worker {
  public:
   online_worker(online_rule& rule, simulator& sim, const layer_chain& chain)
@@ -33,19 +32,12 @@ class online_worker final : public rule_worker {
       layers_.push_back(std::move(st));
     }
     loss_.configure(chain.output().size, rule.loss_on(), info_.leak.back());
-    hook_subscription sub;
-    for (const layer_info& li : chain.layers) sub.pre_projections.push_back(li.projection);
-    // Mid-step ticks: at t0 + (k + 1/2) tick every input and spike of step k is in, none of step k + 1.
-    sub.tick_period_ms = info_.tick_ms;
-    sub.tick_first_ms = 0.5 * info_.tick_ms;
-    sim.add_hook(*this, sub);
+    sim.add_hook(*this, tick_inputs::subscription(chain, info_.tick_ms));
   }
 
   void set_target(std::uint32_t label) override { label_ = label; }
 
   void on_sample_begin(double t_ms, std::uint64_t) override {
-    t0_ = t_ms;
-    next_step_ = 0;
     inputs_.begin(t_ms, info_.tick_ms);
     loss_.begin(label_);
     tracking_ = learning();
@@ -91,10 +83,8 @@ class online_worker final : public rule_worker {
     }
   }
 
-  // Handles every step that begins before t_ms, in order.
   void handle_steps_before(double t_ms) {
-    while (t0_ + static_cast<double>(next_step_) * info_.tick_ms < t_ms - 1e-9 * info_.tick_ms)
-      handle_step(next_step_++);
+    inputs_.each_step_before(t_ms, [this](std::uint64_t k) { handle_step(k); });
   }
 
   struct layer_state {
@@ -155,8 +145,6 @@ class online_worker final : public rule_worker {
   tick_inputs inputs_;
   tick_loss loss_;
   std::uint32_t label_ = 0;
-  double t0_ = 0.0;
-  std::uint64_t next_step_ = 0;
   bool tracking_ = false;
 };
 

@@ -18,12 +18,21 @@ void tick_inputs::configure(const layer_chain& chain, std::size_t projection_cou
 void tick_inputs::begin(double t0_ms, double tick_ms) {
   t0_ms_ = t0_ms;
   tick_ms_ = tick_ms;
+  next_step_ = 0;
   records_.clear();
   head_ = 0;
   for (std::size_t l = 0; l < x_.size(); ++l) {
     for (const tick_input& in : x_[l]) dense_[l][in.pre] = 0.0;
     x_[l].clear();
   }
+}
+
+hook_subscription tick_inputs::subscription(const layer_chain& chain, double tick_ms) {
+  hook_subscription sub;
+  for (const layer_info& li : chain.layers) sub.pre_projections.push_back(li.projection);
+  sub.tick_period_ms = tick_ms;
+  sub.tick_first_ms = 0.5 * tick_ms;
+  return sub;
 }
 
 void tick_inputs::record(const pre_context& ctx) {

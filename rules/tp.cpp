@@ -33,18 +33,12 @@ class tp_worker final : public rule_worker {
     m_.assign(C, 0.0);
     err_.assign(C, 0.0);
     eps0_.assign(C, 0.0);
-    hook_subscription sub;
-    for (const layer_info& li : chain.layers) sub.pre_projections.push_back(li.projection);
-    sub.tick_period_ms = info_.tick_ms;
-    sub.tick_first_ms = 0.5 * info_.tick_ms;
-    sim.add_hook(*this, sub);
+    sim.add_hook(*this, tick_inputs::subscription(chain, info_.tick_ms));
   }
 
   void set_target(std::uint32_t label) override { label_ = label; }
 
   void on_sample_begin(double t_ms, std::uint64_t) override {
-    t0_ = t_ms;
-    next_step_ = 0;
     inputs_.begin(t_ms, info_.tick_ms);
     loss_sum_ = 0.0;
     ticks_ = 0;
@@ -112,8 +106,7 @@ class tp_worker final : public rule_worker {
 
  private:
   void handle_steps_before(double t_ms) {
-    while (t0_ + static_cast<double>(next_step_) * info_.tick_ms < t_ms - 1e-9 * info_.tick_ms)
-      handle_step(next_step_++);
+    inputs_.each_step_before(t_ms, [this](std::uint64_t k) { handle_step(k); });
   }
 
   double surrogate(double u, double theta) const {
@@ -204,8 +197,6 @@ class tp_worker final : public rule_worker {
   double loss_sum_ = 0.0;
   std::uint64_t ticks_ = 0;
   std::uint32_t label_ = 0;
-  double t0_ = 0.0;
-  std::uint64_t next_step_ = 0;
   bool fresh_ = false;
 };
 
