@@ -202,9 +202,10 @@ class tp_worker final : public rule_worker {
 
 }  // namespace
 
-tp_rule::tp_rule(const layer_chain& chain, std::vector<double> trace_leak, double surrogate_scale, double label_init,
+tp_rule::tp_rule(const layer_chain& chain, tick_chain_info info, std::vector<double> trace_leak, double surrogate_scale,
+          double label_init,
                  std::uint64_t seed)
-    : info_(make_tick_chain(chain, "tp")),
+    : info_(std::move(info)),
       trace_leak_(std::move(trace_leak)),
       scale_(surrogate_scale),
       label_init_(label_init),
@@ -214,7 +215,6 @@ tp_rule::tp_rule(const layer_chain& chain, std::vector<double> trace_leak, doubl
   label_w_.resize(std::size_t(classes_) * H);
   rng r(rng::derive(seed, 0x7e1abe1));
   for (double& w : label_w_) w = r.uniform(-label_init_, label_init_);
-  contrast_loss_.assign(chain.layers.size() - 1, 0.0);
 }
 
 std::unique_ptr<rule_worker> tp_rule::make_worker(simulator& sim, const layer_chain& chain) {
@@ -258,7 +258,7 @@ void tp_rule::couple_lanes(std::span<rule_worker* const> lanes) {
       const std::vector<double>& in = l == 0 ? lane(b)->label_trace() : lane(b)->layers()[l - 1].eps_t;
       std::copy(in.begin(), in.end(), t_.begin() + static_cast<std::ptrdiff_t>(b * K));
     }
-    contrast_loss_[l] = tp_contrast(B, H, K, e_.data(), et_.data(), t_.data(), coef_.data(), coef_t_.data(), contrast_);
+    tp_contrast(B, H, K, e_.data(), et_.data(), t_.data(), coef_.data(), coef_t_.data(), contrast_);
     for (std::size_t b = 0; b < B; ++b) {
       auto& st = lane(b)->layers()[l];
       std::copy_n(coef_.begin() + static_cast<std::ptrdiff_t>(b * H), H, st.coef.begin());
@@ -293,7 +293,7 @@ std::unique_ptr<learning_rule> make_tp_rule(const json_node& spec, const layer_c
     if (auto n = spec.get("label_init")) label_init = n->as_positive();
     spec.finish();
   }
-  return std::make_unique<tp_rule>(chain, std::move(trace_leak), scale, label_init, seed);
+  return std::make_unique<tp_rule>(chain, info, std::move(trace_leak), scale, label_init, seed);
 }
 
 }  // namespace evsnn::rules

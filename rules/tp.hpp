@@ -33,7 +33,8 @@ namespace evsnn::rules {
 
 class tp_rule final : public learning_rule {
  public:
-  tp_rule(const layer_chain& chain, std::vector<double> trace_leak, double surrogate_scale, double label_init,
+  tp_rule(const layer_chain& chain, tick_chain_info info, std::vector<double> trace_leak, double surrogate_scale,
+          double label_init,
           std::uint64_t seed);
   const char* name() const override { return "tp"; }
   bool computes_loss() const override { return true; }
@@ -51,8 +52,6 @@ class tp_rule final : public learning_rule {
   // S, C × H₁ row-major (row = class).
   const std::vector<double>& label_weights() const { return label_w_; }
   std::uint32_t classes() const { return classes_; }
-  // The mean over lanes of each hidden layer's contrastive loss at the last coupled tick.
-  const std::vector<double>& last_contrast_loss() const { return contrast_loss_; }
 
  private:
   tick_chain_info info_;
@@ -65,7 +64,6 @@ class tp_rule final : public learning_rule {
   std::vector<rule_worker*> live_;
   std::vector<double> e_, et_, t_, coef_, coef_t_;
   tp_contrast_buffers contrast_;
-  std::vector<double> contrast_loss_;
 };
 
 std::unique_ptr<learning_rule> make_tp_rule(const json_node& spec, const layer_chain& chain, std::uint64_t seed);

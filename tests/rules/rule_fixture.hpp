@@ -64,6 +64,20 @@ inline std::vector<input_event> random_input(std::uint32_t channels, int per_cha
   return ev;
 }
 
+// Input on the 1 ms tick grid (discrete-tick chains): each channel fires on a tick with probability p_once,
+// and a second time in the same tick with probability p_twice.
+inline std::vector<input_event> grid_input(std::uint32_t channels, std::uint32_t ticks, std::uint64_t seed,
+                                           double p_once = 0.25, double p_twice = 0.04) {
+  rng r(seed);
+  std::vector<input_event> ev;
+  for (std::uint32_t k = 0; k < ticks; ++k)
+    for (std::uint32_t c = 0; c < channels; ++c) {
+      if (r.uniform(0.0, 1.0) < p_once) ev.push_back({static_cast<double>(k), c, 1.0f});
+      if (r.uniform(0.0, 1.0) < p_twice) ev.push_back({static_cast<double>(k), c, 1.0f});
+    }
+  return ev;
+}
+
 struct rule_fixture {
   std::unique_ptr<network> net;
   std::unique_ptr<simulator> sim;

@@ -50,18 +50,6 @@ json tick_network(const std::vector<std::uint32_t>& sizes, std::uint64_t seed, d
   return {{"format", "evsnn-network/1"}, {"seed", 1}, {"populations", pops}, {"projections", projs}};
 }
 
-// Input on the 1 ms tick grid: each channel fires on random ticks, sometimes twice in one tick.
-std::vector<input_event> grid_input(std::uint32_t channels, std::uint32_t ticks, std::uint64_t seed) {
-  rng r(seed);
-  std::vector<input_event> ev;
-  for (std::uint32_t k = 0; k < ticks; ++k)
-    for (std::uint32_t c = 0; c < channels; ++c) {
-      if (r.uniform(0.0, 1.0) < 0.25) ev.push_back({static_cast<double>(k), c, 1.0f});
-      if (r.uniform(0.0, 1.0) < 0.04) ev.push_back({static_cast<double>(k), c, 1.0f});
-    }
-  return ev;
-}
-
 std::unique_ptr<learning_rule> rule_of(const json& spec, const layer_chain& chain) {
   return make_rule(json_node(spec, "train.json", "/rule"), chain, loss_input::counts, 1);
 }
@@ -176,7 +164,7 @@ void check_same(const std::vector<std::vector<double>>& a, const std::vector<std
 
 TEST_CASE("bptt's unrolled twin spikes exactly as the event-driven network") {
   test::rule_fixture f(tick_network({12, 10, 8, 5}, 3));
-  const auto in = grid_input(12, 40, 4);
+  const auto in = test::grid_input(12, 40, 4);
   f.run(in, 40.0);
   const tick_params p = params_of(f);
   const auto inputs = steps_of(in, 40);
@@ -205,7 +193,7 @@ TEST_CASE("without hidden layers OSTL (spike loss) and F-OTPE (trace loss) equal
     const std::string exact = loss_on == "spikes" ? "ostl" : "f_otpe";
     // One fixture per rule: a worker stays subscribed to its simulator for the simulator's life.
     test::rule_fixture f(tick_network({14, 6}, 5, 0.25, 0.4)), f2(tick_network({14, 6}, 5, 0.25, 0.4));
-    const auto in = grid_input(14, 30, 6);
+    const auto in = test::grid_input(14, 30, 6);
     auto ostl = rule_of({{"type", exact}, {"loss_on", loss_on}}, f.chain);
     auto bptt = rule_of({{"type", "bptt"}, {"loss_on", loss_on}}, f2.chain);
     const run_result a = run_rule(f, *ostl, in, 30.0, 3);
@@ -226,7 +214,7 @@ TEST_CASE("each online type on events equals its learners driven directly on the
   for (const std::string& type : online_rule_types()) {
     CAPTURE(type);
     test::rule_fixture f(tick_network({12, 10, 8, 5}, 7));
-    const auto in = grid_input(12, 35, 8);
+    const auto in = test::grid_input(12, 35, 8);
     auto rule = rule_of({{"type", type}}, f.chain);
     const run_result got = run_rule(f, *rule, in, 35.0, 1);
     const tick_params p = params_of(f);

@@ -45,17 +45,6 @@ json tp_network(const std::vector<std::uint32_t>& sizes, std::uint64_t seed, dou
   return {{"format", "evsnn-network/1"}, {"seed", 1}, {"populations", pops}, {"projections", projs}};
 }
 
-std::vector<input_event> grid_input(std::uint32_t channels, std::uint32_t ticks, std::uint64_t seed) {
-  rng r(seed);
-  std::vector<input_event> ev;
-  for (std::uint32_t k = 0; k < ticks; ++k)
-    for (std::uint32_t c = 0; c < channels; ++c) {
-      if (r.uniform() < 0.3) ev.push_back({static_cast<double>(k), c, 1.0f});
-      if (r.uniform() < 0.05) ev.push_back({static_cast<double>(k), c, 1.0f});
-    }
-  return ev;
-}
-
 std::unique_ptr<learning_rule> tp_of(const json& spec, const layer_chain& chain) {
   return make_rule(json_node(spec, "train.json", "/rule"), chain, loss_input::counts, 7);
 }
@@ -135,7 +124,7 @@ TEST_CASE("tp on events equals the tick-synchronous reference, tick by tick, for
   std::vector<std::vector<input_event>> inputs;
   for (std::uint32_t b = 0; b < B; ++b) {
     fx.push_back(std::make_unique<test::rule_fixture>(doc));
-    inputs.push_back(grid_input(sizes[0], ticks, 100 + b));
+    inputs.push_back(test::grid_input(sizes[0], ticks, 100 + b, 0.3, 0.05));
   }
   auto rule = tp_of({{"type", "tp"}, {"trace_leak", 0.7}}, fx[0]->chain);
   auto& tp = dynamic_cast<tp_rule&>(*rule);
