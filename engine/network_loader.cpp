@@ -15,9 +15,12 @@
 namespace evsnn {
 namespace {
 
+// "weight_precision": "float64" (the default: the user's numbers) or "float32".
+bool weight_precision_is_float32(const json_node& n) { return n.as_choice({"float64", "float32"}) == "float32"; }
+
 double checked_weight(const json_node& n) {
   const double v = n.as_double();
-  if (std::fabs(v) > 3.0e38) n.fail(fmt::format("weight {} does not fit a float", v));
+  if (std::fabs(v) > 3.0e38) n.fail(fmt::format("weight {} is beyond the limit of +-3e38", v));
   return v;
 }
 
@@ -103,20 +106,21 @@ std::vector<synapse_triplet> random_init(const json_node& w, std::uint32_t n_pre
   charged = static_cast<double>(n_pre) * n_post * p_connect * memory_budget::bytes_per_synapse;
   budget.charge(charged, w, fmt::format("{} x {} synapses at p_connect {}", n_pre, n_post, p_connect));
 
-  // Every value drawn must fit a float weight: the parameters are checked so that no draw can overflow
-  // (a normal draw stays within 40 standard deviations: the generator's tails end well before that).
+  // Every value drawn must lie within +-3e38 (the limit of every weight, which float32 precision can
+  // hold): the parameters are checked so that no draw can exceed it (a normal draw stays within 40
+  // standard deviations: the generator's tails end well before that).
   constexpr double max_weight = 3.0e38;
   const auto fits = [&](double v) { return std::fabs(v) <= max_weight; };
-  if (kind == "constant" && !fits(p1)) w.at("value").fail(fmt::format("weight {} does not fit a float", p1));
+  if (kind == "constant" && !fits(p1)) w.at("value").fail(fmt::format("weight {} is beyond +-3e38", p1));
   if (kind == "uniform" && !(fits(p1) && fits(p2)))
-    w.fail(fmt::format("uniform weights in [{}, {}] do not fit a float", p1, p2));
+    w.fail(fmt::format("uniform weights in [{}, {}] reach beyond +-3e38", p1, p2));
   if (kind == "normal" && !(std::fabs(p1) + 40.0 * p2 <= max_weight))
-    w.fail(fmt::format("normal weights with mean {} and std {} do not fit a float", p1, p2));
+    w.fail(fmt::format("normal weights with mean {} and std {} reach beyond +-3e38", p1, p2));
   rng r(seed);
-  auto draw = [&]() -> float {
-    if (kind == "normal") return static_cast<float>(r.normal(p1, p2));
-    if (kind == "uniform") return static_cast<float>(r.uniform(p1, p2));
-    return static_cast<float>(p1);
+  auto draw = [&]() -> double {
+    if (kind == "normal") return r.normal(p1, p2);
+    if (kind == "uniform") return r.uniform(p1, p2);
+    return p1;
   };
   std::vector<synapse_triplet> out;
   const std::uint64_t total = static_cast<std::uint64_t>(n_pre) * n_post;
@@ -124,7 +128,7 @@ std::vector<synapse_triplet> random_init(const json_node& w, std::uint32_t n_pre
   if (p_connect == 1.0) {
     for (std::uint32_t i = 0; i < n_pre; ++i)
       for (std::uint32_t j = 0; j < n_post; ++j) {
-        const float v = draw();
+        const double v = draw();
         if (recurrent && !self && i == j) continue;
         out.push_back({i, j, v});
       }
@@ -138,7 +142,7 @@ std::vector<synapse_triplet> random_init(const json_node& w, std::uint32_t n_pre
     if (skip >= static_cast<double>(total - k)) break;
     k += static_cast<std::uint64_t>(skip);
     const auto i = static_cast<std::uint32_t>(k / n_post), j = static_cast<std::uint32_t>(k % n_post);
-    const float v = draw();
+    const double v = draw();
     if (!(recurrent && !self && i == j)) out.push_back({i, j, v});
     if (++k >= total) break;
   }
@@ -157,6 +161,7 @@ std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::str
     fmt_node.fail(fmt::format("unsupported format '{}', expected '{}'", fmt_node.as_string(), network_format));
   auto net = std::make_unique<network>();
   if (auto s = root.get("seed")) net->seed = s->as_uint();
+  const bool float32_default = root.get("weight_precision") && weight_precision_is_float32(*root.get("weight_precision"));
   if (auto d = root.get("duration_ms")) {
     net->duration_ms = d->as_positive();
     if (net->duration_ms > max_time_ms) d->fail(fmt::format("must be <= {:g} ms, got {:g}", max_time_ms, net->duration_ms));
@@ -214,6 +219,8 @@ std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::str
       bool graded = false;
       if (auto g = pr.get("graded")) graded = g->as_bool();
       const json_node w = pr.at("weights");
+      bool float32 = float32_default;
+      if (auto p = pr.get("weight_precision")) float32 = weight_precision_is_float32(*p);
       const auto plasticity_node = pr.get("plasticity");
       pr.finish();
       if (plasticity_node) {
@@ -247,7 +254,7 @@ std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::str
       budget.charge(static_cast<double>(syn.size()) * memory_budget::bytes_per_synapse - pre_charged, w,
                     fmt::format("{} synapses", syn.size()));
       net->add_projection(
-          projection(name, *pre, *post, n_pre, n_post, delay, graded, std::move(syn), plasticity_node.has_value()));
+          projection(name, *pre, *post, n_pre, n_post, delay, graded, std::move(syn), float32));
     }
   }
   root.finish();

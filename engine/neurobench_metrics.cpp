@@ -26,8 +26,8 @@ neurobench_metrics neurobench_metrics::of(const stepped_simulator& sim) {
     m.dense_synops += sim.dense_macs(p);
     (pr.graded() ? m.effective_macs : m.effective_acs) += sim.effective_ops(p);
     pairs += static_cast<std::uint64_t>(pr.n_pre()) * pr.n_post();
-    nonzero += static_cast<std::uint64_t>(std::count_if(pr.weights().begin(), pr.weights().end(), [](float w) { return w != 0.0f; }));
-    m.weight_bytes += pr.synapse_count() * sizeof(float);
+    nonzero += static_cast<std::uint64_t>(std::count_if(pr.weights().begin(), pr.weights().end(), [](double w) { return w != 0.0; }));
+    m.weight_bytes += pr.synapse_count() * sizeof(double);
     m.index_bytes += pr.synapse_count() * sizeof(std::uint32_t) + (pr.n_pre() + 1) * sizeof(std::uint32_t);
   }
   m.footprint_bytes = m.weight_bytes + m.index_bytes + m.neuron_state_bytes;
@@ -52,7 +52,7 @@ nlohmann::json neurobench_metrics::to_json() const {
                           {"weight_bytes", weight_bytes},
                           {"index_bytes", index_bytes},
                           {"neuron_state_bytes", neuron_state_bytes},
-                          {"definition", "bytes of parameters and buffers: float32 weights, CSR indices, per-neuron parameters and state"}};
+                          {"definition", "bytes of parameters and buffers: float64 weights, CSR indices, per-neuron parameters and state"}};
   j["connection_sparsity"] = {{"value", connection_sparsity},
                               {"definition", "zero weights / all weights of the dense n_pre x n_post matrices (absent synapses are zeros)"}};
   j["steps"] = steps;

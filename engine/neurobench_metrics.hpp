@@ -9,7 +9,7 @@
 //    projections, AC for binary spikes;
 //  - membrane_updates: every stepped neuron once in the first step, then (neuron, step) pairs whose
 //    membrane potential changed;
-//  - footprint_bytes: parameters and buffers as evsnn stores them: float32 weights, CSR indices
+//  - footprint_bytes: parameters and buffers as evsnn stores them: float64 weights, CSR indices
 //    (uint32 per synapse and per row), per-neuron parameters and state of the stepped model;
 //  - connection_sparsity: zero weights / all weights of the dense matrices (n_pre x n_post per
 //    projection; absent synapses are zeros), as NeuroBench's code computes it (not its .rst).

@@ -4,10 +4,10 @@
 // the loader builds it through a plasticity_registry (rules/ fills it; the engine names no rule), the
 // network owns it, and every simulator of the network runs it online through its hooks, as a chip
 // learns: weights change while the network runs, in `evsnn run`, on data-set streams and in training.
-// A plastic rule changes weights only through projection::set_weight (so the projection's exact
-// weights and its float delivery copy agree) and counts every trace and weight update in the
-// contexts' counters (or in counters() for updates it applies outside a hook call).
-// Invariants: projection() names a projection of the owning network built with exact weights;
+// A plastic rule changes weights through projection::set_weight (or writes a row and stores each value
+// through projection::stored, so a float32 projection keeps float32 values) and counts every trace and
+// weight update in the contexts' counters (or in counters() for updates it applies outside a hook call).
+// Invariants: projection() names a projection of the owning network;
 // subscription() is constant; after settle(t) every weight change that the spikes so far determine
 // has been applied (rules that defer updates, e.g. for dendritic delays, flush them there).
 #include <cstdint>

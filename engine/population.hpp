@@ -56,10 +56,10 @@ class population {
   // Called at sample begin after reset (if any); sources schedule their first spikes here.
   // seed identifies the sample's random stream.
   virtual void begin_sample(double /*t_ms*/, std::uint64_t /*seed*/) {}
-  virtual void deliver_sparse(double t_ms, std::span<const std::uint32_t> post, std::span<const float> weights,
+  virtual void deliver_sparse(double t_ms, std::span<const std::uint32_t> post, std::span<const double> weights,
                               float scale) = 0;
   // Row whose targets are neurons 0..weights.size()-1 in order.
-  virtual void deliver_dense(double t_ms, std::span<const float> weights, float scale) = 0;
+  virtual void deliver_dense(double t_ms, std::span<const double> weights, float scale) = 0;
   virtual void wakeup(double t_ms, std::uint32_t neuron, std::uint32_t version) = 0;
   virtual bool settles() const { return false; }
   virtual void settle(double /*t_ms*/) {}

@@ -8,14 +8,15 @@ namespace evsnn {
 
 projection::projection(std::string name, std::uint32_t pre_population, std::uint32_t post_population,
                        std::uint32_t n_pre, std::uint32_t n_post, double delay_ms, bool graded,
-                       std::vector<synapse_triplet> synapses, bool exact_weights)
+                       std::vector<synapse_triplet> synapses, bool float32)
     : name_(std::move(name)),
       pre_population_(pre_population),
       post_population_(post_population),
       n_pre_(n_pre),
       n_post_(n_post),
       delay_ms_(delay_ms),
-      graded_(graded) {
+      graded_(graded),
+      float32_(float32) {
   if (synapses.size() >= UINT32_MAX) throw std::length_error("projection: too many synapses");
   std::stable_sort(synapses.begin(), synapses.end(), [](const synapse_triplet& a, const synapse_triplet& b) {
     return a.pre < b.pre || (a.pre == b.pre && a.post < b.post);
@@ -25,15 +26,13 @@ projection::projection(std::string name, std::uint32_t pre_population, std::uint
   post_.resize(n);
   own_weights_.resize(n);
   weights_ = own_weights_;
-  if (exact_weights) exact_.resize(n);
   pre_of_.resize(n);
   for (std::size_t k = 0; k < n; ++k) {
     if (synapses[k].pre >= n_pre || synapses[k].post >= n_post)
       throw std::out_of_range("projection: synapse index out of range");
     ++row_ptr_[synapses[k].pre + 1];
     post_[k] = synapses[k].post;
-    weights_[k] = static_cast<float>(synapses[k].weight);
-    if (exact_weights) exact_[k] = synapses[k].weight;
+    weights_[k] = stored(synapses[k].weight);
     pre_of_[k] = synapses[k].pre;
   }
   for (std::uint32_t i = 0; i < n_pre; ++i) row_ptr_[i + 1] += row_ptr_[i];
@@ -49,12 +48,15 @@ projection::projection(std::string name, std::uint32_t pre_population, std::uint
   for (std::size_t k = 0; k < n; ++k) in_synapse_[fill[post_[k]]++] = static_cast<std::uint32_t>(k);
 }
 
-void projection::share_weights(std::span<float> storage) {
+void projection::round_weights() {
+  if (float32_)
+    for (double& w : weights_) w = stored(w);
+}
+
+void projection::share_weights(std::span<double> storage) {
   if (storage.size() != post_.size())
     throw std::logic_error("projection '" + name_ + "': share_weights: " + std::to_string(storage.size()) +
                            " values for " + std::to_string(post_.size()) + " synapses");
-  if (!exact_.empty())
-    throw std::logic_error("projection '" + name_ + "': share_weights: the projection keeps exact weights");
   weights_ = storage;
   own_weights_.clear();
   own_weights_.shrink_to_fit();

@@ -60,8 +60,8 @@ class stepped_population {
   // Sources seed their random stream here (the same seed the event-driven population gets).
   virtual void begin_sample(std::uint64_t /*seed*/) {}
   // Inputs for the current step (scale = grade of a graded projection, else 1).
-  virtual void add_dense(std::span<const float> weights, float scale) = 0;
-  virtual void add_sparse(std::span<const std::uint32_t> post, std::span<const float> weights, float scale) = 0;
+  virtual void add_dense(std::span<const double> weights, float scale) = 0;
+  virtual void add_sparse(std::span<const std::uint32_t> post, std::span<const double> weights, float scale) = 0;
   // Advances step k; appends spikes to out.
   virtual step_counts step(std::uint64_t k, std::vector<stepped_spike>& out) = 0;
   // Membrane potential (or readout value) at the end of the last step.

@@ -38,7 +38,7 @@ stepped_simulator::stepped_simulator(network& net, double dt_ms, std::uint64_t s
     std::vector<std::uint32_t> nz(pr.n_pre());
     for (std::uint32_t i = 0; i < pr.n_pre(); ++i) {
       const auto row = pr.row(i);
-      nz[i] = static_cast<std::uint32_t>(std::count_if(row.weights.begin(), row.weights.end(), [](float w) { return w != 0.0f; }));
+      nz[i] = static_cast<std::uint32_t>(std::count_if(row.weights.begin(), row.weights.end(), [](double w) { return w != 0.0; }));
     }
     row_nonzero_.push_back(std::move(nz));
   }

@@ -74,7 +74,7 @@ class exact_lif final : public population, public membrane_view, public membrane
     n_clamped_ = 0;
   }
 
-  void deliver_dense(double t_ms, std::span<const float> w, float scale) override {
+  void deliver_dense(double t_ms, std::span<const double> w, float scale) override {
     const frame f = advance_to(t_ms);
     const auto n = static_cast<std::uint32_t>(w.size());
     if (n_clamped_ > 0)
@@ -87,12 +87,12 @@ class exact_lif final : public population, public membrane_view, public membrane
     const double* __restrict tp = t_pred_.data();
     const double* __restrict rel = release_.data();
     const double* __restrict th = params_.threshold.data();
-    const float* __restrict wp = w.data();
+    const double* __restrict wp = w.data();
     std::uint8_t* __restrict flag = flags_.data();
     // Pass 1 (branch-free, vectorisable): add the input, and flag the neurons whose prediction may
     // change — a crossing was pending, or the input is excitatory and a crossing is now possible.
     for (std::uint32_t j = 0; j < n; ++j) {
-      const double wj = static_cast<double>(wp[j]);
+      const double wj = wp[j];
       const double pj = p[j] + wj * cp, qj = q[j] + wj * cq;
       p[j] = pj;
       q[j] = qj;
@@ -108,7 +108,7 @@ class exact_lif final : public population, public membrane_view, public membrane
     sync_wakeup();
   }
 
-  void deliver_sparse(double t_ms, std::span<const std::uint32_t> post, std::span<const float> w,
+  void deliver_sparse(double t_ms, std::span<const std::uint32_t> post, std::span<const double> w,
                       float scale) override {
     const frame f = advance_to(t_ms);
     const double cp = static_cast<double>(scale) * f.cp;
@@ -117,7 +117,7 @@ class exact_lif final : public population, public membrane_view, public membrane
     for (std::size_t k = 0; k < post.size(); ++k) {
       const std::uint32_t j = post[k];
       if (n_clamped_ > 0) apply_clamp(j, t_ms);
-      const double wj = static_cast<double>(w[k]);
+      const double wj = w[k];
       p_[j] += wj * cp;
       q_[j] += wj * cq;
       if (t_pred_[j] != inf) {

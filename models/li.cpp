@@ -50,7 +50,7 @@ void li::advance_to(double t_ms, double& cp, double& cq) {
   }
 }
 
-void li::deliver_dense(double t_ms, std::span<const float> w, float scale) {
+void li::deliver_dense(double t_ms, std::span<const double> w, float scale) {
   double cp, cq;
   advance_to(t_ms, cp, cq);
   cp *= scale;
@@ -62,7 +62,7 @@ void li::deliver_dense(double t_ms, std::span<const float> w, float scale) {
   counters().neuron_updates += w.size();
 }
 
-void li::deliver_sparse(double t_ms, std::span<const std::uint32_t> post, std::span<const float> w, float scale) {
+void li::deliver_sparse(double t_ms, std::span<const std::uint32_t> post, std::span<const double> w, float scale) {
   double cp, cq;
   advance_to(t_ms, cp, cq);
   cp *= scale;

@@ -53,7 +53,7 @@ void lif_delta::input(std::uint32_t j, double t_ms, double dw_scaled) {
   }
 }
 
-void lif_delta::deliver_dense(double t_ms, std::span<const float> w, float scale) {
+void lif_delta::deliver_dense(double t_ms, std::span<const double> w, float scale) {
   em_ = advance_to(t_ms);
   const double c = static_cast<double>(scale) * em_;
   for (std::uint32_t j = 0; j < w.size(); ++j) input(j, t_ms, static_cast<double>(w[j]) * c);
@@ -61,7 +61,7 @@ void lif_delta::deliver_dense(double t_ms, std::span<const float> w, float scale
   fire_pending(t_ms, em_);
 }
 
-void lif_delta::deliver_sparse(double t_ms, std::span<const std::uint32_t> post, std::span<const float> w,
+void lif_delta::deliver_sparse(double t_ms, std::span<const std::uint32_t> post, std::span<const double> w,
                                float scale) {
   em_ = advance_to(t_ms);
   const double c = static_cast<double>(scale) * em_;

@@ -23,8 +23,8 @@ class lif_delta final : public population {
 
   const char* model() const override { return "lif_delta"; }
   void reset(double t_ms) override;
-  void deliver_dense(double t_ms, std::span<const float> w, float scale) override;
-  void deliver_sparse(double t_ms, std::span<const std::uint32_t> post, std::span<const float> w,
+  void deliver_dense(double t_ms, std::span<const double> w, float scale) override;
+  void deliver_sparse(double t_ms, std::span<const std::uint32_t> post, std::span<const double> w,
                       float scale) override;
   void wakeup(double t_ms, std::uint32_t neuron, std::uint32_t version) override;
   double potential(std::uint32_t neuron, double t_ms) const override;

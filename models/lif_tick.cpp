@@ -76,7 +76,7 @@ void lif_tick::touch(std::uint32_t i, std::int64_t k, double t_ms) {
   }
 }
 
-void lif_tick::deliver_dense(double t_ms, std::span<const float> w, float scale) {
+void lif_tick::deliver_dense(double t_ms, std::span<const double> w, float scale) {
   const std::int64_t k = step_of(t_ms);
   const double s = static_cast<double>(scale);
   for (std::uint32_t j = 0; j < w.size(); ++j) {
@@ -85,7 +85,7 @@ void lif_tick::deliver_dense(double t_ms, std::span<const float> w, float scale)
   }
 }
 
-void lif_tick::deliver_sparse(double t_ms, std::span<const std::uint32_t> post, std::span<const float> w,
+void lif_tick::deliver_sparse(double t_ms, std::span<const std::uint32_t> post, std::span<const double> w,
                               float scale) {
   const std::int64_t k = step_of(t_ms);
   const double s = static_cast<double>(scale);

@@ -59,8 +59,8 @@ class lif_tick final : public population, public membrane_view, public tick_memb
   bool settles() const override { return true; }
   void reset(double t_ms) override;
   void begin_sample(double t_ms, std::uint64_t seed) override;
-  void deliver_dense(double t_ms, std::span<const float> w, float scale) override;
-  void deliver_sparse(double t_ms, std::span<const std::uint32_t> post, std::span<const float> w,
+  void deliver_dense(double t_ms, std::span<const double> w, float scale) override;
+  void deliver_sparse(double t_ms, std::span<const std::uint32_t> post, std::span<const double> w,
                       float scale) override;
   void wakeup(double t_ms, std::uint32_t neuron, std::uint32_t version) override;
   void settle(double t_ms) override;

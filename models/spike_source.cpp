@@ -83,8 +83,8 @@ std::unique_ptr<stepped_population> spike_source::make_stepped(double dt_ms) con
   return std::make_unique<stepped_source>(name(), size(), dt_ms, events_);
 }
 
-void spike_source::deliver_dense(double, std::span<const float>, float) {}
-void spike_source::deliver_sparse(double, std::span<const std::uint32_t>, std::span<const float>, float) {}
+void spike_source::deliver_dense(double, std::span<const double>, float) {}
+void spike_source::deliver_sparse(double, std::span<const std::uint32_t>, std::span<const double>, float) {}
 
 std::vector<input_event> read_spike_csv(const std::string& path, std::uint32_t channels) {
   const auto text = csv_reader::read_file(path);

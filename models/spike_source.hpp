@@ -36,8 +36,8 @@ class spike_source final : public population {
 
   void reset(double t_ms) override;
   void begin_sample(double t_ms, std::uint64_t seed) override;
-  void deliver_dense(double t_ms, std::span<const float> w, float scale) override;
-  void deliver_sparse(double t_ms, std::span<const std::uint32_t> post, std::span<const float> w,
+  void deliver_dense(double t_ms, std::span<const double> w, float scale) override;
+  void deliver_sparse(double t_ms, std::span<const std::uint32_t> post, std::span<const double> w,
                       float scale) override;
   void wakeup(double t_ms, std::uint32_t neuron, std::uint32_t version) override;
   double potential(std::uint32_t, double) const override { return 0.0; }

@@ -36,13 +36,13 @@ void stepped_lif::reset() {
   std::fill(touched_.begin(), touched_.end(), 0);
 }
 
-void stepped_lif::add_dense(std::span<const float> w, float scale) {
+void stepped_lif::add_dense(std::span<const double> w, float scale) {
   const double s = static_cast<double>(scale);
   for (std::size_t i = 0; i < w.size(); ++i) in_[i] += static_cast<double>(w[i]) * s;
   std::fill(touched_.begin(), touched_.begin() + static_cast<std::ptrdiff_t>(w.size()), 1);
 }
 
-void stepped_lif::add_sparse(std::span<const std::uint32_t> post, std::span<const float> w, float scale) {
+void stepped_lif::add_sparse(std::span<const std::uint32_t> post, std::span<const double> w, float scale) {
   const double s = static_cast<double>(scale);
   for (std::size_t k = 0; k < post.size(); ++k) in_[post[k]] += static_cast<double>(w[k]) * s;
   for (std::uint32_t i : post) touched_[i] = 1;

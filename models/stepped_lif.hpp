@@ -37,8 +37,8 @@ class stepped_lif final : public stepped_population {
 
   bool spiking() const override { return spiking_.has_value(); }
   void reset() override;
-  void add_dense(std::span<const float> weights, float scale) override;
-  void add_sparse(std::span<const std::uint32_t> post, std::span<const float> weights, float scale) override;
+  void add_dense(std::span<const double> weights, float scale) override;
+  void add_sparse(std::span<const std::uint32_t> post, std::span<const double> weights, float scale) override;
   step_counts step(std::uint64_t k, std::vector<stepped_spike>& out) override;
   double value(std::uint32_t neuron) const override { return v_[neuron]; }
   std::size_t state_bytes() const override;

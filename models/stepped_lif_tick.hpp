@@ -23,8 +23,8 @@ class stepped_lif_tick final : public stepped_population {
 
   bool same_step() const override { return true; }
   void reset() override;
-  void add_dense(std::span<const float> weights, float scale) override;
-  void add_sparse(std::span<const std::uint32_t> post, std::span<const float> weights, float scale) override;
+  void add_dense(std::span<const double> weights, float scale) override;
+  void add_sparse(std::span<const std::uint32_t> post, std::span<const double> weights, float scale) override;
   step_counts step(std::uint64_t k, std::vector<stepped_spike>& out) override;
   double value(std::uint32_t neuron) const override { return u_[neuron]; }
   std::size_t state_bytes() const override;

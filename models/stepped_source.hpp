@@ -28,8 +28,8 @@ class stepped_source final : public stepped_population {
   bool is_source() const override { return true; }
   void reset() override;
   void begin_sample(std::uint64_t seed) override;
-  void add_dense(std::span<const float>, float) override {}
-  void add_sparse(std::span<const std::uint32_t>, std::span<const float>, float) override {}
+  void add_dense(std::span<const double>, float) override {}
+  void add_sparse(std::span<const std::uint32_t>, std::span<const double>, float) override {}
   step_counts step(std::uint64_t k, std::vector<stepped_spike>& out) override;
   double value(std::uint32_t) const override { return 0.0; }
   std::size_t state_bytes() const override { return 0; }

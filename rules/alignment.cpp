@@ -16,7 +16,7 @@ double cosine(std::span<const double> a, std::span<const double> b) {
   return aa > 0 && bb > 0 ? ab / std::sqrt(aa * bb) : not_measured;
 }
 
-std::vector<double> effective_output_map(const std::vector<std::vector<float>>& weights, const layer_chain& chain,
+std::vector<double> effective_output_map(const std::vector<std::vector<double>>& weights, const layer_chain& chain,
                                          std::size_t l) {
   const std::size_t L = weights.size();
   std::vector<double> eff(weights[L - 1].begin(), weights[L - 1].end());  // n_{L-2} x n_out
@@ -35,7 +35,7 @@ std::vector<double> effective_output_map(const std::vector<std::vector<float>>& 
 }
 
 std::vector<double> feedback_cosines(const std::vector<std::span<const float>>& feedback,
-                                     const std::vector<std::vector<float>>& weights, const layer_chain& chain) {
+                                     const std::vector<std::vector<double>>& weights, const layer_chain& chain) {
   std::vector<double> out;
   if (feedback.empty()) return out;
   for (std::size_t l = 0; l + 1 < weights.size(); ++l) {

@@ -20,12 +20,12 @@ double cosine(std::span<const double> a, std::span<const double> b);
 
 // The effective map from hidden layer l's neurons to the outputs, W^{l+1} ... W^{L-1} (n_l x n_out,
 // row-major), from the weights of every layer (weights[k]: fan_in x size of chain layer k).
-std::vector<double> effective_output_map(const std::vector<std::vector<float>>& weights, const layer_chain& chain,
+std::vector<double> effective_output_map(const std::vector<std::vector<double>>& weights, const layer_chain& chain,
                                          std::size_t l);
 
 // cos(B^l, effective_output_map(l)) for every hidden layer l that has a feedback matrix.
 std::vector<double> feedback_cosines(const std::vector<std::span<const float>>& feedback,
-                                     const std::vector<std::vector<float>>& weights, const layer_chain& chain);
+                                     const std::vector<std::vector<double>>& weights, const layer_chain& chain);
 
 class update_alignment {
  public:

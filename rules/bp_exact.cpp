@@ -160,7 +160,7 @@ class bp_exact_worker final : public rule_worker {
         es_[z] = k.inv_tau_syn > 0.0 ? std::exp(r.arrivals[z].t_ms * k.inv_tau_syn) : 0.0;
       }
     }
-    const float* w = r.proj->weights().data();
+    const double* w = r.proj->weights().data();
     for (std::size_t k2 = 0; k2 < r.spikes.size(); ++k2) {
       const double q = q_[k2];
       if (q == 0.0) continue;

@@ -15,7 +15,8 @@ namespace evsnn::rules {
 
 namespace {
 
-constexpr const char* header_format = "evsnn-checkpoint/2";
+constexpr const char* header_format = "evsnn-checkpoint/3";
+constexpr const char* header_format_v2 = "evsnn-checkpoint/2";
 
 void put_u64(std::string& out, std::uint64_t v) {
   for (int b = 0; b < 8; ++b) out.push_back(static_cast<char>((v >> (8 * b)) & 0xff));
@@ -79,8 +80,8 @@ std::string checkpoint::encode() const {
   nlohmann::json blocks = nlohmann::json::array();
   std::string data;
   for (std::size_t l = 0; l < weights.size(); ++l) {
-    blocks.push_back({{"name", fmt::format("weights/{}", l)}, {"type", "f32"}, {"size", weights[l].size()}});
-    for (float x : weights[l]) put_u32(data, std::bit_cast<std::uint32_t>(x));
+    blocks.push_back({{"name", fmt::format("weights/{}", l)}, {"type", "f64"}, {"size", weights[l].size()}});
+    for (double x : weights[l]) put_u64(data, std::bit_cast<std::uint64_t>(x));
   }
   for (std::size_t k = 0; k < optimizer_state.size(); ++k) {
     blocks.push_back({{"name", fmt::format("optimizer/{}", k)}, {"type", "f64"}, {"size", optimizer_state[k].size()}});
@@ -104,10 +105,11 @@ std::string checkpoint::encode() const {
 
 checkpoint checkpoint::decode(std::string_view bytes, const std::string& file) {
   const std::size_t magic_len = checkpoint_magic.size();
-  if (!bytes.starts_with(checkpoint_magic)) {
+  const bool v2 = bytes.starts_with(checkpoint_magic_v2);
+  if (!v2 && !bytes.starts_with(checkpoint_magic)) {
     if (bytes.starts_with("EVSNN-CHECKPOINT/1\n"))
       throw input_error(fmt::format("{}: byte 0: checkpoint format EVSNN-CHECKPOINT/1 is no longer read (this evsnn "
-                                    "reads EVSNN-CHECKPOINT/2); train again to write a new checkpoint",
+                                    "reads EVSNN-CHECKPOINT/2 and /3); train again to write a new checkpoint",
                                     file));
     throw input_error(fmt::format("{}: byte 0: not an evsnn checkpoint (bad magic)", file));
   }
@@ -129,8 +131,8 @@ checkpoint checkpoint::decode(std::string_view bytes, const std::string& file) {
   block_reader blocks(body, pos + len, file);
   checkpoint c;
   try {
-    if (header.at("format") != header_format)
-      throw input_error(fmt::format("{}: header /format: expected \"{}\"", file, header_format));
+    const char* format = v2 ? header_format_v2 : header_format;
+    if (header.at("format") != format) throw input_error(fmt::format("{}: header /format: expected \"{}\"", file, format));
     c.epochs_done = header_count(header.at("epoch"), file, "/epoch");
     c.config = header.at("config");
     c.rule = header.at("rule");
@@ -143,12 +145,17 @@ checkpoint checkpoint::decode(std::string_view bytes, const std::string& file) {
       const std::string name = blk.at("name"), type = blk.at("type");
       const std::uint64_t n = header_count(blk.at("size"), file, fmt::format("/blocks/{}/size", b));
       const std::string kind = name.substr(0, name.find('/'));
-      const std::string expected = kind == "optimizer" ? "f64" : "f32";
+      const std::string expected = kind == "optimizer" || (kind == "weights" && !v2) ? "f64" : "f32";
       if ((kind != "weights" && kind != "optimizer" && kind != "rule") || type != expected)
         throw input_error(fmt::format("{}: header /blocks: unexpected block {} of type {}", file, name, type));
       if (kind == "weights") {
-        c.weights.push_back(blocks.read<float>(name, n));
-        for (float x : c.weights.back())
+        if (v2) {
+          const std::vector<float> w32 = blocks.read<float>(name, n);
+          c.weights.emplace_back(w32.begin(), w32.end());
+        } else {
+          c.weights.push_back(blocks.read<double>(name, n));
+        }
+        for (double x : c.weights.back())
           if (!std::isfinite(x)) throw input_error(fmt::format("{}: {}: non-finite weight", file, name));
       } else if (kind == "optimizer") {
         c.optimizer_state.push_back(blocks.read<double>(name, n));

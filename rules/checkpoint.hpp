@@ -1,12 +1,13 @@
 #pragma once
 // checkpoint: everything a training run needs to resume or be evaluated, as a plain value, and its
-// file format "EVSNN-CHECKPOINT/2". Layout (every integer and float little-endian, written byte by
+// file format "EVSNN-CHECKPOINT/3". Layout (every integer and float little-endian, written byte by
 // byte whatever the host's order):
-//   magic "EVSNN-CHECKPOINT/2\n" | u64 header length | header JSON | blocks | u64 FNV-1a-64 checksum
-// The header is {"format": "evsnn-checkpoint/2", "epoch", "config", "rule", "optimizer", "log",
-// "blocks": [{"name", "type", "size"}, ...]}; the blocks follow in that order: "weights/<l>" (f32, one
+//   magic "EVSNN-CHECKPOINT/3\n" | u64 header length | header JSON | blocks | u64 FNV-1a-64 checksum
+// The header is {"format": "evsnn-checkpoint/3", "epoch", "config", "rule", "optimizer", "log",
+// "blocks": [{"name", "type", "size"}, ...]}; the blocks follow in that order: "weights/<l>" (f64, one
 // per layer), "optimizer/<k>" (f64), "rule/<k>" (f32). The checksum covers every byte before it, so a
-// damaged or truncated file is refused. Files are written atomically. Version 1 files are refused.
+// damaged or truncated file is refused. Files are written atomically. Version 2 files (the same with
+// f32 weights) are still read; version 1 files are refused.
 // Errors are one-line input_errors naming the file (and the byte offset where there is one).
 // Invariants of a loaded checkpoint: every weight is finite; the blocks are exactly those listed.
 #include <cstdint>
@@ -27,7 +28,7 @@ struct checkpoint {
   nlohmann::json rule;               // the rule's hyper-parameters (learning_rule::describe)
   nlohmann::json optimizer;          // the optimizer's scalar state (optimizer::state_header)
   train_log log;
-  std::vector<std::vector<float>> weights;           // per layer, in synapse order
+  std::vector<std::vector<double>> weights;          // per layer, in synapse order
   std::vector<std::vector<double>> optimizer_state;  // optimizer::state_arrays
   std::vector<std::vector<float>> rule_state;        // learning_rule::state
 
@@ -39,7 +40,8 @@ struct checkpoint {
   static checkpoint load(const std::filesystem::path& path);
 };
 
-inline constexpr std::string_view checkpoint_magic = "EVSNN-CHECKPOINT/2\n";
+inline constexpr std::string_view checkpoint_magic = "EVSNN-CHECKPOINT/3\n";
+inline constexpr std::string_view checkpoint_magic_v2 = "EVSNN-CHECKPOINT/2\n";
 
 // FNV-1a, 64 bits, of bytes (the checksum of the format).
 std::uint64_t fnv1a_64(std::string_view bytes);

@@ -145,7 +145,7 @@ class feedback_alignment_worker final : public rule_worker {
     }
     const projection::row_view row = ctx.proj.row(ctx.pre);
     double* __restrict s = st.s.data();
-    const float* __restrict w = row.weights.data();
+    const double* __restrict w = row.weights.data();
     for (std::size_t q = 0; q < row.post.size(); ++q) s[row.post[q]] += static_cast<double>(w[q]) * d;
     ctx.counters.rule_ops += row.post.size();
   }

@@ -55,7 +55,7 @@ class local_worker final : public rule_worker {
   const layer_chain& chain_;
   std::vector<bool> trained_;
   std::vector<std::unique_ptr<plasticity>> rules_;
-  std::vector<std::vector<float>> base_;
+  std::vector<std::vector<double>> base_;
 };
 
 class local_rule final : public learning_rule {

@@ -6,7 +6,7 @@
 // the network; a sample starts from the batch's weights, its weight changes are added into fixed-point
 // sums and undone, and end_batch hands the optimizer minus the mean change per synapse as the
 // "gradient": with "sgd" at lr 1 the batch applies the mean of its samples' changes (batch_size 1 is
-// online, sample by sample), bit-identical for any thread count. Weights are the trainer's float
+// online, sample by sample), bit-identical for any thread count. Weights are the trainer's master
 // weights. Layers the rule does not train get zero gradients.
 // Invariants: sums.sums[l] has one value per synapse of layer l (0 for untrained layers).
 #include <cstdint>

@@ -128,7 +128,7 @@ class online_worker final : public rule_worker {
       std::vector<double>& below = layers_[l - 1].g;
       const std::uint32_t n = li.size;
       for (std::uint32_t j = 0; j < li.fan_in; ++j) {
-        const float* row = w.data() + std::size_t(j) * n;
+        const double* row = w.data() + std::size_t(j) * n;
         double m = 0.0;
         for (std::uint32_t i = 0; i < n; ++i) m += static_cast<double>(row[i]) * st.factor[i];
         below[j] = m;

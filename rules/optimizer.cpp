@@ -26,18 +26,18 @@ class sgd final : public optimizer {
   sgd(double lr, std::optional<lr_decay> decay, double momentum)
       : optimizer(lr, decay, momentum > 0.0 ? 1 : 0), momentum_(momentum) {}
   const char* name() const override { return "sgd"; }
-  void step(std::size_t block, std::span<float> params, std::span<const double> grad, double lr_scale) override {
+  void step(std::size_t block, std::span<double> params, std::span<const double> grad, double lr_scale) override {
     const std::span<std::vector<double>> state = checked_state(block, params, grad, lr_scale);
     const double lr = learning_rate() * lr_scale;
     if (state.empty()) {
       for (std::size_t i = 0; i < params.size(); ++i)
-        params[i] = static_cast<float>(static_cast<double>(params[i]) - lr * grad[i]);
+        params[i] = params[i] - lr * grad[i];
       return;
     }
     std::vector<double>& velocity = state[0];
     for (std::size_t i = 0; i < params.size(); ++i) {
       velocity[i] = momentum_ * velocity[i] + grad[i];
-      params[i] = static_cast<float>(static_cast<double>(params[i]) - lr * velocity[i]);
+      params[i] = params[i] - lr * velocity[i];
     }
   }
 
@@ -54,7 +54,7 @@ class adam_family final : public optimizer {
   adam_family(bool infinity_norm, double lr, std::optional<lr_decay> decay, double beta1, double beta2, double epsilon)
       : optimizer(lr, decay, 2), infinity_norm_(infinity_norm), beta1_(beta1), beta2_(beta2), epsilon_(epsilon) {}
   const char* name() const override { return infinity_norm_ ? "adamax" : "adam"; }
-  void step(std::size_t block, std::span<float> params, std::span<const double> grad, double lr_scale) override {
+  void step(std::size_t block, std::span<double> params, std::span<const double> grad, double lr_scale) override {
     const std::span<std::vector<double>> state = checked_state(block, params, grad, lr_scale);
     std::vector<double>& m = state[0];
     std::vector<double>& second = state[1];  // v (adam) or u (adamax)
@@ -66,7 +66,7 @@ class adam_family final : public optimizer {
       for (std::size_t i = 0; i < params.size(); ++i) {
         m[i] = beta1_ * m[i] + (1.0 - beta1_) * grad[i];
         second[i] = std::max(beta2_ * second[i], std::fabs(grad[i]));
-        params[i] = static_cast<float>(static_cast<double>(params[i]) - lr_t * m[i] / (second[i] + epsilon_));
+        params[i] = params[i] - lr_t * m[i] / (second[i] + epsilon_);
       }
       return;
     }
@@ -76,7 +76,7 @@ class adam_family final : public optimizer {
       second[i] = beta2_ * second[i] + (1.0 - beta2_) * grad[i] * grad[i];
       const double m_hat = m[i] / correction1;
       const double v_hat = second[i] / correction2;
-      params[i] = static_cast<float>(static_cast<double>(params[i]) - lr * m_hat / (std::sqrt(v_hat) + epsilon_));
+      params[i] = params[i] - lr * m_hat / (std::sqrt(v_hat) + epsilon_);
     }
   }
 
@@ -139,7 +139,7 @@ void optimizer::bind(std::span<const std::size_t> block_sizes) {
   bound_ = true;
 }
 
-std::span<std::vector<double>> optimizer::checked_state(std::size_t block, std::span<float> params,
+std::span<std::vector<double>> optimizer::checked_state(std::size_t block, std::span<double> params,
                                                         std::span<const double> grad, double lr_scale) {
   if (!bound_) throw std::logic_error(fmt::format("{}: step before bind", name()));
   if (block >= block_sizes_.size())

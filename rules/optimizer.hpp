@@ -1,6 +1,6 @@
 #pragma once
-// optimizer: updates a set of float parameter blocks (one per trained projection) from double gradients
-// (dL/dparam, to be minimised). Arithmetic is in double, results are stored to float.
+// optimizer: updates a set of parameter blocks (one per trained projection, double) from double gradients
+// (dL/dparam, to be minimised).
 // Invariants: deterministic (same gradients, same results, bit for bit); step() never allocates; every block
 // of one optimisation step sees the same step counter t (bias correction uses t + 1 until finish_step());
 // state_header() + state_arrays() capture everything, so load_state() continues bit-identically.
@@ -49,7 +49,7 @@ class optimizer {
   void bind(std::span<const std::size_t> block_sizes);
   // One step on block b: params -= update(grad). lr_scale (>= 0) multiplies the learning rate (schedules).
   // params and grad must have the block's bound size.
-  virtual void step(std::size_t block, std::span<float> params, std::span<const double> grad,
+  virtual void step(std::size_t block, std::span<double> params, std::span<const double> grad,
                     double lr_scale = 1.0) = 0;
   // Call once after all blocks of one optimisation step were updated (advances t, used for bias correction).
   void finish_step() { ++t_; }
@@ -80,7 +80,7 @@ class optimizer {
   // The type's own hyper-parameters (everything in describe() but type, lr, lr_decay).
   virtual nlohmann::json hyper_parameters() const = 0;
   // Checks the step arguments (throws) and returns the block's state arrays (arrays_per_block of them).
-  std::span<std::vector<double>> checked_state(std::size_t block, std::span<float> params,
+  std::span<std::vector<double>> checked_state(std::size_t block, std::span<double> params,
                                                std::span<const double> grad, double lr_scale);
 
  private:

@@ -187,22 +187,20 @@ void stdp::on_pre(const pre_context& ctx) {
   const projection::row_view row = proj.row(i);
   const double range = p_.bounded_above ? p_.w_max - p_.w_min : 1.0;
   std::uint64_t writes = 0;
-  const std::span<double> exact = proj.exact_weights();
-  const bool additive_exact = p_.mu_minus == 0.0 && exact.size() == proj.synapse_count();
-  if (additive_exact && amp != 0.0) {
+  const bool additive = p_.mu_minus == 0.0;
+  if (additive && amp != 0.0) {
     // Additive depression, branch-free over the row: a target without a trace changes by exactly 0.
-    double* __restrict we = exact.data() + row.first_synapse;
-    float* __restrict wf = row.weights.data();
+    double* __restrict wr = row.weights.data();
     const double hi = p_.bounded_above ? p_.w_max : std::numeric_limits<double>::infinity();
+    const bool f32 = proj.float32();
     for (std::size_t k = 0; k < row.post.size(); ++k) {
       const double y = o1_.value(row.post[k], o1_at);
       writes += y != 0.0;
-      const double w = std::min(std::max(we[k] - y * amp, p_.w_min), hi);
-      we[k] = w;
-      wf[k] = static_cast<float>(w);
+      const double w = std::min(std::max(wr[k] - y * amp, p_.w_min), hi);
+      wr[k] = f32 ? static_cast<double>(static_cast<float>(w)) : w;
     }
   }
-  for (std::size_t k = 0; !additive_exact && k < row.post.size(); ++k) {
+  for (std::size_t k = 0; !additive && k < row.post.size(); ++k) {
     const double y = o1_.value(row.post[k], o1_at);
     if (y == 0.0 || amp == 0.0) continue;
     const auto s = static_cast<std::uint32_t>(row.first_synapse + k);

@@ -31,7 +31,7 @@ void unroll_forward(const tick_params& p, const std::vector<std::vector<tick_inp
       std::vector<double>& ul = u[l];
       for (std::uint32_t i = 0; i < n; ++i) ul[i] *= lambda;
       auto add_row = [&](std::uint32_t j, double x) {
-        const float* row = p.weights[l].data() + std::size_t(j) * n;
+        const double* row = p.weights[l].data() + std::size_t(j) * n;
         for (std::uint32_t i = 0; i < n; ++i) ul[i] += x * static_cast<double>(row[i]);
       };
       if (l == 0) {
@@ -85,7 +85,7 @@ void unroll_backward(const tick_params& p, const std::vector<std::vector<tick_in
       } else {
         const std::uint32_t n_up = p.sizes[l + 2];
         for (std::uint32_t j = 0; j < n; ++j) {
-          const float* row = p.weights[l + 1].data() + std::size_t(j) * n_up;
+          const double* row = p.weights[l + 1].data() + std::size_t(j) * n_up;
           double m = 0.0;
           for (std::uint32_t i = 0; i < n_up; ++i) m += static_cast<double>(row[i]) * cur[l + 1][i];
           e[j] = m;

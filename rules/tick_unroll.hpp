@@ -18,7 +18,7 @@
 namespace evsnn::rules {
 
 struct tick_params {
-  std::vector<std::span<const float>> weights;  // per layer, fan_in x n (pre-major)
+  std::vector<std::span<const double>> weights;  // per layer, fan_in x n (pre-major)
   std::vector<std::span<const double>> bias;    // per layer, n
   std::vector<std::uint32_t> sizes;             // input size, then n per layer
   tick_chain_info info;

@@ -165,7 +165,7 @@ class tp_worker final : public rule_worker {
       } else {
         const auto w = sim_.net().proj(li.projection).weights();
         for (const std::uint32_t pre : layers_[l - 1].s_t) {
-          const float* row = w.data() + std::size_t(pre) * H;
+          const double* row = w.data() + std::size_t(pre) * H;
           for (std::size_t i = 0; i < H; ++i) st.v_t[i] += static_cast<double>(row[i]);
         }
         ops = layers_[l - 1].s_t.size() * H;

@@ -99,6 +99,7 @@ trainer::trainer(train_config cfg, const model_registry& models, std::filesystem
   for (const layer_info& l : ch.layers) {
     const auto wts = workers_[0]->net->proj(l.projection).weights();
     master_.emplace_back(wts.begin(), wts.end());
+    float32_layers_.push_back(workers_[0]->net->proj(l.projection).float32());
     sizes.push_back(wts.size());
   }
   // Every copy of the network trains on the master weights themselves: an optimizer step reaches all of
@@ -378,10 +379,18 @@ void trainer::run_batch(std::span<const std::size_t> batch, std::uint64_t epoch,
     reference_->end_batch(ref_total, batch.size(), ref_grads_);
     alignment->add(grads_, ref_grads_);
   }
-  for (std::size_t l = 0; l < master_.size(); ++l) optimizer_->step(l, master_[l], grads_[l], lr_scale);
-  optimizer_->finish_step();
+  optimizer_step(lr_scale);
   check_weights_finite(epoch, number);
   broadcast_weights();
+}
+
+void trainer::optimizer_step(double lr_scale) {
+  for (std::size_t l = 0; l < master_.size(); ++l) {
+    optimizer_->step(l, master_[l], grads_[l], lr_scale);
+    if (float32_layers_[l])  // a float32 projection holds float32 values
+      for (double& v : master_[l]) v = static_cast<double>(static_cast<float>(v));
+  }
+  optimizer_->finish_step();
 }
 
 std::string trainer::last_good_note() const {
@@ -395,11 +404,13 @@ std::string trainer::last_good_note() const {
 
 void trainer::check_weights_finite(std::uint64_t epoch, std::size_t batch) const {
   for (std::size_t l = 0; l < master_.size(); ++l) {
-    const auto bad = std::find_if(master_[l].begin(), master_[l].end(), [](float v) { return !std::isfinite(v); });
+    // Beyond the loader's limit of +-3e38 (or not finite): a weight no network file could hold, and one that
+    // can make a neuron fire without end.
+    const auto bad = std::find_if(master_[l].begin(), master_[l].end(), [](double v) { return !(std::fabs(v) <= 3.0e38); });
     if (bad == master_[l].end()) continue;
     const layer_info& info = chain().layers[l];
     throw input_error(fmt::format("{}: epoch {}, batch {}: the weights of layer {} ('{}', projection '{}') became {} "
-                                  "after the optimizer step: training has diverged; {}",
+                                  "after the optimizer step (weights stay within +-3e38): training has diverged; {}",
                                   cfg_.file, epoch, batch, l + 1, info.name,
                                   workers_[0]->net->proj(info.projection).name(), *bad, last_good_note()));
   }
@@ -470,7 +481,7 @@ void trainer::write_network(const std::filesystem::path& path) const {
     for (std::uint32_t j = 0; j < info.fan_in; ++j) {
       for (std::uint32_t i = 0; i < info.size; ++i) {
         if (i) text += ',';
-        fmt::format_to(std::back_inserter(text), "{:.9g}", master_[l][std::size_t(j) * info.size + i]);
+        fmt::format_to(std::back_inserter(text), "{}", master_[l][std::size_t(j) * info.size + i]);  // shortest exact
       }
       text += '\n';
     }

@@ -77,7 +77,7 @@ class trainer {
   const std::optional<epoch_metrics>& initial() const { return log_.initial; }
   unsigned threads() const;
   std::size_t train_size() const;
-  std::span<const float> weights(std::size_t layer) const { return master_[layer]; }
+  std::span<const double> weights(std::size_t layer) const { return master_[layer]; }
   const learning_rule& rule() const { return *rule_; }
 
  private:
@@ -100,6 +100,8 @@ class trainer {
                                      std::size_t copies);
   // Copies the master weights into every network copy that does not share them.
   void broadcast_weights();
+  // One optimizer step of every layer on grads_ (float32 layers rounded back to float32 values).
+  void optimizer_step(double lr_scale);
   void write_outputs() const;
   // Divergence: non-finite weights after a step are an error naming the epoch, batch and layer.
   void check_weights_finite(std::uint64_t epoch, std::size_t batch) const;
@@ -118,7 +120,8 @@ class trainer {
   std::unique_ptr<worker_pool> pool_;
   // Master weights (when shared_weights_, every network copy's own arrays: sized once, never reallocated).
   bool shared_weights_ = false;
-  std::vector<std::vector<float>> master_;
+  std::vector<std::vector<double>> master_;
+  std::vector<char> float32_layers_;  // per layer: its projection holds float32 weights
   std::vector<std::vector<double>> grads_, ref_grads_;
   std::vector<fixed_sum_set> lockstep_sums_;  // one per thread: the lanes' gradients of one step
   std::vector<rule_worker*> lanes_;            // the rule workers of a lockstep batch, in batch order

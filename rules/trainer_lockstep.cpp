@@ -60,8 +60,7 @@ void trainer::run_lockstep(std::span<const std::size_t> batch, std::uint64_t epo
                                     "(|sum| < 1.07e9): training has diverged; {}",
                                     cfg_.file, epoch, number, last_good_note()));
     rule_->end_batch(total, B, grads_);
-    for (std::size_t l = 0; l < master_.size(); ++l) optimizer_->step(l, master_[l], grads_[l], lr_scale);
-    optimizer_->finish_step();
+    optimizer_step(lr_scale);
     check_weights_finite(epoch, number);
     broadcast_weights();  // nothing to do when the copies share the master weights (online rules do)
   };

@@ -368,9 +368,9 @@ TEST_CASE("loader: dense weights: row count, row length, non-numbers") {
     doc["projections"][0]["weights"][0][0] = nullptr;
     error_of(doc, "net.json: /projections/0/weights/0/0: expected a number, got null");
   }
-  SUBCASE("weight does not fit a float") {
+  SUBCASE("weight beyond the limit") {
     doc["projections"][0]["weights"][0][1] = 1e39;
-    error_of(doc, "net.json: /projections/0/weights/0/1: weight 1e+39 does not fit a float");
+    error_of(doc, "net.json: /projections/0/weights/0/1: weight 1e+39 is beyond the limit of +-3e38");
   }
 }
 
@@ -400,7 +400,7 @@ TEST_CASE("loader: weights CSV errors name the CSV file and line") {
   SUBCASE("junk after a value") {
     error_of(doc, "w.csv: line 1: column 2: weight \"2 3\" is not a finite number", {{"w.csv", "1,2 3,3\n4,5,6\n"}}, "w.csv");
   }
-  SUBCASE("weight does not fit a float") {
+  SUBCASE("weight beyond the limit") {
     error_of(doc, "w.csv: line 2: column 1: weight 1e+39 is out of range [-3e+38, 3e+38]", {{"w.csv", "1,2,3\n1e39,5,6\n"}},
              "w.csv");
   }
@@ -487,13 +487,13 @@ TEST_CASE("loader: random init errors") {
     w = {{"init", "constant"}};
     error_of(doc, "net.json: /projections/0/weights: missing required key 'value'");
   }
-  SUBCASE("values that do not fit a float weight") {
+  SUBCASE("values beyond the weight limit") {
     w = {{"init", "constant"}, {"value", 1e39}};
-    error_of(doc, "net.json: /projections/0/weights/value: weight 1e+39 does not fit a float");
+    error_of(doc, "net.json: /projections/0/weights/value: weight 1e+39 is beyond +-3e38");
     w = {{"init", "uniform"}, {"low", -1e300}, {"high", 1}};
-    error_of(doc, "net.json: /projections/0/weights: uniform weights in [-1e+300, 1] do not fit a float");
+    error_of(doc, "net.json: /projections/0/weights: uniform weights in [-1e+300, 1] reach beyond +-3e38");
     w = {{"init", "normal"}, {"mean", 0}, {"std", 1e37}};
-    error_of(doc, "net.json: /projections/0/weights: normal weights with mean 0 and std 1e+37 do not fit a float");
+    error_of(doc, "net.json: /projections/0/weights: normal weights with mean 0 and std 1e+37 reach beyond +-3e38");
     w = {{"init", "normal"}, {"mean", 0}, {"std", 1e36}};  // 40 std: 4e37 still fits
     CHECK_NOTHROW(build_network(doc, "net.json", ".", models()));
   }
@@ -687,7 +687,7 @@ TEST_CASE("loader: dense weights build a dense CSR in row order") {
   CHECK(p.dense());
   CHECK(p.delay_ms() == 0.0);
   CHECK_FALSE(p.graded());
-  const std::vector<float> expected{0.5f, -1.25f, 3.f, 4.f, 0.1f, 6.f};
+  const std::vector<double> expected{0.5, -1.25, 3.0, 4.0, 0.1, 6.0};  // exactly as written
   REQUIRE(p.synapse_count() == 6);
   const auto s = synapses_of(p);
   for (std::size_t k = 0; k < 6; ++k) {
@@ -709,7 +709,7 @@ TEST_CASE("loader: CSV weights, relative path resolves against the JSON file's f
     projection& p = net.proj(0);
     REQUIRE(p.synapse_count() == 6);
     CHECK(p.dense());
-    const std::vector<float> expected{0.5f, -1.25f, 3.f, 4.f, 0.1f, 6.f};
+    const std::vector<double> expected{0.5, -1.25, 3.0, 4.0, 0.1, 6.0};  // exactly as written
     for (std::size_t k = 0; k < 6; ++k) CHECK(p.weights()[k] == expected[k]);
     auto& src = dynamic_cast<spike_source&>(net.pop(0));
     REQUIRE(src.events().size() == 2);
@@ -801,9 +801,9 @@ TEST_CASE("loader: random init with p_connect") {
   for (std::size_t k = 1; k < s.size(); ++k) CHECK((s[k - 1].pre != s[k].pre || s[k - 1].post < s[k].post));
   // Weights follow N(0.5, 0.2).
   double mean = 0, var = 0;
-  for (float x : p.weights()) mean += x;
+  for (double x : p.weights()) mean += x;
   mean /= static_cast<double>(p.synapse_count());
-  for (float x : p.weights()) var += (x - mean) * (x - mean);
+  for (double x : p.weights()) var += (x - mean) * (x - mean);
   var /= static_cast<double>(p.synapse_count() - 1);
   CHECK(std::fabs(mean - 0.5) < 5 * 0.2 / std::sqrt(static_cast<double>(p.synapse_count())));
   CHECK(std::sqrt(var) == doctest::Approx(0.2).epsilon(0.05));
@@ -822,7 +822,7 @@ TEST_CASE("loader: random init with p_connect") {
     projection& q = net2->proj(0);
     CHECK(q.synapse_count() == 600);
     CHECK(q.dense());
-    for (float x : q.weights()) {
+    for (double x : q.weights()) {
       CHECK(x >= -1.f);
       CHECK(x <= 2.f);
     }
@@ -832,7 +832,7 @@ TEST_CASE("loader: random init with p_connect") {
     auto net2 = load_doc(d, random_net(c, 40, 40), "const.json");
     projection& q = net2->proj(0);
     CHECK(std::fabs(static_cast<double>(q.synapse_count()) - 800.0) < 5 * std::sqrt(1600 * 0.25));
-    for (float x : q.weights()) CHECK(x == 0.75f);
+    for (double x : q.weights()) CHECK(x == 0.75f);
   }
 }
 
@@ -848,8 +848,8 @@ TEST_CASE("loader: random init is reproducible from the seed") {
   auto same = [](projection& x, projection& y) {
     if (x.synapse_count() != y.synapse_count()) return false;
     for (std::size_t k = 0; k < x.synapse_count(); ++k) {
-      const float wx = x.weights()[k], wy = y.weights()[k];
-      if (std::memcmp(&wx, &wy, sizeof(float)) != 0) return false;  // bit-identical
+      const double wx = x.weights()[k], wy = y.weights()[k];
+      if (std::memcmp(&wx, &wy, sizeof(double)) != 0) return false;  // bit-identical
       if (x.pre_of(static_cast<std::uint32_t>(k)) != y.pre_of(static_cast<std::uint32_t>(k))) return false;
       if (x.post_of(static_cast<std::uint32_t>(k)) != y.post_of(static_cast<std::uint32_t>(k))) return false;
     }

@@ -186,7 +186,7 @@ TEST_CASE("projection: add_column") {
 TEST_CASE("projection: share_weights makes rows and weights() read and write the shared array") {
   std::vector<synapse_triplet> syn = {{0, 1, 0.5}, {1, 0, -0.25}, {0, 0, 2.0}};
   projection a("a", 0, 1, 2, 2, 1.0, false, syn), b("b", 0, 1, 2, 2, 1.0, false, syn);
-  std::vector<float> shared(a.weights().begin(), a.weights().end());
+  std::vector<double> shared(a.weights().begin(), a.weights().end());
   a.share_weights(shared);
   b.share_weights(shared);
   shared[1] = 7.0f;  // synapse 1 = (0 -> 1)
@@ -197,13 +197,37 @@ TEST_CASE("projection: share_weights makes rows and weights() read and write the
   CHECK(shared[2] == -3.0f);
   // The view survives a move (the own array's buffer moves with it).
   projection c("c", 0, 1, 2, 2, 1.0, false, syn);
-  const float w0 = c.weights()[0];
+  const double w0 = c.weights()[0];
   projection d(std::move(c));
   CHECK(d.weights()[0] == w0);
   CHECK(d.row(0).weights.data() == d.weights().data());
-  // Refused: a wrong size, and exact weights (two copies that would part).
-  std::vector<float> short_array(2);
+  // Refused: a wrong size.
+  std::vector<double> short_array(2);
   CHECK_THROWS_AS(d.share_weights(short_array), std::logic_error);
-  projection e("e", 0, 1, 2, 2, 1.0, false, syn, true);
-  CHECK_THROWS_AS(e.share_weights(shared), std::logic_error);
+}
+
+TEST_CASE("projection: weights are the user's numbers; float32 precision rounds every stored weight") {
+  const double w = 0.1, big = 1.0 + 0x1p-40;  // neither is a float
+  std::vector<synapse_triplet> syn = {{0, 0, w}, {0, 1, big}, {1, 0, -1e-30}};
+  projection exact("exact", 0, 1, 2, 2, 0.0, false, syn);
+  CHECK_FALSE(exact.float32());
+  CHECK(exact.weight(0) == w);
+  CHECK(exact.weight(1) == big);
+  CHECK(exact.weight(2) == -1e-30);
+  exact.set_weight(1, 0.3);
+  CHECK(exact.weights()[1] == 0.3);
+
+  projection single("single", 0, 1, 2, 2, 0.0, false, syn, true);
+  CHECK(single.float32());
+  CHECK(single.weight(0) == static_cast<double>(0.1f));
+  CHECK(single.weight(1) == 1.0);  // 1 + 2^-40 rounds to 1 in float32
+  CHECK(single.weight(2) == static_cast<double>(-1e-30f));
+  single.set_weight(1, 0.3);
+  CHECK(single.weight(1) == static_cast<double>(0.3f));
+  single.weights()[0] = 0.7;  // a rule writing the array directly, then rounding it
+  single.round_weights();
+  CHECK(single.weight(0) == static_cast<double>(0.7f));
+  exact.weights()[0] = 0.7;
+  exact.round_weights();
+  CHECK(exact.weight(0) == 0.7);
 }

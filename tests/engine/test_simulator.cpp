@@ -44,8 +44,8 @@ class settler final : public population {
   const char* model() const override { return "settler"; }
   bool settles() const override { return true; }
   void reset(double) override { input_ = 0.0; }
-  void deliver_dense(double t, std::span<const float> w, float s) override { add(t, w[0] * s); }
-  void deliver_sparse(double t, std::span<const std::uint32_t>, std::span<const float> w, float s) override {
+  void deliver_dense(double t, std::span<const double> w, float s) override { add(t, w[0] * s); }
+  void deliver_sparse(double t, std::span<const std::uint32_t>, std::span<const double> w, float s) override {
     add(t, w[0] * s);
   }
   void wakeup(double, std::uint32_t, std::uint32_t) override {}

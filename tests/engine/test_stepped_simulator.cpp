@@ -222,8 +222,8 @@ TEST_CASE("stepped twin: a model without a twin, and a bad dt, are clear errors"
     no_twin() : population("odd", 1) {}
     const char* model() const override { return "odd_model"; }
     void reset(double) override {}
-    void deliver_sparse(double, std::span<const std::uint32_t>, std::span<const float>, float) override {}
-    void deliver_dense(double, std::span<const float>, float) override {}
+    void deliver_sparse(double, std::span<const std::uint32_t>, std::span<const double>, float) override {}
+    void deliver_dense(double, std::span<const double>, float) override {}
     void wakeup(double, std::uint32_t, std::uint32_t) override {}
     double potential(std::uint32_t, double) const override { return 0; }
   };

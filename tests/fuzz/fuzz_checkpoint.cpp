@@ -22,7 +22,7 @@ namespace {
 void check_decoded(const evsnn::rules::checkpoint& c) {
   using namespace evsnn::rules;
   for (const auto& w : c.weights)
-    for (float x : w)
+    for (double x : w)
       if (!std::isfinite(x)) __builtin_trap();
   const std::string again = c.encode();
   if (checkpoint::decode(again, "again.ckpt").encode() != again) __builtin_trap();

@@ -101,7 +101,7 @@ struct rule_fixture {
       if (s.population == chain.layers[l].population && s.neuron == i) t.push_back(s.time_ms);
     return t;
   }
-  float& weight(std::size_t l, std::uint32_t pre, std::uint32_t post) {
+  double& weight(std::size_t l, std::uint32_t pre, std::uint32_t post) {
     return net->proj(chain.layers[l].projection).weights()[std::size_t(pre) * chain.layers[l].size + post];
   }
 };

@@ -286,8 +286,8 @@ nlohmann::json anp_config(const std::filesystem::path& out, nlohmann::json rule 
   return cfg;
 }
 
-std::vector<std::vector<float>> weights_and_state(const rules::trainer& tr) {
-  std::vector<std::vector<float>> w;
+std::vector<std::vector<double>> weights_and_state(const rules::trainer& tr) {
+  std::vector<std::vector<double>> w;
   for (std::size_t l = 0; l < tr.chain().layers.size(); ++l) w.emplace_back(tr.weights(l).begin(), tr.weights(l).end());
   for (const auto& s : tr.rule().state()) w.emplace_back(s.begin(), s.end());
   return w;
@@ -318,7 +318,7 @@ TEST_CASE("anp: trains a spiking chain above chance, online (batch 1) too, and i
 }
 
 TEST_CASE("anp: same seed, same weights and critics for 1 and 3 threads; resume continues exactly") {
-  std::vector<std::vector<float>> ref;
+  std::vector<std::vector<double>> ref;
   for (unsigned threads : {1u, 3u}) {
     auto cfg = anp_config(test::fresh_dir("anp_threads" + std::to_string(threads)));
     cfg["threads"] = threads;

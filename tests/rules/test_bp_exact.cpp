@@ -63,13 +63,13 @@ int check_gradient(const nlohmann::json& doc, const probe& p, int inputs_per_cha
   CHECK(multi >= 2);  // the test must exercise the reset coupling
   worker->set_learning(false);
   int compared = 0;
-  const float h = 0x1p-16f;  // exact in float for |w| < 4; truncation error O(h^2)
+  const double h = 0x1p-16;  // w +- h exact for |w| < 2^36; truncation error O(h^2)
   for (std::size_t l = 0; l < f.chain.layers.size(); ++l) {
     const auto& info = f.chain.layers[l];
     for (std::uint32_t j = 0; j < info.fan_in; ++j)
       for (std::uint32_t i = 0; i < info.size; ++i) {
-        float& w = f.weight(l, j, i);
-        const float w0 = w;
+        double& w = f.weight(l, j, i);
+        const double w0 = w;
         std::vector<std::size_t> cp, cm;
         w = w0 + h;
         f.run(in, duration);

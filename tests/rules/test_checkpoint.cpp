@@ -30,7 +30,7 @@ checkpoint sample() {
   m.loss = 0.5;
   m.update_cosine = {0.25, not_measured};
   c.log.epochs.push_back(m);
-  c.weights = {{1.0f, -2.5f, 3.25f}, {0.125f}};
+  c.weights = {{1.0, -2.5, 0.1}, {0.125}};  // 0.1 is no float: version 3 keeps it exact
   c.optimizer_state = {{1e-300, -0.0, 7.0}, {}};
   c.rule_state = {{0.5f, 0.75f}};
   return c;
@@ -69,14 +69,14 @@ TEST_CASE("checkpoint: round trip through a file") {
 
 TEST_CASE("checkpoint: little-endian layout, checksum at the end") {
   const std::string bytes = sample().encode();
-  REQUIRE(bytes.starts_with("EVSNN-CHECKPOINT/2\n"));
+  REQUIRE(bytes.starts_with("EVSNN-CHECKPOINT/3\n"));
   const std::size_t magic = checkpoint_magic.size();
   std::uint64_t len = 0;
   for (int b = 0; b < 8; ++b) len |= std::uint64_t(static_cast<unsigned char>(bytes[magic + b])) << (8 * b);
-  const std::size_t first = magic + 8 + len;  // the first block: weights/0 = {1.0f, -2.5f, ...}
-  // 1.0f = 0x3f800000, -2.5f = 0xc0200000, least significant byte first.
-  const unsigned char expected[8] = {0x00, 0x00, 0x80, 0x3f, 0x00, 0x00, 0x20, 0xc0};
-  CHECK(std::memcmp(bytes.data() + first, expected, 8) == 0);
+  const std::size_t first = magic + 8 + len;  // the first block: weights/0 = {1.0, -2.5, ...} as f64
+  // 1.0 = 0x3ff0000000000000, -2.5 = 0xc004000000000000, least significant byte first.
+  const unsigned char expected[16] = {0, 0, 0, 0, 0, 0, 0xf0, 0x3f, 0, 0, 0, 0, 0, 0, 0x04, 0xc0};
+  CHECK(std::memcmp(bytes.data() + first, expected, 16) == 0);
   // The last 8 bytes: FNV-1a-64 of everything before, little-endian.
   const std::uint64_t sum = fnv1a_64(std::string_view(bytes).substr(0, bytes.size() - 8));
   for (int b = 0; b < 8; ++b) CHECK(static_cast<unsigned char>(bytes[bytes.size() - 8 + b]) == ((sum >> (8 * b)) & 0xff));
@@ -110,10 +110,11 @@ TEST_CASE("checkpoint: a damaged, truncated, foreign or version-1 file is refuse
 
 namespace {
 
-// A checkpoint with this header and these block bytes, with the right checksum (so decode reaches them).
+// A version-2 checkpoint (f32 weights, still read) with this header and these block bytes, with the right
+// checksum (so decode reaches them).
 std::string with_header(const nlohmann::json& header, const std::string& data) {
   const std::string h = header.dump();
-  std::string out(checkpoint_magic);
+  std::string out(checkpoint_magic_v2);
   for (int b = 0; b < 8; ++b) out.push_back(static_cast<char>((h.size() >> (8 * b)) & 0xff));
   out += h;
   out += data;
@@ -138,7 +139,7 @@ TEST_CASE("checkpoint: header counts must be whole numbers >= 0") {
   const std::string two_floats("\0\0\x80\x3f\0\0\0\x40", 8);  // 1.0f, 2.0f
   const checkpoint ok = checkpoint::decode(with_header(header_with(4, 2), two_floats), "ck.evsnn");
   CHECK(ok.epochs_done == 4);
-  CHECK(ok.weights == std::vector<std::vector<float>>{{1.0f, 2.0f}});
+  CHECK(ok.weights == std::vector<std::vector<double>>{{1.0, 2.0}});
   for (const nlohmann::json& bad : {nlohmann::json(-5), nlohmann::json(2.5), nlohmann::json(1e30), nlohmann::json(4.0),
                                     nlohmann::json("4")}) {
     INFO(bad.dump());

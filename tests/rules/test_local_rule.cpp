@@ -35,19 +35,19 @@ using test::make_trainer;
 }  // namespace
 
 TEST_CASE("local rule: STDP through the trainer moves layer 0 only, same bits for any thread count") {
-  std::vector<std::vector<float>> first;
+  std::vector<std::vector<double>> first;
   for (unsigned threads : {1u, 2u, 3u}) {
     auto cfg = local_config(temp_dir("threads" + std::to_string(threads)));
     cfg["threads"] = threads;
     rules::trainer tr = make_trainer(cfg);
-    const std::vector<float> w0(tr.weights(0).begin(), tr.weights(0).end());
-    const std::vector<float> w1(tr.weights(1).begin(), tr.weights(1).end());
+    const std::vector<double> w0(tr.weights(0).begin(), tr.weights(0).end());
+    const std::vector<double> w1(tr.weights(1).begin(), tr.weights(1).end());
     tr.train(nullptr, nullptr);
     std::size_t changed = 0;
     for (std::size_t s = 0; s < w0.size(); ++s) changed += tr.weights(0)[s] != w0[s];
     CHECK(changed > w0.size() / 10);
     CHECK(std::equal(w1.begin(), w1.end(), tr.weights(1).begin()));  // layer 1 not trained
-    std::vector<std::vector<float>> now = {std::vector<float>(tr.weights(0).begin(), tr.weights(0).end())};
+    std::vector<std::vector<double>> now = {std::vector<double>(tr.weights(0).begin(), tr.weights(0).end())};
     if (first.empty())
       first = now;
     else

@@ -28,7 +28,7 @@ std::string error_of(const json& spec) {
 }
 
 // Gradient of f(p) = 1/2 sum_i c_i (p_i - target_i)^2.
-void quadratic_grad(std::span<const float> p, std::vector<double>& g) {
+void quadratic_grad(std::span<const double> p, std::vector<double>& g) {
   for (std::size_t i = 0; i < p.size(); ++i) {
     const double c = 1.0 + static_cast<double>(i);
     const double target = 0.5 - 0.25 * static_cast<double>(i);
@@ -37,7 +37,7 @@ void quadratic_grad(std::span<const float> p, std::vector<double>& g) {
 }
 
 // Two blocks, deterministic pseudo-gradients that depend on the parameters (so state matters).
-void run_steps(optimizer& opt, std::vector<float>& a, std::vector<float>& b, int from, int to) {
+void run_steps(optimizer& opt, std::vector<double>& a, std::vector<double>& b, int from, int to) {
   std::vector<double> ga(a.size()), gb(b.size());
   for (int s = from; s < to; ++s) {
     for (std::size_t i = 0; i < a.size(); ++i) ga[i] = std::sin(0.7 * s + static_cast<double>(i)) + 0.3 * a[i];
@@ -58,13 +58,13 @@ TEST_CASE("sgd: plain and momentum steps by hand") {
   CHECK(opt->state_arrays_per_block() == 0);
   const std::vector<std::size_t> sizes = {2};
   opt->bind(sizes);
-  std::vector<float> p = {1.0f, -2.0f};
+  std::vector<double> p = {1.0f, -2.0f};
   const std::vector<double> g = {0.5, -1.0};
   opt->step(0, p, g);
   opt->finish_step();
-  CHECK(p == std::vector<float>{0.75f, -1.5f});
+  CHECK(p == std::vector<double>{0.75f, -1.5f});
   opt->step(0, p, g, 2.0);  // lr_scale 2 -> lr 1
-  CHECK(p == std::vector<float>{0.25f, -0.5f});
+  CHECK(p == std::vector<double>{0.25f, -0.5f});
 
   auto mom = make_optimizer(json{{"type", "sgd"}, {"lr", 0.5}, {"momentum", 0.5}}, "t");
   CHECK(mom->state_arrays_per_block() == 1);
@@ -72,10 +72,10 @@ TEST_CASE("sgd: plain and momentum steps by hand") {
   p = {1.0f, -2.0f};
   mom->step(0, p, g);  // v = g -> p -= 0.5 g
   mom->finish_step();
-  CHECK(p == std::vector<float>{0.75f, -1.5f});
+  CHECK(p == std::vector<double>{0.75f, -1.5f});
   mom->step(0, p, g);  // v = 0.5 g + g = 1.5 g -> p -= 0.75 g
   mom->finish_step();
-  CHECK(p == std::vector<float>{0.375f, -0.75f});
+  CHECK(p == std::vector<double>{0.375f, -0.75f});
   CHECK(mom->steps() == 2);
 }
 
@@ -84,21 +84,21 @@ TEST_CASE("adam: first two steps by hand") {
   CHECK(opt->describe() == json{{"type", "adam"}, {"lr", 3e-3}, {"beta1", 0.9}, {"beta2", 0.999}, {"epsilon", 1e-8}});
   const std::vector<std::size_t> sizes = {3};
   opt->bind(sizes);
-  std::vector<float> p = {1.0f, 1.0f, 1.0f};
+  std::vector<double> p = {1.0f, 1.0f, 1.0f};
   std::vector<double> g = {2.0, -0.5, 0.0};
   opt->step(0, p, g);
   opt->finish_step();
   // Step 1: mhat = g, vhat = g^2 -> p -= lr * g/(|g| + eps) = lr * sign(g) (0 for g = 0).
-  CHECK(p[0] == static_cast<float>(1.0 - 3e-3 * 2.0 / (2.0 + 1e-8)));
-  CHECK(p[1] == static_cast<float>(1.0 + 3e-3 * 0.5 / (0.5 + 1e-8)));
+  CHECK(p[0] == 1.0 - 3e-3 * 2.0 / (2.0 + 1e-8));
+  CHECK(p[1] == 1.0 + 3e-3 * 0.5 / (0.5 + 1e-8));
   CHECK(p[2] == 1.0f);
   // Step 2 with g0 = 1: m = 0.9*0.2 + 0.1 = 0.28, v = 0.999*0.004 + 0.001 = 0.004996.
-  const float before = p[0];
+  const double before = p[0];
   g = {1.0, 0.0, 0.0};
   opt->step(0, p, g);
   const double m_hat = 0.28 / (1.0 - 0.81);
   const double v_hat = (0.999 * 0.004 + 0.001) / (1.0 - 0.999 * 0.999);
-  CHECK(p[0] == static_cast<float>(static_cast<double>(before) - 3e-3 * m_hat / (std::sqrt(v_hat) + 1e-8)));
+  CHECK(p[0] == static_cast<double>(before) - 3e-3 * m_hat / (std::sqrt(v_hat) + 1e-8));
 }
 
 TEST_CASE("adamax: first two steps by hand") {
@@ -107,18 +107,18 @@ TEST_CASE("adamax: first two steps by hand") {
   CHECK(make_optimizer(json{{"type", "adamax"}}, "t")->learning_rate() == 2e-3);
   const std::vector<std::size_t> sizes = {2};
   opt->bind(sizes);
-  std::vector<float> p = {0.0f, 0.0f};
+  std::vector<double> p = {0.0f, 0.0f};
   std::vector<double> g = {4.0, 0.0};
   opt->step(0, p, g);
   opt->finish_step();
   // Step 1: m = 0.4, u = 4 -> p -= (0.01/0.1) * 0.4/(4 + eps) = 0.01; u = 0 -> eps guards, m = 0 -> no move.
-  CHECK(p[0] == static_cast<float>(0.0 - (0.01 / (1.0 - 0.9)) * 0.4 / (4.0 + 1e-8)));
+  CHECK(p[0] == doctest::Approx(0.0 - (0.01 / (1.0 - 0.9)) * 0.4 / (4.0 + 1e-8)).epsilon(1e-14));
   CHECK(p[1] == 0.0f);
   // Step 2, g = -1: m = 0.36 - 0.1 = 0.26, u = max(0.999*4, 1) = 3.996.
-  const float before = p[0];
+  const double before = p[0];
   g = {-1.0, 0.0};
   opt->step(0, p, g);
-  CHECK(p[0] == static_cast<float>(static_cast<double>(before) - (0.01 / (1.0 - 0.81)) * 0.26 / (3.996 + 1e-8)));
+  CHECK(p[0] == doctest::Approx(before - (0.01 / (1.0 - 0.81)) * 0.26 / (3.996 + 1e-8)).epsilon(1e-14));
 }
 
 TEST_CASE("adam, adamax and sgd minimise a quadratic") {
@@ -127,7 +127,7 @@ TEST_CASE("adam, adamax and sgd minimise a quadratic") {
     auto opt = make_optimizer(spec, "t");
     const std::vector<std::size_t> sizes = {4};
     opt->bind(sizes);
-    std::vector<float> p = {3.0f, -2.0f, 1.0f, 5.0f};
+    std::vector<double> p = {3.0f, -2.0f, 1.0f, 5.0f};
     std::vector<double> g(4);
     for (int s = 0; s < 3000; ++s) {
       quadratic_grad(p, g);
@@ -146,12 +146,12 @@ TEST_CASE("optimizer state saved and loaded mid-run continues bit-identically") 
     const std::vector<std::size_t> sizes = {5, 3};
     auto whole = make_optimizer(spec, "t");
     whole->bind(sizes);
-    std::vector<float> a(5, 0.25f), b(3, -1.0f);
+    std::vector<double> a(5, 0.25f), b(3, -1.0f);
     run_steps(*whole, a, b, 0, 20);
 
     auto first = make_optimizer(spec, "t");
     first->bind(sizes);
-    std::vector<float> a2(5, 0.25f), b2(3, -1.0f);
+    std::vector<double> a2(5, 0.25f), b2(3, -1.0f);
     run_steps(*first, a2, b2, 0, 9);
     // Through text, as a checkpoint would go.
     const json header = json::parse(first->state_header().dump());
@@ -236,7 +236,7 @@ TEST_CASE("optimizer describe() round trip") {
     const std::vector<std::size_t> sizes = {5, 3};
     a->bind(sizes);
     b->bind(sizes);
-    std::vector<float> pa(5, 1.0f), qa(3, 2.0f), pb(5, 1.0f), qb(3, 2.0f);
+    std::vector<double> pa(5, 1.0f), qa(3, 2.0f), pb(5, 1.0f), qb(3, 2.0f);
     run_steps(*a, pa, qa, 0, 12);
     run_steps(*b, pb, qb, 0, 12);
     CHECK(pa == pb);
@@ -345,7 +345,7 @@ TEST_CASE("load_state rejects states that do not match") {
 
 TEST_CASE("optimizer programming errors") {
   auto opt = make_optimizer(json{{"type", "adam"}}, "t");
-  std::vector<float> p(3);
+  std::vector<double> p(3);
   std::vector<double> g(3);
   CHECK_THROWS_AS(opt->step(0, p, g), std::logic_error);  // before bind
   CHECK_THROWS_AS(opt->load_state(opt->state_header(), {}), std::logic_error);

@@ -16,7 +16,7 @@ namespace {
 
 struct surrogate_net {
   std::vector<std::uint32_t> sizes;
-  std::vector<std::vector<float>> w;
+  std::vector<std::vector<double>> w;
   std::vector<std::vector<double>> b;
   std::vector<std::vector<tick_input>> inputs;
   tick_params p;
@@ -25,8 +25,8 @@ struct surrogate_net {
     rng r(seed);
     const std::size_t L = sizes.size() - 1;
     for (std::size_t l = 0; l < L; ++l) {
-      std::vector<float> wl(std::size_t(sizes[l]) * sizes[l + 1]);
-      for (float& v : wl) v = static_cast<float>(r.normal(0.3, 0.6));
+      std::vector<double> wl(std::size_t(sizes[l]) * sizes[l + 1]);
+      for (double& v : wl) v = r.normal(0.3, 0.6);
       w.push_back(wl);
       std::vector<double> bl(sizes[l + 1]);
       for (double& v : bl) v = r.uniform(-0.1, 0.2);
@@ -68,8 +68,8 @@ void check_gradient(std::vector<std::uint32_t> sizes, tick_loss_on on) {
   double max_err = 0.0, max_grad = 0.0;
   for (std::size_t l = 0; l < net.w.size(); ++l)
     for (std::size_t k = 0; k < net.w[l].size(); ++k) {
-      const float w0 = net.w[l][k];
-      const float up = static_cast<float>(w0 + 1e-4), down = static_cast<float>(w0 - 1e-4);
+      const double w0 = net.w[l][k];
+      const double up = w0 + 1e-4, down = w0 - 1e-4;
       net.w[l][k] = up;
       const double l_up = net.loss(on, slope);
       net.w[l][k] = down;
@@ -97,7 +97,7 @@ TEST_CASE("bptt backward equals finite differences of the surrogate network") {
 TEST_CASE("heaviside forward: hand-computed potentials, spikes, subtractive reset and loss") {
   // One input, one neuron: λ = 0.5, w = 0.8, b = 0.1; input at steps 0, 1, 2.
   tick_params p;
-  std::vector<float> w = {0.8f};
+  std::vector<double> w = {0.8};
   std::vector<double> b = {0.1};
   p.weights = {w};
   p.bias = {b};
@@ -108,7 +108,7 @@ TEST_CASE("heaviside forward: hand-computed potentials, spikes, subtractive rese
   std::vector<std::vector<tick_input>> in = {{{0, 1.0}}, {{0, 1.0}}, {{0, 1.0}}, {}};
   tick_unroll u;
   unroll_forward(p, in, 0, tick_loss_on::spikes, 0.0, u);
-  const double w0 = static_cast<double>(0.8f);
+  const double w0 = 0.8;
   const double u0 = w0 + 0.1;                    // 0.9: no spike
   const double u1 = 0.5 * u0 + w0 + 0.1;         // 1.35: spike, U = 0.35
   const double u2 = 0.5 * (u1 - 1.0) + w0 + 0.1; // 1.075: spike

@@ -43,14 +43,14 @@ TEST_CASE("trainer: sfdfa, dfa and bp_exact learn a Randman task above chance") 
 }
 
 TEST_CASE("trainer: same seed, same weights whatever the thread count") {
-  std::vector<std::vector<float>> ref;
+  std::vector<std::vector<double>> ref;
   for (unsigned threads : {1u, 2u, 3u}) {
     auto cfg = small_config("sfdfa", temp_dir("threads" + std::to_string(threads)));
     cfg["threads"] = threads;
     cfg["epochs"] = 2;
     rules::trainer tr = make_trainer(cfg);
     tr.train(nullptr, nullptr);
-    std::vector<std::vector<float>> w;
+    std::vector<std::vector<double>> w;
     for (std::size_t l = 0; l < tr.chain().layers.size(); ++l) w.emplace_back(tr.weights(l).begin(), tr.weights(l).end());
     if (ref.empty())
       ref = w;

@@ -116,7 +116,7 @@ TEST_CASE("evsnn energy: counts recomputed from spikes and connectivity, energie
   const double stepped_spikes = e["spikes"]["time_stepped"].get<double>() - static_cast<double>(n["input"]);
   CHECK(sparsity == doctest::Approx(1.0 - stepped_spikes / (532.0 * 1000.0)));
   CHECK(nb["connection_sparsity"]["value"] == 0.0);
-  CHECK(nb["model_footprint"]["weight_bytes"] == 4 * (700 * 256 + 256 * 256 + 256 * 20));
+  CHECK(nb["model_footprint"]["weight_bytes"] == 8 * (700 * 256 + 256 * 256 + 256 * 20));
   CHECK(nb["membrane_updates"]["value"].get<std::uint64_t>() <= 532u * 1000u);
   for (const char* k : {"activation_sparsity", "synaptic_operations", "membrane_updates", "model_footprint", "connection_sparsity"})
     CHECK(!nb[k]["definition"].get<std::string>().empty());
