@@ -955,3 +955,38 @@ TEST_CASE("memory_budget: charges add up and fail past the limit, naming what ne
   CHECK(usable_memory_bytes() >= (std::uint64_t(64) << 20));
   CHECK(format_bytes(512.0 * 1024 * 1024) == "512 MiB");
 }
+
+TEST_CASE("loader: weights are the user's numbers; weight_precision float32 rounds them, per network or projection") {
+  temp_dir d;
+  json doc = base();
+  doc["projections"][0]["weights"] = {{0.1, 1.0 + 0x1p-40, 3}, {-1e-30, 5, 0.3}};
+  doc["projections"].push_back({{"pre", "in"}, {"post", "out"}, {"weights", {{"init", "normal"}, {"mean", 0.0}, {"std", 1.0}}}});
+  auto exact = load_doc(d, doc);
+  CHECK_FALSE(exact->proj(0).float32());
+  CHECK(exact->proj(0).weight(0) == 0.1);
+  CHECK(exact->proj(0).weight(1) == 1.0 + 0x1p-40);
+  CHECK(exact->proj(0).weight(3) == -1e-30);
+  std::size_t not_float = 0;  // random draws are full doubles too
+  for (double w : exact->proj(1).weights()) not_float += w != static_cast<double>(static_cast<float>(w));
+  CHECK(not_float == 6);
+
+  doc["weight_precision"] = "float32";
+  auto single = load_doc(d, doc, "single.json");
+  for (std::uint32_t p = 0; p < 2; ++p) {
+    CHECK(single->proj(p).float32());
+    for (std::size_t k = 0; k < 6; ++k) {
+      const double w = exact->proj(p).weights()[k];
+      CHECK(single->proj(p).weights()[k] == static_cast<double>(static_cast<float>(w)));
+    }
+  }
+  CHECK(single->proj(0).weight(1) == 1.0);
+
+  doc["projections"][1]["weight_precision"] = "float64";  // a projection overrides the network
+  auto mixed = load_doc(d, doc, "mixed.json");
+  CHECK(mixed->proj(0).float32());
+  CHECK_FALSE(mixed->proj(1).float32());
+  CHECK(mixed->proj(1).weights()[0] == exact->proj(1).weights()[0]);
+
+  doc["projections"][1]["weight_precision"] = "half";
+  error_of(doc, "net.json: /projections/1/weight_precision:");
+}

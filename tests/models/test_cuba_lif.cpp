@@ -232,7 +232,7 @@ TEST_CASE("cuba_lif: membrane_view and the stepped twin at and next to tau_mem =
     std::vector<synapse_triplet> syn;
     for (std::uint32_t k = 0; k < near_singular_inputs.size(); ++k) {
       events.push_back({near_singular_inputs[k].t_ms, k, 1.0f});
-      syn.push_back({k, 0, static_cast<float>(near_singular_inputs[k].w)});
+      syn.push_back({k, 0, near_singular_inputs[k].w});
     }
     const auto n_in = static_cast<std::uint32_t>(events.size());
     net.add_population(spike_source::replay("in", n_in, events));

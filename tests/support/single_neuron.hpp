@@ -22,14 +22,14 @@ struct timed_input {
   std::uint32_t neuron = 0;
 };
 
-// `count` inputs at uniform random times in [0, duration) with normal weights rounded to float
-// (the precision projections store), sorted by time.
+// `count` inputs at uniform random times in [0, duration) with normal weights (full doubles, as
+// projections store them), sorted by time.
 inline std::vector<timed_input> random_inputs(std::uint64_t seed, int count, double duration, double w_mean,
                                               double w_std) {
   rng r(seed);
   std::vector<timed_input> in;
   for (int k = 0; k < count; ++k)
-    in.push_back({r.uniform(0.0, duration), static_cast<double>(static_cast<float>(r.normal(w_mean, w_std)))});
+    in.push_back({r.uniform(0.0, duration), r.normal(w_mean, w_std)});
   std::sort(in.begin(), in.end(), [](const timed_input& a, const timed_input& b) { return a.t_ms < b.t_ms; });
   return in;
 }
@@ -44,7 +44,7 @@ inline std::vector<std::vector<double>> run_population(std::unique_ptr<populatio
   std::vector<synapse_triplet> syn;
   for (std::uint32_t k = 0; k < inputs.size(); ++k) {
     events.push_back({inputs[k].t_ms, k, grades.empty() ? 1.0f : grades[k]});
-    syn.push_back({k, inputs[k].neuron, static_cast<float>(inputs[k].w)});
+    syn.push_back({k, inputs[k].neuron, inputs[k].w});
   }
   const auto n_in = static_cast<std::uint32_t>(std::max<std::size_t>(1, inputs.size()));
   net.add_population(spike_source::replay("in", n_in, events));
