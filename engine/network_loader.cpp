@@ -1,6 +1,7 @@
 #include "engine/network_loader.hpp"
 
 #include <cmath>
+#include <optional>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -9,6 +10,7 @@
 #include "engine/error.hpp"
 #include "engine/event.hpp"
 #include "engine/memory_budget.hpp"
+#include "engine/npy_reader.hpp"
 #include "engine/json_node.hpp"
 #include "engine/rng.hpp"
 
@@ -59,21 +61,79 @@ std::vector<synapse_triplet> csv_rows(const json_node& where, const std::filesys
   return out;
 }
 
-std::vector<synapse_triplet> sparse_lists(const json_node& w, std::uint32_t n_pre, std::uint32_t n_post) {
-  const json_node pre = w.at("pre"), post = w.at("post"), val = w.at("w");
-  w.finish();
-  pre.expect_array();
-  post.expect_array();
-  val.expect_array();
-  if (post.size() != pre.size()) post.fail(fmt::format("{} entries, expected {} (as many as 'pre')", post.size(), pre.size()));
-  if (val.size() != pre.size()) val.fail(fmt::format("{} entries, expected {} (as many as 'pre')", val.size(), pre.size()));
-  std::vector<synapse_triplet> out(pre.size());
-  for (std::size_t k = 0; k < pre.size(); ++k) {
-    const std::uint64_t i = pre[k].as_uint(), j = post[k].as_uint();
-    if (i >= n_pre) pre[k].fail(fmt::format("index {} out of range (presynaptic size {})", i, n_pre));
-    if (j >= n_post) post[k].fail(fmt::format("index {} out of range (postsynaptic size {})", j, n_post));
-    out[k] = {static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(j), checked_weight(val[k])};
+// {"npy": file}: the file's path, relative to the network's folder.
+std::filesystem::path npy_path(const json_node& n, const std::filesystem::path& base_dir) {
+  const json_node f = n.at("npy");
+  n.finish();
+  std::filesystem::path path = f.as_string();
+  return path.is_relative() ? base_dir / path : path;
+}
+
+// Dense weights from a .npy file of shape (n_pre, n_post).
+std::vector<synapse_triplet> npy_rows(const json_node& w, const std::filesystem::path& base_dir, std::uint32_t n_pre,
+                                      std::uint32_t n_post) {
+  const std::filesystem::path path = npy_path(w, base_dir);
+  const npy_array a = read_npy(path.string(), static_cast<std::uint64_t>(n_pre) * n_post);
+  if (a.shape != std::vector<std::uint64_t>{n_pre, n_post})
+    throw input_error(fmt::format("{}: shape ({}), expected ({}, {}) (presynaptic x postsynaptic)", path.string(),
+                                  fmt::join(a.shape, ", "), n_pre, n_post));
+  std::vector<synapse_triplet> out;
+  out.reserve(a.values.size());
+  for (std::size_t k = 0; k < a.values.size(); ++k) {
+    if (std::fabs(a.values[k]) > 3.0e38)
+      throw input_error(fmt::format("{}: element {}: weight {} is beyond the limit of +-3e38", path.string(), k, a.values[k]));
+    out.push_back({static_cast<std::uint32_t>(k / n_post), static_cast<std::uint32_t>(k % n_post), a.values[k]});
   }
+  return out;
+}
+
+// One list of a sparse projection: inline JSON numbers or a 1-D .npy file; fail(k, what) names the entry.
+struct sparse_list {
+  std::optional<json_node> node;  // inline
+  std::string file;               // or the .npy file
+  std::vector<double> values;
+
+  sparse_list(const json_node& n, const std::filesystem::path& base_dir, std::uint64_t max_values) {
+    if (n.is_object()) {
+      file = npy_path(n, base_dir).string();
+      npy_array a = read_npy(file, max_values);
+      if (a.shape.size() != 1)
+        throw input_error(fmt::format("{}: {} dimensions, expected a 1-D array", file, a.shape.size()));
+      values = std::move(a.values);
+    } else {
+      n.expect_array();
+      node = n;
+    }
+  }
+  std::size_t size() const { return node ? node->size() : values.size(); }
+  [[noreturn]] void fail(std::size_t k, const std::string& what) const {
+    if (node) (*node)[k].fail(what);
+    throw input_error(fmt::format("{}: element {}: {}", file, k, what));
+  }
+  double weight(std::size_t k) const {
+    if (node) return checked_weight((*node)[k]);
+    if (std::fabs(values[k]) > 3.0e38) fail(k, fmt::format("weight {} is beyond the limit of +-3e38", values[k]));
+    return values[k];
+  }
+  std::uint32_t index(std::size_t k, std::uint32_t n, const char* side) const {
+    const double v = node ? static_cast<double>((*node)[k].as_uint()) : values[k];
+    if (!(v >= 0.0 && v < n && v == std::floor(v)))
+      fail(k, fmt::format("index {} out of range ({} size {})", v, side, n));
+    return static_cast<std::uint32_t>(v);
+  }
+};
+
+std::vector<synapse_triplet> sparse_lists(const json_node& w, const std::filesystem::path& base_dir, std::uint32_t n_pre,
+                                          std::uint32_t n_post) {
+  const json_node pre_n = w.at("pre"), post_n = w.at("post"), val_n = w.at("w");
+  w.finish();
+  const std::uint64_t most = std::uint64_t(1) << 32;  // synapse ids are 32-bit
+  const sparse_list pre(pre_n, base_dir, most), post(post_n, base_dir, most), val(val_n, base_dir, most);
+  if (post.size() != pre.size()) post_n.fail(fmt::format("{} entries, expected {} (as many as 'pre')", post.size(), pre.size()));
+  if (val.size() != pre.size()) val_n.fail(fmt::format("{} entries, expected {} (as many as 'pre')", val.size(), pre.size()));
+  std::vector<synapse_triplet> out(pre.size());
+  for (std::size_t k = 0; k < pre.size(); ++k)
+    out[k] = {pre.index(k, n_pre, "presynaptic"), post.index(k, n_post, "postsynaptic"), val.weight(k)};
   return out;
 }
 
@@ -238,6 +298,8 @@ std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::str
         pre_charged = static_cast<double>(n_pre) * n_post * memory_budget::bytes_per_synapse;
         budget.charge(pre_charged, w, fmt::format("{} x {} dense weights", n_pre, n_post));
         syn = dense_rows(w, n_pre, n_post);
+      } else if (w.is_object() && w.has("npy")) {
+        syn = npy_rows(w, base_dir, n_pre, n_post);
       } else if (w.is_object() && w.has("csv")) {
         const json_node c = w.at("csv");
         w.finish();
@@ -247,9 +309,9 @@ std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::str
       } else if (w.is_object() && w.has("init")) {
         syn = random_init(w, n_pre, n_post, *pre == *post, rng::derive(net->seed, 0x3e1647, k), budget, pre_charged);
       } else if (w.is_object() && (w.has("pre") || w.has("post") || w.has("w"))) {
-        syn = sparse_lists(w, n_pre, n_post);
+        syn = sparse_lists(w, base_dir, n_pre, n_post);
       } else {
-        w.fail("expected dense rows [[...]], {\"csv\": file}, {\"pre\", \"post\", \"w\"} lists or {\"init\": ...}");
+        w.fail("expected dense rows [[...]], {\"csv\": file}, {\"npy\": file}, {\"pre\", \"post\", \"w\"} lists or {\"init\": ...}");
       }
       budget.charge(static_cast<double>(syn.size()) * memory_budget::bytes_per_synapse - pre_charged, w,
                     fmt::format("{} synapses", syn.size()));

@@ -3,8 +3,11 @@
 #include <cmath>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
+#include "engine/error.hpp"
 #include "engine/event.hpp"
+#include "engine/npy_reader.hpp"
 #include "models/cuba_lif.hpp"
 #include "models/li.hpp"
 #include "models/lif_alpha.hpp"
@@ -94,16 +97,46 @@ std::unique_ptr<population> make_li(const std::string& name, std::uint32_t size,
   return std::make_unique<li>(name, size, tau_mem, tau_syn);
 }
 
+// Input spikes from a .npy array of shape (n, 2) or (n, 3): rows (time_ms, channel[, grade]).
+std::vector<input_event> read_spike_npy(const std::string& path, std::uint32_t size) {
+  const npy_array a = read_npy(path, std::uint64_t(3) << 32);
+  if (a.shape.size() != 2 || (a.shape[1] != 2 && a.shape[1] != 3))
+    throw input_error(fmt::format("{}: shape ({}), expected (n, 2) rows of time_ms, channel or (n, 3) with a grade", path,
+                                  fmt::join(a.shape, ", ")));
+  const std::size_t cols = a.shape[1];
+  std::vector<input_event> events(a.shape[0]);
+  for (std::size_t k = 0; k < events.size(); ++k) {
+    const double t = a.values[k * cols], ch = a.values[k * cols + 1];
+    if (!(t >= 0.0 && t <= 1e12)) throw input_error(fmt::format("{}: row {}: time_ms {} is not in [0, 1e12]", path, k, t));
+    if (!(ch >= 0.0 && ch < size && ch == std::floor(ch)))
+      throw input_error(fmt::format("{}: row {}: channel {} out of range (population size {})", path, k, ch, size));
+    events[k].time_ms = t;
+    events[k].channel = static_cast<std::uint32_t>(ch);
+    if (cols == 3) {
+      const double g = a.values[k * cols + 2];
+      if (std::fabs(g) > 3.4e38) throw input_error(fmt::format("{}: row {}: grade {} does not fit a float", path, k, g));
+      events[k].grade = static_cast<float>(g);
+    }
+  }
+  return events;
+}
+
 std::unique_ptr<population> make_spike_source(const std::string& name, std::uint32_t size, const json_node& params,
                                               const model_context& ctx) {
   auto csv = params.get("spikes_csv");
+  auto npy = params.get("spikes_npy");
   auto rate = params.get("rate_hz");
   auto inline_spikes = params.get("spikes");
   auto external = params.get("external");
-  const int modes = (csv ? 1 : 0) + (rate ? 1 : 0) + (inline_spikes ? 1 : 0) + (external ? 1 : 0);
+  const int modes = (csv ? 1 : 0) + (npy ? 1 : 0) + (rate ? 1 : 0) + (inline_spikes ? 1 : 0) + (external ? 1 : 0);
   if (modes != 1)
-    params.fail("spike_source needs exactly one of 'spikes_csv', 'spikes', 'rate_hz' or 'external': true");
+    params.fail("spike_source needs exactly one of 'spikes_csv', 'spikes_npy', 'spikes', 'rate_hz' or 'external': true");
   params.finish();
+  if (npy) {
+    std::filesystem::path p = npy->as_string();
+    if (p.is_relative()) p = ctx.base_dir / p;
+    return spike_source::replay(name, size, read_spike_npy(p.string(), size));
+  }
   if (csv) {
     std::filesystem::path p = csv->as_string();
     if (p.is_relative()) p = ctx.base_dir / p;

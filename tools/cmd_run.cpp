@@ -229,7 +229,7 @@ void run_stepped(const run_options& o, network& net) {
       for (std::uint32_t p = 0; p < net.population_count(); ++p) {
         if (net.pop(p).spiking()) continue;
         for (std::uint32_t i = 0; i < sim.pop(p).size(); ++i)
-          fmt::format_to(std::back_inserter(r), "{},{},{:.17g}\n", net.pop(p).name(), i, sim.pop(p).value(i));
+          fmt::format_to(std::back_inserter(r), "{},{},{}\n", net.pop(p).name(), i, sim.pop(p).value(i));
       }
       out->write("readout.csv", {r.data(), r.size()});
     }
@@ -255,9 +255,15 @@ void run_stepped(const run_options& o, network& net) {
 void run_command(const run_options& o) {
   const model_registry models = builtin_model_registry();
   const plasticity_registry rules = rules::builtin_plasticity_registry();
+  using clock = std::chrono::steady_clock;
+  const auto since = [](clock::time_point t) { return std::chrono::duration<double>(clock::now() - t).count(); };
+  const auto t_parse = clock::now();
   const nlohmann::json doc = parse_json_file(o.net_path);  // kept: network.json is written from it
+  const double parse_s = since(t_parse);
+  const auto t_build = clock::now();
   const std::filesystem::path base = network_dir(o.net_path);
   auto net = build_network(doc, o.net_path, base, models, &rules);
+  const double build_s = since(t_build);
   if (o.stepped) {
     run_stepped(o, *net);
     return;
@@ -289,7 +295,7 @@ void run_command(const run_options& o) {
     return signals.received() != 0;
   });
   data_pass pass;
-  const auto t0 = std::chrono::steady_clock::now();
+  const auto t0 = clock::now();
   double simulated = duration;
   if (!o.data.empty()) {
     run_on_data(o, *net, sim, duration, spikes.get(), sample, samples, pass);
@@ -300,7 +306,7 @@ void run_command(const run_options& o) {
   }
   progress.clear();
   sim.settle();
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  const double wall = since(t0);
   const stop_reason stop = sim.stopped();
   const std::string reason = stop_reason_text(stop, o, signals.received());
   nlohmann::json summary = run_summary(sim, *net, simulated, wall);
@@ -312,6 +318,9 @@ void run_command(const run_options& o) {
   }
   summary.update(status);
   if (!o.data.empty()) summary["samples"] = pass.spikes.size();
+  // Where the process's time went (write: the outputs after the run; spikes.csv streams during simulate).
+  summary["time_s"] = {{"parse", parse_s}, {"build", build_s}, {"simulate", wall}};
+  const auto t_write = clock::now();
   if (net->plasticity_count() > 0) summary["plasticity"] = plasticity_summary(sim, *net);
   if (out != nullptr) {
     spikes->commit();
@@ -328,6 +337,7 @@ void run_command(const run_options& o) {
   }
   if (!o.weights_svg.empty())
     write_file_atomic(o.weights_svg, weight_histogram_svg(*net, initial_weights, std::filesystem::path(o.net_path).filename().string()));
+  summary["time_s"]["write"] = since(t_write);
   if (o.json)
     fmt::print("{}\n", summary.dump(2));
   else

@@ -13,7 +13,7 @@ spike_csv_writer::spike_csv_writer(const std::filesystem::path& path, const netw
 
 void spike_csv_writer::on_spike(const spike_record& s) {
   if (by_sample_) fmt::format_to(std::back_inserter(buf_), "{},", sample_);
-  fmt::format_to(std::back_inserter(buf_), "{:.17g},{},{}\n", s.time_ms, names_[s.population], s.neuron);
+  fmt::format_to(std::back_inserter(buf_), "{},{},{}\n", s.time_ms, names_[s.population], s.neuron);
   if (buf_.size() >= flush_bytes) {
     file_.write({buf_.data(), buf_.size()});
     buf_.clear();
@@ -42,7 +42,7 @@ void write_readout_csv(const std::filesystem::path& path, network& net, double t
     const population& pop = net.pop(p);
     if (pop.spiking()) continue;
     for (std::uint32_t i = 0; i < pop.size(); ++i)
-      fmt::format_to(std::back_inserter(buf), "{},{},{:.17g}\n", pop.name(), i, pop.potential(i, t_ms));
+      fmt::format_to(std::back_inserter(buf), "{},{},{}\n", pop.name(), i, pop.potential(i, t_ms));
   }
   write_file_atomic(path, {buf.data(), buf.size()});
 }
@@ -93,6 +93,11 @@ std::string format_summary(const nlohmann::json& s) {
   std::string out;
   auto it = std::back_inserter(out);
   fmt::format_to(it, "simulated {} ms in {:.3f} s wall\n", s["duration_ms"].get<double>(), s["wall_time_s"].get<double>());
+  if (s.contains("time_s")) {
+    const auto& t = s["time_s"];
+    fmt::format_to(it, "time: parse {:.3f} s, build {:.3f} s, simulate {:.3f} s (spikes.csv streams here), write {:.3f} s\n",
+                   t.value("parse", 0.0), t.value("build", 0.0), t.value("simulate", 0.0), t.value("write", 0.0));
+  }
   if (s.contains("stopped_at_ms"))
     fmt::format_to(it, "{} at t = {} ms ({}): the outputs hold the run so far\n", s["status"].get<std::string>(),
                    s["stopped_at_ms"].get<double>(), s["stop_reason"].get<std::string>());

@@ -1,6 +1,6 @@
 #pragma once
 // run_output: the files and summaries `evsnn run` produces — spikes.csv (time_ms,population,neuron;
-// %.17g), streamed while the network runs, the summary as a table or JSON, readout values of
+// shortest round-trip decimal: it reads back to the same double), streamed while the network runs, the summary as a table or JSON, readout values of
 // non-spiking populations. Files are written atomically.
 // Invariant: spike_csv_writer holds at most one buffer (about 64 KiB) of text, whatever the run's
 // length: memory does not grow with the number of spikes.

@@ -17,6 +17,7 @@
 #include "engine/error.hpp"
 #include "engine/memory_budget.hpp"
 #include "engine/network_loader.hpp"
+#include "tests/support/npy_bytes.hpp"
 #include "models/builtin_models.hpp"
 #include "models/spike_source.hpp"
 
@@ -989,4 +990,61 @@ TEST_CASE("loader: weights are the user's numbers; weight_precision float32 roun
 
   doc["projections"][1]["weight_precision"] = "half";
   error_of(doc, "net.json: /projections/1/weight_precision:");
+}
+
+TEST_CASE("loader: weights, sparse lists and input spikes from NumPy .npy files") {
+  using test::dict;
+  using test::f8;
+  using test::npy_file;
+  temp_dir d;
+  json doc = base();
+  // Dense (2 x 3) float64 exactly as written, relative to the JSON file's folder.
+  d.write("sub/w.npy", npy_file(dict("<f8", "(2, 3)"), f8({0.1, -1.25, 3, 4, 1e-7, 6})));
+  d.write("sub/s.npy", npy_file(dict("<f8", "(2, 3)"), f8({1.5, 1, 0.5, 0.25, 0, 2})));
+  doc["projections"][0]["weights"] = {{"npy", "w.npy"}};
+  doc["populations"][0]["params"] = {{"spikes_npy", "s.npy"}};
+  auto net = load_doc(d, doc, "sub/net.json");
+  const std::vector<double> expected{0.1, -1.25, 3, 4, 1e-7, 6};
+  REQUIRE(net->proj(0).synapse_count() == 6);
+  CHECK(net->proj(0).dense());
+  for (std::size_t k = 0; k < 6; ++k) CHECK(net->proj(0).weights()[k] == expected[k]);
+  auto& src = dynamic_cast<spike_source&>(net->pop(0));
+  REQUIRE(src.events().size() == 2);
+  CHECK(src.events()[0].time_ms == 0.25);
+  CHECK(src.events()[0].channel == 0);
+  CHECK(src.events()[0].grade == 2.0f);
+  CHECK(src.events()[1].time_ms == 1.5);
+  CHECK(src.events()[1].grade == 0.5f);
+
+  // Sparse: int64 pre, big-endian uint16 post, float32 w; inline lists mix with files.
+  d.write("sub/pre.npy", npy_file(dict("<i8", "(3,)"), test::raw(1, 8, false) + test::raw(0, 8, false) + test::raw(1, 8, false)));
+  d.write("sub/post.npy", npy_file(dict(">u2", "(3,)"), test::raw(2, 2, true) + test::raw(0, 2, true) + test::raw(2, 2, true)));
+  doc["projections"][0]["weights"] = {{"pre", {{"npy", "pre.npy"}}}, {"post", {{"npy", "post.npy"}}}, {"w", {0.5, 0.25, 0.125}}};
+  auto sparse = load_doc(d, doc, "sub/sparse.json");
+  const auto s = synapses_of(sparse->proj(0));
+  REQUIRE(s.size() == 3);
+  CHECK((s[0].pre == 0 && s[0].post == 0 && s[0].weight == 0.25));
+  CHECK((s[1].pre == 1 && s[1].post == 2 && s[1].weight == 0.5));  // multapse kept, input order
+  CHECK((s[2].pre == 1 && s[2].post == 2 && s[2].weight == 0.125));
+
+  SUBCASE("errors name the file") {
+    const std::string w_ok = npy_file(dict("<f8", "(2, 3)"), f8({1, 2, 3, 4, 5, 6}));
+    doc["populations"][0]["params"] = {{"spikes", json::array()}};
+    doc["projections"][0]["weights"] = {{"npy", "bad_shape.npy"}};
+    error_of(doc, "bad_shape.npy: shape (3, 2), expected (2, 3) (presynaptic x postsynaptic)",
+             {{"bad_shape.npy", npy_file(dict("<f8", "(3, 2)"), f8({1, 2, 3, 4, 5, 6}))}}, "bad_shape.npy");
+    doc["projections"][0]["weights"] = {{"pre", {0, 0, 1}}, {"post", {{"npy", "big_post.npy"}}}, {"w", {1, 1, 1}}};
+    error_of(doc, "big_post.npy: element 1: index 9 out of range (postsynaptic size 3)",
+             {{"big_post.npy", npy_file(dict("<i4", "(3,)"), test::raw(0, 4, false) + test::raw(9, 4, false) + test::raw(1, 4, false))}},
+             "big_post.npy");
+    doc["projections"][0]["weights"] = {{"pre", {0, 0, 1}}, {"post", {0, 1, 2}}, {"w", {{"npy", "two_d.npy"}}}};
+    error_of(doc, "two_d.npy: 2 dimensions, expected a 1-D array", {{"two_d.npy", npy_file(dict("<f8", "(1, 3)"), f8({1, 1, 1}))}},
+             "two_d.npy");
+    doc["projections"][0]["weights"] = {{"npy", "missing.npy"}};
+    error_of(doc, "missing.npy: cannot open file", {}, "missing.npy");
+    doc["projections"][0]["weights"] = {{"npy", "w.npy"}};
+    doc["populations"][0]["params"] = {{"spikes_npy", "bad_spikes.npy"}};
+    error_of(doc, "bad_spikes.npy: row 0: channel 5 out of range (population size 2)",
+             {{"w.npy", w_ok}, {"bad_spikes.npy", npy_file(dict("<f8", "(1, 2)"), f8({1.0, 5}))}}, "bad_spikes.npy");
+  }
 }
