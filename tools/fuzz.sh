@@ -51,7 +51,7 @@ for lib in engine models rules; do
   rm -f "$out/lib$lib.a"
   ar rcs "$out/lib$lib.a" "$out"/obj/$lib/*.o
 done
-all_targets=(idx nmnist aedat csv spec network train_config checkpoint spike_csv)
+all_targets=(idx nmnist aedat csv spec network train_config checkpoint spike_csv npy)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all_targets[@]}")
 # Per target: the largest input (-max_len, sized for the format) and the memory limits (plus a dictionary
@@ -78,6 +78,15 @@ put("idx", "plain", img); put("idx", "gz", gzip.compress(img))
 put("idx", "labels", bytes([0, 0, 8, 1]) + struct.pack(">I", 3) + bytes([1, 2, 3]))
 ev = b"".join(bytes([x, y, (p << 7) | (t >> 16 & 0x7f), t >> 8 & 0xff, t & 0xff]) for x, y, p, t in [(1, 2, 1, 5), (33, 0, 0, 90), (4, 4, 1, 90)])
 put("nmnist", "three", ev)
+def npy(descr, shape, data, major=1):
+    h = "{'descr': '%s', 'fortran_order': False, 'shape': %s, }" % (descr, shape)
+    pre = 10 if major == 1 else 12
+    h += " " * ((64 - (pre + len(h) + 1) % 64) % 64) + "\n"
+    return b"\x93NUMPY" + bytes([major, 0]) + (struct.pack("<H", len(h)) if major == 1 else struct.pack("<I", len(h))) + h.encode() + data
+put("npy", "f8", npy("<f8", "(2, 3)", struct.pack("<6d", 0.1, -1, 2, 3, 4, 5)))
+put("npy", "f4be", npy(">f4", "(3,)", struct.pack(">3f", 1, 2, 3), 2))
+put("npy", "i8", npy("<i8", "(2, 2)", struct.pack("<4q", 0, 1, -1, 7)))
+put("npy", "u1", npy("|u1", "(4,)", bytes([0, 1, 254, 255])))
 hdr = b"#!AER-DAT3.1\r\n#Format: RAW\r\n#!END-HEADER\r\n"
 def pkt(events, overflow=0):
     body = b"".join(struct.pack("<Ii", (x << 17) | (y << 2) | (p << 1) | 1, t) for x, y, p, t in events)
