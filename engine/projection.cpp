@@ -18,24 +18,39 @@ projection::projection(std::string name, std::uint32_t pre_population, std::uint
       graded_(graded),
       float32_(float32) {
   if (synapses.size() >= UINT32_MAX) throw std::length_error("projection: too many synapses");
-  std::stable_sort(synapses.begin(), synapses.end(), [](const synapse_triplet& a, const synapse_triplet& b) {
-    return a.pre < b.pre || (a.pre == b.pre && a.post < b.post);
-  });
   const std::size_t n = synapses.size();
-  row_ptr_.assign(n_pre + 1, 0);
+  for (const synapse_triplet& s : synapses)
+    if (s.pre >= n_pre || s.post >= n_post) throw std::out_of_range("projection: synapse index out of range");
+  // Stable sort by (pre, post): a counting sort by pre (stable: input order within a row), then each row
+  // stably by post — O(n) plus short sorts, where one stable_sort of all triplets was the loader's cost.
+  row_ptr_.assign(static_cast<std::size_t>(n_pre) + 1, 0);
+  for (const synapse_triplet& s : synapses) ++row_ptr_[s.pre + 1];
+  for (std::uint32_t i = 0; i < n_pre; ++i) row_ptr_[i + 1] += row_ptr_[i];
+  const std::vector<std::uint32_t>& start = row_ptr_;
+  {
+    bool sorted = true;
+    for (std::size_t k = 1; sorted && k < n; ++k)
+      sorted = synapses[k - 1].pre < synapses[k].pre ||
+               (synapses[k - 1].pre == synapses[k].pre && synapses[k - 1].post <= synapses[k].post);
+    if (!sorted) {
+      std::vector<synapse_triplet> by_pre(n);
+      std::vector<std::uint32_t> fill(start.begin(), start.end() - 1);
+      for (const synapse_triplet& s : synapses) by_pre[fill[s.pre]++] = s;
+      for (std::uint32_t i = 0; i < n_pre; ++i)
+        std::stable_sort(by_pre.begin() + start[i], by_pre.begin() + start[i + 1],
+                         [](const synapse_triplet& a, const synapse_triplet& b) { return a.post < b.post; });
+      synapses.swap(by_pre);
+    }
+  }
   post_.resize(n);
   own_weights_.resize(n);
   weights_ = own_weights_;
   pre_of_.resize(n);
   for (std::size_t k = 0; k < n; ++k) {
-    if (synapses[k].pre >= n_pre || synapses[k].post >= n_post)
-      throw std::out_of_range("projection: synapse index out of range");
-    ++row_ptr_[synapses[k].pre + 1];
     post_[k] = synapses[k].post;
     weights_[k] = stored(synapses[k].weight);
     pre_of_[k] = synapses[k].pre;
   }
-  for (std::uint32_t i = 0; i < n_pre; ++i) row_ptr_[i + 1] += row_ptr_[i];
 
   dense_ = n == static_cast<std::size_t>(n_pre) * n_post;
   for (std::size_t k = 0; dense_ && k < n; ++k) dense_ = post_[k] == k % n_post;
