@@ -26,6 +26,17 @@ double checked_weight(const json_node& n) {
   return v;
 }
 
+// Element k of a JSON array of weights: read directly when it is a number within the limit (no node, no
+// path string per element: large arrays are the loader's hot loop), through checked_weight for the error.
+double weight_at(const json_node& array, std::size_t k) {
+  const nlohmann::json& v = array.raw()[k];
+  if (v.is_number()) {
+    const double d = v.get<double>();
+    if (std::fabs(d) <= 3.0e38) return d;
+  }
+  return checked_weight(array[k]);
+}
+
 std::vector<synapse_triplet> dense_rows(const json_node& w, std::uint32_t n_pre, std::uint32_t n_post) {
   if (w.size() != n_pre) w.fail(fmt::format("{} rows, expected {} (one per presynaptic neuron)", w.size(), n_pre));
   std::vector<synapse_triplet> out;
@@ -34,7 +45,7 @@ std::vector<synapse_triplet> dense_rows(const json_node& w, std::uint32_t n_pre,
     const json_node row = w[i];
     if (!row.is_array()) row.fail("expected a row (an array of weights)");
     if (row.size() != n_post) row.fail(fmt::format("{} weights, expected {} (the postsynaptic size)", row.size(), n_post));
-    for (std::uint32_t j = 0; j < n_post; ++j) out.push_back({i, j, checked_weight(row[j])});
+    for (std::uint32_t j = 0; j < n_post; ++j) out.push_back({i, j, weight_at(row, j)});
   }
   return out;
 }
@@ -111,12 +122,18 @@ struct sparse_list {
     throw input_error(fmt::format("{}: element {}: {}", file, k, what));
   }
   double weight(std::size_t k) const {
-    if (node) return checked_weight((*node)[k]);
+    if (node) return weight_at(*node, k);
     if (std::fabs(values[k]) > 3.0e38) fail(k, fmt::format("weight {} is beyond the limit of +-3e38", values[k]));
     return values[k];
   }
   std::uint32_t index(std::size_t k, std::uint32_t n, const char* side) const {
-    const double v = node ? static_cast<double>((*node)[k].as_uint()) : values[k];
+    double v = 0.0;
+    if (!node)
+      v = values[k];
+    else if (const nlohmann::json& e = node->raw()[k]; e.is_number_unsigned())
+      v = static_cast<double>(e.get<std::uint64_t>());
+    else
+      v = static_cast<double>((*node)[k].as_uint());  // fails with the element's path
     if (!(v >= 0.0 && v < n && v == std::floor(v)))
       fail(k, fmt::format("index {} out of range ({} size {})", v, side, n));
     return static_cast<std::uint32_t>(v);

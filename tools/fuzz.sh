@@ -51,7 +51,7 @@ for lib in engine models rules; do
   rm -f "$out/lib$lib.a"
   ar rcs "$out/lib$lib.a" "$out"/obj/$lib/*.o
 done
-all_targets=(idx nmnist aedat csv spec network train_config checkpoint spike_csv npy)
+all_targets=(idx nmnist aedat csv spec network train_config checkpoint spike_csv npy json)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all_targets[@]}")
 # Per target: the largest input (-max_len, sized for the format) and the memory limits (plus a dictionary
@@ -62,6 +62,7 @@ limits() {
     network|train_config) echo "-max_len=4096 -rss_limit_mb=1024 -malloc_limit_mb=256" ;;
     checkpoint) echo "-max_len=8192 -rss_limit_mb=1024 -malloc_limit_mb=256" ;;
     spike_csv) echo "-max_len=2048 -rss_limit_mb=1024 -malloc_limit_mb=256" ;;
+    json) echo "-max_len=4096 -rss_limit_mb=1024 -malloc_limit_mb=256" ;;
     *) echo "-max_len=4096 -rss_limit_mb=2048" ;;
   esac
 }
@@ -87,6 +88,8 @@ put("npy", "f8", npy("<f8", "(2, 3)", struct.pack("<6d", 0.1, -1, 2, 3, 4, 5)))
 put("npy", "f4be", npy(">f4", "(3,)", struct.pack(">3f", 1, 2, 3), 2))
 put("npy", "i8", npy("<i8", "(2, 2)", struct.pack("<4q", 0, 1, -1, 7)))
 put("npy", "u1", npy("|u1", "(4,)", bytes([0, 1, 254, 255])))
+put("json", "numbers", '{"a": [1, -2, 3.5, -0, 0.0, 1e3, 1E-5, 18446744073709551615, -9223372036854775808], "s": "x", "t": true, "n": null}')
+put("json", "nested", '[[[{"k": [0.1, 2e-308, 5e-324, 1e400]}]], "\\u00e9", {"a": 1, "a": 2}]')
 hdr = b"#!AER-DAT3.1\r\n#Format: RAW\r\n#!END-HEADER\r\n"
 def pkt(events, overflow=0):
     body = b"".join(struct.pack("<Ii", (x << 17) | (y << 2) | (p << 1) | 1, t) for x, y, p, t in events)
