@@ -59,10 +59,11 @@ struct run_options {
   double dt_ms = 0.1;
   std::uint64_t max_spikes = 0;
   std::uint64_t max_events = 0;
+  std::string spikes_format = "csv";
 };
 
 // Files `evsnn run` may write; the set a folder of an older evsnn (no manifest) is cleared of.
-const std::vector<std::string> run_file_names{"spikes.csv", "samples.csv", "readout.csv", "network.json",
+const std::vector<std::string> run_file_names{"spikes.csv", "spikes.npy", "samples.csv", "readout.csv", "network.json",
                                               "counters.json", "summary.json"};
 
 std::unique_ptr<output_folder> open_out(const run_options& o) {
@@ -147,7 +148,7 @@ void check_drains(const run_options& o, network& net) {
 }
 
 // Presents data set samples (each for `duration` ms; 0: its own duration, then drained).
-void run_on_data(const run_options& o, network& net, simulator& sim, double duration, spike_csv_writer* writer,
+void run_on_data(const run_options& o, network& net, simulator& sim, double duration, spike_file_writer* writer,
                  std::size_t& current, std::size_t& count, data_pass& pass) {
   data::dataset_context ctx;
   ctx.file = "--data";
@@ -218,9 +219,9 @@ void run_stepped(const run_options& o, network& net) {
   for (auto& p : summary["populations"])
     p["rate_hz"] = static_cast<double>(p["spikes"].get<std::uint64_t>()) / p["size"].get<double>() / (duration * 1e-3);
   if (out != nullptr) {
-    spike_csv_writer spikes(out->path("spikes.csv"), net, false);
-    for (const spike_record& s : sim.spikes()) spikes.on_spike(s);
-    spikes.commit();
+    const auto spikes = make_spike_writer(o.spikes_format, out->path(spike_file_name(o.spikes_format)), net, false);
+    for (const spike_record& s : sim.spikes()) spikes->on_spike(s);
+    spikes->commit();
     bool has_readout = false;
     for (std::uint32_t p = 0; p < net.population_count(); ++p) has_readout |= !net.pop(p).spiking();
     if (has_readout) {
@@ -281,9 +282,9 @@ void run_command(const run_options& o) {
   const std::unique_ptr<output_folder> out = open_out(o);
   simulator sim(*net, net->seed);
   sim.record_spikes(false);
-  std::unique_ptr<spike_csv_writer> spikes;
+  std::unique_ptr<spike_file_writer> spikes;
   if (out != nullptr) {
-    spikes = std::make_unique<spike_csv_writer>(out->path("spikes.csv"), *net, !o.data.empty());
+    spikes = make_spike_writer(o.spikes_format, out->path(spike_file_name(o.spikes_format)), *net, !o.data.empty());
     sim.set_spike_sink(spikes.get());
   }
   sim.set_limits(o.max_events, o.max_spikes);
@@ -368,6 +369,10 @@ void add_run_command(CLI::App& app) {
                   "Folder for spikes.csv, summary.json, counters.json, readout.csv (li populations) and samples.csv "
                   "(--data)");
   cmd->add_flag("--json", o->json, "Print the summary as JSON");
+  cmd->add_option("--spikes-format", o->spikes_format,
+                  "With --out: spikes.csv (csv, default) or spikes.npy (npy: float64 rows time_ms, population index, "
+                  "neuron; the sample first with --data)")
+      ->check(CLI::IsMember({"csv", "npy"}));
   cmd->add_option("--max-spikes", o->max_spikes,
                   "Stop the run (exit 2, outputs so far marked stopped) once more than N spikes were emitted")
       ->check(CLI::PositiveNumber);

@@ -1,6 +1,11 @@
 #include "tools/run_output.hpp"
 
+#include <bit>
+#include <cstdio>
+
 #include <fmt/format.h>
+
+#include "engine/error.hpp"
 
 namespace evsnn::cli {
 
@@ -24,6 +29,57 @@ void spike_csv_writer::commit() {
   file_.write({buf_.data(), buf_.size()});
   buf_.clear();
   file_.commit();
+}
+
+spike_npy_writer::spike_npy_writer(const std::filesystem::path& path, bool by_sample)
+    : file_(path), by_sample_(by_sample) {
+  buf_.reserve(flush_bytes + 64);
+  file_.write(header(0));
+}
+
+std::string spike_npy_writer::header(std::uint64_t rows) const {
+  // The count is padded to 20 characters (any 64-bit count fits), so the header's length never changes.
+  std::string dict = fmt::format("{{'descr': '<f8', 'fortran_order': False, 'shape': ({:>20}, {}), }}", rows,
+                                 by_sample_ ? 4 : 3);
+  const std::size_t prefix = 10;  // magic, version 1.0, 2-byte header length
+  dict.append((64 - (prefix + dict.size() + 1) % 64) % 64, ' ');
+  dict += '\n';
+  std::string out("\x93NUMPY\x01\x00", 8);
+  out += static_cast<char>(dict.size() & 0xff);
+  out += static_cast<char>(dict.size() >> 8);
+  return out + dict;
+}
+
+void spike_npy_writer::on_spike(const spike_record& s) {
+  auto put = [&](double v) {
+    const auto bits = std::bit_cast<std::uint64_t>(v);
+    for (int b = 0; b < 8; ++b) buf_ += static_cast<char>((bits >> (8 * b)) & 0xff);
+  };
+  if (by_sample_) put(static_cast<double>(sample_));
+  put(s.time_ms);
+  put(static_cast<double>(s.population));
+  put(static_cast<double>(s.neuron));
+  ++rows_;
+  if (buf_.size() >= flush_bytes) {
+    file_.write(buf_);
+    buf_.clear();
+  }
+}
+
+void spike_npy_writer::commit() {
+  file_.write(buf_);
+  buf_.clear();
+  std::FILE* f = file_.handle();
+  const std::string h = header(rows_);
+  if (std::fflush(f) != 0 || std::fseek(f, 0, SEEK_SET) != 0 || std::fwrite(h.data(), 1, h.size(), f) != h.size())
+    throw input_error("spikes.npy: cannot write the header");
+  file_.commit();
+}
+
+std::unique_ptr<spike_file_writer> make_spike_writer(const std::string& format, const std::filesystem::path& path,
+                                                     const network& net, bool by_sample) {
+  if (format == "npy") return std::make_unique<spike_npy_writer>(path, by_sample);
+  return std::make_unique<spike_csv_writer>(path, net, by_sample);
 }
 
 void write_samples_csv(const std::filesystem::path& path, const std::vector<std::uint64_t>& spikes,
@@ -95,7 +151,7 @@ std::string format_summary(const nlohmann::json& s) {
   fmt::format_to(it, "simulated {} ms in {:.3f} s wall\n", s["duration_ms"].get<double>(), s["wall_time_s"].get<double>());
   if (s.contains("time_s")) {
     const auto& t = s["time_s"];
-    fmt::format_to(it, "time: parse {:.3f} s, build {:.3f} s, simulate {:.3f} s (spikes.csv streams here), write {:.3f} s\n",
+    fmt::format_to(it, "time: parse {:.3f} s, build {:.3f} s, simulate {:.3f} s (spikes.csv or spikes.npy streams here), write {:.3f} s\n",
                    t.value("parse", 0.0), t.value("build", 0.0), t.value("simulate", 0.0), t.value("write", 0.0));
   }
   if (s.contains("stopped_at_ms"))

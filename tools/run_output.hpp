@@ -6,6 +6,7 @@
 // length: memory does not grow with the number of spikes.
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -17,15 +18,24 @@
 
 namespace evsnn::cli {
 
-// Streams spikes to a CSV file as the simulator emits them. With by_sample (presenting a data set) a
-// leading `sample` column is written: sample,time_ms,population,neuron.
-class spike_csv_writer final : public spike_sink {
+// A spike file streamed while the simulator emits spikes (at most one buffer held), renamed into place by
+// commit(). With by_sample (presenting a data set) each spike also carries its sample number.
+class spike_file_writer : public spike_sink {
+ public:
+  void set_sample(std::uint64_t sample) { sample_ = sample; }
+  // Writes what is buffered and renames the file into place.
+  virtual void commit() = 0;
+
+ protected:
+  std::uint64_t sample_ = 0;
+};
+
+// spikes.csv: time_ms,population,neuron (population by name), or sample,time_ms,population,neuron.
+class spike_csv_writer final : public spike_file_writer {
  public:
   spike_csv_writer(const std::filesystem::path& path, const network& net, bool by_sample);
-  void set_sample(std::uint64_t sample) { sample_ = sample; }
   void on_spike(const spike_record& s) override;
-  // Writes what is buffered and renames the file into place.
-  void commit();
+  void commit() override;
 
  private:
   static constexpr std::size_t flush_bytes = std::size_t{1} << 16;
@@ -33,8 +43,30 @@ class spike_csv_writer final : public spike_sink {
   std::vector<std::string> names_;  // population names
   fmt::memory_buffer buf_;
   bool by_sample_;
-  std::uint64_t sample_ = 0;
 };
+
+// spikes.npy: a NumPy float64 array (little-endian, C order) of shape (n, 3) with rows time_ms,
+// population index, neuron — or (n, 4) with the sample first. Every value is exact (indices < 2^53). The
+// header is written with room for any count and rewritten with the final one by commit().
+class spike_npy_writer final : public spike_file_writer {
+ public:
+  spike_npy_writer(const std::filesystem::path& path, bool by_sample);
+  void on_spike(const spike_record& s) override;
+  void commit() override;
+
+ private:
+  std::string header(std::uint64_t rows) const;
+  static constexpr std::size_t flush_bytes = std::size_t{1} << 16;
+  atomic_file file_;
+  std::string buf_;
+  bool by_sample_;
+  std::uint64_t rows_ = 0;
+};
+
+// The writer of a run's spike file at path: format "csv" or "npy" (spike_file_name gives the file's name).
+std::unique_ptr<spike_file_writer> make_spike_writer(const std::string& format, const std::filesystem::path& path,
+                                                     const network& net, bool by_sample);
+inline std::string spike_file_name(const std::string& format) { return format == "npy" ? "spikes.npy" : "spikes.csv"; }
 
 // sample,label,spikes,duration_ms for a data set run (spikes and duration of each sample).
 void write_samples_csv(const std::filesystem::path& path, const std::vector<std::uint64_t>& spikes,

@@ -20,6 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "engine/npy_reader.hpp"
 #include "tests/support/cli_process.hpp"
 
 namespace fs = std::filesystem;
@@ -342,4 +343,37 @@ TEST_CASE("run, energy, bench --export: an unwritable --out is one line, exit 2,
   REQUIRE(run_cli(d, "bench ff --export " + shell_quote(exp.string())).status == 0);
   CHECK(fs::exists(exp / "bench_ff.json"));
   CHECK(temporaries(exp).empty());
+}
+
+TEST_CASE("run --spikes-format npy: spikes.npy holds exactly the rows of spikes.csv, numpy's layout") {
+  cli_temp_dir d;
+  const json net = json::parse(R"({"format": "evsnn-network/1", "duration_ms": 50,
+    "populations": [
+      {"name": "in", "model": "spike_source", "size": 2, "params": {"spikes": [[1.0, 0], [2.5, 1], [3.25, 0]]}},
+      {"name": "out", "model": "lif_alpha", "size": 2, "params": {"tau_mem_ms": 10, "threshold": 0.5}}],
+    "projections": [{"pre": "in", "post": "out", "delay_ms": 0.1, "weights": [[3.0, 0.1], [0.2, 3.0]]}]})");
+  const fs::path path = d.write("net.json", net.dump());
+  const fs::path csv_out = d.path / "csv", npy_out = d.path / "npy";
+  REQUIRE(run_cli(d, "run " + shell_quote(path.string()) + " --out " + shell_quote(csv_out.string())).status == 0);
+  REQUIRE(run_cli(d, "run " + shell_quote(path.string()) + " --spikes-format npy --out " + shell_quote(npy_out.string()))
+              .status == 0);
+  CHECK_FALSE(fs::exists(npy_out / "spikes.csv"));
+  const std::string bytes = read_text(npy_out / "spikes.npy");
+  CHECK(bytes.find("'descr': '<f8', 'fortran_order': False") != std::string::npos);
+  const evsnn::npy_array a = evsnn::parse_npy(bytes, "spikes.npy", 1000);
+  const auto lines = lines_of(read_text(csv_out / "spikes.csv"));
+  REQUIRE(lines.size() >= 4);
+  REQUIRE(a.shape == std::vector<std::uint64_t>{lines.size() - 1, 3});
+  for (std::size_t k = 1; k < lines.size(); ++k) {
+    std::istringstream row(lines[k]);
+    std::string t, pop, neuron;
+    std::getline(row, t, ',');
+    std::getline(row, pop, ',');
+    std::getline(row, neuron, ',');
+    INFO(lines[k]);
+    CHECK(a.values[(k - 1) * 3] == std::stod(t));  // both exact: shortest round-trip text and raw bits
+    CHECK(a.values[(k - 1) * 3 + 1] == (pop == "in" ? 0.0 : 1.0));
+    CHECK(a.values[(k - 1) * 3 + 2] == std::stod(neuron));
+  }
+  check_one_error_line(run_cli(d, "run " + shell_quote(path.string()) + " --spikes-format hdf5"), "--spikes-format");
 }
