@@ -10,32 +10,11 @@
 #include "engine/error.hpp"
 #include "engine/json_fast_parse.hpp"
 #include "engine/json_node.hpp"
+#include "tests/support/json_same.hpp"
 
 using namespace evsnn;
 using nlohmann::json;
 
-namespace {
-
-// Equal values of equal types, recursively (nlohmann's == calls 5u and 5 equal).
-bool same(const json& a, const json& b) {
-  if (a.type() != b.type()) return false;
-  if (a.is_object()) {
-    if (a.size() != b.size()) return false;
-    for (auto it = a.begin(); it != a.end(); ++it)
-      if (!b.contains(it.key()) || !same(it.value(), b.at(it.key()))) return false;
-    return true;
-  }
-  if (a.is_array()) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t k = 0; k < a.size(); ++k)
-      if (!same(a[k], b[k])) return false;
-    return true;
-  }
-  if (a.is_number_float()) return std::bit_cast<std::uint64_t>(a.get<double>()) == std::bit_cast<std::uint64_t>(b.get<double>());
-  return a == b;
-}
-
-}  // namespace
 
 TEST_CASE("json fast parse: accepted documents give nlohmann's DOM bit for bit") {
   const std::vector<std::string> accepted = {
@@ -49,8 +28,8 @@ TEST_CASE("json fast parse: accepted documents give nlohmann's DOM bit for bit")
     INFO(doc);
     const auto fast = json_fast_parse(doc);
     REQUIRE(fast.has_value());
-    CHECK(same(*fast, json::parse(doc)));
-    CHECK(same(parse_json_text(doc, "doc.json"), json::parse(doc)));
+    CHECK(evsnn::test::json_same(*fast, json::parse(doc)));
+    CHECK(evsnn::test::json_same(parse_json_text(doc, "doc.json"), json::parse(doc)));
   }
   std::string deep;  // 256 levels: the limit, still accepted
   for (int k = 0; k < 256; ++k) deep += '[';
@@ -65,7 +44,7 @@ TEST_CASE("json fast parse: outside the subset it declines, and parse_json_text 
   for (const std::string& doc : declined_valid) {
     INFO(doc);
     CHECK_FALSE(json_fast_parse(doc).has_value());
-    CHECK(same(parse_json_text(doc, "doc.json"), json::parse(doc)));
+    CHECK(evsnn::test::json_same(parse_json_text(doc, "doc.json"), json::parse(doc)));
   }
   const std::vector<std::string> errors = {"", "{", "[1,]", "[01]", "[1.]", "[.5]", "[+1]", "[1e]", "{\"a\" 1}",
                                            "{\"a\": 1, \"a\": 2}", "[1] x", "[1e400]", "nul", "[\"a\nb\"]", "{a: 1}"};

@@ -11,30 +11,9 @@
 #include "engine/error.hpp"
 #include "engine/json_fast_parse.hpp"
 #include "engine/json_node.hpp"
+#include "tests/support/json_same.hpp"
 #include "tests/fuzz/fuzz_budget.hpp"
 
-namespace {
-
-bool same(const nlohmann::json& a, const nlohmann::json& b) {
-  if (a.type() != b.type()) return false;
-  if (a.is_object()) {
-    if (a.size() != b.size()) return false;
-    for (auto it = a.begin(); it != a.end(); ++it)
-      if (!b.contains(it.key()) || !same(it.value(), b.at(it.key()))) return false;
-    return true;
-  }
-  if (a.is_array()) {
-    if (a.size() != b.size()) return false;
-    for (std::size_t k = 0; k < a.size(); ++k)
-      if (!same(a[k], b[k])) return false;
-    return true;
-  }
-  if (a.is_number_float())
-    return std::bit_cast<std::uint64_t>(a.get<double>()) == std::bit_cast<std::uint64_t>(b.get<double>());
-  return a == b;
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);
@@ -45,7 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     } catch (const nlohmann::json::exception&) {
       __builtin_trap();  // the fast path accepted what nlohmann refuses
     }
-    if (!same(*fast, reference)) __builtin_trap();
+    if (!evsnn::test::json_same(*fast, reference)) __builtin_trap();
   }
   try {
     (void)evsnn::parse_json_text(text, "fuzz.json");
