@@ -2,13 +2,12 @@
 
 #include <charconv>
 #include <cmath>
-#include <fstream>
-#include <iterator>
 #include <system_error>
 
 #include <fmt/format.h>
 
 #include "engine/error.hpp"
+#include "engine/json_node.hpp"
 
 namespace evsnn {
 
@@ -41,11 +40,7 @@ std::optional<std::string> csv_reader::read_file(const std::filesystem::path& pa
     throw input_error(fmt::format("{}: is a folder, not a file", path.string()));
   if (!std::filesystem::is_regular_file(status))
     throw input_error(fmt::format("{}: is not a regular file", path.string()));
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return std::nullopt;
-  std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-  if (in.bad()) return std::nullopt;
-  return text;
+  return read_text_file(path.string());  // one read of the whole file
 }
 
 bool csv_reader::next(row& r) {

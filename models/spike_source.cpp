@@ -15,9 +15,11 @@ spike_source::spike_source(std::string name, std::uint32_t size, mode m) : popul
 
 std::unique_ptr<spike_source> spike_source::replay(std::string name, std::uint32_t size, std::vector<input_event> events) {
   std::unique_ptr<spike_source> s(new spike_source(std::move(name), size, mode::replay));
-  std::stable_sort(events.begin(), events.end(), [](const input_event& a, const input_event& b) {
+  const auto before = [](const input_event& a, const input_event& b) {
     return a.time_ms < b.time_ms || (a.time_ms == b.time_ms && a.channel < b.channel);
-  });
+  };
+  if (!std::is_sorted(events.begin(), events.end(), before))  // files usually come sorted: one pass
+    std::stable_sort(events.begin(), events.end(), before);
   s->owned_events_ = std::move(events);
   s->events_ = s->owned_events_;
   return s;
