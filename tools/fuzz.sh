@@ -209,6 +209,13 @@ header = {"blocks": blocks, "config": {"format": "evsnn-train/1"}, "epoch": 1, "
 h = json.dumps(header, separators=(",", ":")).encode()
 data = b"".join(struct.pack("<%df" % len(w), *w) for w in weights) + b"".join(struct.pack("<%dd" % len(a), *a) for a in opt) + struct.pack("<2f", 0.5, -0.5)
 open(os.path.join(sys.argv[1], "synthetic"), "wb").write(b"EVSNN-CHECKPOINT/2\n" + struct.pack("<Q", len(h)) + h + data)
+# The same as version 3 (f64 weights).
+for b in blocks:
+    if b["name"].startswith("weights/"): b["type"] = "f64"
+header["format"] = "evsnn-checkpoint/3"
+h = json.dumps(header, separators=(",", ":")).encode()
+data = b"".join(struct.pack("<%dd" % len(w), *w) for w in weights) + b"".join(struct.pack("<%dd" % len(a), *a) for a in opt) + struct.pack("<2f", 0.5, -0.5)
+open(os.path.join(sys.argv[1], "synthetic3"), "wb").write(b"EVSNN-CHECKPOINT/3\n" + struct.pack("<Q", len(h)) + h + data)
 PY
 status=0
 for t in "${targets[@]}"; do
