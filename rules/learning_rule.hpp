@@ -22,6 +22,7 @@
 #include "engine/hook.hpp"
 #include "engine/json_node.hpp"
 #include "engine/simulator.hpp"
+#include "rules/worker_pool.hpp"
 #include "rules/fixed_sum.hpp"
 #include "rules/layer_chain.hpp"
 #include "rules/loss.hpp"
@@ -73,8 +74,9 @@ class learning_rule {
   virtual double online_step_ms() const { return 0.0; }
   // Online rules whose step couples the samples of a batch (traces propagation's B×B contrast): called by
   // the lockstep trainer after every lane has run a step and before any lane's accumulate_tick, with the
-  // lanes in batch order (made by this rule's make_worker); runs on one thread.
-  virtual void couple_lanes(std::span<rule_worker* const> /*lanes*/) {}
+  // lanes in batch order (made by this rule's make_worker); par spreads independent rows over the trainer's
+  // threads (results must not depend on the spread).
+  virtual void couple_lanes(std::span<rule_worker* const> /*lanes*/, const parallel_rows& /*par*/) {}
   // True when the rule's workers change their network's weights during a sample (local plasticity): the
   // trainer then gives every network copy its own weights instead of sharing the master arrays.
   virtual bool writes_weights() const { return false; }

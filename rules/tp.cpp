@@ -235,7 +235,7 @@ std::unique_ptr<rule_worker> tp_rule::make_worker(simulator& sim, const layer_ch
   return std::make_unique<tp_worker>(*this, sim, chain);
 }
 
-void tp_rule::couple_lanes(std::span<rule_worker* const> lanes) {
+void tp_rule::couple_lanes(std::span<rule_worker* const> lanes, const parallel_rows& par) {
   live_.clear();  // the batch's lanes that ran a learning tick
   for (rule_worker* w : lanes)
     if (static_cast<tp_worker*>(w)->fresh()) live_.push_back(w);
@@ -258,7 +258,7 @@ void tp_rule::couple_lanes(std::span<rule_worker* const> lanes) {
       const std::vector<double>& in = l == 0 ? lane(b)->label_trace() : lane(b)->layers()[l - 1].eps_t;
       std::copy(in.begin(), in.end(), t_.begin() + static_cast<std::ptrdiff_t>(b * K));
     }
-    tp_contrast(B, H, K, e_.data(), et_.data(), t_.data(), coef_.data(), coef_t_.data(), contrast_);
+    tp_contrast(B, H, K, e_.data(), et_.data(), t_.data(), coef_.data(), coef_t_.data(), contrast_, &par);
     for (std::size_t b = 0; b < B; ++b) {
       auto& st = lane(b)->layers()[l];
       std::copy_n(coef_.begin() + static_cast<std::ptrdiff_t>(b * H), H, st.coef.begin());

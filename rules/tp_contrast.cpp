@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 namespace evsnn::rules {
 
@@ -16,12 +17,18 @@ void softmax_rows(std::size_t n, std::size_t m, double* a) {
 }
 
 double tp_contrast(std::size_t B, std::size_t H, std::size_t K, const double* E, const double* Et,
-                   const double* T, double* coef, double* coef_t, tp_contrast_buffers& buf) {
+                   const double* T, double* coef, double* coef_t, tp_contrast_buffers& buf, const parallel_rows* par) {
   buf.y.resize(B * B);
   buf.z.resize(B * B);
   double* y = buf.y.data();
   double* z = buf.z.data();
-  for (std::size_t b = 0; b < B; ++b)
+  const auto rows = [&](const std::function<void(std::size_t)>& row) {
+    if (par != nullptr)
+      (*par)(B, row);
+    else
+      for (std::size_t r = 0; r < B; ++r) row(r);
+  };
+  rows([&](std::size_t b) {
     for (std::size_t c = 0; c < B; ++c) {
       double d2 = 0.0, zz = 0.0;
       for (std::size_t k = 0; k < K; ++k) {
@@ -32,6 +39,7 @@ double tp_contrast(std::size_t B, std::size_t H, std::size_t K, const double* E,
       y[b * B + c] = -std::sqrt(d2);
       z[b * B + c] = zz;
     }
+  });
   softmax_rows(B, B, y);
   // The loss from the log-softmax of Z (before Z becomes P).
   double loss = 0.0;
@@ -45,17 +53,21 @@ double tp_contrast(std::size_t B, std::size_t H, std::size_t K, const double* E,
   }
   softmax_rows(B, B, z);
   for (std::size_t k = 0; k < B * B; ++k) z[k] -= y[k];  // z is now G
-  std::fill(coef, coef + B * H, 0.0);
-  std::fill(coef_t, coef_t + B * H, 0.0);
-  for (std::size_t b = 0; b < B; ++b)
-    for (std::size_t c = 0; c < B; ++c) {
-      const double g = z[b * B + c];
-      if (g == 0.0) continue;
-      for (std::size_t i = 0; i < H; ++i) {
-        coef[b * H + i] += g * Et[c * H + i];
-        coef_t[c * H + i] += g * E[b * H + i];
-      }
+  // G Ẽ by rows b and Gᵀ E by rows c, each summed in ascending order of the other index.
+  rows([&](std::size_t r) {
+    double* cr = coef + r * H;
+    double* ct = coef_t + r * H;
+    std::fill(cr, cr + H, 0.0);
+    std::fill(ct, ct + H, 0.0);
+    for (std::size_t o = 0; o < B; ++o) {
+      const double g = z[r * B + o];  // G_ro: row r of G Ẽ
+      if (g != 0.0)
+        for (std::size_t i = 0; i < H; ++i) cr[i] += g * Et[o * H + i];
+      const double gt = z[o * B + r];  // G_or: row r of Gᵀ E
+      if (gt != 0.0)
+        for (std::size_t i = 0; i < H; ++i) ct[i] += gt * E[o * H + i];
     }
+  });
   return loss / static_cast<double>(B);
 }
 

@@ -13,14 +13,19 @@
 #include <cstddef>
 #include <vector>
 
+#include "rules/worker_pool.hpp"
+
 namespace evsnn::rules {
 
 struct tp_contrast_buffers {
   std::vector<double> y, z;
 };
 
+// The O(B² (H + K)) work runs row by row through par (rows of D and Z, of G Ẽ and of Gᵀ E); every sum keeps
+// its sequential order, so the result is the same bits for any spread. par = nullptr: sequential.
 double tp_contrast(std::size_t B, std::size_t H, std::size_t K, const double* E, const double* Et,
-                   const double* T, double* coef, double* coef_t, tp_contrast_buffers& buf);
+                   const double* T, double* coef, double* coef_t, tp_contrast_buffers& buf,
+                   const parallel_rows* par = nullptr);
 
 // Row-wise softmax of an n×m row-major matrix, in place (the maximum subtracted first).
 void softmax_rows(std::size_t n, std::size_t m, double* a);

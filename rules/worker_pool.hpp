@@ -18,6 +18,10 @@
 
 namespace evsnn::rules {
 
+// Runs row(r) for every r in [0, rows), spread over threads; each row is written by exactly one call, so
+// results do not depend on the spread. The sequential one: for (r = 0; r < rows; ++r) row(r).
+using parallel_rows = std::function<void(std::size_t rows, const std::function<void(std::size_t)>& row)>;
+
 class worker_pool {
  public:
   using task_fn = std::function<void(std::size_t)>;

@@ -26,6 +26,11 @@ using nlohmann::json;
 
 namespace {
 
+// couple_lanes' row spreader, sequential (the trainer's spreads rows over its threads).
+const evsnn::rules::parallel_rows sequential = [](std::size_t rows, const std::function<void(std::size_t)>& row) {
+  for (std::size_t r = 0; r < rows; ++r) row(r);
+};
+
 json tp_network(const std::vector<std::uint32_t>& sizes, std::uint64_t seed, double w_mean, double w_std) {
   json pops = json::array(), projs = json::array();
   pops.push_back({{"name", "l0"}, {"model", "spike_source"}, {"size", sizes[0]}, {"params", {{"external", true}}}});
@@ -235,7 +240,7 @@ TEST_CASE("tp on events equals the tick-synchronous reference, tick by tick, for
     // The rule, on events.
     fixed_sum_set sums = rule->make_sums();
     for (std::uint32_t b = 0; b < B; ++b) fx[b]->pres->advance_to(k + 0.5);
-    rule->couple_lanes(lanes);
+    rule->couple_lanes(lanes, sequential);
     for (rule_worker* w : lanes) w->accumulate_tick(sums);
     for (std::size_t l = 0; l < L; ++l)
       for (std::uint32_t j = 0; j < sizes[l]; ++j)
