@@ -23,7 +23,7 @@ layer_chain find_layer_chain(network& net, const std::string& file) {
   while (true) {
     std::vector<std::uint32_t> out;
     for (std::uint32_t j = 0; j < net.projection_count(); ++j)
-      if (net.proj(j).pre_population() == prev) out.push_back(j);
+      if (net.proj(j).pre_population() == prev && net.proj(j).post_population() != prev) out.push_back(j);
     if (out.empty()) break;
     if (out.size() > 1)
       throw input_error(fmt::format("{}: projection '{}': population '{}' feeds {} projections; this rule trains a "
@@ -33,14 +33,27 @@ layer_chain find_layer_chain(network& net, const std::string& file) {
     const std::uint32_t post = pr.post_population();
     const population& pop = net.pop(post);
     if (seen[post])
-      throw input_error(fmt::format("{}: projection '{}' loops back to '{}'; this rule trains a feed-forward chain "
-                                    "(no recurrent projections)",
+      throw input_error(fmt::format("{}: projection '{}' loops back to '{}'; a trained chain is feed-forward "
+                                    "but for a layer's own recurrent projection (onto itself)",
                                     file, pr.name(), pop.name()));
-    if (net.incoming(post).size() != 1) {
-      std::uint32_t other = net.incoming(post)[0] == out[0] ? net.incoming(post)[1] : net.incoming(post)[0];
-      throw input_error(fmt::format("{}: projection '{}': population '{}' has {} incoming projections; this rule "
-                                    "trains exactly one per layer",
+    std::uint32_t self = layer_info::no_projection;
+    for (std::uint32_t other : net.incoming(post)) {
+      if (other == out[0]) continue;
+      if (net.proj(other).pre_population() == post && self == layer_info::no_projection) {
+        self = other;
+        continue;
+      }
+      throw input_error(fmt::format("{}: projection '{}': population '{}' has {} incoming projections; a trained "
+                                    "layer has one from the layer below and at most one from itself (recurrent)",
                                     file, net.proj(other).name(), pop.name(), net.incoming(post).size()));
+    }
+    if (self != layer_info::no_projection) {
+      if (net.proj(self).graded())
+        throw input_error(fmt::format("{}: projection '{}' is graded; trained projections must be ungraded", file,
+                                      net.proj(self).name()));
+      if (pop.membrane() == nullptr || pop.membrane()->thresholds().empty())
+        throw input_error(fmt::format("{}: projection '{}': the readout '{}' cannot have a recurrent projection",
+                                      file, net.proj(self).name(), pop.name()));
     }
     if (pr.graded())
       throw input_error(fmt::format("{}: projection '{}' is graded; trained projections must be ungraded", file,
@@ -58,6 +71,7 @@ layer_chain find_layer_chain(network& net, const std::string& file) {
     l.size = pop.size();
     l.fan_in = net.pop(prev).size();
     l.name = pop.name();
+    l.recurrent = self;
     const membrane_view* m = pop.membrane();
     if (m == nullptr ||
         (m->tick() == nullptr && (m->thresholds().empty() ? false : m->kernel().inv_tau_syn <= 0.0)))
@@ -88,16 +102,35 @@ layer_chain find_layer_chain(network& net, const std::string& file) {
                                   net.pop(chain.input).name()));
   const bool ticked = chain.layers.front().tick != nullptr;
   for (const layer_info& l : chain.layers)
-    if ((l.tick != nullptr) != ticked)
+    if ((l.tick != nullptr) != ticked && !(ticked && l.readout))
       throw input_error(fmt::format("{}: layer '{}' is {} but layer '{}' is {}; a chain is all discrete-tick "
-                                    "(lif_tick) or all continuous-time",
+                                    "(lif_tick, possibly ending in a readout) or all continuous-time",
                                     file, l.name, l.tick ? "discrete-tick" : "continuous-time",
                                     chain.layers.front().name, ticked ? "discrete-tick" : "continuous-time"));
   for (std::uint32_t p = 0; p < net.population_count(); ++p)
     if (!seen[p])
       throw input_error(fmt::format("{}: population '{}' is not part of the feed-forward chain from the input", file,
                                     net.pop(p).name()));
+  for (std::uint32_t l = 0; l < chain.layers.size(); ++l) {
+    const projection& pr = net.proj(chain.layers[l].projection);
+    chain.blocks.push_back({chain.layers[l].projection, l, false, true, pr.n_pre(), pr.n_post(), pr.synapse_count(),
+                            pr.name()});
+  }
+  for (std::uint32_t l = 0; l < chain.layers.size(); ++l)
+    if (chain.layers[l].recurrent != layer_info::no_projection) {
+      const projection& pr = net.proj(chain.layers[l].recurrent);
+      chain.blocks.push_back({chain.layers[l].recurrent, l, true, pr.dense(), pr.n_pre(), pr.n_post(),
+                              pr.synapse_count(), pr.name()});
+    }
   return chain;
+}
+
+void require_feed_forward(const layer_chain& chain, const char* rule) {
+  for (const trained_block& b : chain.blocks)
+    if (b.recurrent)
+      throw input_error(fmt::format("rule {}: projection '{}' is recurrent (layer '{}' onto itself); this rule trains "
+                                    "feed-forward chains; rules that train recurrent weights: eprop",
+                                    rule, b.name, chain.layers[b.layer].name));
 }
 
 void require_continuous(const layer_chain& chain, const char* rule) {

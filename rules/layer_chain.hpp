@@ -12,8 +12,17 @@
 // refractory period can be trained; a readout is a membrane without thresholds. Discrete-tick layers
 // (membrane_view::tick() non-null, the seed-004 neuron) are accepted too; a chain is all discrete-tick
 // or all continuous-time, and each rule refuses the kind it cannot train (require_continuous/require_tick).
+// A discrete-tick chain may end in a readout (li) too: rules that read it at the tick (eprop) accept it,
+// the others refuse it through require_tick.
+// Recurrence: a hidden layer may also have one projection from itself onto itself (dense or sparse, any
+// delay), layer_info::recurrent. Only rules that train recurrent weights accept such a chain (make_rule
+// refuses it for the others, naming the projection).
+// Trained blocks: one per trained projection — the layers' feed-forward projections first (block l =
+// layer l), then the recurrent ones in layer order. The trainer keeps one weight array and one gradient
+// per block; a block's values are in its projection's synapse order (pre-major; dense: pre * n_post + post).
 // Invariants: layers.size() >= 1; layers[l].fan_in == size of layer l-1 (input for l = 0);
-// projections are distinct; only the last layer may be a readout.
+// projections are distinct; only the last layer may be a readout; blocks.size() == layers.size() + the
+// number of layers with a recurrent projection.
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -40,14 +49,29 @@ struct layer_info {
   const membrane_view* membrane = nullptr;
   // Discrete-tick layers (lif_tick): the tick view (leak, bias, Ũ per step); null for continuous-time layers.
   const tick_membrane* tick = nullptr;
+  // The layer's projection onto itself, or no_projection.
+  std::uint32_t recurrent = no_projection;
+  static constexpr std::uint32_t no_projection = 0xffffffffu;
   double current(std::uint32_t i, double t_ms) const { return membrane->synaptic_current(i, t_ms); }
+};
+
+struct trained_block {
+  std::uint32_t projection = 0;
+  std::uint32_t layer = 0;  // the post-synaptic layer
+  bool recurrent = false;
+  bool dense = true;
+  std::uint32_t n_pre = 0, n_post = 0;
+  std::size_t synapses = 0;
+  std::string name;  // the projection's
 };
 
 struct layer_chain {
   std::uint32_t input = 0;
   std::uint32_t input_size = 0;
   std::vector<layer_info> layers;
+  std::vector<trained_block> blocks;
   const layer_info& output() const { return layers.back(); }
+  bool recurrent() const { return blocks.size() > layers.size(); }
 };
 
 // Finds and checks the chain; input_error "<file>: <what is wrong>" otherwise.
@@ -56,5 +80,7 @@ layer_chain find_layer_chain(network& net, const std::string& file);
 // input_error "<rule>: ..." when the chain's layers are not of the kind the rule trains.
 void require_continuous(const layer_chain& chain, const char* rule);
 void require_tick(const layer_chain& chain, const char* rule);
+// input_error naming the first recurrent projection, for rules that train feed-forward chains only.
+void require_feed_forward(const layer_chain& chain, const char* rule);
 
 }  // namespace evsnn::rules

@@ -43,6 +43,9 @@ class rule_worker : public hook {
   // Called by the trainer before each sample runs, with its label (rules whose loss runs inside the
   // sample, tick by tick, need it from the start).
   virtual void set_target(std::uint32_t /*label*/) {}
+  // Called with set_target: the duration of the sample about to run (rules whose loss counts only its
+  // last part need its end from the start).
+  virtual void set_duration(double /*duration_ms*/) {}
   // Online rules (learning_rule::online_step_ms() > 0): adds the gradient of the steps run since the last
   // call into sums and forgets it; the trainer calls it after each lockstep step.
   virtual void accumulate_tick(fixed_sum_set& /*sums*/) {}

@@ -5,6 +5,7 @@
 #include "rules/anp.hpp"
 #include "rules/bp_exact.hpp"
 #include "rules/bptt.hpp"
+#include "rules/eprop.hpp"
 #include "rules/feedback_alignment.hpp"
 #include "rules/learning_rule.hpp"
 #include "rules/local_rule.hpp"
@@ -41,6 +42,9 @@ registry<rule_factory> rule_registry() {
     return make_tp_rule(s, c, seed);
   });
   r.add("anp", [](const json_node& s, const layer_chain& c, loss_input, std::uint64_t seed) { return make_anp(s, c, seed); });
+  r.add("eprop", [](const json_node& s, const layer_chain& c, loss_input, std::uint64_t seed) {
+    return make_eprop(s, c, seed);
+  });
   r.add("bptt", [](const json_node& s, const layer_chain& c, loss_input, std::uint64_t) { return make_bptt(s, c); });
   return r;
 }
@@ -53,7 +57,11 @@ std::unique_ptr<learning_rule> make_rule(const json_node& spec, const layer_chai
                                          std::uint64_t seed) {
   // Reading "type" here marks it as read for the factory's finish(): factories never touch it.
   const registry<rule_factory> rules = rule_registry();
-  return rules.lookup(spec.is_string() ? spec : spec.at("type"))(spec, chain, input, seed);
+  const json_node type = spec.is_string() ? spec : spec.at("type");
+  const rule_factory& make = rules.lookup(type);
+  // Recurrent projections: only the rules that train them accept such a chain.
+  if (chain.recurrent() && type.as_string() != "eprop") require_feed_forward(chain, type.as_string().c_str());
+  return make(spec, chain, input, seed);
 }
 
 }  // namespace evsnn::rules

@@ -31,7 +31,7 @@ tick_chain_info make_tick_chain(const layer_chain& chain, const char* rule) {
 
 fixed_sum_set layer_sums(const layer_chain& chain) {
   fixed_sum_set s;
-  for (const layer_info& l : chain.layers) s.sums.emplace_back(std::size_t(l.fan_in) * l.size);
+  for (const trained_block& b : chain.blocks) s.sums.emplace_back(b.synapses);
   return s;
 }
 

@@ -96,10 +96,10 @@ trainer::trainer(train_config cfg, const model_registry& models, std::filesystem
     w->grad.assign(ch.output().size, 0.0);
   }
   std::vector<std::size_t> sizes;
-  for (const layer_info& l : ch.layers) {
-    const auto wts = workers_[0]->net->proj(l.projection).weights();
+  for (const trained_block& b : ch.blocks) {
+    const auto wts = workers_[0]->net->proj(b.projection).weights();
     master_.emplace_back(wts.begin(), wts.end());
-    float32_layers_.push_back(workers_[0]->net->proj(l.projection).float32());
+    float32_layers_.push_back(workers_[0]->net->proj(b.projection).float32());
     sizes.push_back(wts.size());
   }
   // Every copy of the network trains on the master weights themselves: an optimizer step reaches all of
@@ -109,7 +109,7 @@ trainer::trainer(train_config cfg, const model_registry& models, std::filesystem
   if (shared_weights_)
     for (auto& w : workers_)
       for (std::size_t l = 0; l < master_.size(); ++l)
-        w->net->proj(w->chain.layers[l].projection).share_weights(master_[l]);
+        w->net->proj(w->chain.blocks[l].projection).share_weights(master_[l]);
   optimizer_->bind(sizes);
 }
 
@@ -119,7 +119,7 @@ void trainer::broadcast_weights() {
   if (shared_weights_) return;
   for (auto& w : workers_)
     for (std::size_t l = 0; l < master_.size(); ++l) {
-      auto dst = w->net->proj(w->chain.layers[l].projection).weights();
+      auto dst = w->net->proj(w->chain.blocks[l].projection).weights();
       std::copy(master_[l].begin(), master_[l].end(), dst.begin());
     }
 }
@@ -190,7 +190,11 @@ void trainer::run_parallel(std::span<const std::size_t> indices, const data::dat
         ds.load(idx, w.buf, learn ? epoch + 1 : 0);
         w.sim->set_sample_index(uid_base + idx);
         w.rule->set_target(w.buf.label);
-        if (w.reference) w.reference->set_target(w.buf.label);
+        w.rule->set_duration(w.buf.duration_ms);
+        if (w.reference) {
+          w.reference->set_target(w.buf.label);
+          w.reference->set_duration(w.buf.duration_ms);
+        }
         // Multi-pass rules: the extra passes first (same input: same sample index), the scored pass 0 last.
         const unsigned passes = learn ? rule_->passes_per_sample() : 1;
         for (unsigned pass = passes - 1; pass > 0; --pass) {
@@ -259,6 +263,9 @@ eval_result trainer::evaluate(const std::string& split, std::size_t limit) {
     syn += stats.counters.projections[l.projection].synaptic_events +
            stats.counters.projections[l.projection].graded_events;
     trained_neurons += l.size;
+    if (l.recurrent != layer_info::no_projection)
+      syn += stats.counters.projections[l.recurrent].synaptic_events +
+             stats.counters.projections[l.recurrent].graded_events;
   }
   r.spikes_per_sample = static_cast<double>(spikes) / dn;
   r.synaptic_events_per_sample = static_cast<double>(syn) / dn;
@@ -408,89 +415,12 @@ void trainer::check_weights_finite(std::uint64_t epoch, std::size_t batch) const
     // can make a neuron fire without end.
     const auto bad = std::find_if(master_[l].begin(), master_[l].end(), [](double v) { return !(std::fabs(v) <= 3.0e38); });
     if (bad == master_[l].end()) continue;
-    const layer_info& info = chain().layers[l];
+    const trained_block& b = chain().blocks[l];
     throw input_error(fmt::format("{}: epoch {}, batch {}: the weights of layer {} ('{}', projection '{}') became {} "
                                   "after the optimizer step (weights stay within +-3e38): training has diverged; {}",
-                                  cfg_.file, epoch, batch, l + 1, info.name,
-                                  workers_[0]->net->proj(info.projection).name(), *bad, last_good_note()));
+                                  cfg_.file, epoch, batch, b.layer + 1, chain().layers[b.layer].name, b.name, *bad,
+                                  last_good_note()));
   }
-}
-
-void trainer::write_outputs() const {
-  write_file_atomic(cfg_.output_dir / "log.csv", log_.csv());
-  write_file_atomic(cfg_.output_dir / "log.json", log_.json().dump(2) + "\n");
-  if (epochs_done_ > 0) write_network(cfg_.output_dir / "network.json");
-}
-
-// ---- checkpoints (the format: rules/checkpoint.hpp) ------------------------------------------------
-
-void trainer::save_checkpoint(const std::filesystem::path& path) const {
-  checkpoint c;
-  c.epochs_done = epochs_done_;
-  c.config = cfg_.doc;
-  c.rule = rule_->describe();
-  c.optimizer = optimizer_->state_header();
-  c.log = log_;
-  c.weights = master_;
-  for (const auto& a : optimizer_->state_arrays()) c.optimizer_state.emplace_back(a.begin(), a.end());
-  for (const auto& a : rule_->state()) c.rule_state.emplace_back(a.begin(), a.end());
-  c.save(path);
-}
-
-void trainer::load_checkpoint(const std::filesystem::path& path, bool for_resume) {
-  const std::string file = path.string();
-  checkpoint c = checkpoint::load(path);
-  // The network, data and rule must be those of the config (epochs may differ: a run can be extended).
-  nlohmann::json a = c.config, b = cfg_.doc;
-  if (a.is_object()) a.erase("epochs");
-  b.erase("epochs");
-  if (a != b)
-    throw input_error(fmt::format("{}: the checkpoint was written by a different config (only \"epochs\" may change)",
-                                  file));
-  if (c.weights.size() != master_.size())
-    throw input_error(fmt::format("{}: {} weight blocks, the network has {} layers", file, c.weights.size(),
-                                  master_.size()));
-  for (std::size_t l = 0; l < master_.size(); ++l)
-    if (c.weights[l].size() != master_[l].size())
-      throw input_error(fmt::format("{}: weights/{}: {} values, the network's layer has {}", file, l,
-                                    c.weights[l].size(), master_[l].size()));
-  for (std::size_t l = 0; l < master_.size(); ++l)  // in place: every network copy shares these arrays
-    std::copy(c.weights[l].begin(), c.weights[l].end(), master_[l].begin());
-  broadcast_weights();
-  if (!for_resume) return;
-  try {
-    optimizer_->load_state(c.optimizer, std::move(c.optimizer_state), file + ": optimizer");
-  } catch (const nlohmann::json::exception& e) {
-    throw input_error(fmt::format("{}: bad checkpoint header: {}", file, e.what()));
-  }
-  rule_->load_state(c.rule_state);
-  epochs_done_ = c.epochs_done;
-  log_ = std::move(c.log);
-}
-
-// ---- the trained network ---------------------------------------------------------------------------
-
-void trainer::write_network(const std::filesystem::path& path) const {
-  nlohmann::json doc = cfg_.network;
-  const std::filesystem::path dir = path.parent_path();
-  for (std::size_t l = 0; l < master_.size(); ++l) {
-    const layer_info& info = chain().layers[l];
-    const std::string csv = fmt::format("weights_{}.csv", l);
-    std::string text;
-    text.reserve(master_[l].size() * 12);
-    for (std::uint32_t j = 0; j < info.fan_in; ++j) {
-      for (std::uint32_t i = 0; i < info.size; ++i) {
-        if (i) text += ',';
-        fmt::format_to(std::back_inserter(text), "{}", master_[l][std::size_t(j) * info.size + i]);  // shortest exact
-      }
-      text += '\n';
-    }
-    write_file_atomic(dir / csv, text);
-    doc["projections"][info.projection]["weights"] = {{"csv", csv}};
-  }
-  doc["description"] = fmt::format("trained by evsnn train {} ({} epochs, rule {})", cfg_.file, epochs_done_,
-                                   rule_->name());
-  write_file_atomic(path, doc.dump(1) + "\n");
 }
 
 }  // namespace evsnn::rules

@@ -38,6 +38,7 @@ void trainer::run_lockstep(std::span<const std::size_t> batch, std::uint64_t epo
     w.sim->set_sample_index(uid_base + batch[b]);
     w.rule->set_learning(true);
     w.rule->set_target(w.buf.label);
+    w.rule->set_duration(w.buf.duration_ms);
     w.pres->begin(w.buf.events, w.buf.duration_ms);
   });
   double longest = 0.0;

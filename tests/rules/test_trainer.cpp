@@ -197,7 +197,10 @@ TEST_CASE("trainer: config errors are one line naming the file and JSON path") {
   expect_error(c, "/optimizer/lr");
   c = base;
   c["network"]["projections"].push_back({{"pre", "l2"}, {"post", "l1"}, {"weights", {{"init", "constant"}, {"value", 0.1}}}});
-  expect_error(c, "this rule trains");
+  expect_error(c, "a trained layer has one from the layer below");
+  c = base;
+  c["network"]["projections"].push_back({{"pre", "l1"}, {"post", "l1"}, {"delay_ms", 1}, {"weights", {{"init", "constant"}, {"value", 0.1}}}});
+  expect_error(c, "projection 'l1->l1' is recurrent (layer 'l1' onto itself); this rule trains feed-forward chains");
   c = base;
   c["network"]["populations"][1]["params"]["reset"] = "zero";
   expect_error(c, "reset");
