@@ -51,7 +51,8 @@ std::unique_ptr<population> make_lif_delta(const std::string& name, std::uint32_
 }
 
 // lif_tick: "tick_ms" (default 1), "leak" λ in (0, 1) or "tau_param" (λ = 1/(1+e^{-tau_param}), default 3,
-// as the seed's code), "bias" (number or `size` numbers, default 0), "threshold", "reset" (spiking_params).
+// as the seed's code), "bias" (number or `size` numbers, default 0), "threshold", "reset" (spiking_params),
+// "adapt_beta" (ALIF β >= 0, default 0) with "adapt_tau_ms" (τ_a > 0, ρ = e^{-tick_ms/τ_a}).
 std::unique_ptr<population> make_lif_tick(const std::string& name, std::uint32_t size, const json_node& params,
                                           const model_context&) {
   lif_tick::parameters p;
@@ -84,6 +85,22 @@ std::unique_ptr<population> make_lif_tick(const std::string& name, std::uint32_t
   }
   p.spiking = read_spiking_params(params, size);
   if (p.spiking.refractory_ms != 0.0) params.at("refractory_ms").fail("lif_tick has no refractory period");
+  if (auto beta = params.get("adapt_beta")) {
+    p.adapt_beta = beta->as_nonnegative();
+    if (p.adapt_beta > 3e38) beta->fail(fmt::format("must be at most 3e38, got {}", p.adapt_beta));
+  }
+  if (auto tau_a = params.get("adapt_tau_ms")) {
+    const double t = tau_a->as_positive();
+    p.adapt_decay = std::exp(-p.tick_ms / t);
+  } else if (p.adapt_beta > 0.0) {
+    params.fail("adapt_beta > 0 needs adapt_tau_ms (the adaptation's time constant)");
+  }
+  if (p.adapt_beta > 0.0)
+    for (std::uint32_t i = 0; i < size; ++i)
+      if (p.bias[i] > 0.0 && p.bias[i] / (1.0 - p.leak) >= p.spiking.threshold[i])
+        params.at("bias").fail(fmt::format("neuron {}: bias {} drives the neuron across its threshold {} with no input "
+                                           "(bias/(1 - leak) >= threshold); with adapt_beta > 0 that is not supported",
+                                           i, p.bias[i], p.spiking.threshold[i]));
   params.finish();
   return std::make_unique<lif_tick>(name, size, std::move(p));
 }

@@ -19,6 +19,7 @@ lif_tick::lif_tick(std::string name, std::uint32_t size, parameters params)
       u_(size),
       pre_(size),
       in_(size),
+      a_(params_.adapt_beta > 0.0 ? size : 0),
       version_(size),
       spiked_(size),
       touched_(size) {
@@ -45,6 +46,7 @@ void lif_tick::reset(double t_ms) {
   std::fill(u_.begin(), u_.end(), 0.0);
   std::fill(pre_.begin(), pre_.end(), 0.0);
   std::fill(in_.begin(), in_.end(), 0.0);
+  std::fill(a_.begin(), a_.end(), 0.0);
   std::fill(spiked_.begin(), spiked_.end(), 0);
   std::fill(touched_.begin(), touched_.end(), 0);
   touched_list_.clear();
@@ -116,19 +118,50 @@ double lif_tick::free_run(double u, double b, std::int64_t n) const {
   return u_inf + p * (u - u_inf);
 }
 
+double lif_tick::adapt_run(double a, std::int64_t n) const {
+  const double rho = params_.adapt_decay;
+  if (n <= iterate_limit) {
+    for (std::int64_t m = 0; m < n; ++m) a = rho * a;
+    return a;
+  }
+  return a * std::pow(rho, static_cast<double>(n));
+}
+
 void lif_tick::evaluate(std::uint32_t i, std::int64_t k, double) {
   const double b = params_.bias[i], theta = params_.spiking.threshold[i];
   const double x = free_run(u_[i], b, k - last_[i] - 1);
   const double v = params_.leak * x + in_[i] + b;  // the twin's arithmetic, term for term
+  double threshold = theta;
+  if (!a_.empty()) {
+    a_[i] = adapt_run(adapt_next(i), k - last_[i] - 1);
+    threshold = theta + params_.adapt_beta * a_[i];
+  }
   in_[i] = 0.0;
   pre_[i] = v;
   last_[i] = k;
-  const bool fire = v >= theta;
+  const bool fire = v >= threshold;
   spiked_[i] = fire;
   u_[i] = !fire ? v : params_.spiking.reset == reset_mode::subtract ? v - theta : 0.0;
 }
 
+std::int64_t lif_tick::predict_adaptive(std::uint32_t i, double u, std::int64_t last) const {
+  const double lam = params_.leak, b = params_.bias[i], theta = params_.spiking.threshold[i];
+  const double a1 = adapt_next(i), beta = params_.adapt_beta;
+  // Free Ũ_{last+m} = U∞ + λ^m (u − U∞) with U∞ < θ: at or above θ (a crossing needs that, A >= θ) only for
+  // m <= m_max; scan those steps.
+  const double u_inf = b / (1.0 - lam);
+  std::int64_t m_max = 1;
+  if (u > theta && u > u_inf) {
+    const double mm = std::floor(std::log((theta - u_inf) / (u - u_inf)) / std::log(lam));
+    m_max = mm < 1e6 ? static_cast<std::int64_t>(mm) + 2 : 1000000;
+  }
+  for (std::int64_t m = 1; m <= m_max; ++m)
+    if (free_pre(u, b, m) >= theta + beta * adapt_run(a1, m - 1)) return last + m;
+  return -1;
+}
+
 std::int64_t lif_tick::predict(std::uint32_t i, double u, std::int64_t last) const {
+  if (!a_.empty()) return predict_adaptive(i, u, last);
   const double lam = params_.leak, b = params_.bias[i], theta = params_.spiking.threshold[i];
   if (free_pre(u, b, 1) >= theta) return last + 1;
   // Exact trajectory Ũ_{last+m} = U∞ + λ^m (u − U∞): monotone in m, so with the first step below θ it
@@ -192,6 +225,14 @@ double lif_tick::pre_reset_potential(std::uint32_t neuron, std::uint64_t step) c
   return free_pre(u_[neuron], params_.bias[neuron], k - last_[neuron]);
 }
 
+double lif_tick::adaptation(std::uint32_t neuron, std::uint64_t step) const {
+  if (a_.empty()) return 0.0;
+  const auto k = static_cast<std::int64_t>(step);
+  if (k == last_[neuron]) return a_[neuron];
+  if (k < last_[neuron]) return std::numeric_limits<double>::quiet_NaN();
+  return adapt_run(adapt_next(neuron), k - last_[neuron] - 1);
+}
+
 bool lif_tick::spiked_at(std::uint32_t neuron, std::uint64_t step) const {
   return static_cast<std::int64_t>(step) == last_[neuron] && spiked_[neuron] != 0;
 }
@@ -201,7 +242,8 @@ std::unique_ptr<stepped_population> lif_tick::make_stepped(double dt_ms) const {
     throw input_error(fmt::format("population '{}': lif_tick steps on its own tick: the time-stepped twin needs "
                                   "--dt-ms equal to tick_ms ({}), got {}",
                                   name(), params_.tick_ms, dt_ms));
-  return std::make_unique<stepped_lif_tick>(name(), size(), dt_ms, params_.leak, params_.bias, params_.spiking);
+  return std::make_unique<stepped_lif_tick>(name(), size(), dt_ms, params_.leak, params_.bias, params_.spiking,
+                                            params_.adapt_beta, params_.adapt_decay);
 }
 
 }  // namespace evsnn

@@ -25,6 +25,12 @@
 // membrane(): thresholds, reset, refractory 0, the potential, synaptic_current 0 (delta synapses: the
 // pending inputs of a step are not a current and are not shown), kernel() the delta-synapse kernel
 // e^{-s/τ} with τ = −tick_ms/ln λ (κ(j tick_ms) = λ^j, exact on the grid), tick() this tick_membrane.
+// ALIF ("adapt_beta" β > 0, "adapt_tau_ms" τ_a, ρ = e^{−tick_ms/τ_a}; tick_membrane.hpp): a neuron spikes
+// when Ũ_k >= A_k = θ_i + β a_k, a_k = ρ a_{k−1} + s_{k−1} (a_0 = 0 after the reset; the reset still subtracts
+// θ_i). Each neuron stores a at its last evaluated step; free steps decay it (a ρ^n, iterated as the twin for
+// n <= iterate_limit). A neuron with no input can then cross later only while its free Ũ is above θ (the
+// threshold decays toward θ, Ũ toward U∞ < θ: a bias that crosses on its own is refused with β > 0), so the
+// prediction scans that bounded stretch step by step with the evaluation's arithmetic.
 // Counters: neuron_updates = neurons evaluated at settles; crossing_predictions = predictions made.
 // Invariants: leak in (0, 1); tick_ms > 0; bias, thresholds have size() finite entries, thresholds > 0;
 // touched_list_ holds exactly the neurons with touched_ set, all for pending_step_ (>= 0 iff non-empty
@@ -49,6 +55,8 @@ class lif_tick final : public population, public membrane_view, public tick_memb
     double leak = 0.0;         // λ in (0, 1)
     std::vector<double> bias;  // one per neuron
     spiking_params spiking;    // threshold per neuron, reset; refractory_ms 0
+    double adapt_beta = 0.0;   // β >= 0 (0: LIF)
+    double adapt_decay = 0.0;  // ρ in [0, 1)
   };
   // Gaps of at most this many free steps are iterated as the twin does; longer ones use the closed form.
   static constexpr std::int64_t iterate_limit = 32;
@@ -86,6 +94,9 @@ class lif_tick final : public population, public membrane_view, public tick_memb
   std::span<const double> bias() const override { return params_.bias; }
   double pre_reset_potential(std::uint32_t neuron, std::uint64_t step) const override;
   bool spiked_at(std::uint32_t neuron, std::uint64_t step) const override;
+  double adapt_beta() const override { return params_.adapt_beta; }
+  double adapt_decay() const override { return params_.adapt_decay; }
+  double adaptation(std::uint32_t neuron, std::uint64_t step) const override;
 
   // The step an arrival at t_ms would join now (tests).
   std::int64_t step_of(double t_ms) const;
@@ -96,6 +107,13 @@ class lif_tick final : public population, public membrane_view, public tick_memb
   double free_run(double u, double b, std::int64_t n) const;  // f^n(u)
   // Ũ of the step n >= 1 steps after a step that left u, with no input: the evaluation's arithmetic.
   double free_pre(double u, double b, std::int64_t n) const { return params_.leak * free_run(u, b, n - 1) + b; }
+  // a after n free steps from a (a ρ^n, the twin's arithmetic for n <= iterate_limit).
+  double adapt_run(double a, std::int64_t n) const;
+  // a at the step after neuron i's last evaluation.
+  double adapt_next(std::uint32_t i) const {
+    return last_[i] < 0 ? 0.0 : params_.adapt_decay * a_[i] + (spiked_[i] ? 1.0 : 0.0);
+  }
+  std::int64_t predict_adaptive(std::uint32_t i, double u, std::int64_t last) const;
   void touch(std::uint32_t i, std::int64_t k, double t_ms);
   void evaluate(std::uint32_t i, std::int64_t k, double t_ms);
   // The first step after `last` (which left u) at which neuron i crosses with no input, or −1.
@@ -110,6 +128,7 @@ class lif_tick final : public population, public membrane_view, public tick_memb
   bool scan_bias_ = true;           // a reset happened: predict bias crossings from rest at begin_sample
   std::vector<std::int64_t> last_, wake_step_;
   std::vector<double> u_, pre_, in_;
+  std::vector<double> a_;  // ALIF: a at the neuron's last evaluated step
   std::vector<std::uint32_t> version_;
   std::vector<std::uint8_t> spiked_, touched_;
   std::vector<std::uint32_t> touched_list_;

@@ -5,14 +5,18 @@
 namespace evsnn {
 
 stepped_lif_tick::stepped_lif_tick(std::string name, std::uint32_t size, double dt_ms, double leak,
-                                   std::vector<double> bias, spiking_params spiking)
+                                   std::vector<double> bias, spiking_params spiking, double adapt_beta,
+                                   double adapt_decay)
     : stepped_population(std::move(name), "lif_tick", size, dt_ms),
       leak_(leak),
       bias_(std::move(bias)),
       spiking_(std::move(spiking)),
+      beta_(adapt_beta),
+      rho_(adapt_decay),
       u_(size),
       pre_(size),
       in_(size),
+      a_(adapt_beta > 0.0 ? size : 0),
       touched_(size) {
   reset();
 }
@@ -21,6 +25,7 @@ void stepped_lif_tick::reset() {
   std::fill(u_.begin(), u_.end(), 0.0);
   std::fill(pre_.begin(), pre_.end(), 0.0);
   std::fill(in_.begin(), in_.end(), 0.0);
+  std::fill(a_.begin(), a_.end(), 0.0);
   std::fill(touched_.begin(), touched_.end(), 0);
 }
 
@@ -49,7 +54,9 @@ step_counts stepped_lif_tick::step(std::uint64_t k, std::vector<stepped_spike>& 
     bool act = touched_[i] != 0;
     touched_[i] = 0;
     const double theta = spiking_.threshold[i];
-    if (v >= theta) {
+    const bool fire = a_.empty() ? v >= theta : v >= theta + beta_ * a_[i];
+    if (!a_.empty()) a_[i] = rho_ * a_[i] + (fire ? 1.0 : 0.0);
+    if (fire) {
       u = subtract ? v - theta : 0.0;
       out.push_back({i, 1.0f, static_cast<double>(k) * dt_ms(), k});
       act = true;
@@ -62,8 +69,8 @@ step_counts stepped_lif_tick::step(std::uint64_t k, std::vector<stepped_spike>& 
 }
 
 std::size_t stepped_lif_tick::state_bytes() const {
-  // U, bias and threshold per neuron.
-  return size() * 3 * sizeof(double);
+  // U, bias and threshold per neuron (and a for ALIF).
+  return size() * (a_.empty() ? 3 : 4) * sizeof(double);
 }
 
 }  // namespace evsnn

@@ -2,6 +2,7 @@
 // stepped_lif_tick: the time-stepped twin of lif_tick (dt == tick_ms). Step k applies the inputs binned
 // to step k (including zero-delay spikes of same-step populations emitted in step k: same_step()),
 //     Ũ = λU + in + b,  spike when Ũ >= θ,  U = Ũ − θ (reset "subtract") or 0 ("zero"),
+// (ALIF, adapt_beta β > 0: spike when Ũ >= θ + β a, then a = ρ a + s),
 // and reports the spikes of step k at time k dt with emission step k (not (k+1) dt as stepped_lif).
 // This arithmetic, term for term, is what lif_tick uses, so both give the same spikes on grid input.
 // Invariants: u_, pre_, in_, touched_ have size() entries; in_ is all zero between steps; no allocation
@@ -19,7 +20,7 @@ namespace evsnn {
 class stepped_lif_tick final : public stepped_population {
  public:
   stepped_lif_tick(std::string name, std::uint32_t size, double dt_ms, double leak, std::vector<double> bias,
-                   spiking_params spiking);
+                   spiking_params spiking, double adapt_beta = 0.0, double adapt_decay = 0.0);
 
   bool same_step() const override { return true; }
   void reset() override;
@@ -35,7 +36,8 @@ class stepped_lif_tick final : public stepped_population {
   double leak_;
   std::vector<double> bias_;
   spiking_params spiking_;
-  std::vector<double> u_, pre_, in_;
+  double beta_, rho_;
+  std::vector<double> u_, pre_, in_, a_;
   std::vector<std::uint8_t> touched_;
 };
 

@@ -10,6 +10,7 @@
 #include <tuple>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include "engine/network_loader.hpp"
@@ -459,4 +460,62 @@ TEST_CASE("lif_tick: JSON errors name the file and path; the twin needs dt == ti
   CHECK(test::error_of([&] { stepped_simulator ts(*net, 1.0, 1); }) ==
         "population 'n': lif_tick steps on its own tick: the time-stepped twin needs --dt-ms equal to tick_ms (0.5), got 1");
   CHECK(test::error_of([&] { stepped_simulator ts(*net, 0.5, 1); }) == "(no error)");
+}
+
+TEST_CASE("lif_tick ALIF: the adaptive threshold against a direct iteration, crossings with no input, the twin") {
+  // Direct iteration of Ũ = λU + in + b, A = θ + β a, s = [Ũ >= A], U = Ũ − θ s, a = ρ a + s.
+  const double lam = 0.95, theta = 1.0, beta = 2.0, tau_a = 1.0 / std::log(2.0);  // ρ = 0.5
+  const double rho = std::exp(-1.0 / tau_a);
+  rng r(5);
+  std::vector<double> input(60, 0.0);
+  input[0] = 3.5;  // a spike, then one more at step 2 with no input (A falls faster than Ũ)
+  for (int k = 20; k < 60; ++k)
+    if (r.uniform() < 0.3) input[k] = static_cast<float>(r.uniform(0.2, 1.6));
+  // Graded spikes of grade input[k] through a weight-1 graded projection.
+  json graded = json::array();
+  for (int k = 0; k < 60; ++k)
+    if (input[k] != 0.0) graded.push_back({static_cast<double>(k), 0, input[k]});
+  const json params = {{"leak", lam}, {"threshold", theta}, {"adapt_beta", beta}, {"adapt_tau_ms", tau_a}};
+  const single_run run = run_single(single(params, graded, json{{1.0}}, 1, true), 60.0);
+  double U = 0.0, a = 0.0;
+  std::vector<double> expected;
+  for (int k = 0; k < 60; ++k) {
+    const double v = lam * U + input[k];
+    const bool s = v >= theta + beta * a;
+    CHECK(run.pre[k][0] == doctest::Approx(v).epsilon(1e-14));
+    U = s ? v - theta : v;
+    a = rho * a + (s ? 1.0 : 0.0);
+    if (s) expected.push_back(k);
+  }
+  REQUIRE(expected.size() >= 4);
+  CHECK(expected[0] == 0.0);
+  CHECK(expected[1] == 2.0);  // no input at step 2: found by the prediction
+  std::vector<double> got = run.spike_times[0];
+  std::erase_if(got, [](double t) { return t >= 60.0; });  // the run also settles the step at its end time
+  INFO(fmt::format("{} vs {}", fmt::join(got, ","), fmt::join(expected, ",")));
+  CHECK(got == expected);
+  // The event-driven ALIF network against the twin: feed-forward and delayed recurrence.
+  json doc = chain(3, 80, false, json::array({{{"name", "self"}, {"pre", "l2"}, {"post", "l2"}, {"delay_ms", 1.0},
+                                               {"weights", json::array()}}}));
+  rng w(9);
+  for (int i = 0; i < 16; ++i) {
+    json row = json::array();
+    for (int j = 0; j < 16; ++j) row.push_back(w.normal(0.0, 0.4));
+    doc["projections"].back()["weights"].push_back(row);
+  }
+  for (int p = 1; p <= 2; ++p) {
+    doc["populations"][p]["params"]["adapt_beta"] = 0.7 * p;
+    doc["populations"][p]["params"]["adapt_tau_ms"] = 5.0 * p;
+    doc["populations"][p]["params"]["bias"] = 0.0;
+  }
+  CHECK(compare_with_twin(doc, 80) > 50);
+  // Refusals.
+  auto err = [](const json& p) { return test::error_of([&] { build(single(p, json::array(), json{{1.0}})); }); };
+  CHECK(err({{"adapt_beta", 1.0}}) ==
+        "net.json: /populations/1/params: adapt_beta > 0 needs adapt_tau_ms (the adaptation's time constant)");
+  CHECK(err({{"adapt_beta", -1.0}}).find("/params/adapt_beta: must be >= 0") != std::string::npos);
+  CHECK(err({{"adapt_beta", 1.0}, {"adapt_tau_ms", 0.0}}).find("/params/adapt_tau_ms: must be > 0") != std::string::npos);
+  CHECK(err({{"adapt_beta", 1.0}, {"adapt_tau_ms", 10.0}, {"leak", 0.9}, {"bias", 0.2}}).find(
+            "/params/bias: neuron 0: bias 0.2 drives the neuron across its threshold 1") != std::string::npos);
+  CHECK(err({{"adapt_beta", 1.0}, {"adapt_tau_ms", 10.0}, {"leak", 0.9}, {"bias", 0.05}}) == "(no error)");
 }
