@@ -49,7 +49,8 @@ trainer::trainer(train_config cfg, const model_registry& models, std::filesystem
     throw input_error(fmt::format("{}: the data set has {} channels but the input population has {} neurons",
                                   cfg_.file, splits_.train->channels(), ch.input_size));
   const loss_input in = loss_->input();
-  if ((in == loss_input::readout) != ch.output().readout)
+  // A rule that computes its loss reads the output itself (and checks it).
+  if (!loss_->computed_by_rule() && (in == loss_input::readout) != ch.output().readout)
     throw input_error(fmt::format("{}: /loss: {} reads {}, but the output layer '{}' is {}", cfg_.file,
                                   loss_->name(), in == loss_input::readout ? "a readout" : "spikes", ch.output().name,
                                   ch.output().readout ? "an li readout" : "spiking"));
@@ -71,8 +72,9 @@ trainer::trainer(train_config cfg, const model_registry& models, std::filesystem
                                   rule_->computes_loss()
                                       ? fmt::format("rule {} computes its own per-tick loss: use \"loss\": \"tick_ce\"",
                                                     rule_->name())
-                                      : fmt::format("{} is computed by the online rules (ottt, ostl, otpe, approx_otpe, "
-                                                    "f_otpe, f_approx_otpe, bptt), not by rule {}",
+                                      : fmt::format("{} is computed by the rules that run their own per-tick loss "
+                                                    "(ottt, ostl, otpe, approx_otpe, f_otpe, f_approx_otpe, bptt, tp, "
+                                                    "eprop), not by rule {}",
                                                     loss_->name(), rule_->name())));
   if (cfg_.alignment_every > 0) {
     // The reference rule, from the registry; none when it is the trained rule itself (nothing to compare).
@@ -160,8 +162,9 @@ unsigned trainer::threads() const { return pool_->size(); }
 std::size_t trainer::train_size() const { return splits_.train->size(); }
 
 double trainer::score_sample(worker& w, std::size_t idx, std::uint64_t uid, const std::string& when) {
-  loss_value lv = loss_->evaluate(w.monitor.activity(w.buf.duration_ms), w.buf.label, w.grad);
-  if (loss_->computed_by_rule()) lv = w.rule->sample_loss().value();
+  const loss_value lv = loss_->computed_by_rule()
+                            ? w.rule->sample_loss().value()
+                            : loss_->evaluate(w.monitor.activity(w.buf.duration_ms), w.buf.label, w.grad);
   if (!std::isfinite(lv.value))
     throw input_error(fmt::format("{}: {}: the loss of sample {} is {}: training has diverged (lower "
                                   "/optimizer/lr or the loss targets)",
