@@ -7,7 +7,9 @@
 
 #include "engine/error.hpp"
 #include "engine/rng.hpp"
+#include "rules/bptt_readout.hpp"
 #include "rules/loss.hpp"
+#include "rules/readout_unroll.hpp"
 #include "rules/tick_chain.hpp"
 #include "rules/tick_learner.hpp"
 
@@ -27,19 +29,10 @@ class eprop_worker final : public rule_worker {
  public:
   eprop_worker(eprop_rule& rule, simulator& sim, const layer_chain& chain)
       : rule_(rule), p_(rule.params()), sim_(sim), chain_(chain), tick_(rule.tick_ms()), kappa_(rule.readout_decay()),
-        hidden_count_(chain.layers.size() - 1), n_out_(chain.output().size) {
+        hidden_count_(chain.layers.size() - 1), n_out_(chain.output().size),
+        surrogate_{p_.piecewise, p_.gamma, p_.slope} {
     network& net = sim.net();
-    for (const trained_block& b : chain.blocks) {
-      const projection& pr = net.proj(b.projection);
-      if (b.recurrent && !(pr.delay_ms() > 0.0))
-        throw input_error(fmt::format("rule eprop: recurrent projection '{}' needs \"delay_ms\" > 0 (a spike of step "
-                                      "k reaches its layer at step k + 1 with delay_ms <= tick_ms)",
-                                      b.name));
-      if (b.layer == hidden_count_ && pr.delay_ms() != 0.0)
-        throw input_error(fmt::format("rule eprop: readout projection '{}' needs \"delay_ms\": 0 (the readout reads "
-                                      "the spikes of its step)",
-                                      b.name));
-    }
+    make_readout_net(net, chain, "eprop");  // checks the delays: recurrent > 0, readout 0
     block_of_.assign(net.projection_count(), no_block);
     hook_subscription sub;
     blocks_.resize(chain.blocks.size());
@@ -87,12 +80,7 @@ class eprop_worker final : public rule_worker {
     loss_sum_ = 0.0;
     window_steps_ = 0;
     std::fill(ysum_.begin(), ysum_.end(), 0.0);
-    window_start_ = 0;
-    if (p_.loss_window_ms > 0.0 && duration_ms_ > 0.0) {
-      const auto T = static_cast<std::int64_t>(std::ceil(duration_ms_ / tick_ - 1e-9));
-      const auto W = std::max<std::int64_t>(1, std::llround(p_.loss_window_ms / tick_));
-      window_start_ = static_cast<std::uint64_t>(std::max<std::int64_t>(0, T - W));
-    }
+    window_start_ = loss_window_start(p_.loss_window_ms, duration_ms_, tick_);
     tracking_ = learning();
     err_hist_.clear();
     for (hidden_state& hs : hidden_) {
@@ -175,11 +163,6 @@ class eprop_worker final : public rule_worker {
     while (t0_ + static_cast<double>(next_step_) * tick_ < t_ms - 1e-9 * tick_) handle_step(next_step_++);
   }
 
-  double surrogate(double u, double a, double theta) const {
-    const double d = u > a ? u - a : a - u;
-    if (p_.piecewise) return (p_.gamma / theta) * std::max(0.0, 1.0 - d / theta);
-    return fast_sigmoid_surrogate(u, a, p_.slope);
-  }
 
   void handle_step(std::uint64_t k) {
     const double tk = t0_ + static_cast<double>(k) * tick_;
@@ -209,7 +192,7 @@ class eprop_worker final : public rule_worker {
     for (std::uint32_t i = 0; i < li.size; ++i) {
       const double theta = li.threshold[i];
       const double a = beta > 0.0 ? theta + beta * tm.adaptation(i, k) : theta;
-      hs.psi[i] = surrogate(tm.pre_reset_potential(i, k), a, theta);
+      hs.psi[i] = surrogate_.psi(tm.pre_reset_potential(i, k), a, theta);
       hs.spikes[i] += tm.spiked_at(i, k);
     }
     if (p_.event) hs.psi_hist.insert(hs.psi_hist.end(), hs.psi.begin(), hs.psi.end());
@@ -382,6 +365,7 @@ class eprop_worker final : public rule_worker {
   double tick_, kappa_;
   std::size_t hidden_count_;
   std::uint32_t n_out_;
+  tick_surrogate surrogate_;
   std::vector<std::uint32_t> block_of_;
   std::vector<block_state> blocks_;
   std::vector<hidden_state> hidden_;

@@ -5,6 +5,7 @@
 #include "rules/anp.hpp"
 #include "rules/bp_exact.hpp"
 #include "rules/bptt.hpp"
+#include "rules/bptt_readout.hpp"
 #include "rules/eprop.hpp"
 #include "rules/feedback_alignment.hpp"
 #include "rules/learning_rule.hpp"
@@ -45,7 +46,10 @@ registry<rule_factory> rule_registry() {
   r.add("eprop", [](const json_node& s, const layer_chain& c, loss_input, std::uint64_t seed) {
     return make_eprop(s, c, seed);
   });
-  r.add("bptt", [](const json_node& s, const layer_chain& c, loss_input, std::uint64_t) { return make_bptt(s, c); });
+  r.add("bptt", [](const json_node& s, const layer_chain& c, loss_input, std::uint64_t) {
+    // A chain ending in a leaky readout (the e-prop architecture, recurrence allowed) or a spiking tick chain.
+    return c.output().readout ? make_bptt_readout(s, c) : make_bptt(s, c);
+  });
   return r;
 }
 
@@ -60,7 +64,8 @@ std::unique_ptr<learning_rule> make_rule(const json_node& spec, const layer_chai
   const json_node type = spec.is_string() ? spec : spec.at("type");
   const rule_factory& make = rules.lookup(type);
   // Recurrent projections: only the rules that train them accept such a chain.
-  if (chain.recurrent() && type.as_string() != "eprop") require_feed_forward(chain, type.as_string().c_str());
+  if (chain.recurrent() && type.as_string() != "eprop" && !(type.as_string() == "bptt" && chain.output().readout))
+    require_feed_forward(chain, type.as_string().c_str());
   return make(spec, chain, input, seed);
 }
 

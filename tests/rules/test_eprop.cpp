@@ -20,6 +20,7 @@
 
 #include "engine/error.hpp"
 #include "engine/network_loader.hpp"
+#include "readout_chain_fixture.hpp"
 #include "rule_fixture.hpp"
 #include "rules/eprop.hpp"
 #include "tests/support/error_of.hpp"
@@ -28,61 +29,10 @@
 using namespace evsnn;
 using namespace evsnn::rules;
 using nlohmann::json;
+using test::net_shape;
+using test::eprop_network;
 
 namespace {
-
-struct net_shape {
-  std::uint32_t n_in = 6;
-  std::vector<std::uint32_t> hidden = {5};
-  std::uint32_t n_out = 3;
-  bool alif = false;
-  bool recurrent = true;
-  bool sparse_recurrent = false;
-  double tau_out_ms = 8.0;
-};
-
-json dense_matrix(rng& r, std::uint32_t rows, std::uint32_t cols, double mean, double sd) {
-  json m = json::array();
-  for (std::uint32_t j = 0; j < rows; ++j) {
-    json row = json::array();
-    for (std::uint32_t i = 0; i < cols; ++i) row.push_back(r.normal(mean, sd));
-    m.push_back(row);
-  }
-  return m;
-}
-
-json eprop_network(const net_shape& s, std::uint64_t seed = 3) {
-  rng r(seed);
-  json pops = json::array(), projs = json::array();
-  pops.push_back({{"name", "in"}, {"model", "spike_source"}, {"size", s.n_in}, {"params", {{"external", true}}}});
-  std::string prev = "in";
-  std::uint32_t prev_n = s.n_in;
-  for (std::size_t h = 0; h < s.hidden.size(); ++h) {
-    const std::string name = fmt::format("h{}", h);
-    json params = {{"leak", 0.9 - 0.05 * static_cast<double>(h)}, {"threshold", 1.0}};
-    if (s.alif) params.update({{"adapt_beta", 0.4}, {"adapt_tau_ms", 6.0}});
-    pops.push_back({{"name", name}, {"model", "lif_tick"}, {"size", s.hidden[h]}, {"params", params}});
-    projs.push_back({{"pre", prev}, {"post", name}, {"weights", dense_matrix(r, prev_n, s.hidden[h], 0.5, 0.6)}});
-    if (s.recurrent) {
-      json w;
-      if (s.sparse_recurrent) {
-        json pre = json::array(), post = json::array(), val = json::array();
-        for (std::uint32_t j = 0; j < s.hidden[h]; ++j)
-          for (std::uint32_t i = 0; i < s.hidden[h]; ++i)
-            if (i != j && r.uniform() < 0.5) pre.push_back(j), post.push_back(i), val.push_back(r.normal(0.0, 0.5));
-        w = {{"pre", pre}, {"post", post}, {"w", val}};
-      } else {
-        w = dense_matrix(r, s.hidden[h], s.hidden[h], 0.0, 0.5);
-      }
-      projs.push_back({{"pre", name}, {"post", name}, {"delay_ms", 1.0}, {"weights", w}});
-    }
-    prev = name;
-    prev_n = s.hidden[h];
-  }
-  pops.push_back({{"name", "out"}, {"model", "li"}, {"size", s.n_out}, {"params", {{"tau_mem_ms", s.tau_out_ms}, {"tau_syn_ms", 0}}}});
-  projs.push_back({{"pre", prev}, {"post", "out"}, {"weights", dense_matrix(r, prev_n, s.n_out, 0.0, 0.8)}});
-  return {{"format", "evsnn-network/1"}, {"seed", 1}, {"populations", pops}, {"projections", projs}};
-}
 
 std::unique_ptr<learning_rule> eprop_of(json spec, const layer_chain& chain, std::uint64_t seed = 1) {
   spec["type"] = "eprop";
