@@ -1,10 +1,20 @@
 #include "datasets/dataset.hpp"
 
+#include <stdexcept>
+
 #include <numeric>
 
 #include "datasets/rng.hpp"
 
 namespace evsnn::data {
+
+void dataset::pixels(std::size_t, std::vector<double>&) const {
+  throw std::logic_error("dataset::pixels: not an image data set");
+}
+
+void dataset::encode_pixels(std::size_t, const std::vector<double>&, sample&, std::uint64_t) const {
+  throw std::logic_error("dataset::encode_pixels: not an image data set");
+}
 
 sample dataset::get(std::size_t i, std::uint64_t draw) const {
   sample s;

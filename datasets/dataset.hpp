@@ -43,6 +43,15 @@ class dataset {
   virtual sensor_layout layout() const { return {}; }
   // Names of the classes when the data set has them (empty otherwise).
   virtual std::vector<std::string> class_names() const { return {}; }
+  // Static images (attacks perturb pixels): true when samples are encoded images; pixels(i) writes the
+  // intensities in [0, 1] of sample i (channels() values), and encode_pixels encodes any intensities as
+  // sample i's (label, channels, duration) with a coupled code: each pixel's rate spikes from its own random
+  // stream, so a perturbed pixel moves its own spikes only. The base versions refuse (std::logic_error).
+  virtual bool has_pixels() const { return false; }
+  // The code that turns pixels into spikes ("rate", "ttfs", "latency"); empty without pixels.
+  virtual std::string pixel_code() const { return {}; }
+  virtual void pixels(std::size_t i, std::vector<double>& out) const;
+  virtual void encode_pixels(std::size_t i, const std::vector<double>& pixels, sample& out, std::uint64_t draw) const;
 
   // Convenience: a fresh sample (allocates; prefer load() with a reused buffer in loops).
   sample get(std::size_t i, std::uint64_t draw = 0) const;

@@ -83,32 +83,37 @@ bool event_less(const input_event& a, const input_event& b) {
 }
 }  // namespace
 
-void encode_image(const encoder_options& o, const image_set& set, std::size_t i, std::uint64_t sample_seed,
-                  sample& out) {
-  const std::size_t n = set.pixels_per_image();
+namespace {
+
+// The encoders over any pixel getter; coupled: one random stream per channel (rate).
+template <class Pixel>
+void encode(const encoder_options& o, std::size_t n, Pixel&& pixel, std::uint64_t sample_seed, bool coupled,
+            sample& out) {
   out.events.clear();
   out.duration_ms = o.window_ms();
   switch (o.type) {
     case encoder_options::kind::ttfs:
       for (std::size_t c = 0; c < n; ++c) {
-        const double x = std::clamp(set.pixel(i, c), 0.0, 1.0);
+        const double x = std::clamp(pixel(c), 0.0, 1.0);
         if (x > 0.0) out.events.push_back({o.t_max_ms * (1.0 - x), static_cast<std::uint32_t>(c), 1.0f});
       }
       break;
     case encoder_options::kind::latency:
       for (std::size_t c = 0; c < n; ++c) {
-        const double x = std::clamp(set.pixel(i, c), 0.0, 1.0);
+        const double x = std::clamp(pixel(c), 0.0, 1.0);
         if (x <= o.threshold) continue;
         const double t = o.tau_ms * std::log(x / (x - o.threshold));
         if (t <= o.t_max_ms) out.events.push_back({t, static_cast<std::uint32_t>(c), 1.0f});
       }
       break;
     case encoder_options::kind::rate: {
-      rng r(sample_seed);
+      rng shared(sample_seed);
       for (std::size_t c = 0; c < n; ++c) {
-        const double x = std::clamp(set.pixel(i, c), 0.0, 1.0);
+        const double x = std::clamp(pixel(c), 0.0, 1.0);
         const double rate_per_ms = x * o.max_rate_hz * 1e-3;
         if (!(rate_per_ms > 0.0)) continue;
+        rng own(mix_seed(sample_seed, 0xc0091ed, c));
+        rng& r = coupled ? own : shared;
         double t = r.exponential() / rate_per_ms;
         while (t < o.window_ms()) {
           out.events.push_back({t, static_cast<std::uint32_t>(c), 1.0f});
@@ -119,6 +124,18 @@ void encode_image(const encoder_options& o, const image_set& set, std::size_t i,
     }
   }
   std::sort(out.events.begin(), out.events.end(), event_less);
+}
+
+}  // namespace
+
+void encode_image(const encoder_options& o, const image_set& set, std::size_t i, std::uint64_t sample_seed,
+                  sample& out) {
+  encode(o, set.pixels_per_image(), [&](std::size_t c) { return set.pixel(i, c); }, sample_seed, false, out);
+}
+
+void encode_intensities(const encoder_options& o, const std::vector<double>& pixels, std::uint64_t sample_seed,
+                        sample& out) {
+  encode(o, pixels.size(), [&](std::size_t c) { return pixels[c]; }, sample_seed, true, out);
 }
 
 }  // namespace evsnn::data

@@ -42,6 +42,12 @@ struct encoder_options {
 // Reads an "encoder" spec value: a string ("ttfs") or an object {"type": "rate", ...}.
 encoder_options parse_encoder(const nlohmann::json& value, const std::string& file, const std::string& pointer);
 
+// Encodes intensities (one per channel, clamped to [0, 1]) with the coupled rate code: channel c's Poisson
+// train comes from its own stream (derived from sample_seed and c), so changing one intensity moves only that
+// channel's spikes (times scale by 1/x for the same draws). ttfs and latency are as encode_image.
+void encode_intensities(const encoder_options& options, const std::vector<double>& pixels, std::uint64_t sample_seed,
+                        sample& out);
+
 // Encodes image i of set into out.events and out.duration_ms (label and channels are the caller's).
 void encode_image(const encoder_options& options, const image_set& set, std::size_t i, std::uint64_t sample_seed,
                   sample& out);

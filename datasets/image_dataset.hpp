@@ -26,6 +26,11 @@ class image_dataset : public dataset {
   sensor_layout layout() const override { return {images_->cols, images_->rows, 1}; }
   std::vector<std::string> class_names() const override { return class_names_; }
 
+  bool has_pixels() const override { return true; }
+  std::string pixel_code() const override;
+  void pixels(std::size_t i, std::vector<double>& out) const override;
+  void encode_pixels(std::size_t i, const std::vector<double>& px, sample& out, std::uint64_t draw) const override;
+
   const image_set& images() const { return *images_; }
 
  private:

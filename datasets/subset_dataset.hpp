@@ -23,6 +23,12 @@ class subset_dataset : public dataset {
   std::string description() const override;
   sensor_layout layout() const override { return base_->layout(); }
   std::vector<std::string> class_names() const override { return base_->class_names(); }
+  bool has_pixels() const override { return base_->has_pixels(); }
+  std::string pixel_code() const override { return base_->pixel_code(); }
+  void pixels(std::size_t i, std::vector<double>& out) const override { base_->pixels(indices_[i], out); }
+  void encode_pixels(std::size_t i, const std::vector<double>& px, sample& out, std::uint64_t draw) const override {
+    base_->encode_pixels(indices_[i], px, out, draw);
+  }
 
   const std::vector<std::size_t>& indices() const { return indices_; }
 

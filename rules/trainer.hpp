@@ -23,6 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include "datasets/dataset_spec.hpp"
+#include "rules/attack.hpp"
 #include "engine/energy_profile.hpp"
 #include "engine/model_registry.hpp"
 #include "rules/alignment.hpp"
@@ -66,6 +67,10 @@ class trainer {
   void save_checkpoint(const std::filesystem::path& path) const;
   // Writes the trained network as an evsnn-network/1 document (dense weights).
   void write_network(const std::filesystem::path& path) const;
+
+  // Attacks the current weights' inputs (rules/attack.hpp) on the first samples of a split; every sample
+  // on its own thread's network copy, results independent of the thread count.
+  attack_report attack(const attack_options& options);
 
   // Evaluates the current weights on a split ("test", "validation", "train"); limit 0 = all.
   eval_result evaluate(const std::string& split, std::size_t limit);

@@ -1,9 +1,11 @@
 // evsnn train CONFIG.json [--resume] [--epochs N] [--threads N] [--out DIR] [--data-dir DIR] [--quiet]
 // evsnn eval CONFIG.json --checkpoint FILE [--split test|validation|train] [--limit N] [--json]
+// evsnn attack CONFIG.json --checkpoint FILE [--eps LIST] [--methods fgsm,nes] [--samples N] [--nes-...] [--out DIR]
 // train: trains the config's network with its rule on its data set (rules/trainer), showing a progress
 // bar on a terminal (plain lines otherwise) and writing log.csv, log.json, checkpoint.evsnn and
 // network.json (+ weights_*.csv) into the output folder. eval: accuracy, loss, spikes, synaptic events
-// and energy per sample of a checkpoint's weights on a split.
+// and energy per sample of a checkpoint's weights on a split. attack: clean and attacked accuracy per ε (FGSM,
+// NES; rules/attack.hpp), queries, adversarial examples as SVG (attack.json, attack.csv, adversarial_*.svg).
 #include <unistd.h>
 
 #include <chrono>
@@ -15,9 +17,11 @@
 #include "datasets/dataset_context.hpp"
 #include "engine/error.hpp"
 #include "models/builtin_models.hpp"
+#include "engine/svg_writer.hpp"
 #include "rules/trainer.hpp"
 #include "tools/command.hpp"
 #include "tools/energy_report.hpp"
+#include "tools/output_folder.hpp"
 
 namespace evsnn::cli {
 
@@ -36,6 +40,9 @@ struct train_options {
   std::string split = "test";
   std::size_t limit = 0;
   bool json = false;
+  // attack
+  rules::attack_options attack;
+  std::string methods = "fgsm,nes";
 };
 
 std::string pct(double x) { return std::isfinite(x) ? fmt::format("{:.2f}%", 100.0 * x) : std::string("-"); }
@@ -156,6 +163,98 @@ void eval_command(const train_options& o) {
   fmt::print("{:.2f} s wall ({:.0f} samples/s)\n", r.wall_time_s, static_cast<double>(r.samples) / r.wall_time_s);
 }
 
+// One SVG per (method, ε): each example as clean | adversarial | difference (grey levels; the difference
+// red for brighter, blue for darker, full colour at ε).
+std::string examples_svg(const rules::attack_report& r, const std::string& method, double eps) {
+  std::vector<const rules::attack_example*> ex;
+  for (const auto& e : r.examples)
+    if (e.method == method && e.eps == eps) ex.push_back(&e);
+  const std::uint32_t w = r.width ? r.width : 28, h = r.height ? r.height : 28;
+  const double px = 4.0, gap = 16.0, head = 34.0, row_h = h * px + 30.0;
+  svg_writer svg(3 * w * px + 4 * gap, head + static_cast<double>(ex.size()) * row_h + gap);
+  svg.text(gap, 20, fmt::format("{} eps {}: clean | adversarial | difference", method, eps), "font-size=\"13\"");
+  for (std::size_t k = 0; k < ex.size(); ++k) {
+    const rules::attack_example& e = *ex[k];
+    const double y0 = head + static_cast<double>(k) * row_h;
+    svg.text(gap, y0 + 12, fmt::format("sample {}: label {}, clean prediction {}, attacked prediction {}", e.index,
+                                       e.label, e.clean_prediction, e.prediction),
+             "font-size=\"11\"");
+    for (int panel = 0; panel < 3; ++panel) {
+      const double x0 = gap + panel * (w * px + gap);
+      for (std::uint32_t y = 0; y < h; ++y)
+        for (std::uint32_t x = 0; x < w; ++x) {
+          const std::size_t c = std::size_t(y) * w + x;
+          if (c >= e.clean.size()) continue;
+          std::string fill;
+          if (panel < 2) {
+            const int g = static_cast<int>(std::lround(255.0 * (panel == 0 ? e.clean[c] : e.adversarial[c])));
+            fill = fmt::format("rgb({0},{0},{0})", g);
+          } else {
+            const double d = eps > 0 ? std::clamp((e.adversarial[c] - e.clean[c]) / eps, -1.0, 1.0) : 0.0;
+            const int a = static_cast<int>(std::lround(255.0 * (1.0 - std::fabs(d))));
+            fill = d >= 0 ? fmt::format("rgb(255,{0},{0})", a) : fmt::format("rgb({0},{0},255)", a);
+          }
+          svg.rect(x0 + x * px, y0 + 18 + y * px, px, px, fmt::format("fill=\"{}\"", fill));
+        }
+    }
+  }
+  return svg.finish();
+}
+
+void attack_command(const train_options& o) {
+  rules::train_config cfg = rules::load_train_config(o.config);
+  rules::trainer tr = make_trainer(o, cfg);
+  tr.load_checkpoint(o.checkpoint, false);
+  rules::attack_options a = o.attack;
+  a.fgsm = a.nes = false;
+  for (std::string_view m : {std::string_view("fgsm"), std::string_view("nes")})
+    if (o.methods.find(m) != std::string::npos) (m == "fgsm" ? a.fgsm : a.nes) = true;
+  if (!a.fgsm && !a.nes) throw input_error(fmt::format("--methods: expected fgsm, nes or both, got '{}'", o.methods));
+  for (double e : a.eps)
+    if (!(e >= 0.0 && e <= 1.0)) throw input_error(fmt::format("--eps: each must be in [0, 1] (pixel units), got {}", e));
+  if (!(a.nes_sigma > 0.0 && a.nes_sigma <= 1.0))
+    throw input_error(fmt::format("--nes-sigma: must be in (0, 1], got {}", a.nes_sigma));
+  if (a.nes_pairs == 0) throw input_error("--nes-pairs: must be at least 1");
+  a.seed = cfg.seed;
+  const std::filesystem::path dir =
+      o.out_dir.empty() ? std::filesystem::path(o.checkpoint).parent_path() / "attack" : std::filesystem::path(o.out_dir);
+  output_folder out(dir, "attack", {"attack.json", "attack.csv"}, "attack.json");
+  const rules::attack_report r = tr.attack(a);
+  nlohmann::json rows = nlohmann::json::array();
+  std::string csv = "method,eps,samples,correct,accuracy,queries\n";
+  for (const rules::attack_row& row : r.rows) {
+    rows.push_back({{"method", row.method}, {"eps", row.eps}, {"samples", row.samples}, {"correct", row.correct},
+                    {"accuracy", row.accuracy()}, {"queries", row.queries}});
+    csv += fmt::format("{},{},{},{},{},{}\n", row.method, row.eps, row.samples, row.correct, row.accuracy(), row.queries);
+  }
+  std::vector<std::string> figures;
+  for (const rules::attack_row& row : r.rows) {
+    if (row.method == "clean") continue;
+    const std::string name = fmt::format("adversarial_{}_eps{}.svg", row.method, row.eps);
+    out.write(name, examples_svg(r, row.method, row.eps));
+    figures.push_back(name);
+  }
+  out.write("attack.csv", csv);
+  const nlohmann::json doc = {{"config", o.config},
+                              {"checkpoint", o.checkpoint},
+                              {"split", a.split},
+                              {"rule", tr.rule().name()},
+                              {"nes", {{"sigma", a.nes_sigma}, {"pairs", a.nes_pairs}, {"queries_per_sample", a.nes_queries},
+                                       {"step", a.nes_step}}},
+                              {"rows", rows},
+                              {"figures", figures}};
+  out.write("attack.json", doc.dump(2) + "\n");
+  out.commit();
+  if (o.json) {
+    fmt::print("{}\n", doc.dump(2));
+    return;
+  }
+  fmt::print("{:<6} {:>6} {:>8} {:>9} {:>10}\n", "method", "eps", "samples", "accuracy", "queries");
+  for (const rules::attack_row& row : r.rows)
+    fmt::print("{:<6} {:>6} {:>8} {:>9} {:>10}\n", row.method, row.eps, row.samples, pct(row.accuracy()), row.queries);
+  fmt::print("wrote {}: attack.json, attack.csv, {} figure(s)\n", dir.string(), figures.size());
+}
+
 }  // namespace
 
 void add_train_command(CLI::App& app) {
@@ -183,6 +282,31 @@ void add_train_command(CLI::App& app) {
   ev->add_option("--data-dir", e->data_dir, "Data folder (default: $EVSNN_DATA_DIR or <repo>/data)");
   ev->add_flag("--json", e->json, "Print JSON");
   ev->callback([e] { eval_command(*e); });
+
+  auto k = std::make_shared<train_options>();
+  CLI::App* at = app.add_subcommand("attack", "Adversarial attacks (FGSM, NES) on a checkpoint's test images");
+  at->add_option("config", k->config, "Training config (evsnn-train/1 JSON)")->required()->check(CLI::ExistingFile);
+  at->add_option("--checkpoint", k->checkpoint, "checkpoint.evsnn written by evsnn train")
+      ->required()
+      ->check(CLI::ExistingFile);
+  at->add_option("--eps", k->attack.eps, "L-infinity budgets in pixel units, e.g. 0.05,0.1 (default 0.05,0.1,0.2)")
+      ->delimiter(',');
+  at->add_option("--methods", k->methods,
+                 "fgsm (white box: BPTT on the time-stepped twin; li-readout chains, rate code), nes (black box: "
+                 "queries of the event simulator), or fgsm,nes (default)");
+  at->add_option("--split", k->attack.split, "test (default), validation or train")
+      ->check(CLI::IsMember({"test", "validation", "train"}));
+  at->add_option("--samples", k->attack.samples, "Attack the first N samples of the split (0 = all)");
+  at->add_option("--nes-sigma", k->attack.nes_sigma, "NES: std of the Gaussian probes, pixel units (default 0.05)");
+  at->add_option("--nes-pairs", k->attack.nes_pairs, "NES: antithetic pairs per gradient estimate (default 20)");
+  at->add_option("--nes-queries", k->attack.nes_queries, "NES: simulations allowed per sample and eps (default 500)");
+  at->add_option("--nes-step", k->attack.nes_step, "NES: step of each signed update (default eps/4)");
+  at->add_option("--examples", k->attack.examples, "Adversarial examples drawn per method and eps (default 4)");
+  at->add_option("--out", k->out_dir, "Output folder (default: <checkpoint folder>/attack)");
+  at->add_option("--threads", k->threads, "Worker threads (0 = every core)");
+  at->add_option("--data-dir", k->data_dir, "Data folder (default: $EVSNN_DATA_DIR or <repo>/data)");
+  at->add_flag("--json", k->json, "Print the report as JSON");
+  at->callback([k] { attack_command(*k); });
 }
 
 }  // namespace evsnn::cli
