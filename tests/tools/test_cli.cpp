@@ -293,7 +293,7 @@ TEST_CASE("cli: --help exits 0 for every subcommand") {
   const auto commands = subcommands_in(top.out);
   INFO(top.out);
   // The documented commands are listed (others may be added).
-  for (const char* c : {"run", "check", "bench", "data"})
+  for (const char* c : {"run", "check", "bench", "data", "train", "eval", "attack"})
     CHECK(std::find(commands.begin(), commands.end(), c) != commands.end());
   int checked = 0;
   for (const auto& c : commands) {
