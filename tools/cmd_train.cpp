@@ -202,9 +202,6 @@ std::string examples_svg(const rules::attack_report& r, const std::string& metho
 }
 
 void attack_command(const train_options& o) {
-  rules::train_config cfg = rules::load_train_config(o.config);
-  rules::trainer tr = make_trainer(o, cfg);
-  tr.load_checkpoint(o.checkpoint, false);
   rules::attack_options a = o.attack;
   a.fgsm = a.nes = false;
   for (std::string_view m : {std::string_view("fgsm"), std::string_view("nes")})
@@ -215,6 +212,9 @@ void attack_command(const train_options& o) {
   if (!(a.nes_sigma > 0.0 && a.nes_sigma <= 1.0))
     throw input_error(fmt::format("--nes-sigma: must be in (0, 1], got {}", a.nes_sigma));
   if (a.nes_pairs == 0) throw input_error("--nes-pairs: must be at least 1");
+  rules::train_config cfg = rules::load_train_config(o.config);
+  rules::trainer tr = make_trainer(o, cfg);
+  tr.load_checkpoint(o.checkpoint, false);
   a.seed = cfg.seed;
   const std::filesystem::path dir =
       o.out_dir.empty() ? std::filesystem::path(o.checkpoint).parent_path() / "attack" : std::filesystem::path(o.out_dir);

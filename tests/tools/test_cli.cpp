@@ -336,3 +336,22 @@ TEST_CASE("cli: times beyond 1e12 ms and steps that do not fit are refused with 
   CHECK(r.status == 2);
   CHECK(r.err.find("long.json: /duration_ms: must be <= 1e+12 ms") != std::string::npos);
 }
+
+TEST_CASE("cli: attack refuses bad options with one line and exit 2, before loading anything") {
+  temp_dir d;
+  std::ofstream(d.path / "train.json") << "{}";
+  std::ofstream(d.path / "checkpoint.evsnn") << "x";
+  for (const auto& [args, needle] : std::vector<std::pair<std::string, std::string>>{
+           {"--eps 2", "--eps: each must be in [0, 1] (pixel units), got 2"},
+           {"--methods pgd", "--methods: expected fgsm, nes or both, got 'pgd'"},
+           {"--nes-sigma 0", "--nes-sigma: must be in (0, 1], got 0"},
+           {"--nes-pairs 0", "--nes-pairs: must be at least 1"}}) {
+    const result r = run_evsnn(d, "attack " + (d.path / "train.json").string() + " --checkpoint " +
+                                      (d.path / "checkpoint.evsnn").string() + " " + args);
+    INFO(r.err);
+    CHECK(r.status == 2);
+    CHECK(r.err.find(needle) != std::string::npos);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 1);
+  }
+}
+
