@@ -24,7 +24,7 @@ struct attack_options {
   bool fgsm = true;
   bool nes = true;
   std::string split = "test";
-  std::size_t samples = 0;         // the first N samples of the split (0: all)
+  std::size_t samples = 0;         // N samples spread evenly over the split (sample k size / N); 0: all
   double nes_sigma = 0.05;         // σ of the Gaussian samples, pixel units
   std::uint32_t nes_pairs = 20;    // antithetic pairs per estimate
   std::uint64_t nes_queries = 500;  // budget per sample and ε

@@ -47,7 +47,9 @@ attack_report trainer::attack(const attack_options& o) {
     throw input_error(fmt::format("{}: FGSM reads the pixel gradient of a rate code (expected input proportional to "
                                   "intensity); this data set uses the {} code: use NES",
                                   cfg_.file, ds->pixel_code()));
+  // N samples spread evenly over the split (class-sorted files keep every class), or all of them.
   const std::size_t n = o.samples > 0 ? std::min(o.samples, ds->size()) : ds->size();
+  auto sample_index = [&](std::size_t k) { return k * ds->size() / n; };
   const std::size_t E = o.eps.size();
   std::vector<sample_result> results(n);
   attack_report report;
@@ -88,7 +90,8 @@ attack_report trainer::attack(const attack_options& o) {
       const double in_delay = w.net->proj(w.chain.layers[0].projection).delay_ms();
       std::vector<double> x0, grad;
       data::sample s;
-      for (std::size_t i = t; i < n; i += threads) {
+      for (std::size_t slot = t; slot < n; slot += threads) {
+        const std::size_t i = sample_index(slot);
         const std::uint64_t uid = (std::uint64_t(1) << 62) + i;
         auto run = [&](const std::vector<double>& x) {
           ds->encode_pixels(i, x, s, 0);
@@ -100,7 +103,7 @@ attack_report trainer::attack(const attack_options& o) {
                                            : loss_->evaluate(w.monitor.activity(s.duration_ms), s.label, w.grad);
         };
         ds->pixels(i, x0);
-        sample_result& r = results[i];
+        sample_result& r = results[slot];
         const loss_value clean = run(x0);
         const std::uint32_t label = s.label;
         r.clean = clean.prediction == label;

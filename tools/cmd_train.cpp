@@ -296,7 +296,7 @@ void add_train_command(CLI::App& app) {
                  "queries of the event simulator), or fgsm,nes (default)");
   at->add_option("--split", k->attack.split, "test (default), validation or train")
       ->check(CLI::IsMember({"test", "validation", "train"}));
-  at->add_option("--samples", k->attack.samples, "Attack the first N samples of the split (0 = all)");
+  at->add_option("--samples", k->attack.samples, "Attack N samples spread evenly over the split (0 = all)");
   at->add_option("--nes-sigma", k->attack.nes_sigma, "NES: std of the Gaussian probes, pixel units (default 0.05)");
   at->add_option("--nes-pairs", k->attack.nes_pairs, "NES: antithetic pairs per gradient estimate (default 20)");
   at->add_option("--nes-queries", k->attack.nes_queries, "NES: simulations allowed per sample and eps (default 500)");
