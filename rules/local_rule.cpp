@@ -18,10 +18,10 @@ class local_worker final : public rule_worker {
     sim.add_hook(*this, sub);
     const plasticity_registry registry = builtin_plasticity_registry();
     const json_node params(spec, file, path);
-    base_.resize(chain.layers.size());
-    for (std::size_t l = 0; l < chain.layers.size(); ++l) {
+    base_.resize(chain.blocks.size());
+    for (std::size_t l = 0; l < chain.blocks.size(); ++l) {
       if (!trained_[l]) continue;
-      const std::uint32_t p = chain.layers[l].projection;
+      const std::uint32_t p = chain.blocks[l].projection;
       rules_.push_back(registry.lookup(params.at("rule"))(params, sim.net(), p));
       rules_.back()->bind_counters(&sim.counters().projections[p]);
       sim.add_hook(*rules_.back(), rules_.back()->subscription());
@@ -31,18 +31,18 @@ class local_worker final : public rule_worker {
   void on_reset(double) override {
     for (auto& r : rules_) r->set_learning(learning_);
     if (!learning_) return;
-    for (std::size_t l = 0; l < chain_.layers.size(); ++l)
+    for (std::size_t l = 0; l < chain_.blocks.size(); ++l)
       if (trained_[l]) {
-        const auto w = sim_.net().proj(chain_.layers[l].projection).weights();
+        const auto w = sim_.net().proj(chain_.blocks[l].projection).weights();
         base_[l].assign(w.begin(), w.end());
       }
   }
 
   void accumulate(const output_error& /*err*/, fixed_sum_set& sums) override {
     for (auto& r : rules_) r->settle(sim_.now());
-    for (std::size_t l = 0; l < chain_.layers.size(); ++l) {
+    for (std::size_t l = 0; l < chain_.blocks.size(); ++l) {
       if (!trained_[l]) continue;
-      auto w = sim_.net().proj(chain_.layers[l].projection).weights();
+      auto w = sim_.net().proj(chain_.blocks[l].projection).weights();
       for (std::size_t s = 0; s < w.size(); ++s) {
         sums.sums[l].add(s, static_cast<double>(w[s]) - static_cast<double>(base_[l][s]));
         w[s] = base_[l][s];
@@ -60,13 +60,17 @@ class local_worker final : public rule_worker {
 
 class local_rule final : public learning_rule {
  public:
-  local_rule(nlohmann::json plasticity, std::string file, std::string path, std::vector<bool> trained,
-             std::vector<std::size_t> sizes)
+  local_rule(nlohmann::json plasticity, std::string file, std::string path, std::vector<bool> layer_trained,
+             const layer_chain& chain)
       : plasticity_(std::move(plasticity)),
         file_(std::move(file)),
         path_(std::move(path)),
-        trained_(std::move(trained)),
-        sizes_(std::move(sizes)) {}
+        layer_trained_(std::move(layer_trained)) {
+    for (const trained_block& b : chain.blocks) {
+      trained_.push_back(layer_trained_[b.layer]);
+      sizes_.push_back(b.synapses);
+    }
+  }
 
   const char* name() const override { return "local"; }
   bool writes_weights() const override { return true; }
@@ -88,16 +92,17 @@ class local_rule final : public learning_rule {
   }
   nlohmann::json describe() const override {
     nlohmann::json layers = nlohmann::json::array();
-    for (std::size_t l = 0; l < trained_.size(); ++l)
-      if (trained_[l]) layers.push_back(l);
+    for (std::size_t l = 0; l < layer_trained_.size(); ++l)
+      if (layer_trained_[l]) layers.push_back(l);
     return {{"type", "local"}, {"plasticity", plasticity_}, {"layers", layers}};
   }
 
  private:
   nlohmann::json plasticity_;
   std::string file_, path_;
-  std::vector<bool> trained_;
-  std::vector<std::size_t> sizes_;
+  std::vector<bool> layer_trained_;  // per layer (its feed-forward and recurrent projections)
+  std::vector<bool> trained_;        // per block
+  std::vector<std::size_t> sizes_;   // per block
 };
 
 }  // namespace
@@ -124,10 +129,8 @@ std::unique_ptr<learning_rule> make_local_rule(const json_node& spec, const laye
     for (std::size_t l = 0; l < chain.layers.size(); ++l) trained[l] = !chain.layers[l].readout;
   }
   spec.finish();
-  std::vector<std::size_t> sizes;
-  for (const layer_info& l : chain.layers) sizes.push_back(static_cast<std::size_t>(l.size) * l.fan_in);
   return std::make_unique<local_rule>(plasticity.raw(), plasticity.file(), plasticity.path(), std::move(trained),
-                                      std::move(sizes));
+                                      chain);
 }
 
 }  // namespace evsnn::rules

@@ -7,8 +7,9 @@
 // sums and undone, and end_batch hands the optimizer minus the mean change per synapse as the
 // "gradient": with "sgd" at lr 1 the batch applies the mean of its samples' changes (batch_size 1 is
 // online, sample by sample), bit-identical for any thread count. Weights are the trainer's master
-// weights. Layers the rule does not train get zero gradients.
-// Invariants: sums.sums[l] has one value per synapse of layer l (0 for untrained layers).
+// weights. Layers the rule does not train get zero gradients. A trained layer's recurrent projection (onto
+// itself) is trained by the same rule.
+// Invariants: sums.sums[b] has one value per synapse of chain block b (0 for blocks of untrained layers).
 #include <cstdint>
 #include <memory>
 #include <vector>

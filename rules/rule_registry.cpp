@@ -64,8 +64,9 @@ std::unique_ptr<learning_rule> make_rule(const json_node& spec, const layer_chai
   const json_node type = spec.is_string() ? spec : spec.at("type");
   const rule_factory& make = rules.lookup(type);
   // Recurrent projections: only the rules that train them accept such a chain.
-  if (chain.recurrent() && type.as_string() != "eprop" && !(type.as_string() == "bptt" && chain.output().readout))
-    require_feed_forward(chain, type.as_string().c_str());
+  const std::string& t = type.as_string();
+  if (chain.recurrent() && t != "eprop" && t != "local" && !(t == "bptt" && chain.output().readout))
+    require_feed_forward(chain, t.c_str());
   return make(spec, chain, input, seed);
 }
 

@@ -78,3 +78,19 @@ TEST_CASE("local rule: errors") {
   c["network"]["projections"][0]["plasticity"] = {{"rule", "stdp"}, {"a_plus", 0.1}, {"a_minus", 0.1}, {"w_min", -5}};
   CHECK(message(c).find("/projections/0/plasticity: evsnn train runs the config's rule") != std::string::npos);
 }
+
+TEST_CASE("local rule: a trained layer's recurrent projection learns by the same rule") {
+  auto cfg = local_config(temp_dir("recurrent"));
+  cfg["network"]["projections"].push_back(
+      {{"pre", "l1"}, {"post", "l1"}, {"delay_ms", 1.0},
+       {"weights", {{"init", "normal"}, {"mean", 0.05}, {"std", 0.1}, {"p_connect", 0.3}, {"self_connections", false}}}});
+  rules::trainer tr = make_trainer(cfg);
+  REQUIRE(tr.chain().blocks.size() == 3);
+  CHECK(tr.chain().blocks[2].recurrent);
+  CHECK(!tr.chain().blocks[2].dense);
+  const std::vector<double> r0(tr.weights(2).begin(), tr.weights(2).end());
+  tr.train(nullptr, nullptr);
+  std::size_t changed = 0;
+  for (std::size_t s = 0; s < r0.size(); ++s) changed += tr.weights(2)[s] != r0[s];
+  CHECK(changed > r0.size() / 10);
+}
