@@ -97,6 +97,14 @@ class bp_exact_worker final : public rule_worker {
     }
   }
 
+  std::vector<input_spike_gradient> input_time_gradient() const override {
+    std::vector<input_spike_gradient> out;
+    const layer_record& first = layers_.front();
+    for (std::size_t z = 0; z < first.arrivals.size() && z < first.arrival_error.size(); ++z)
+      out.push_back({first.arrivals[z].pre, first.arrivals[z].t_ms, first.arrival_error[z]});
+    return out;
+  }
+
  private:
   // Readout value v_o(T) = sum_z w_oj kappa(T - t_z): exact gradient for weights and arrival times.
   void readout_backward(layer_record& r, const output_error& err, fixed_sum& g) {

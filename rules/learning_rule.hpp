@@ -58,6 +58,14 @@ class rule_worker : public hook {
   // one scored (and seen by an alignment reference), and accumulate follows it. Evaluation runs once, without these calls.
   virtual void begin_pass(unsigned /*pass*/) {}
   virtual void end_pass(unsigned /*pass*/, double /*loss*/) {}
+  // Rules that differentiate through the input (bp_exact): after accumulate, dL/dt of each input spike of the
+  // sample, as (channel, time relative to the sample begin, dL/dt) in arrival order; empty for the others.
+  struct input_spike_gradient {
+    std::uint32_t channel;
+    double t_ms;
+    double dl_dt;
+  };
+  virtual std::vector<input_spike_gradient> input_time_gradient() const { return {}; }
   // Off: the hooks do nothing (evaluation passes run the plain network) beyond what sample_loss needs.
   void set_learning(bool on) { learning_ = on; }
   bool learning() const { return learning_; }

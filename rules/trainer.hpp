@@ -121,6 +121,7 @@ class trainer {
   std::unique_ptr<optimizer> optimizer_;
   std::unique_ptr<learning_rule> rule_;
   std::unique_ptr<learning_rule> reference_;  // alignment.reference, when measured and not the rule itself
+  std::unique_ptr<learning_rule> input_gradient_;  // attack(): bp_exact for FGSM on continuous-time chains
   std::vector<std::unique_ptr<worker>> workers_;
   std::unique_ptr<worker_pool> pool_;
   // Master weights (when shared_weights_, every network copy's own arrays: sized once, never reallocated).

@@ -38,15 +38,30 @@ attack_report trainer::attack(const attack_options& o) {
                                   cfg_.file, o.split, ds->description()));
   const layer_chain& ch = chain();
   const bool readout_chain = ch.output().readout && ch.layers.front().tick != nullptr;
-  if (o.fgsm && !readout_chain)
-    throw input_error(fmt::format("{}: FGSM needs the gradient through the network, available for discrete-tick "
-                                  "chains ending in an li readout (BPTT on the twin); use NES (black box) for this "
-                                  "network",
+  const bool continuous = ch.layers.front().tick == nullptr;
+  if (o.fgsm && !readout_chain && !continuous)
+    throw input_error(fmt::format("{}: FGSM needs the gradient through the network: BPTT on the twin of discrete-tick "
+                                  "chains ending in an li readout, or exact spike times of continuous-time chains; "
+                                  "use NES (black box) for this network",
                                   cfg_.file));
-  if (o.fgsm && ds->pixel_code() != "rate")
-    throw input_error(fmt::format("{}: FGSM reads the pixel gradient of a rate code (expected input proportional to "
-                                  "intensity); this data set uses the {} code: use NES",
-                                  cfg_.file, ds->pixel_code()));
+  const std::string code = ds->pixel_code();
+  if (o.fgsm && readout_chain && code != "rate")
+    throw input_error(fmt::format("{}: FGSM through BPTT reads the pixel gradient of a rate code (expected input "
+                                  "proportional to intensity); this data set uses the {} code: use NES",
+                                  cfg_.file, code));
+  if (o.fgsm && continuous && code != "ttfs" && code != "latency")
+    throw input_error(fmt::format("{}: FGSM through exact spike times needs a ttfs or latency code (a brighter pixel "
+                                  "spikes earlier); this data set uses the {} code: use NES",
+                                  cfg_.file, code));
+  if (o.fgsm && continuous) {
+    if (!input_gradient_) input_gradient_ = make_rule(json_node(nlohmann::json("bp_exact"), cfg_.file, "/attack"), ch,
+                                                      loss_->input(), cfg_.seed);
+    for (auto& w : workers_)
+      if (!w->input_gradient) {
+        w->input_gradient = input_gradient_->make_worker(*w->sim, w->chain);
+        w->input_gradient->set_learning(false);
+      }
+  }
   // N samples spread evenly over the split (class-sorted files keep every class), or all of them.
   const std::size_t n = o.samples > 0 ? std::min(o.samples, ds->size()) : ds->size();
   auto sample_index = [&](std::size_t k) { return k * ds->size() / n; };
@@ -85,11 +100,12 @@ attack_report trainer::attack(const attack_options& o) {
       worker& w = *workers_[t];
       w.rule->set_learning(false);
       std::optional<readout_net> net;
-      if (o.fgsm) net = make_readout_net(*w.net, w.chain, "attack");
+      if (o.fgsm && readout_chain) net = make_readout_net(*w.net, w.chain, "attack");
       const double tick = readout_chain ? w.chain.layers.front().tick->tick_ms() : 1.0;
       const double in_delay = w.net->proj(w.chain.layers[0].projection).delay_ms();
       std::vector<double> x0, grad;
       data::sample s;
+      fixed_sum_set scratch = input_gradient_ ? input_gradient_->make_sums() : fixed_sum_set{};
       for (std::size_t slot = t; slot < n; slot += threads) {
         const std::size_t i = sample_index(slot);
         const std::uint64_t uid = (std::uint64_t(1) << 62) + i;
@@ -104,13 +120,32 @@ attack_report trainer::attack(const attack_options& o) {
         };
         ds->pixels(i, x0);
         sample_result& r = results[slot];
+        if (w.input_gradient) w.input_gradient->set_learning(o.fgsm);  // records the clean run
         const loss_value clean = run(x0);
+        if (w.input_gradient) w.input_gradient->set_learning(false);
         const std::uint32_t label = s.label;
         r.clean = clean.prediction == label;
         r.fgsm.assign(E, 0);
         r.nes.assign(E, 0);
         r.queries.assign(E, 0);
-        if (o.fgsm && r.clean) {
+        auto fgsm_steps = [&](const std::vector<double>& g) {
+          for (std::size_t e = 0; e < E; ++e) {
+            const std::vector<double> adv = sign_step(x0, g, o.eps[e], x0, o.eps[e]);
+            const loss_value lv = run(adv);
+            r.fgsm[e] = lv.prediction == label;
+            if (!r.fgsm[e] && o.examples > 0)
+              keep_example({"fgsm", o.eps[e], i, label, clean.prediction, lv.prediction, x0, adv});
+          }
+        };
+        if (o.fgsm && r.clean && continuous) {
+          // Exact spike times: a brighter pixel spikes earlier (ttfs, latency), so sign ∂L/∂p = −sign ∂L/∂t.
+          const output_error err{loss_->input(), w.grad, s.duration_ms};
+          w.input_gradient->accumulate(err, scratch);
+          grad.assign(x0.size(), 0.0);
+          for (const rule_worker::input_spike_gradient& g : w.input_gradient->input_time_gradient())
+            if (g.channel < grad.size()) grad[g.channel] -= g.dl_dt;
+          fgsm_steps(grad);
+        } else if (o.fgsm && r.clean) {
           // ∂L/∂x per step through BPTT on the clean sample's input, summed over steps per pixel.
           const auto T = static_cast<std::uint64_t>(std::ceil(s.duration_ms / tick - 1e-9));
           std::vector<std::vector<tick_input>> inputs(T);
@@ -130,13 +165,7 @@ attack_report trainer::attack(const attack_options& o) {
           grad.assign(x0.size(), 0.0);
           for (std::uint64_t k = 0; k < T; ++k)
             for (std::size_t j = 0; j < x0.size() && j < net->n_in; ++j) grad[j] += ig[k * net->n_in + j];
-          for (std::size_t e = 0; e < E; ++e) {
-            const std::vector<double> adv = sign_step(x0, grad, o.eps[e], x0, o.eps[e]);
-            const loss_value lv = run(adv);
-            r.fgsm[e] = lv.prediction == label;
-            if (!r.fgsm[e] && o.examples > 0)
-              keep_example({"fgsm", o.eps[e], i, label, clean.prediction, lv.prediction, x0, adv});
-          }
+          fgsm_steps(grad);
         }
         if (o.nes && r.clean) {
           for (std::size_t e = 0; e < E; ++e) {

@@ -21,6 +21,7 @@ struct trainer::worker {
   layer_chain chain;
   output_monitor monitor;
   std::unique_ptr<rule_worker> rule, reference;
+  std::unique_ptr<rule_worker> input_gradient;  // attacks on continuous-time chains: bp_exact's input gradient
   fixed_sum_set sums, ref_sums;
   fixed_scalar loss_sum;
   std::uint64_t correct = 0, samples = 0, steps = 0;

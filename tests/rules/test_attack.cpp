@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "readout_chain_fixture.hpp"
+#include "rule_fixture.hpp"
 #include "rules/attack.hpp"
 #include "tests/datasets/format_writers.hpp"
 #include "tests/support/error_of.hpp"
@@ -143,4 +144,33 @@ TEST_CASE("attack: trainer::attack on a trained e-prop network — exact query c
                     {"tick_ms", 1}, {"dim", 1}, {"seed", 1}};
   bad["output_dir"] = test::fresh_dir("attack_bad").string();
   CHECK(test::error_of([&] { test::make_trainer(bad).attack(o); }).find("is not an image data set") != std::string::npos);
+}
+
+TEST_CASE("attack: FGSM through exact spike times on a TTFS-coded continuous-time network") {
+  test::temp_dir data;
+  write_images(data.path());
+  const auto out = test::fresh_dir("attack_ttfs");
+  json cfg = test::small_train_config(test::chain_network({16, 10, 2}, {0.5, 0.5}, {0.3, 0.3}, {0.3, 0.3}, 10.0),
+                                      "sfdfa", out);
+  cfg["dataset"] = {{"format", "idx"}, {"path", data.path().string()}, {"encoder", {{"type", "ttfs"}, {"t_max_ms", 20}}}};
+  cfg["loss"] = "first_spike_ce";  // a gradient at every sample (count losses vanish at their targets)
+  cfg["epochs"] = 5;
+  cfg["batch_size"] = 5;
+  auto tr = test::make_trainer(cfg);
+  tr.train(nullptr, nullptr);
+  attack_options o;
+  o.eps = {0.0, 0.5};
+  o.samples = 20;
+  o.nes = false;
+  const attack_report r = tr.attack(o);
+  REQUIRE(r.rows.size() == 3);
+  CHECK(r.rows[0].correct >= 12);
+  CHECK(r.rows[1].correct == r.rows[0].correct);  // ε = 0
+  CHECK(r.rows[2].correct < r.rows[0].correct);   // half the intensity range in the gradient's direction
+  // A rate code on this network is refused for FGSM (NES works).
+  json rate = cfg;
+  rate["dataset"]["encoder"] = {{"type", "rate"}, {"max_rate_hz", 300}, {"duration_ms", 20}};
+  rate["output_dir"] = test::fresh_dir("attack_ttfs_rate").string();
+  CHECK(test::error_of([&] { test::make_trainer(rate).attack(o); }).find("needs a ttfs or latency code") !=
+        std::string::npos);
 }

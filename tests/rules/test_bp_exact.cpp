@@ -3,6 +3,7 @@
 // first-spike and readout losses).
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "rules/bp_exact.hpp"
@@ -113,4 +114,48 @@ TEST_CASE("bp_exact: general tau_mem != 2 tau_syn (cuba_lif) matches finite diff
   const auto doc = test::chain_network({6, 5, 3}, {0.3, 0.4}, {0.9, 0.7}, {0.5, 0.4}, 12.0, "cuba_lif");
   const int n = check_gradient(doc, {rules::loss_input::counts, {0.5, 1.0, -0.75}}, 3, 20.0, 60.0, 3);
   CHECK(n > 30);
+}
+
+TEST_CASE("bp_exact: the gradient in the input spike times (FGSM on TTFS) matches finite differences") {
+  const auto doc = test::chain_network({6, 5, 3}, {0.4, 0.5}, {0.9, 0.7}, {0.5, 0.4});
+  const probe p{rules::loss_input::first_spike, {0.7, -1.0, 0.4}};
+  test::rule_fixture f(doc);
+  rules::bp_exact rule(f.chain, p.input);
+  auto worker = rule.make_worker(*f.sim, f.chain);
+  const double duration = 60.0;
+  auto in = test::random_input(f.chain.input_size, 3, 20.0, 7);
+  f.run(in, duration);
+  rules::fixed_sum_set sums = rule.make_sums();
+  worker->accumulate({p.input, p.c, duration}, sums);
+  const auto g = worker->input_time_gradient();
+  REQUIRE(g.size() == in.size());
+  std::vector<std::size_t> base;
+  pseudo_loss(f, p, duration, base);
+  worker->set_learning(false);
+  int compared = 0;
+  const double h = 1e-5;
+  for (std::size_t z = 0; z < in.size(); ++z) {
+    // The arrival z is the input event of the same channel and time.
+    std::size_t e = in.size();
+    for (std::size_t k = 0; k < in.size(); ++k)
+      if (in[k].channel == g[z].channel && in[k].time_ms == g[z].t_ms) e = k;
+    REQUIRE(e < in.size());
+    auto moved = [&](double dt) {
+      auto x = in;
+      x[e].time_ms += dt;
+      std::sort(x.begin(), x.end(), [](const input_event& a, const input_event& b) { return a.time_ms < b.time_ms; });
+      return x;
+    };
+    std::vector<std::size_t> cp, cm;
+    f.run(moved(h), duration);
+    const double lp = pseudo_loss(f, p, duration, cp);
+    f.run(moved(-h), duration);
+    const double lm = pseudo_loss(f, p, duration, cm);
+    if (cp != base || cm != base) continue;
+    const double fd = (lp - lm) / (2 * h);
+    INFO("input " << z << " analytic " << g[z].dl_dt << " finite difference " << fd);
+    CHECK(std::abs(g[z].dl_dt - fd) <= 1e-4 * std::max(1.0, std::abs(fd)));
+    compared += fd != 0.0;
+  }
+  CHECK(compared >= 4);
 }
