@@ -1,5 +1,6 @@
 #include "engine/network_loader.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
 
@@ -178,10 +179,24 @@ std::vector<synapse_triplet> random_init(const json_node& w, std::uint32_t n_pre
   }
   bool self = true;
   if (auto s = w.get("self_connections")) self = s->as_bool();
+  std::uint64_t in_degree = 0;
+  if (auto k = w.get("in_degree")) {
+    if (w.has("p_connect")) k->fail("give 'p_connect' or 'in_degree', not both");
+    in_degree = k->as_uint();
+    const std::uint64_t available = n_pre - ((recurrent && !self) ? 1u : 0u);
+    if (in_degree < 1 || in_degree > available)
+      k->fail(fmt::format("must be in [1, {}] (the presynaptic neurons each neuron can draw from), got {}", available,
+                          in_degree));
+  }
   if (auto s = w.get("seed")) seed = s->as_uint();
   w.finish();
-  charged = static_cast<double>(n_pre) * n_post * p_connect * memory_budget::bytes_per_synapse;
-  budget.charge(charged, w, fmt::format("{} x {} synapses at p_connect {}", n_pre, n_post, p_connect));
+  if (in_degree > 0) {
+    charged = static_cast<double>(n_post) * static_cast<double>(in_degree) * memory_budget::bytes_per_synapse;
+    budget.charge(charged, w, fmt::format("{} x {} synapses (in_degree)", n_post, in_degree));
+  } else {
+    charged = static_cast<double>(n_pre) * n_post * p_connect * memory_budget::bytes_per_synapse;
+    budget.charge(charged, w, fmt::format("{} x {} synapses at p_connect {}", n_pre, n_post, p_connect));
+  }
 
   // Every value drawn must lie within +-3e38 (the limit of every weight, which float32 precision can
   // hold): the parameters are checked so that no draw can exceed it (a normal draw stays within 40
@@ -200,6 +215,28 @@ std::vector<synapse_triplet> random_init(const json_node& w, std::uint32_t n_pre
     return p1;
   };
   std::vector<synapse_triplet> out;
+  if (in_degree > 0) {
+    // Fixed in-degree: each post neuron draws in_degree distinct presynaptic neurons (Floyd's sampling over
+    // the candidates; without self-connections neuron j skips itself), then their weights.
+    out.reserve(static_cast<std::size_t>(n_post * in_degree));
+    const bool skip_self = recurrent && !self;
+    const std::uint64_t m = n_pre - (skip_self ? 1u : 0u);
+    std::vector<std::uint32_t> chosen;
+    std::vector<char> taken(m, 0);
+    for (std::uint32_t j = 0; j < n_post; ++j) {
+      chosen.clear();
+      for (std::uint64_t t = m - in_degree; t < m; ++t) {
+        auto c = static_cast<std::uint32_t>(r.below(t + 1));
+        if (taken[c]) c = static_cast<std::uint32_t>(t);
+        taken[c] = 1;
+        chosen.push_back(c);
+      }
+      for (std::uint32_t c : chosen) taken[c] = 0;
+      std::sort(chosen.begin(), chosen.end());
+      for (std::uint32_t c : chosen) out.push_back({skip_self && c >= j ? c + 1 : c, j, draw()});
+    }
+    return out;
+  }
   const std::uint64_t total = static_cast<std::uint64_t>(n_pre) * n_post;
   out.reserve(static_cast<std::size_t>(static_cast<double>(total) * p_connect * 1.05) + 16);
   if (p_connect == 1.0) {

@@ -905,6 +905,43 @@ TEST_CASE("loader: self_connections false leaves no i->i synapse in a recurrent 
   CHECK(net3->proj(0).synapse_count() == 100);
 }
 
+TEST_CASE("loader: in_degree draws exactly K distinct presynaptic neurons per neuron, reproducibly") {
+  temp_dir d;
+  for (bool self : {true, false}) {
+    INFO("self_connections " << self);
+    json w = {{"init", "normal"}, {"std", 1}, {"in_degree", 7}, {"self_connections", self}};
+    auto a = load_doc(d, random_net(w, 2, 40, true), "a.json");
+    auto b = load_doc(d, random_net(w, 2, 40, true), "b.json");
+    const projection& p = a->proj(0);
+    CHECK(p.synapse_count() == 40 * 7);
+    std::vector<int> seen_pre(40, 0);
+    for (std::uint32_t post = 0; post < 40; ++post) {
+      const auto in = p.incoming(post);
+      CHECK(in.size() == 7);
+      std::vector<std::uint32_t> pres;
+      for (std::uint32_t syn : in) pres.push_back(p.pre_of(syn));
+      std::sort(pres.begin(), pres.end());
+      CHECK(std::adjacent_find(pres.begin(), pres.end()) == pres.end());  // distinct
+      if (!self) CHECK(std::find(pres.begin(), pres.end(), post) == pres.end());
+      for (std::uint32_t q : pres) ++seen_pre[q];
+    }
+    CHECK(std::count(seen_pre.begin(), seen_pre.end(), 0) < 10);  // spread over the presynaptic neurons
+    for (std::uint32_t s = 0; s < p.synapse_count(); ++s) {
+      CHECK(b->proj(0).pre_of(s) == p.pre_of(s));
+      CHECK(b->proj(0).weight(s) == p.weight(s));
+    }
+  }
+  // Every candidate: K = n_pre - 1 without self-connections is all others.
+  json all = {{"init", "constant"}, {"value", 1}, {"in_degree", 9}, {"self_connections", false}};
+  CHECK(load_doc(d, random_net(all, 2, 10, true), "all.json")->proj(0).synapse_count() == 90);
+  json too_many = {{"init", "constant"}, {"value", 1}, {"in_degree", 10}, {"self_connections", false}};
+  error_of(random_net(too_many, 2, 10, true),
+           "net.json: /projections/0/weights/in_degree: must be in [1, 9] (the presynaptic neurons each neuron can "
+           "draw from), got 10");
+  json both = {{"init", "constant"}, {"value", 1}, {"in_degree", 3}, {"p_connect", 0.5}};
+  error_of(random_net(both, 2, 10, true), "net.json: /projections/0/weights/in_degree: give 'p_connect' or 'in_degree', not both");
+}
+
 TEST_CASE("loader: graded flag, delay_ms and name are kept") {
   temp_dir d;
   json doc = base();
