@@ -60,7 +60,9 @@ class bptt_readout_worker final : public rule_worker {
 
   void accumulate(const output_error&, fixed_sum_set& sums) override {
     if (!learning() || unroll_.T == 0) return;
-    readout_backward(net_, view_, unroll_, rule_.surrogate(), grads_, nullptr);
+    const bool reg = rule_.reg_rate() > 0.0;
+    if (reg) rate_regulariser(unroll_, rule_.reg_rate(), rule_.target_rate_hz() * rule_.tick_ms() * 1e-3, reg_ds_);
+    readout_backward(net_, view_, unroll_, rule_.surrogate(), grads_, nullptr, reg ? &reg_ds_ : nullptr);
     std::uint64_t ops = 0;
     for (std::size_t b = 0; b < grads_.size(); ++b) {
       fixed_sum& s = sums.sums[b];
@@ -78,7 +80,7 @@ class bptt_readout_worker final : public rule_worker {
   readout_net net_;
   std::vector<std::vector<tick_input>> inputs_, view_;
   readout_unroll unroll_;
-  std::vector<std::vector<double>> grads_;
+  std::vector<std::vector<double>> grads_, reg_ds_;
   std::uint64_t steps_ = 0;
   std::uint32_t label_ = 0;
   double t0_ = 0.0, duration_ms_ = 0.0;
@@ -86,8 +88,10 @@ class bptt_readout_worker final : public rule_worker {
 
 }  // namespace
 
-bptt_readout::bptt_readout(tick_surrogate surrogate, double loss_window_ms, const layer_chain& chain)
-    : surrogate_(surrogate), loss_window_ms_(loss_window_ms), sums_(layer_sums(chain)) {
+bptt_readout::bptt_readout(tick_surrogate surrogate, double loss_window_ms, double reg_rate, double target_rate_hz,
+                           const layer_chain& chain)
+    : surrogate_(surrogate), loss_window_ms_(loss_window_ms), reg_rate_(reg_rate), target_rate_hz_(target_rate_hz),
+      sums_(layer_sums(chain)) {
   if (chain.layers.size() < 2 || chain.layers.front().tick == nullptr)
     throw input_error("rule bptt: a chain ending in a readout needs lif_tick hidden layers");
   tick_ms_ = chain.layers.front().tick->tick_ms();
@@ -106,20 +110,24 @@ nlohmann::json bptt_readout::describe() const {
           {"surrogate", surrogate_.piecewise ? "piecewise_linear" : "fast_sigmoid"},
           {"gamma", surrogate_.gamma},
           {"surrogate_slope", surrogate_.slope},
-          {"loss_window_ms", loss_window_ms_}};
+          {"loss_window_ms", loss_window_ms_},
+          {"reg_rate", reg_rate_},
+          {"target_rate_hz", target_rate_hz_}};
 }
 
 std::unique_ptr<learning_rule> make_bptt_readout(const json_node& spec, const layer_chain& chain) {
   tick_surrogate s;
-  double window = 0.0;
+  double window = 0.0, reg = 0.0, target = 10.0;
   if (spec.is_object()) {
     if (auto n = spec.get("surrogate")) s.piecewise = n->as_choice({"piecewise_linear", "fast_sigmoid"}) == "piecewise_linear";
     if (auto n = spec.get("gamma")) s.gamma = n->as_positive();
     if (auto n = spec.get("surrogate_slope")) s.slope = n->as_positive();
     if (auto n = spec.get("loss_window_ms")) window = n->as_nonnegative();
+    if (auto n = spec.get("reg_rate")) reg = n->as_nonnegative();
+    if (auto n = spec.get("target_rate_hz")) target = n->as_nonnegative();
     spec.finish();
   }
-  return std::make_unique<bptt_readout>(s, window, chain);
+  return std::make_unique<bptt_readout>(s, window, reg, target, chain);
 }
 
 }  // namespace evsnn::rules

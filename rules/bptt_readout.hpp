@@ -6,8 +6,11 @@
 // and a trainer in its own right for recurrent networks. The worker records the input of each step and
 // unrolls at the sample's end; memory grows with T (the whole unroll is kept). Offline: one optimizer step
 // per batch.
+// Optionally e-prop's firing-rate regulariser as a loss term, reg_rate Σ_i (f̄_i − target)², differentiated
+// exactly as well (the logged loss is the task's only, as e-prop's).
 // Spec: {"type": "bptt", "surrogate": "piecewise_linear" | "fast_sigmoid", "gamma": 0.3,
-//        "surrogate_slope": 25, "loss_window_ms": 0}; the config's loss is "tick_ce".
+//        "surrogate_slope": 25, "loss_window_ms": 0, "reg_rate": 0, "target_rate_hz": 10}; the config's loss
+// is "tick_ce".
 // Invariants: sums.sums[b] has one value per synapse of chain block b.
 #include <memory>
 
@@ -18,7 +21,8 @@ namespace evsnn::rules {
 
 class bptt_readout final : public learning_rule {
  public:
-  bptt_readout(tick_surrogate surrogate, double loss_window_ms, const layer_chain& chain);
+  bptt_readout(tick_surrogate surrogate, double loss_window_ms, double reg_rate, double target_rate_hz,
+               const layer_chain& chain);
   const char* name() const override { return "bptt"; }
   bool computes_loss() const override { return true; }
   fixed_sum_set make_sums() const override { return sums_; }
@@ -29,10 +33,13 @@ class bptt_readout final : public learning_rule {
   const tick_surrogate& surrogate() const { return surrogate_; }
   double loss_window_ms() const { return loss_window_ms_; }
   double tick_ms() const { return tick_ms_; }
+  double reg_rate() const { return reg_rate_; }
+  double target_rate_hz() const { return target_rate_hz_; }
 
  private:
   tick_surrogate surrogate_;
   double loss_window_ms_;
+  double reg_rate_, target_rate_hz_;
   double tick_ms_;
   fixed_sum_set sums_;
 };

@@ -147,7 +147,7 @@ void readout_forward(const readout_net& net, const std::vector<std::vector<tick_
 
 void readout_backward(const readout_net& net, const std::vector<std::vector<tick_input>>& inputs,
                       const readout_unroll& u, const tick_surrogate& surrogate, std::vector<std::vector<double>>& grads,
-                      std::vector<double>* input_grad) {
+                      std::vector<double>* input_grad, const std::vector<std::vector<double>>* ds_extra) {
   const std::size_t H = net.layers.size();
   const std::uint64_t T = u.T;
   const std::uint32_t C = net.n_out;
@@ -155,8 +155,8 @@ void readout_backward(const readout_net& net, const std::vector<std::vector<tick
   for (std::size_t b = 0; b < net.blocks.size(); ++b) grads[b].assign(net.blocks[b].proj->synapse_count(), 0.0);
   if (input_grad) input_grad->assign(T * net.n_in, 0.0);
   const std::uint64_t W = T - u.window_start;
-  if (T == 0 || W == 0) return;
-  const double inv_w = 1.0 / static_cast<double>(W);
+  if (T == 0 || (W == 0 && !ds_extra)) return;
+  const double inv_w = W > 0 ? 1.0 / static_cast<double>(W) : 0.0;
   std::vector<std::vector<double>> du(H), da(H), g(H);  // δŨ (T × n), δa_{k+1}, G
   for (std::size_t h = 0; h < H; ++h) {
     du[h].assign(T * net.layers[h].n, 0.0);
@@ -180,7 +180,10 @@ void readout_backward(const readout_net& net, const std::vector<std::vector<tick
     for (std::uint32_t c = 0; c < C; ++c) dy[c] = u.err[k * C + c] * inv_w + net.kappa * dy[c];
     for (std::size_t h = H; h-- > 0;) {
       const readout_net::layer& ly = net.layers[h];
-      std::fill(g[h].begin(), g[h].end(), 0.0);
+      if (ds_extra)
+        std::copy((*ds_extra)[h].begin(), (*ds_extra)[h].end(), g[h].begin());
+      else
+        std::fill(g[h].begin(), g[h].end(), 0.0);
       // dL/ds through every block leaving layer h: the readout (this step) and the layers it feeds D steps later.
       for (const readout_net::block& b : net.blocks) {
         if (b.pre != static_cast<int>(h)) continue;
@@ -227,6 +230,25 @@ void readout_backward(const readout_net& net, const std::vector<std::vector<tick
       }
     }
   }
+}
+
+double rate_regulariser(const readout_unroll& u, double c, double f0_per_step, std::vector<std::vector<double>>& ds) {
+  ds.resize(u.s.size());
+  double value = 0.0;
+  const double T = static_cast<double>(u.T);
+  for (std::size_t h = 0; h < u.s.size(); ++h) {
+    const std::size_t n = u.T > 0 ? u.s[h].size() / u.T : 0;
+    ds[h].assign(n, 0.0);
+    if (u.T == 0) continue;
+    for (std::size_t i = 0; i < n; ++i) {
+      double sum = 0.0;
+      for (std::uint64_t k = 0; k < u.T; ++k) sum += u.s[h][k * n + i];
+      const double d = sum / T - f0_per_step;
+      value += c * d * d;
+      ds[h][i] = 2.0 * c * d / T;
+    }
+  }
+  return value;
 }
 
 }  // namespace evsnn::rules

@@ -70,9 +70,13 @@ struct readout_unroll {
 
 void readout_forward(const readout_net& net, const std::vector<std::vector<tick_input>>& inputs, std::uint32_t label,
                      std::uint64_t window_start, const tick_surrogate* smooth, readout_unroll& out);
-// grads[b] (one per block, synapse order) and, when input_grad is non-null, ∂L/∂x (T × n_in).
+// grads[b] (one per block, synapse order) and, when input_grad is non-null, ∂L/∂x (T × n_in). ds_extra (per
+// hidden layer and neuron, may be null): a term added to dL/ds_k at every step (the firing-rate regulariser
+// c Σ_i (f̄_i − f₀)², f̄_i = Σ_k s_k,i / T, adds 2c (f̄_i − f₀)/T; rate_regulariser below).
 void readout_backward(const readout_net& net, const std::vector<std::vector<tick_input>>& inputs,
                       const readout_unroll& u, const tick_surrogate& surrogate, std::vector<std::vector<double>>& grads,
-                      std::vector<double>* input_grad);
+                      std::vector<double>* input_grad, const std::vector<std::vector<double>>* ds_extra = nullptr);
+// The regulariser's ds_extra for an unroll, and its value c Σ_i (f̄_i − f₀)² (f₀ in spikes per step).
+double rate_regulariser(const readout_unroll& u, double c, double f0_per_step, std::vector<std::vector<double>>& ds);
 
 }  // namespace evsnn::rules

@@ -85,10 +85,12 @@ TEST_CASE("readout_unroll: the backward pass equals finite differences of the sm
     const char* name;
     bool alif, sparse, piecewise;
     std::uint64_t window_start;
+    double reg = 0.0;  // the firing-rate regulariser's c (f₀ 0.2 per step)
   };
   for (const variant& v : {variant{"LIF, dense recurrence, fast sigmoid", false, false, false, 0},
                            variant{"ALIF, sparse recurrence, piecewise, window", true, true, true, 6},
-                           variant{"ALIF, dense recurrence, fast sigmoid, window", true, false, false, 10}}) {
+                           variant{"ALIF, dense recurrence, fast sigmoid, window", true, false, false, 10},
+                           variant{"ALIF, sparse, piecewise, rate regulariser", true, true, true, 4, 0.7}}) {
     INFO(v.name);
     net_shape s;
     s.alif = v.alif;
@@ -105,13 +107,15 @@ TEST_CASE("readout_unroll: the backward pass equals finite differences of the sm
     sg.slope = 2.0;
     readout_unroll u;
     readout_forward(net, x, 1, v.window_start, &sg, u);
-    std::vector<std::vector<double>> grads;
+    std::vector<std::vector<double>> grads, ds;
     std::vector<double> input_grad;
-    readout_backward(net, x, u, sg, grads, &input_grad);
+    rate_regulariser(u, v.reg, 0.2, ds);
+    readout_backward(net, x, u, sg, grads, &input_grad, v.reg > 0 ? &ds : nullptr);
     auto loss_at = [&] {
       readout_unroll w;
       readout_forward(net, x, 1, v.window_start, &sg, w);
-      return w.loss.value;
+      std::vector<std::vector<double>> unused;
+      return w.loss.value + (v.reg > 0 ? rate_regulariser(w, v.reg, 0.2, unused) : 0.0);
     };
     const double h = 1e-6;
     double worst = 0.0, scale = 0.0;
