@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "engine/rng.hpp"
+#include "tests/rules/trainer_fixture.hpp"
 
 namespace evsnn::test {
 
@@ -66,5 +67,22 @@ inline nlohmann::json eprop_network(const net_shape& s, std::uint64_t seed = 3) 
   return {{"format", "evsnn-network/1"}, {"seed", 1}, {"populations", pops}, {"projections", projs}};
 }
 
+
+// A small recurrent readout-chain training config: 3 Randman classes on 30 channels over 20 ticks, a
+// 30-16-3 chain of the shape s (threshold 0.6), tick_ce, Adam 0.01, batches of 8, 4 epochs.
+inline nlohmann::json readout_train_config(const net_shape& s, const nlohmann::json& rule,
+                                           const std::filesystem::path& out, unsigned threads) {
+  nlohmann::json cfg = small_train_config(eprop_network(s, 21), rule, out, 30);
+  cfg["dataset"] = {{"format", "randman"}, {"classes", 3}, {"neurons", 30}, {"samples_per_class", 30},
+                    {"dim", 1},            {"seed", 3},    {"ticks", 20},   {"tick_ms", 1},
+                    {"alpha", 2},          {"resample", true}, {"test_samples_per_class", 10}};
+  cfg["network"]["populations"][1]["params"]["threshold"] = 0.6;
+  cfg["loss"] = "tick_ce";
+  cfg["optimizer"] = {{"type", "adam"}, {"lr", 0.01}};
+  cfg["threads"] = threads;
+  cfg["batch_size"] = 8;
+  cfg["epochs"] = 4;
+  return cfg;
+}
 
 }  // namespace evsnn::test

@@ -106,4 +106,26 @@ struct rule_fixture {
   }
 };
 
+// One sample through the fixture's simulator with a fresh worker of `rule` (label and duration set as the
+// trainer sets them); the rule's merged gradient (end_batch of one sample) and the worker's loss.
+struct rule_run {
+  std::vector<std::vector<double>> grad;
+  rules::loss_value loss;
+};
+inline rule_run run_rule(rule_fixture& f, rules::learning_rule& rule, const std::vector<input_event>& in,
+                         double duration, std::uint32_t label) {
+  static std::vector<std::unique_ptr<rules::rule_worker>> alive;  // hooks must outlive the fixture's simulator
+  auto& w = alive.emplace_back(rule.make_worker(*f.sim, f.chain));
+  rules::fixed_sum_set sums = rule.make_sums();
+  w->set_target(label);
+  w->set_duration(duration);
+  f.run(in, duration);
+  std::vector<double> g(f.chain.output().size, 0.0);
+  w->accumulate({rules::loss_input::counts, g, duration}, sums);
+  rule_run r;
+  rule.end_batch(sums, 1, r.grad);
+  r.loss = w->sample_loss().value();
+  return r;
+}
+
 }  // namespace evsnn::test

@@ -39,26 +39,7 @@ std::unique_ptr<learning_rule> eprop_of(json spec, const layer_chain& chain, std
   return make_rule(json_node(spec, "train.json", "/rule"), chain, loss_input::counts, seed);
 }
 
-struct run_result {
-  std::vector<std::vector<double>> grad;  // per block
-  loss_value loss;
-};
-
-run_result run_eprop(test::rule_fixture& f, learning_rule& rule, const std::vector<input_event>& in, double duration,
-                     std::uint32_t label) {
-  static std::vector<std::unique_ptr<rule_worker>> alive;  // hooks must outlive the fixture's simulator
-  auto& w = alive.emplace_back(rule.make_worker(*f.sim, f.chain));
-  fixed_sum_set sums = rule.make_sums();
-  w->set_target(label);
-  w->set_duration(duration);
-  f.run(in, duration);
-  std::vector<double> g(f.chain.output().size, 0.0);
-  w->accumulate({loss_input::counts, g, duration}, sums);
-  run_result r;
-  rule.end_batch(sums, 1, r.grad);
-  r.loss = w->sample_loss().value();
-  return r;
-}
+using run_result = test::rule_run;
 
 // The network iterated directly from its JSON (dense matrices; sparse lists expanded), and the e-prop
 // gradient of the equations as written: every synapse, every step.
@@ -256,7 +237,7 @@ TEST_CASE("eprop: both formulations equal the e-prop equations computed directly
       json spec = v.rule;
       spec["formulation"] = form;
       auto rule = eprop_of(spec, f.chain);
-      runs.push_back(run_eprop(f, *rule, input, T, 1));
+      runs.push_back(test::run_rule(f, *rule, input, T, 1));
       direct_eprop ref{doc, v.shape, T, 1, 0, v.rule, {}, {}, {}, 0.0};
       if (v.rule.contains("loss_window_ms")) ref.window_start = T - v.rule["loss_window_ms"].get<std::uint32_t>();
       auto& er = dynamic_cast<eprop_rule&>(*rule);
@@ -297,7 +278,7 @@ TEST_CASE("eprop: symmetric feedback on one hidden layer is the truncated gradie
   const auto input = test::grid_input(s.n_in, T, 4, 0.35, 0.05);
   test::rule_fixture f(doc);
   auto rule = eprop_of({{"feedback", "symmetric"}}, f.chain);
-  const run_result r = run_eprop(f, *rule, input, T, label);
+  const run_result r = test::run_rule(f, *rule, input, T, label);
   // Truncated BPTT: dL/ds_k through the readout only, dŨ_k/dŨ_(k-1) = λ (reset detached), ds/dŨ = ψ.
   direct_eprop ref{doc, s, T, label, 0, {{"feedback", "symmetric"}}, {}, {}, {}, 0.0};
   ref.run(input);
@@ -344,9 +325,9 @@ TEST_CASE("eprop: symmetric feedback on one hidden layer is the truncated gradie
     double& wt = f.net->proj(f.chain.output().projection).weights()[w];
     const double w0 = wt;
     wt = w0 + h;
-    const double up = run_eprop(f, *rule, input, T, label).loss.value;
+    const double up = test::run_rule(f, *rule, input, T, label).loss.value;
     wt = w0 - h;
-    const double down = run_eprop(f, *rule, input, T, label).loss.value;
+    const double down = test::run_rule(f, *rule, input, T, label).loss.value;
     wt = w0;
     worst = std::max(worst, std::fabs((up - down) / (2 * h) - r.grad[1][w]));
     scale = std::max(scale, std::fabs(r.grad[1][w]));
@@ -363,17 +344,7 @@ TEST_CASE("eprop: recurrent training lowers the loss, same weights for 1 and 3 t
   s.alif = true;
   s.tau_out_ms = 10.0;
   auto config = [&](const std::filesystem::path& out, unsigned threads) {
-    json cfg = test::small_train_config(eprop_network(s, 21), {{"type", "eprop"}, {"reg_rate", 0.1}}, out, 30);
-    cfg["dataset"] = {{"format", "randman"}, {"classes", 3}, {"neurons", 30}, {"samples_per_class", 30},
-                      {"dim", 1},            {"seed", 3},    {"ticks", 20},   {"tick_ms", 1},
-                      {"alpha", 2},          {"resample", true}, {"test_samples_per_class", 10}};
-    cfg["network"]["populations"][1]["params"]["threshold"] = 0.6;
-    cfg["loss"] = "tick_ce";
-    cfg["optimizer"] = {{"type", "adam"}, {"lr", 0.01}};
-    cfg["threads"] = threads;
-    cfg["batch_size"] = 8;
-    cfg["epochs"] = 4;
-    return cfg;
+    return test::readout_train_config(s, {{"type", "eprop"}, {"reg_rate", 0.1}}, out, threads);
   };
   const auto dir_a = test::fresh_dir("eprop_a"), dir_b = test::fresh_dir("eprop_b");
   auto a = test::make_trainer(config(dir_a, 1));

@@ -54,26 +54,7 @@ std::unique_ptr<learning_rule> rule_of(const json& spec, const layer_chain& chai
   return make_rule(json_node(spec, "train.json", "/rule"), chain, loss_input::counts, 1);
 }
 
-struct run_result {
-  std::vector<std::vector<double>> grad;
-  loss_value loss;
-};
-
-// Runs one sample through the simulator with the rule's worker; returns the merged gradient.
-run_result run_rule(test::rule_fixture& f, learning_rule& rule, const std::vector<input_event>& in, double duration,
-                    std::uint32_t label) {
-  static std::vector<std::unique_ptr<rule_worker>> alive;  // hooks must outlive the fixture's simulator
-  auto& w = alive.emplace_back(rule.make_worker(*f.sim, f.chain));
-  fixed_sum_set sums = rule.make_sums();
-  w->set_target(label);
-  f.run(in, duration);
-  std::vector<double> g(f.chain.output().size, 0.0);
-  w->accumulate({loss_input::counts, g, duration}, sums);
-  run_result r;
-  rule.end_batch(sums, 1, r.grad);
-  r.loss = w->sample_loss().value();
-  return r;
-}
+using run_result = test::rule_run;
 
 // The record of the same sample on the twin.
 tick_params params_of(test::rule_fixture& f) {
@@ -196,13 +177,13 @@ TEST_CASE("without hidden layers OSTL (spike loss) and F-OTPE (trace loss) equal
     const auto in = test::grid_input(14, 30, 6);
     auto ostl = rule_of({{"type", exact}, {"loss_on", loss_on}}, f.chain);
     auto bptt = rule_of({{"type", "bptt"}, {"loss_on", loss_on}}, f2.chain);
-    const run_result a = run_rule(f, *ostl, in, 30.0, 3);
-    const run_result b = run_rule(f2, *bptt, in, 30.0, 3);
+    const run_result a = test::run_rule(f, *ostl, in, 30.0, 3);
+    const run_result b = test::run_rule(f2, *bptt, in, 30.0, 3);
     check_same(a.grad, b.grad, 1e-9);
     if (loss_on == "trace") {  // OSTL's gradient is not exact through the output trace
       test::rule_fixture f3(tick_network({14, 6}, 5, 0.25, 0.4));
       auto plain = rule_of({{"type", "ostl"}, {"loss_on", "trace"}}, f3.chain);
-      const run_result c = run_rule(f3, *plain, in, 30.0, 3);
+      const run_result c = test::run_rule(f3, *plain, in, 30.0, 3);
       CHECK(c.grad[0] != a.grad[0]);
     }
     CHECK(a.loss.value == doctest::Approx(b.loss.value).epsilon(1e-14));
@@ -216,7 +197,7 @@ TEST_CASE("each online type on events equals its learners driven directly on the
     test::rule_fixture f(tick_network({12, 10, 8, 5}, 7));
     const auto in = test::grid_input(12, 35, 8);
     auto rule = rule_of({{"type", type}}, f.chain);
-    const run_result got = run_rule(f, *rule, in, 35.0, 1);
+    const run_result got = test::run_rule(f, *rule, in, 35.0, 1);
     const tick_params p = params_of(f);
     const auto inputs = steps_of(in, 35);
     tick_unroll u;

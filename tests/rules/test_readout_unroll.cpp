@@ -165,17 +165,7 @@ TEST_CASE("bptt on a recurrent readout chain trains, deterministically, and is e
   s.alif = true;
   s.tau_out_ms = 10.0;
   auto config = [&](const json& rule, const std::filesystem::path& out, unsigned threads) {
-    json cfg = test::small_train_config(test::eprop_network(s, 21), rule, out, 30);
-    cfg["dataset"] = {{"format", "randman"}, {"classes", 3}, {"neurons", 30}, {"samples_per_class", 30},
-                      {"dim", 1},            {"seed", 3},    {"ticks", 20},   {"tick_ms", 1},
-                      {"alpha", 2},          {"resample", true}, {"test_samples_per_class", 10}};
-    cfg["network"]["populations"][1]["params"]["threshold"] = 0.6;
-    cfg["loss"] = "tick_ce";
-    cfg["optimizer"] = {{"type", "adam"}, {"lr", 0.01}};
-    cfg["threads"] = threads;
-    cfg["batch_size"] = 8;
-    cfg["epochs"] = 4;
-    return cfg;
+    return test::readout_train_config(s, rule, out, threads);
   };
   auto a = test::make_trainer(config({{"type", "bptt"}, {"loss_window_ms", 10}}, test::fresh_dir("bptt_ro_a"), 1));
   auto b = test::make_trainer(config({{"type", "bptt"}, {"loss_window_ms", 10}}, test::fresh_dir("bptt_ro_b"), 3));
