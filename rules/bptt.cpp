@@ -56,9 +56,18 @@ class bptt_worker final : public rule_worker {
     std::uint64_t ops = 0;
     for (std::size_t l = 0; l < grad_.size(); ++l) {
       fixed_sum& s = sums.sums[l];
-      for (std::size_t k = 0; k < grad_[l].size(); ++k)
-        if (grad_[l][k] != 0.0) s.add(k, grad_[l][k]);
-      ops += unroll_.steps * params_.sizes[l + 1];
+      const trained_block& tb = chain_.blocks[l];
+      if (tb.dense) {
+        for (std::size_t k = 0; k < grad_[l].size(); ++k)
+          if (grad_[l][k] != 0.0) s.add(k, grad_[l][k]);
+      } else {  // a sparse recurrent block: its synapses' entries of the n x n gradient
+        const projection& pr = sim_.net().proj(tb.projection);
+        for (std::uint32_t syn = 0; syn < tb.synapses; ++syn) {
+          const double g = grad_[l][std::size_t(pr.pre_of(syn)) * tb.n_post + pr.post_of(syn)];
+          if (g != 0.0) s.add(syn, g);
+        }
+      }
+      ops += unroll_.steps * tb.n_post;
     }
     sim_.counters().projections[chain_.layers[0].projection].rule_ops += ops;
   }
@@ -74,6 +83,23 @@ class bptt_worker final : public rule_worker {
     }
     params_.weights.clear();
     for (const layer_info& l : chain_.layers) params_.weights.push_back(sim_.net().proj(l.projection).weights());
+    // Recurrent blocks as n x n matrices (sparse ones expanded into dense_rec_).
+    params_.recurrent.clear();
+    dense_rec_.resize(chain_.blocks.size());
+    for (std::size_t b = chain_.layers.size(); b < chain_.blocks.size(); ++b) {
+      const trained_block& tb = chain_.blocks[b];
+      const projection& pr = sim_.net().proj(tb.projection);
+      const auto delay = static_cast<std::uint32_t>(std::ceil(pr.delay_ms() / params_.info.tick_ms - 1e-9));
+      if (tb.dense) {
+        params_.recurrent.push_back({tb.layer, delay, pr.weights()});
+        continue;
+      }
+      std::vector<double>& d = dense_rec_[b];
+      d.assign(std::size_t(tb.n_pre) * tb.n_post, 0.0);
+      for (std::uint32_t syn = 0; syn < tb.synapses; ++syn)
+        d[std::size_t(pr.pre_of(syn)) * tb.n_post + pr.post_of(syn)] = pr.weight(syn);
+      params_.recurrent.push_back({tb.layer, delay, d});
+    }
     unroll_forward(params_, inputs_, label_, rule_.loss_on(), 0.0, unroll_);
     unrolled_ = true;
   }
@@ -85,6 +111,7 @@ class bptt_worker final : public rule_worker {
   mutable tick_inputs inputs_record_;  // the first layer's inputs, by step
   mutable std::vector<std::vector<tick_input>> inputs_;
   mutable tick_unroll unroll_;
+  mutable std::vector<std::vector<double>> dense_rec_;  // sparse recurrent blocks as n x n
   mutable bool unrolled_ = false;
   std::uint64_t steps_ = 0;
   std::vector<std::vector<double>> grad_;

@@ -10,7 +10,8 @@
 //   dL/dW_ji = Σ_k x_{k,j} dL/dŨ_{k,i}.
 // The loss is the family's: the mean over the T steps of the softmax cross-entropy of the output spikes
 // (or, "loss_on": "trace", of o_k = λ o_{k−1} + s_k). Memory grows with T (the whole unroll is kept),
-// unlike the online rules. Spec: {"type": "bptt", "loss_on": "spikes" | "trace", "surrogate_slope": 25};
+// unlike the online rules. A layer's recurrent projection onto itself (dense or sparse, delay >= one tick)
+// is unrolled and trained too (tick_unroll.hpp). Spec: {"type": "bptt", "loss_on": "spikes" | "trace", "surrogate_slope": 25};
 // the config's loss is "tick_ce".
 // Invariants: sums.sums[l] has one value per synapse of layer l in the dense projection's order.
 #include <memory>

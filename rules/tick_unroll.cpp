@@ -41,6 +41,15 @@ void unroll_forward(const tick_params& p, const std::vector<std::vector<tick_inp
         for (std::uint32_t j = 0; j < n_in; ++j)
           if (below[j] != 0.0) add_row(j, below[j]);
       }
+      for (const tick_recurrence& r : p.recurrent) {
+        if (r.layer != l || k < r.delay) continue;
+        const double* own = out.s[l].data() + (k - r.delay) * n;
+        for (std::uint32_t j = 0; j < n; ++j)
+          if (own[j] != 0.0) {
+            const double* row = r.weights.data() + std::size_t(j) * n;
+            for (std::uint32_t i = 0; i < n; ++i) ul[i] += own[j] * row[i];
+          }
+      }
       double* ut = out.u_tilde[l].data() + k * n;
       double* s = out.s[l].data() + k * n;
       for (std::uint32_t i = 0; i < n; ++i) {
@@ -63,11 +72,17 @@ void unroll_backward(const tick_params& p, const std::vector<std::vector<tick_in
   const std::size_t L = p.weights.size();
   const std::uint64_t T = u.steps;
   std::vector<std::vector<double>> next(L), cur(L);  // dL/dŨ at k + 1 and at k
-  grad.resize(L);
+  std::vector<std::vector<double>> hist(L);          // dL/dŨ of every step, for layers with recurrence
+  grad.resize(L + p.recurrent.size());
   for (std::size_t l = 0; l < L; ++l) {
     next[l].assign(p.sizes[l + 1], 0.0);
     cur[l].assign(p.sizes[l + 1], 0.0);
     grad[l].assign(std::size_t(p.sizes[l]) * p.sizes[l + 1], 0.0);
+  }
+  for (std::size_t r = 0; r < p.recurrent.size(); ++r) {
+    const std::size_t l = p.recurrent[r].layer;
+    grad[L + r].assign(std::size_t(p.sizes[l + 1]) * p.sizes[l + 1], 0.0);
+    hist[l].assign(T * p.sizes[l + 1], 0.0);
   }
   if (T == 0) return;
   const double inv_t = 1.0 / static_cast<double>(T);
@@ -91,6 +106,17 @@ void unroll_backward(const tick_params& p, const std::vector<std::vector<tick_in
           e[j] = m;
         }
       }
+      // dL/ds_k through the layer's own recurrence D steps later.
+      for (const tick_recurrence& r : p.recurrent) {
+        if (r.layer != l || k + r.delay >= T) continue;
+        const double* later = hist[l].data() + (k + r.delay) * n;
+        for (std::uint32_t j = 0; j < n; ++j) {
+          const double* row = r.weights.data() + std::size_t(j) * n;
+          double m = 0.0;
+          for (std::uint32_t i = 0; i < n; ++i) m += row[i] * later[i];
+          e[j] += m;
+        }
+      }
       const double lambda = p.info.leak[l];
       const double* ut = u.u_tilde[l].data() + k * n;
       for (std::uint32_t i = 0; i < n; ++i) {
@@ -98,6 +124,17 @@ void unroll_backward(const tick_params& p, const std::vector<std::vector<tick_in
         const double psi = fast_sigmoid_surrogate(ut[i], theta, slope);
         const double du = lambda * next[l][i];  // dL/dU_k through U_k → Ũ_{k+1}
         cur[l][i] = psi * (e[i] - theta * du) + du;
+      }
+      if (!hist[l].empty()) std::copy(cur[l].begin(), cur[l].end(), hist[l].begin() + std::ptrdiff_t(k * n));
+      for (std::size_t r = 0; r < p.recurrent.size(); ++r) {
+        const tick_recurrence& rec = p.recurrent[r];
+        if (rec.layer != l || k < rec.delay) continue;
+        const double* own = u.s[l].data() + (k - rec.delay) * n;
+        for (std::uint32_t j = 0; j < n; ++j)
+          if (own[j] != 0.0) {
+            double* row = grad[L + r].data() + std::size_t(j) * n;
+            for (std::uint32_t i = 0; i < n; ++i) row[i] += own[j] * cur[l][i];
+          }
       }
       auto add_row = [&](std::uint32_t j, double x) {
         double* row = grad[l].data() + std::size_t(j) * n;

@@ -1,6 +1,7 @@
 // tick_unroll: BPTT's backward against central finite differences of the surrogate network (spikes
 // s = f(Ũ − θ), f(v) = v/(1 + slope|v|), whose derivative is the fast-sigmoid ψ), for one, two and three
-// layers, on the spike loss and on the F- trace loss; the Heaviside forward on a hand-computed case.
+// layers, on the spike loss and on the F- trace loss, with recurrent weights (delays of 1 and 2 steps); the
+// Heaviside forward on a hand-computed case.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -18,10 +19,13 @@ struct surrogate_net {
   std::vector<std::uint32_t> sizes;
   std::vector<std::vector<double>> w;
   std::vector<std::vector<double>> b;
+  std::vector<std::vector<double>> wr;  // recurrent blocks (p.recurrent[r].weights)
   std::vector<std::vector<tick_input>> inputs;
   tick_params p;
 
-  surrogate_net(std::vector<std::uint32_t> sz, std::uint32_t steps, std::uint64_t seed) : sizes(std::move(sz)) {
+  surrogate_net(std::vector<std::uint32_t> sz, std::uint32_t steps, std::uint64_t seed,
+                std::vector<std::pair<std::size_t, std::uint32_t>> recurrent = {})
+      : sizes(std::move(sz)) {
     rng r(seed);
     const std::size_t L = sizes.size() - 1;
     for (std::size_t l = 0; l < L; ++l) {
@@ -41,6 +45,12 @@ struct surrogate_net {
       for (std::uint32_t j = 0; j < sizes[0]; ++j)
         if (r.uniform(0.0, 1.0) < 0.35) inputs[k].push_back({j, r.uniform(0.0, 1.0) < 0.8 ? 1.0 : 2.0});
     p.sizes = sizes;
+    for (const auto& [layer, delay] : recurrent) {
+      std::vector<double> m(static_cast<std::size_t>(sizes[layer + 1]) * sizes[layer + 1]);
+      for (double& v : m) v = r.normal(0.0, 0.5);
+      wr.push_back(m);
+      p.recurrent.push_back({layer, delay, {}});
+    }
     bind();
   }
   void bind() {
@@ -50,6 +60,7 @@ struct surrogate_net {
       p.weights.push_back(w[l]);
       p.bias.push_back(b[l]);
     }
+    for (std::size_t r = 0; r < wr.size(); ++r) p.recurrent[r].weights = wr[r];
   }
   double loss(tick_loss_on on, double slope) {
     tick_unroll u;
@@ -58,27 +69,31 @@ struct surrogate_net {
   }
 };
 
-void check_gradient(std::vector<std::uint32_t> sizes, tick_loss_on on) {
+void check_gradient(std::vector<std::uint32_t> sizes, tick_loss_on on,
+                    std::vector<std::pair<std::size_t, std::uint32_t>> recurrent = {}) {
   const double slope = 5.0;  // smooth enough for central differences at h = 1e-4
-  surrogate_net net(std::move(sizes), 12, 7);
+  surrogate_net net(std::move(sizes), 12, 7, std::move(recurrent));
   tick_unroll u;
   unroll_forward(net.p, net.inputs, 1, on, slope, u);
   std::vector<std::vector<double>> grad;
   unroll_backward(net.p, net.inputs, u, on, slope, grad);
   double max_err = 0.0, max_grad = 0.0;
-  for (std::size_t l = 0; l < net.w.size(); ++l)
-    for (std::size_t k = 0; k < net.w[l].size(); ++k) {
-      const double w0 = net.w[l][k];
+  REQUIRE(grad.size() == net.w.size() + net.wr.size());
+  for (std::size_t l = 0; l < grad.size(); ++l) {
+    std::vector<double>& w = l < net.w.size() ? net.w[l] : net.wr[l - net.w.size()];
+    for (std::size_t k = 0; k < w.size(); ++k) {
+      const double w0 = w[k];
       const double up = w0 + 1e-4, down = w0 - 1e-4;
-      net.w[l][k] = up;
+      w[k] = up;
       const double l_up = net.loss(on, slope);
-      net.w[l][k] = down;
+      w[k] = down;
       const double l_down = net.loss(on, slope);
-      net.w[l][k] = w0;
+      w[k] = w0;
       const double fd = (l_up - l_down) / (static_cast<double>(up) - static_cast<double>(down));
       max_err = std::max(max_err, std::fabs(fd - grad[l][k]));
       max_grad = std::max(max_grad, std::fabs(grad[l][k]));
     }
+  }
   CAPTURE(max_err);
   CAPTURE(max_grad);
   CHECK(max_grad > 1e-3);
@@ -92,6 +107,12 @@ TEST_CASE("bptt backward equals finite differences of the surrogate network") {
   SUBCASE("two layers, spike loss") { check_gradient({4, 5, 3}, tick_loss_on::spikes); }
   SUBCASE("three layers, spike loss") { check_gradient({3, 4, 4, 3}, tick_loss_on::spikes); }
   SUBCASE("three layers, trace loss") { check_gradient({3, 4, 4, 3}, tick_loss_on::trace); }
+  SUBCASE("recurrent hidden layers (delays 1 and 2), spike loss") {
+    check_gradient({3, 4, 4, 3}, tick_loss_on::spikes, {{0, 1}, {1, 2}});
+  }
+  SUBCASE("recurrent hidden and output layers, trace loss") {
+    check_gradient({3, 5, 3}, tick_loss_on::trace, {{0, 1}, {1, 1}});
+  }
 }
 
 TEST_CASE("heaviside forward: hand-computed potentials, spikes, subtractive reset and loss") {
