@@ -151,13 +151,15 @@ std::int64_t lif_tick::predict_adaptive(std::uint32_t i, double u, std::int64_t 
   // m <= m_max; scan those steps.
   const double u_inf = b / (1.0 - lam);
   std::int64_t m_max = 1;
+  bool beyond = false;  // the stretch is longer than one scan: wake up at its end and scan on from there
   if (u > theta && u > u_inf) {
     const double mm = std::floor(std::log((theta - u_inf) / (u - u_inf)) / std::log(lam));
-    m_max = mm < 1e6 ? static_cast<std::int64_t>(mm) + 2 : 1000000;
+    beyond = !(mm + 2 <= static_cast<double>(adaptive_scan_limit));
+    m_max = beyond ? adaptive_scan_limit : static_cast<std::int64_t>(mm) + 2;
   }
   for (std::int64_t m = 1; m <= m_max; ++m)
     if (free_pre(u, b, m) >= theta + beta * adapt_run(a1, m - 1)) return last + m;
-  return -1;
+  return beyond ? last + m_max : -1;
 }
 
 std::int64_t lif_tick::predict(std::uint32_t i, double u, std::int64_t last) const {

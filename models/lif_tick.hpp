@@ -30,7 +30,8 @@
 // θ_i). Each neuron stores a at its last evaluated step; free steps decay it (a ρ^n, iterated as the twin for
 // n <= iterate_limit). A neuron with no input can then cross later only while its free Ũ is above θ (the
 // threshold decays toward θ, Ũ toward U∞ < θ: a bias that crosses on its own is refused with β > 0), so the
-// prediction scans that bounded stretch step by step with the evaluation's arithmetic.
+// prediction scans that bounded stretch step by step with the evaluation's arithmetic, at most
+// adaptive_scan_limit steps at a time (a wakeup at the end of a longer stretch resumes the scan).
 // Counters: neuron_updates = neurons evaluated at settles; crossing_predictions = predictions made.
 // Invariants: leak in (0, 1); tick_ms > 0; bias, thresholds have size() finite entries, thresholds > 0;
 // touched_list_ holds exactly the neurons with touched_ set, all for pending_step_ (>= 0 iff non-empty
@@ -60,6 +61,9 @@ class lif_tick final : public population, public membrane_view, public tick_memb
   };
   // Gaps of at most this many free steps are iterated as the twin does; longer ones use the closed form.
   static constexpr std::int64_t iterate_limit = 32;
+  // ALIF predictions scan at most this many free steps; a longer stretch above θ gets a wakeup at its end
+  // (the neuron is evaluated with no input, as the twin steps it) and the scan goes on from there.
+  static constexpr std::int64_t adaptive_scan_limit = 4096;
 
   lif_tick(std::string name, std::uint32_t size, parameters params);
 

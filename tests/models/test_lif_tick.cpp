@@ -519,3 +519,25 @@ TEST_CASE("lif_tick ALIF: the adaptive threshold against a direct iteration, cro
             "/params/bias: neuron 0: bias 0.2 drives the neuron across its threshold 1") != std::string::npos);
   CHECK(err({{"adapt_beta", 1.0}, {"adapt_tau_ms", 10.0}, {"leak", 0.9}, {"bias", 0.05}}) == "(no error)");
 }
+
+TEST_CASE("lif_tick ALIF: a crossing more than one scan (4096 steps) after the last input is still found") {
+  // λ close to 1 keeps the free potential above θ for thousands of steps while a large adaptation decays.
+  const double lam = 0.99999, beta = 100.0, tau_a = 2000.0, rho = std::exp(-1.0 / tau_a);
+  const json params = {{"leak", lam}, {"threshold", 1.0}, {"adapt_beta", beta}, {"adapt_tau_ms", tau_a}};
+  const int steps = 20000;
+  const single_run run = run_single(single(params, json::array({{0.0, 0, 5.0}}), json{{1.0}}, 1, true), steps);
+  double U = 0.0, a = 0.0;
+  std::vector<double> expected;
+  for (int k = 0; k < steps; ++k) {
+    const double v = lam * U + (k == 0 ? 5.0 : 0.0);
+    const bool s = v >= 1.0 + beta * a;
+    U = s ? v - 1.0 : v;
+    a = rho * a + (s ? 1.0 : 0.0);
+    if (s) expected.push_back(k);
+  }
+  REQUIRE(expected.size() >= 2);
+  CHECK(expected[1] - expected[0] > static_cast<double>(lif_tick::adaptive_scan_limit));
+  std::vector<double> got = run.spike_times[0];
+  std::erase_if(got, [&](double t) { return t >= steps; });
+  CHECK(got == expected);
+}
