@@ -129,7 +129,7 @@ void require_feed_forward(const layer_chain& chain, const char* rule) {
   for (const trained_block& b : chain.blocks)
     if (b.recurrent)
       throw input_error(fmt::format("rule {}: projection '{}' is recurrent (layer '{}' onto itself); this rule trains "
-                                    "feed-forward chains; rules that train recurrent weights: eprop, bptt, local (plasticity)",
+                                    "feed-forward chains; rules that train recurrent weights: eprop, bptt, tp, local (plasticity)",
                                     rule, b.name, chain.layers[b.layer].name));
 }
 

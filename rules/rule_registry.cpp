@@ -65,7 +65,7 @@ std::unique_ptr<learning_rule> make_rule(const json_node& spec, const layer_chai
   const rule_factory& make = rules.lookup(type);
   // Recurrent projections: only the rules that train them accept such a chain.
   const std::string& t = type.as_string();
-  if (chain.recurrent() && t != "eprop" && t != "local" && t != "bptt")
+  if (chain.recurrent() && t != "eprop" && t != "local" && t != "bptt" && t != "tp")
     require_feed_forward(chain, t.c_str());
   return make(spec, chain, input, seed);
 }

@@ -27,6 +27,8 @@ class tp_worker final : public rule_worker {
       layer_state st;
       for (auto* v : {&st.eps, &st.psi, &st.v_t, &st.eps_t, &st.psi_t, &st.coef, &st.coef_t}) v->assign(li.size, 0.0);
       st.s_t.reserve(li.size);
+      for (std::size_t b = L; b < chain.blocks.size(); ++b)
+        if (chain.blocks[b].layer == l) st.rec_block = static_cast<std::uint32_t>(b);
       layers_.push_back(std::move(st));
     }
     const std::uint32_t C = chain.output().size;
@@ -47,7 +49,7 @@ class tp_worker final : public rule_worker {
     std::fill(eps0_.begin(), eps0_.end(), 0.0);
     for (layer_state& st : layers_) {
       for (auto* v : {&st.eps, &st.v_t, &st.eps_t}) std::fill(v->begin(), v->end(), 0.0);
-      st.s_t.clear();
+      for (auto* v : {&st.s_t, &st.s_now, &st.s_prev, &st.s_t_prev}) v->clear();
     }
   }
 
@@ -79,11 +81,26 @@ class tp_worker final : public rule_worker {
       for (const tick_input& in : inputs_.layer(l))
         for (std::size_t i = 0; i < H; ++i)
           if (st.coef[i] != 0.0) s.add(in.pre * H + i, in.x * st.coef[i]);
-      if (l == 0) continue;
-      for (std::size_t i = 0; i < H; ++i) st.coef_t[i] *= st.psi_t[i];
-      for (const std::uint32_t pre : layers_[l - 1].s_t)
-        for (std::size_t i = 0; i < H; ++i)
-          if (st.coef_t[i] != 0.0) s.add(pre * H + i, st.coef_t[i]);
+      if (l > 0) {
+        for (std::size_t i = 0; i < H; ++i) st.coef_t[i] *= st.psi_t[i];
+        for (const std::uint32_t pre : layers_[l - 1].s_t)
+          for (std::size_t i = 0; i < H; ++i)
+            if (st.coef_t[i] != 0.0) s.add(pre * H + i, st.coef_t[i]);
+      }
+      if (st.rec_block == no_block) continue;
+      // Recurrent weights: the same δ with the spikes of the tick before as the input (the label stream's
+      // term from layer 2 on: layer 1's label stream recurs through S's own frozen matrix).
+      projection& rec = sim_.net().proj(chain_.blocks[st.rec_block].projection);
+      fixed_sum& sr = sums.sums[st.rec_block];
+      auto add_rows = [&](const std::vector<std::uint32_t>& pres, const std::vector<double>& coef) {
+        for (const std::uint32_t pre : pres) {
+          const projection::row_view row = rec.row(pre);
+          for (std::size_t m = 0; m < row.post.size(); ++m)
+            if (coef[row.post[m]] != 0.0) sr.add(row.first_synapse + m, coef[row.post[m]]);
+        }
+      };
+      add_rows(st.s_prev, st.coef);
+      if (l > 0) add_rows(st.s_t_prev, st.coef_t);
     }
     const std::vector<double>& eps_last = layers_[out - 1].eps;
     const std::size_t C = err_.size();
@@ -100,7 +117,12 @@ class tp_worker final : public rule_worker {
     std::vector<double> v_t, eps_t, psi_t;         // label stream
     std::vector<std::uint32_t> s_t;                // label stream spikes of this tick
     std::vector<double> coef, coef_t;              // (GẼ)_b and (GᵀE)_b from couple_lanes
+    // Recurrence (the layer's projection onto itself, one tick): its block and the spikes of the tick
+    // before (data: s_prev; label: s_t_prev), the recurrent input of this tick.
+    std::uint32_t rec_block = no_block;
+    std::vector<std::uint32_t> s_now, s_prev, s_t_prev;
   };
+  static constexpr std::uint32_t no_block = 0xffffffffu;
   std::vector<layer_state>& layers() { return layers_; }
   const std::vector<double>& label_trace() const { return eps0_; }
 
@@ -122,8 +144,11 @@ class tp_worker final : public rule_worker {
       const layer_info& li = chain_.layers[l];
       layer_state& st = layers_[l];
       const double lt = rule_.trace_leak()[l];
+      st.s_prev.swap(st.s_now);
+      st.s_now.clear();
       for (std::uint32_t i = 0; i < li.size; ++i) {
         const double s = li.tick->spiked_at(i, k) ? 1.0 : 0.0;
+        if (s != 0.0 && st.rec_block != no_block) st.s_now.push_back(i);
         st.eps[i] = lt * st.eps[i] + s;
         st.psi[i] = surrogate(li.tick->pre_reset_potential(i, k), info_.threshold[l][i]);
       }
@@ -170,6 +195,24 @@ class tp_worker final : public rule_worker {
         }
         ops = layers_[l - 1].s_t.size() * H;
       }
+      st.s_t_prev.swap(st.s_t);  // the spikes of the tick before: this tick's recurrent input
+      if (st.rec_block != no_block) {
+        if (l == 0) {  // S's own frozen recurrent matrix
+          const std::vector<double>& R = rule_.label_recurrent_weights();
+          for (const std::uint32_t pre : st.s_t_prev) {
+            const double* row = R.data() + std::size_t(pre) * H;
+            for (std::size_t i = 0; i < H; ++i) st.v_t[i] += row[i];
+          }
+          ops += st.s_t_prev.size() * H;
+        } else {
+          projection& rec = sim_.net().proj(chain_.blocks[st.rec_block].projection);
+          for (const std::uint32_t pre : st.s_t_prev) {
+            const projection::row_view row = rec.row(pre);
+            for (std::size_t m = 0; m < row.post.size(); ++m) st.v_t[row.post[m]] += row.weights[m];
+            ops += row.post.size();
+          }
+        }
+      }
       st.s_t.clear();
       for (std::uint32_t i = 0; i < H; ++i) {
         const double theta = info_.threshold[l][i];
@@ -215,6 +258,14 @@ tp_rule::tp_rule(const layer_chain& chain, tick_chain_info info, std::vector<dou
   label_w_.resize(std::size_t(classes_) * H);
   rng r(rng::derive(seed, 0x7e1abe1));
   for (double& w : label_w_) w = r.uniform(-label_init_, label_init_);
+  // A recurrent first hidden layer: S gets its own frozen recurrent matrix, U(±1/√H₁) (PyTorch's Linear init).
+  for (const trained_block& b : chain.blocks)
+    if (b.recurrent && b.layer == 0) {
+      label_rec_.resize(std::size_t(H) * H);
+      const double a = 1.0 / std::sqrt(static_cast<double>(H));
+      rng rr(rng::derive(seed, 0x7e1abe2));
+      for (double& w : label_rec_) w = rr.uniform(-a, a);
+    }
 }
 
 std::unique_ptr<rule_worker> tp_rule::make_worker(simulator& sim, const layer_chain& chain) {
@@ -226,6 +277,11 @@ std::unique_ptr<rule_worker> tp_rule::make_worker(simulator& sim, const layer_ch
                                     "between layers",
                                     chain.layers[l].name, d));
   }
+  for (const trained_block& b : chain.blocks)
+    if (b.recurrent && sim.net().proj(b.projection).delay_ms() != info_.tick_ms)
+      throw input_error(fmt::format("rule tp: recurrent projection '{}' has a delay of {} ms; traces propagation's "
+                                    "recurrence feeds the spikes of the tick before: give it delay_ms = tick_ms ({})",
+                                    b.name, sim.net().proj(b.projection).delay_ms(), info_.tick_ms));
   for (const layer_info& li : chain.layers)
     for (const double b : li.tick->bias())
       if (b != 0.0)

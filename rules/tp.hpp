@@ -17,6 +17,10 @@
 //   (ties to the lowest index); the logged loss is the mean over ticks of −log softmax(m)_y.
 // - Online only: the trainer runs the batch in lockstep lanes and takes an optimizer step (Adam in the
 //   authors' code) after every tick on the batch mean (lr schedule: the optimizer's cosine lr_decay).
+// - Recurrent hidden layers (the SHD recurrent set-up, §A.1): a layer's projection onto itself with delay
+//   tick_ms feeds the spikes of the tick before (data stream: the network; label stream: the same R from
+//   layer 2 on, S's own frozen random matrix U(±1/√H₁) for layer 1); R's update is the layer's δ with those
+//   spikes as the input.
 // Spec: {"type": "tp", "trace_leak": λ_t (default: each layer's membrane leak), "surrogate_scale": 1,
 //        "label_init": 1/√C (S ~ U(±label_init))}; the config's loss is "tick_ce"; batch_size >= 2.
 // Invariants: the chain is all lif_tick with one tick, ≥ 1 hidden layer, zero delays above the input
@@ -51,6 +55,8 @@ class tp_rule final : public learning_rule {
   double surrogate_scale() const { return scale_; }
   // S, C × H₁ row-major (row = class).
   const std::vector<double>& label_weights() const { return label_w_; }
+  // S's frozen recurrent matrix (H₁ × H₁, pre-major) when the first hidden layer is recurrent; else empty.
+  const std::vector<double>& label_recurrent_weights() const { return label_rec_; }
   std::uint32_t classes() const { return classes_; }
 
  private:
@@ -58,7 +64,7 @@ class tp_rule final : public learning_rule {
   std::vector<double> trace_leak_;
   double scale_, label_init_;
   std::uint32_t classes_;
-  std::vector<double> label_w_;
+  std::vector<double> label_w_, label_rec_;
   fixed_sum_set sums_;
   // couple_lanes' buffers.
   std::vector<rule_worker*> live_;

@@ -72,6 +72,7 @@ struct reference_lane {
   std::uint32_t label = 0;
   matrix v, eps, psi, s;            // data, per hidden layer
   matrix vt, epst, psit, st;        // label
+  matrix s_prev, st_prev;           // the spikes of the tick before (recurrent input)
   std::vector<double> eps0, m, err;
   std::vector<std::vector<double>> x;  // input of each layer this tick (data stream)
 };
@@ -120,9 +121,25 @@ TEST_CASE("tp_contrast: the loss as written and its coefficients as finite diffe
   }
 }
 
-TEST_CASE("tp on events equals the tick-synchronous reference, tick by tick, for a batch of three") {
+namespace {
+
+// recurrent: both hidden layers also get a dense projection onto themselves (delay one tick).
+void check_against_reference(bool recurrent) {
   const std::vector<std::uint32_t> sizes = {6, 5, 4, 3};  // two hidden layers and the readout
-  const json doc = tp_network(sizes, 21, 0.3, 0.6);
+  json doc = tp_network(sizes, 21, 0.3, 0.6);
+  if (recurrent) {
+    rng r(33);
+    for (int l = 1; l <= 2; ++l) {
+      json rows = json::array();
+      for (std::uint32_t j = 0; j < sizes[l]; ++j) {
+        json row = json::array();
+        for (std::uint32_t i = 0; i < sizes[l]; ++i) row.push_back(r.normal(0.1, 0.5));
+        rows.push_back(row);
+      }
+      doc["projections"].push_back({{"pre", fmt::format("l{}", l)}, {"post", fmt::format("l{}", l)},
+                                    {"delay_ms", 1.0}, {"weights", rows}});
+    }
+  }
   const std::uint32_t ticks = 12, B = 3;
   const std::vector<std::uint32_t> labels = {0, 2, 2};
   std::vector<std::unique_ptr<test::rule_fixture>> fx;
@@ -149,24 +166,39 @@ TEST_CASE("tp on events equals the tick-synchronous reference, tick by tick, for
     for (std::uint32_t j = 0; j < sizes[l]; ++j)
       for (std::uint32_t i = 0; i < sizes[l + 1]; ++i) W[l][j][i] = fx[0]->weight(l, j, i);
   }
+  std::vector<matrix> Rw(L), Rl(L);  // recurrent weights of the data stream and of the label stream
+  if (recurrent)
+    for (std::size_t l = 0; l < hidden; ++l) {
+      const projection& pr = fx[0]->net->proj(fx[0]->chain.blocks[L + l].projection);
+      Rw[l].assign(sizes[l + 1], std::vector<double>(sizes[l + 1]));
+      for (std::uint32_t j = 0; j < sizes[l + 1]; ++j)
+        for (std::uint32_t i = 0; i < sizes[l + 1]; ++i) Rw[l][j][i] = pr.weights()[std::size_t(j) * sizes[l + 1] + i];
+      Rl[l] = Rw[l];
+    }
   const double lt = 0.7;
   auto leak = [](std::size_t l) { return 0.9 - 0.05 * static_cast<double>(l + 1); };
   auto theta = [](std::size_t l) { return 0.8 + 0.1 * static_cast<double>(l + 1); };
   auto surrogate = [](double u, double th) { return 1.0 / (1.0 + std::pow(std::numbers::pi * (u - th), 2)); };
   const std::vector<double>& S = tp.label_weights();  // C × H1
+  if (recurrent) {  // layer 1's label stream recurs through S's own frozen matrix
+    const std::vector<double>& SR = tp.label_recurrent_weights();
+    REQUIRE(SR.size() == std::size_t(sizes[1]) * sizes[1]);
+    for (std::uint32_t j = 0; j < sizes[1]; ++j)
+      for (std::uint32_t i = 0; i < sizes[1]; ++i) Rl[0][j][i] = SR[std::size_t(j) * sizes[1] + i];
+  }
   std::vector<reference_lane> ref(B);
   for (std::uint32_t b = 0; b < B; ++b) {
     reference_lane& R = ref[b];
     R.label = labels[b];
     for (std::size_t l = 0; l < hidden; ++l)
-      for (matrix* m : {&R.v, &R.eps, &R.psi, &R.s, &R.vt, &R.epst, &R.psit, &R.st})
+      for (matrix* m : {&R.v, &R.eps, &R.psi, &R.s, &R.vt, &R.epst, &R.psit, &R.st, &R.s_prev, &R.st_prev})
         m->emplace_back(sizes[l + 1], 0.0);
     R.eps0.assign(sizes.back(), 0.0);
     R.m.assign(sizes.back(), 0.0);
     R.err.assign(sizes.back(), 0.0);
   }
   double worst = 0.0;
-  int checked_two_stream = 0;
+  int checked_two_stream = 0, checked_recurrent = 0;
   for (std::uint32_t k = 0; k < ticks; ++k) {
     // Reference tick.
     for (std::uint32_t b = 0; b < B; ++b) {
@@ -178,9 +210,13 @@ TEST_CASE("tp on events equals the tick-synchronous reference, tick by tick, for
       R.x[0] = in;
       for (std::size_t l = 0; l < hidden; ++l) {
         const std::vector<double>& x = R.x[l];
+        R.s_prev[l] = R.s[l];
+        R.st_prev[l] = R.st[l];
         for (std::uint32_t i = 0; i < sizes[l + 1]; ++i) {
           double u = leak(l) * R.v[l][i];
           for (std::uint32_t j = 0; j < sizes[l]; ++j) u += W[l][j][i] * x[j];
+          if (recurrent)
+            for (std::uint32_t j = 0; j < sizes[l + 1]; ++j) u += Rw[l][j][i] * R.s_prev[l][j];
           R.psi[l][i] = surrogate(u, theta(l));
           R.s[l][i] = u >= theta(l) ? 1.0 : 0.0;
           R.v[l][i] = u - theta(l) * R.s[l][i];
@@ -191,6 +227,8 @@ TEST_CASE("tp on events equals the tick-synchronous reference, tick by tick, for
             ut += S[R.label * sizes[1] + i];
           else
             for (std::uint32_t j = 0; j < sizes[l]; ++j) ut += W[l][j][i] * R.st[l - 1][j];
+          if (recurrent)
+            for (std::uint32_t j = 0; j < sizes[l + 1]; ++j) ut += Rl[l][j][i] * R.st_prev[l][j];
           R.psit[l][i] = surrogate(ut, theta(l));
           R.st[l][i] = ut >= theta(l) ? 1.0 : 0.0;
           R.vt[l][i] = ut - theta(l) * R.st[l][i];
@@ -206,8 +244,9 @@ TEST_CASE("tp on events equals the tick-synchronous reference, tick by tick, for
       R.err[R.label] -= 1.0;
     }
     // Reference gradient of this tick (summed over lanes; the trainer divides by B).
-    std::vector<matrix> G(L);
+    std::vector<matrix> G(L), GR(hidden);
     for (std::size_t l = 0; l < L; ++l) G[l].assign(sizes[l], std::vector<double>(sizes[l + 1], 0.0));
+    for (std::size_t l = 0; l < hidden; ++l) GR[l].assign(sizes[l + 1], std::vector<double>(sizes[l + 1], 0.0));
     for (std::size_t l = 0; l < hidden; ++l) {
       matrix Y(B, std::vector<double>(B)), Z(B, std::vector<double>(B));
       for (std::uint32_t b = 0; b < B; ++b)
@@ -231,6 +270,11 @@ TEST_CASE("tp on events equals the tick-synchronous reference, tick by tick, for
               // label term (l >= 2): δ̃_c = (GᵀE)_c ⊙ ψ̃_c with lane c's label-stream input
               if (l > 0) G[l][j][i] += g * ref[b].eps[l][i] * ref[c].psit[l][i] * ref[c].st[l - 1][j];
             }
+            if (!recurrent) continue;
+            for (std::uint32_t j = 0; j < sizes[l + 1]; ++j) {
+              GR[l][j][i] += g * ref[c].epst[l][i] * ref[b].psi[l][i] * ref[b].s_prev[l][j];
+              if (l > 0) GR[l][j][i] += g * ref[b].eps[l][i] * ref[c].psit[l][i] * ref[c].st_prev[l][j];
+            }
           }
         }
     }
@@ -249,6 +293,14 @@ TEST_CASE("tp on events equals the tick-synchronous reference, tick by tick, for
           worst = std::max(worst, std::fabs(got - G[l][j][i]));
           if (l == 1 && G[l][j][i] != 0.0) ++checked_two_stream;
         }
+    if (recurrent)
+      for (std::size_t l = 0; l < hidden; ++l)
+        for (std::uint32_t j = 0; j < sizes[l + 1]; ++j)
+          for (std::uint32_t i = 0; i < sizes[l + 1]; ++i) {
+            const double got = sums.sums[L + l].get(std::size_t(j) * sizes[l + 1] + i);
+            worst = std::max(worst, std::fabs(got - GR[l][j][i]));
+            checked_recurrent += GR[l][j][i] != 0.0;
+          }
   }
   for (std::uint32_t b = 0; b < B; ++b) {
     fx[b]->pres->finish();
@@ -266,6 +318,14 @@ TEST_CASE("tp on events equals the tick-synchronous reference, tick by tick, for
     for (const auto& e : R.eps)
       for (double v : e) spikes += v;
   CHECK(spikes > 0.0);
+  if (recurrent) CHECK(checked_recurrent > 10);
+}
+
+}  // namespace
+
+TEST_CASE("tp on events equals the tick-synchronous reference, tick by tick, for a batch of three") {
+  SUBCASE("feed-forward") { check_against_reference(false); }
+  SUBCASE("recurrent hidden layers") { check_against_reference(true); }
 }
 
 namespace {
@@ -304,6 +364,29 @@ TEST_CASE("tp training: same weights for 1 and 3 threads; the loss falls") {
   }
   CHECK(a.log().back().loss < a.log().front().loss);
   CHECK(a.log().back().loss == b.log().back().loss);
+  // With a recurrent hidden layer: its weights train too, with the same bits for any thread count.
+  auto rec_config = [](const std::filesystem::path& out, unsigned threads) {
+    json cfg = tp_train_config(out, threads);
+    cfg["network"]["projections"].push_back(
+        {{"pre", "l1"}, {"post", "l1"}, {"delay_ms", 1.0},
+         {"weights", {{"init", "uniform"}, {"low", -0.25}, {"high", 0.25}, {"p_connect", 0.5}}}});
+    return cfg;
+  };
+  auto c = test::make_trainer(rec_config(test::fresh_dir("tp_rec_a"), 1));
+  auto d = test::make_trainer(rec_config(test::fresh_dir("tp_rec_b"), 3));
+  const std::vector<double> r0(c.weights(2).begin(), c.weights(2).end());
+  c.train(nullptr, nullptr);
+  d.train(nullptr, nullptr);
+  for (std::size_t l = 0; l < 3; ++l) {
+    const auto wc = c.weights(l), wd = d.weights(l);
+    CHECK(std::equal(wc.begin(), wc.end(), wd.begin(), wd.end()));
+  }
+  std::size_t moved = 0;
+  for (std::size_t k = 0; k < r0.size(); ++k) moved += c.weights(2)[k] != r0[k];
+  CHECK(moved > r0.size() / 2);
+  json bad = rec_config(test::fresh_dir("tp_rec_bad"), 1);
+  bad["network"]["projections"].back()["delay_ms"] = 2.0;
+  CHECK(trainer_error(bad).find("rule tp: recurrent projection 'l1->l1' has a delay of 2 ms") != std::string::npos);
 }
 
 TEST_CASE("tp config errors name the JSON path or the layer") {
