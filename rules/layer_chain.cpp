@@ -55,9 +55,13 @@ layer_chain find_layer_chain(network& net, const std::string& file) {
         throw input_error(fmt::format("{}: projection '{}': the readout '{}' cannot have a recurrent projection",
                                       file, net.proj(self).name(), pop.name()));
     }
-    if (pr.graded())
-      throw input_error(fmt::format("{}: projection '{}' is graded; trained projections must be ungraded", file,
-                                    pr.name()));
+    // A graded input projection (binned event counts as grades) is the input x of a discrete-tick layer, which
+    // the tick rules read from the grade; continuous-time rules differentiate ungraded synapses only.
+    const bool tick_input = chain.layers.empty() && pop.membrane() != nullptr && pop.membrane()->tick() != nullptr;
+    if (pr.graded() && !tick_input)
+      throw input_error(fmt::format("{}: projection '{}' is graded; trained projections must be ungraded (but for the "
+                                    "input projection of a discrete-tick chain, whose grades are the inputs)",
+                                    file, pr.name()));
     if (!pr.dense())
       throw input_error(fmt::format("{}: projection '{}' is sparse; trained projections must be dense (every pre to every "
                                     "post neuron; weights may be 0)",

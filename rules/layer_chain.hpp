@@ -5,7 +5,8 @@
 // output are exact current-based neurons (today lif_alpha or cuba_lif) with reset by subtraction and
 // no refractory period (the conditions under which spike times are differentiable as the SFDFA paper
 // derives them); the output may instead be a readout (li). Projections are dense (synapse id
-// = pre * n_post + post) and ungraded (grades ride
+// = pre * n_post + post) and ungraded but for the input projection of a discrete-tick chain, whose grades are
+// the inputs the tick rules read (elsewhere grades ride
 // on the spikes for the rules to read, they do not scale the input).
 // Layers see their model only through engine/membrane_view.hpp (kernel, thresholds, reset, exact
 // synaptic current), so any model that offers a membrane view with a subtractive reset and no

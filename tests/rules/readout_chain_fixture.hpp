@@ -22,6 +22,7 @@ struct net_shape {
   bool recurrent = true;
   bool sparse_recurrent = false;
   double tau_out_ms = 8.0;
+  bool graded_input = false;  // the input projection multiplies by the spikes' grades (binned event counts)
 };
 
 inline nlohmann::json dense_matrix(rng& r, std::uint32_t rows, std::uint32_t cols, double mean, double sd) {
@@ -46,6 +47,7 @@ inline nlohmann::json eprop_network(const net_shape& s, std::uint64_t seed = 3) 
     if (s.alif) params.update({{"adapt_beta", 0.4}, {"adapt_tau_ms", 6.0}});
     pops.push_back({{"name", name}, {"model", "lif_tick"}, {"size", s.hidden[h]}, {"params", params}});
     projs.push_back({{"pre", prev}, {"post", name}, {"weights", dense_matrix(r, prev_n, s.hidden[h], 0.5, 0.6)}});
+    if (h == 0 && s.graded_input) projs.back()["graded"] = true;
     if (s.recurrent) {
       nlohmann::json w;
       if (s.sparse_recurrent) {

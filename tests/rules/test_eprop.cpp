@@ -72,7 +72,8 @@ struct direct_eprop {
     const bool symmetric = rule.value("feedback", std::string("random")) == "symmetric";
     const double kappa = std::exp(-1.0 / s.tau_out_ms);
     std::vector<std::vector<double>> x(T, std::vector<double>(s.n_in, 0.0));
-    for (const input_event& e : in) x[static_cast<std::size_t>(std::ceil(e.time_ms - 1e-9))][e.channel] += 1.0;
+    for (const input_event& e : in)
+      x[static_cast<std::size_t>(std::ceil(e.time_ms - 1e-9))][e.channel] += s.graded_input ? e.grade : 1.0;
     // Projections in order: per hidden layer its input then (if any) its recurrent one; then the readout.
     std::vector<std::vector<double>> W_in, W_rec;
     std::size_t p = 0;
@@ -214,7 +215,8 @@ TEST_CASE("eprop: both formulations equal the e-prop equations computed directly
     net_shape shape;
     json rule;
   };
-  net_shape lif, alif, sparse, deep;
+  net_shape lif, alif, sparse, deep, graded;
+  graded.graded_input = true;
   alif.alif = true;
   sparse.sparse_recurrent = true;
   sparse.alif = true;
@@ -224,12 +226,17 @@ TEST_CASE("eprop: both formulations equal the e-prop equations computed directly
       {"ALIF, recurrent, window and regulariser", alif, {{"loss_window_ms", 12}, {"reg_rate", 0.5}, {"target_rate_hz", 30}}},
       {"ALIF, sparse recurrence, gamma", sparse, {{"gamma", 0.5}}},
       {"two hidden layers, recurrent", deep, {{"reg_rate", 0.2}}},
+      {"graded input (binned event counts)", graded, json::object()},
   };
   const std::uint32_t T = 30;
   for (const variant& v : variants) {
     INFO(v.name);
     const json doc = eprop_network(v.shape);
-    const auto input = test::grid_input(v.shape.n_in, T, 17, 0.3, 0.05);
+    auto input = test::grid_input(v.shape.n_in, T, 17, 0.3, 0.05);
+    if (v.shape.graded_input) {
+      rng g(4);
+      for (input_event& e : input) e.grade = static_cast<float>(g.uniform(0.5, 3.0));
+    }
     std::vector<run_result> runs;
     for (const char* form : {"event", "tick"}) {
       INFO(form);
