@@ -7,13 +7,6 @@
 
 namespace evsnn::rules {
 
-std::uint64_t loss_window_start(double loss_window_ms, double duration_ms, double tick_ms) {
-  if (!(loss_window_ms > 0.0) || !(duration_ms > 0.0)) return 0;
-  const auto T = static_cast<std::int64_t>(std::ceil(duration_ms / tick_ms - 1e-9));
-  const auto W = std::max<std::int64_t>(1, std::llround(loss_window_ms / tick_ms));
-  return static_cast<std::uint64_t>(std::max<std::int64_t>(0, T - W));
-}
-
 namespace {
 
 class bptt_readout_worker final : public rule_worker {

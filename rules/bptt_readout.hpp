@@ -46,7 +46,4 @@ class bptt_readout final : public learning_rule {
 
 std::unique_ptr<learning_rule> make_bptt_readout(const json_node& spec, const layer_chain& chain);
 
-// The first step of a sample's loss window: the last loss_window_ms of a sample of duration_ms (0: all).
-std::uint64_t loss_window_start(double loss_window_ms, double duration_ms, double tick_ms);
-
 }  // namespace evsnn::rules

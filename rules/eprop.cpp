@@ -7,7 +7,6 @@
 
 #include "engine/error.hpp"
 #include "engine/rng.hpp"
-#include "rules/bptt_readout.hpp"
 #include "rules/loss.hpp"
 #include "rules/readout_unroll.hpp"
 #include "rules/tick_chain.hpp"
@@ -30,7 +29,7 @@ class eprop_worker final : public rule_worker {
   eprop_worker(eprop_rule& rule, simulator& sim, const layer_chain& chain)
       : rule_(rule), p_(rule.params()), sim_(sim), chain_(chain), tick_(rule.tick_ms()), kappa_(rule.readout_decay()),
         hidden_count_(chain.layers.size() - 1), n_out_(chain.output().size),
-        surrogate_{p_.piecewise, p_.gamma, p_.slope} {
+        surrogate_{p_.piecewise, p_.gamma, p_.slope}, symmetric_(p_.feedback == "symmetric") {
     network& net = sim.net();
     make_readout_net(net, chain, "eprop");  // checks the delays: recurrent > 0, readout 0
     block_of_.assign(net.projection_count(), no_block);
@@ -201,13 +200,12 @@ class eprop_worker final : public rule_worker {
   // L = B err for hidden layer h (B = W_outᵀ for symmetric feedback).
   void learning_signal(std::size_t h, std::span<const double> err, std::vector<double>& out) {
     const std::uint32_t n = chain_.layers[h].size;
-    const bool symmetric = p_.feedback == "symmetric";
     const std::span<const double> w = sim_.net().proj(chain_.output().projection).weights();
     const std::vector<float>& B = rule_.feedback_matrix(h);
     for (std::uint32_t i = 0; i < n; ++i) {
       double m = 0.0;
       for (std::uint32_t c = 0; c < n_out_; ++c)
-        m += (symmetric ? w[std::size_t(i) * n_out_ + c] : static_cast<double>(B[std::size_t(i) * n_out_ + c])) * err[c];
+        m += (symmetric_ ? w[std::size_t(i) * n_out_ + c] : static_cast<double>(B[std::size_t(i) * n_out_ + c])) * err[c];
       out[i] = m;
     }
     sim_.counters().projections[chain_.output().projection].rule_ops += std::uint64_t(n) * n_out_;
@@ -366,6 +364,7 @@ class eprop_worker final : public rule_worker {
   std::size_t hidden_count_;
   std::uint32_t n_out_;
   tick_surrogate surrogate_;
+  bool symmetric_;  // B = W_outᵀ, read from the readout's live weights
   std::vector<std::uint32_t> block_of_;
   std::vector<block_state> blocks_;
   std::vector<hidden_state> hidden_;

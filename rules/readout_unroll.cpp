@@ -6,14 +6,14 @@
 #include <fmt/format.h>
 
 #include "engine/error.hpp"
+#include "rules/tick_chain.hpp"
 
 namespace evsnn::rules {
 
 double tick_surrogate::psi(double u, double a, double theta) const {
   const double d = u > a ? u - a : a - u;
   if (piecewise) return (gamma / theta) * std::max(0.0, 1.0 - d / theta);
-  const double q = slope * d + 1.0;
-  return 1.0 / (q * q);
+  return fast_sigmoid_surrogate(u, a, slope);
 }
 
 double tick_surrogate::smooth(double u, double a, double theta) const {
@@ -24,6 +24,33 @@ double tick_surrogate::smooth(double u, double a, double theta) const {
   if (v <= 0.0) return gamma * (v + c) * (v + c) / (2.0 * c * c);
   if (v < c) return gamma / 2.0 + (gamma / c) * (v - v * v / (2.0 * c));
   return gamma;
+}
+
+namespace {
+
+// The source values of block b at step k — the recorded inputs, or a hidden layer's spikes D steps before —
+// passed to f(pre, x); the forward and backward passes share it.
+template <class F>
+void each_source(const readout_net& net, const std::vector<std::vector<tick_input>>& inputs,
+                 const std::vector<std::vector<double>>& spikes, const readout_net::block& b, std::uint64_t k, F&& f) {
+  if (b.pre < 0) {
+    for (const tick_input& e : inputs[k]) f(e.pre, e.x);
+    return;
+  }
+  if (k < b.delay) return;
+  const std::uint32_t n_pre = net.layers[static_cast<std::size_t>(b.pre)].n;
+  const double* src = spikes[static_cast<std::size_t>(b.pre)].data() + (k - b.delay) * n_pre;
+  for (std::uint32_t j = 0; j < n_pre; ++j)
+    if (src[j] != 0.0) f(j, src[j]);
+}
+
+}  // namespace
+
+std::uint64_t loss_window_start(double loss_window_ms, double duration_ms, double tick_ms) {
+  if (!(loss_window_ms > 0.0) || !(duration_ms > 0.0)) return 0;
+  const auto T = static_cast<std::int64_t>(std::ceil(duration_ms / tick_ms - 1e-9));
+  const auto W = std::max<std::int64_t>(1, std::llround(loss_window_ms / tick_ms));
+  return static_cast<std::uint64_t>(std::max<std::int64_t>(0, T - W));
 }
 
 readout_net make_readout_net(network& net, const layer_chain& chain, const char* rule) {
@@ -92,20 +119,12 @@ void readout_forward(const readout_net& net, const std::vector<std::vector<tick_
   std::vector<double> y(C, 0.0), ysum(C, 0.0);
   double loss = 0.0;
   // Adds the rows of the block's sources at step k into `acc`.
+  // Adds the rows of the block's sources at step k into `acc`.
   auto add_sources = [&](const readout_net::block& b, std::uint64_t k, std::vector<double>& acc) {
-    auto add_row = [&](std::uint32_t j, double x) {
+    each_source(net, inputs, out.s, b, k, [&](std::uint32_t j, double x) {
       const projection::row_view row = b.proj->row(j);
       for (std::size_t m = 0; m < row.post.size(); ++m) acc[row.post[m]] += row.weights[m] * x;
-    };
-    if (b.pre < 0) {
-      for (const tick_input& e : inputs[k]) add_row(e.pre, e.x);
-      return;
-    }
-    if (k < b.delay) return;
-    const std::uint32_t n_pre = net.layers[b.pre].n;
-    const double* src = out.s[b.pre].data() + (k - b.delay) * n_pre;
-    for (std::uint32_t j = 0; j < n_pre; ++j)
-      if (src[j] != 0.0) add_row(j, src[j]);
+    });
   };
   for (std::uint64_t k = 0; k < T; ++k) {
     for (std::size_t h = 0; h < H; ++h) {
@@ -164,18 +183,6 @@ void readout_backward(const readout_net& net, const std::vector<std::vector<tick
     g[h].assign(net.layers[h].n, 0.0);
   }
   std::vector<double> dy(C, 0.0);
-  // The source values of block b at step k (inputs or spikes D steps before), passed to f(pre, x).
-  auto each_source = [&](const readout_net::block& b, std::uint64_t k, auto&& f) {
-    if (b.pre < 0) {
-      for (const tick_input& e : inputs[k]) f(e.pre, e.x);
-      return;
-    }
-    if (k < b.delay) return;
-    const std::uint32_t n_pre = net.layers[b.pre].n;
-    const double* src = u.s[b.pre].data() + (k - b.delay) * n_pre;
-    for (std::uint32_t j = 0; j < n_pre; ++j)
-      if (src[j] != 0.0) f(j, src[j]);
-  };
   for (std::uint64_t k = T; k-- > 0;) {
     for (std::uint32_t c = 0; c < C; ++c) dy[c] = u.err[k * C + c] * inv_w + net.kappa * dy[c];
     for (std::size_t h = H; h-- > 0;) {
@@ -215,7 +222,7 @@ void readout_backward(const readout_net& net, const std::vector<std::vector<tick
       const readout_net::block& bl = net.blocks[b];
       const double* target = bl.post == H ? dy.data() : du[bl.post].data() + k * net.layers[bl.post].n;
       std::vector<double>& gr = grads[b];
-      each_source(bl, k, [&](std::uint32_t j, double x) {
+      each_source(net, inputs, u.s, bl, k, [&](std::uint32_t j, double x) {
         const projection::row_view row = bl.proj->row(j);
         for (std::size_t q = 0; q < row.post.size(); ++q) gr[row.first_synapse + q] += x * target[row.post[q]];
       });

@@ -39,6 +39,9 @@ struct tick_surrogate {
   double smooth(double u, double a, double theta) const;
 };
 
+// The first step of a sample's loss window: the last loss_window_ms of a sample of duration_ms (0: all of it).
+std::uint64_t loss_window_start(double loss_window_ms, double duration_ms, double tick_ms);
+
 struct readout_net {
   struct layer {
     std::uint32_t n = 0;

@@ -8,7 +8,6 @@
 
 #include "engine/error.hpp"
 #include "engine/rng.hpp"
-#include "rules/bptt_readout.hpp"
 #include "rules/readout_unroll.hpp"
 #include "rules/tick_chain.hpp"
 #include "rules/trainer.hpp"
