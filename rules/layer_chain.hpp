@@ -73,6 +73,11 @@ struct layer_chain {
   std::vector<trained_block> blocks;
   const layer_info& output() const { return layers.back(); }
   bool recurrent() const { return blocks.size() > layers.size(); }
+  std::uint64_t neuron_count() const {  // of the trained layers
+    std::uint64_t n = 0;
+    for (const layer_info& l : layers) n += l.size;
+    return n;
+  }
 };
 
 // Finds and checks the chain; input_error "<file>: <what is wrong>" otherwise.

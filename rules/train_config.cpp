@@ -101,6 +101,7 @@ train_config parse_train_config(const nlohmann::json& doc, const std::string& fi
     en->expect_object();
     if (auto x = en->get("profile")) c.energy_profile = x->as_string();
     if (auto x = en->get("dt_ms")) c.energy_dt_ms = x->as_positive();
+    if (auto x = en->get("stepped_profile")) c.energy_stepped_profile = x->as_string();
     en->finish();
   }
   if (auto o = root.get("output_dir")) {

@@ -14,7 +14,8 @@
 //     "checkpoint": {"every_epochs": 1},
 //     "alignment": {"every_batches": 0,                     > 0: cosine of the update with the reference
 //                   "reference": "bp_exact"},             rule's gradient (a rule name or object)
-//     "energy": {"profile": "loihi", "dt_ms": 1},
+//     "energy": {"profile": "loihi", "dt_ms": 1,             event-driven profile, energy clock
+//                "stepped_profile": "horowitz45_fp32"},   time-stepped estimate of training ("": none)
 //     "output_dir": "results/NAME" }                        relative to the working directory
 #include <cstdint>
 #include <filesystem>
@@ -48,6 +49,7 @@ struct train_config {
   std::uint64_t alignment_every = 0;
   nlohmann::json alignment_reference = "bp_exact";  // the rule spec alignment compares against
   std::string energy_profile = "loihi";
+  std::string energy_stepped_profile = "horowitz45_fp32";
   double energy_dt_ms = 1.0;
   std::filesystem::path output_dir;
 };

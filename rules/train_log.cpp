@@ -17,7 +17,7 @@ using m = epoch_metrics;
 using k = column_kind;
 
 // The schema. Figures find their titles and labels here; the CSV and JSON use the names.
-constexpr std::array<train_log_column, 13> columns = {{
+constexpr std::array<train_log_column, 16> columns = {{
     {"loss", &m::loss, nullptr, k::loss, false, "Loss", "loss", "loss"},
     {"train_accuracy", &m::train_accuracy, nullptr, k::accuracy, false, "Accuracy", "accuracy (%)", "train"},
     {"test_accuracy", &m::test_accuracy, nullptr, k::accuracy, false, "Accuracy", "accuracy (%)", "test"},
@@ -29,6 +29,12 @@ constexpr std::array<train_log_column, 13> columns = {{
      "Synaptic events per sample", "synaptic events per sample", "synaptic events"},
     {"energy_per_sample_uj", &m::energy_per_sample_uj, nullptr, k::other, false, "Energy per sample",
      "energy per sample (µJ)", "energy"},
+    {"train_learning_ops_per_sample", &m::train_learning_ops_per_sample, nullptr, k::other, false,
+     "Learning operations per training sample", "operations per training sample", "learning ops"},
+    {"train_energy_per_sample_uj", &m::train_energy_per_sample_uj, nullptr, k::other, false,
+     "Energy per training sample", "energy per training sample (µJ)", "event-driven"},
+    {"train_energy_stepped_per_sample_uj", &m::train_energy_stepped_per_sample_uj, nullptr, k::other, false,
+     "Energy per training sample", "energy per training sample (µJ)", "time-stepped"},
     {"wall_time_s", &m::wall_time_s, nullptr, k::other, true, "Wall time", "wall time (s)", "wall time"},
     {"samples_per_s", &m::samples_per_s, nullptr, k::other, false, "Throughput", "samples per second", "samples/s"},
     {"lr", &m::lr, nullptr, k::other, false, "Learning rate", "learning rate", "learning rate"},

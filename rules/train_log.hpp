@@ -29,6 +29,10 @@ struct epoch_metrics {
   double spikes_per_sample = not_measured;             // on the test (or validation) pass
   double synaptic_events_per_sample = not_measured;
   double energy_per_sample_uj = not_measured;
+  // The training pass per training sample (every pass, the rule's own operations included):
+  double train_learning_ops_per_sample = not_measured;   // trace + weight updates + rule operations
+  double train_energy_per_sample_uj = not_measured;      // event-driven, the config's profile
+  double train_energy_stepped_per_sample_uj = not_measured;  // time-stepped estimate of the same work
   double wall_time_s = 0.0;              // training pass of the epoch
   double samples_per_s = not_measured;   // training samples per second
   double lr = not_measured;

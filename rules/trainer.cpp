@@ -21,12 +21,16 @@
 #include "rules/output_monitor.hpp"
 #include "rules/plasticity_rules.hpp"
 #include "rules/trainer_worker.hpp"
+#include "rules/training_energy.hpp"
 
 namespace evsnn::rules {
 
 trainer::trainer(train_config cfg, const model_registry& models, std::filesystem::path data_dir,
-                 std::optional<energy_profile> profile)
-    : cfg_(std::move(cfg)), data_dir_(std::move(data_dir)), profile_(std::move(profile)) {
+                 std::optional<energy_profile> profile, std::optional<energy_profile> stepped_profile)
+    : cfg_(std::move(cfg)),
+      data_dir_(std::move(data_dir)),
+      profile_(std::move(profile)),
+      stepped_profile_(std::move(stepped_profile)) {
   data::dataset_context ctx;
   ctx.base_dir = cfg_.base_dir;
   ctx.data_dir = data_dir_;
@@ -260,12 +264,11 @@ eval_result trainer::evaluate(const std::string& split, std::size_t limit) {
   const double dn = static_cast<double>(n);
   r.loss = stats.loss_sum.get() / dn;
   r.accuracy = static_cast<double>(stats.correct) / dn;
-  std::uint64_t spikes = 0, syn = 0, trained_neurons = 0;
+  std::uint64_t spikes = 0, syn = 0;
   for (const layer_info& l : chain().layers) {
     spikes += stats.counters.populations[l.population].spikes;
     syn += stats.counters.projections[l.projection].synaptic_events +
            stats.counters.projections[l.projection].graded_events;
-    trained_neurons += l.size;
     if (l.recurrent != layer_info::no_projection)
       syn += stats.counters.projections[l.recurrent].synaptic_events +
              stats.counters.projections[l.recurrent].graded_events;
@@ -273,7 +276,7 @@ eval_result trainer::evaluate(const std::string& split, std::size_t limit) {
   r.spikes_per_sample = static_cast<double>(spikes) / dn;
   r.synaptic_events_per_sample = static_cast<double>(syn) / dn;
   if (profile_) {
-    const op_counts c = event_driven_op_counts(stats.counters, stats.steps * trained_neurons, 0);
+    const op_counts c = event_driven_op_counts(stats.counters, stats.steps * chain().neuron_count(), 0);
     r.energy_per_sample_uj = profile_->total_pj(c) * 1e-6 / dn;
   }
   r.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -323,7 +326,8 @@ void trainer::train(const progress_fn& progress, const std::function<void(const 
     const std::vector<std::size_t> order = splits_.train->shuffled_indices(rng::derive(cfg_.seed, 0xe90c, e));
     const double lr_scale = optimizer_->lr_scale_for_epoch(e - 1);
     fixed_scalar loss_sum;
-    std::uint64_t correct = 0, seen = 0;
+    std::uint64_t correct = 0, seen = 0, steps = 0;
+    run_counters work;  // the training pass's, for its price
     update_alignment alignment(L);
     for (std::size_t b = 0; b < n_batches; ++b) {
       const std::span<const std::size_t> batch(order.data() + b * B, std::min(B, n - b * B));
@@ -347,6 +351,8 @@ void trainer::train(const progress_fn& progress, const std::function<void(const 
                                       cfg_.file, e, b + 1, last_good_note()));
       correct += stats.correct;
       seen += stats.samples;
+      steps += stats.steps;
+      work.add(stats.counters);
       if (progress)
         progress(e, b + 1, n_batches, loss_sum.get() / static_cast<double>(seen),
                  static_cast<double>(correct) / static_cast<double>(seen));
@@ -360,6 +366,12 @@ void trainer::train(const progress_fn& progress, const std::function<void(const 
     m.wall_time_s = wall;
     m.samples_per_s = static_cast<double>(seen) / wall;
     m.lr = optimizer_->learning_rate() * lr_scale;
+    const training_cost cost =
+        price_training(work, *workers_[0]->net, steps, chain().neuron_count(), seen, profile_ ? &*profile_ : nullptr,
+                       stepped_profile_ ? &*stepped_profile_ : nullptr);
+    m.train_learning_ops_per_sample = cost.learning_ops_per_sample;
+    m.train_energy_per_sample_uj = cost.event_driven_uj;
+    m.train_energy_stepped_per_sample_uj = cost.time_stepped_uj;
     if (reference_) {
       m.update_cosine = alignment.means();
       m.model_cosine = alignment.model_mean();

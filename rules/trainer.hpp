@@ -54,9 +54,10 @@ class trainer {
   using progress_fn = std::function<void(std::uint64_t, std::size_t, std::size_t, double, double)>;
 
   // models: builds the network's populations (the caller's registry, e.g. builtin_model_registry()).
-  // profile: prices evaluation passes (may be null: no energy figures).
+  // profile: prices evaluation and training passes event-driven; stepped_profile: the time-stepped estimate
+  // of training passes (either may be null: no such figures).
   trainer(train_config cfg, const model_registry& models, std::filesystem::path data_dir,
-          std::optional<energy_profile> profile);
+          std::optional<energy_profile> profile, std::optional<energy_profile> stepped_profile = std::nullopt);
   ~trainer();
 
   // Runs the epochs after the last completed one, writing log.csv, log.json, checkpoint.evsnn and
@@ -115,7 +116,7 @@ class trainer {
 
   train_config cfg_;
   std::filesystem::path data_dir_;
-  std::optional<energy_profile> profile_;
+  std::optional<energy_profile> profile_, stepped_profile_;
   data::dataset_splits splits_;
   std::unique_ptr<loss> loss_;
   std::unique_ptr<optimizer> optimizer_;

@@ -53,11 +53,20 @@ rules::trainer make_trainer(const train_options& o, rules::train_config& cfg) {
     throw input_error(fmt::format("--threads: must be in [0, {}] (0: one per core), got {}", rules::max_threads, o.threads));
   if (o.threads > 0) cfg.threads = o.threads;
   if (!o.out_dir.empty()) cfg.output_dir = o.out_dir;
-  std::optional<energy_profile> profile;
-  if (!cfg.energy_profile.empty())
-    profile = energy_profile::load(find_profile(cfg.energy_profile, profile_dirs()).string());
+  // The event-driven profile prices evaluation and training passes, the time-stepped one the clocked
+  // estimate of training; each must price the execution it is named for.
+  auto load = [&](const std::string& name, bool event_driven, const char* key) -> std::optional<energy_profile> {
+    if (name.empty()) return std::nullopt;
+    energy_profile p = energy_profile::load(find_profile(name, profile_dirs()).string());
+    if (p.event_driven() != event_driven)
+      throw input_error(fmt::format("{}: /energy/{}: profile \"{}\" prices {} runs; expected an {} profile", o.config,
+                                    key, name, p.execution(), event_driven ? "event_driven" : "time_stepped"));
+    return p;
+  };
+  std::optional<energy_profile> profile = load(cfg.energy_profile, true, "profile");
+  std::optional<energy_profile> stepped = load(cfg.energy_stepped_profile, false, "stepped_profile");
   const std::filesystem::path data_dir = o.data_dir.empty() ? data::find_data_dir() : std::filesystem::path(o.data_dir);
-  return rules::trainer(cfg, builtin_model_registry(), data_dir, std::move(profile));
+  return rules::trainer(cfg, builtin_model_registry(), data_dir, std::move(profile), std::move(stepped));
 }
 
 void train_command(const train_options& o) {
@@ -116,6 +125,9 @@ void train_command(const train_options& o) {
       if (std::isfinite(m.synaptic_events_per_sample)) add(fmt::format("{:.0f} syn events", m.synaptic_events_per_sample));
       if (std::isfinite(m.energy_per_sample_uj)) add(fmt::format("{:.3g} uJ", m.energy_per_sample_uj));
       if (!per_sample.empty()) per_sample += " per test sample";
+      if (std::isfinite(m.train_energy_per_sample_uj) || std::isfinite(m.train_energy_stepped_per_sample_uj))
+        per_sample += fmt::format("; training {:.3g} uJ event-driven, {:.3g} uJ time-stepped per sample",
+                                  m.train_energy_per_sample_uj, m.train_energy_stepped_per_sample_uj);
       fmt::print("epoch {}: loss {:.4g}  train {}  test {}  validation {}  {:.1f} s ({:.0f} samples/s){}\n", m.epoch,
                  m.loss, pct(m.train_accuracy), pct(m.test_accuracy), pct(m.validation_accuracy), m.wall_time_s,
                  m.samples_per_s, per_sample);
