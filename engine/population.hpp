@@ -24,6 +24,7 @@
 #include "engine/error.hpp"
 #include "engine/input_event.hpp"
 #include "engine/membrane_kick.hpp"
+#include "engine/trainable_bias.hpp"
 #include "engine/membrane_view.hpp"
 #include "engine/spike_port.hpp"
 #include "engine/stepped_population.hpp"
@@ -70,6 +71,8 @@ class population {
   // Kicks to the membrane potential for perturbation rules (engine/membrane_kick.hpp); null when the
   // model cannot take them.
   virtual membrane_kick* kickable() { return nullptr; }
+  // The per-neuron bias a trainer may change (engine/trainable_bias.hpp); null when the model has none.
+  virtual trainable_bias* trainable() { return nullptr; }
   // Sets the events a presenter feeds in, times relative to the next sample begin; the span must stay
   // valid until the sample ends. Only input populations (accepts_input()) use it.
   virtual bool accepts_input() const { return false; }

@@ -24,12 +24,47 @@ lif_tick::lif_tick(std::string name, std::uint32_t size, parameters params)
       spiked_(size),
       touched_(size) {
   touched_list_.reserve(size);
-  const double lam = params_.leak;
-  for (std::uint32_t i = 0; i < size; ++i) {
-    const double b = params_.bias[i];
-    if (b > 0.0 && b / (1.0 - lam) >= params_.spiking.threshold[i]) bias_neurons_.push_back(i);
-  }
+  bias_neurons_.reserve(size);
+  for (std::uint32_t i = 0; i < size; ++i)
+    if (bias_crosses(i)) bias_neurons_.push_back(i);
   reset(0.0);
+}
+
+bool lif_tick::bias_crosses(std::uint32_t i) const {
+  const double b = params_.bias[i];
+  return b > 0.0 && b / (1.0 - params_.leak) >= params_.spiking.threshold[i];
+}
+
+void lif_tick::set_bias(std::span<const double> b, double t_ms) {
+  if (b.size() != size()) throw std::invalid_argument("lif_tick::set_bias: one bias per neuron");
+  // The last step that began at or before t_ms (−1: none since the reset).
+  const double x = std::floor((t_ms - t0_ms_) / params_.tick_ms + 1e-9);
+  const std::int64_t now = x >= 0.0 ? static_cast<std::int64_t>(x) : -1;
+  bias_neurons_.clear();
+  for (std::uint32_t i = 0; i < size(); ++i) {
+    if (b[i] != params_.bias[i]) {
+      if (!a_.empty() && b[i] > 0.0 && b[i] / (1.0 - params_.leak) >= params_.spiking.threshold[i])
+        throw std::invalid_argument(fmt::format("population '{}': neuron {}: bias {} crosses the threshold with no "
+                                                "input, not supported with adapt_beta > 0",
+                                                name(), i, b[i]));
+      // Steps up to `now` ran (or ran free) with the old bias: evaluate the free ones as they were. A
+      // neuron waiting for this step's settle (touched) is evaluated there, with the old bias too: its step
+      // began before t_ms.
+      const std::int64_t upto = touched_[i] ? std::min(now, pending_step_ - 1) : now;
+      if (upto > last_[i]) {
+        const std::int64_t n = upto - last_[i];
+        const double old = params_.bias[i];
+        if (!a_.empty()) a_[i] = adapt_run(adapt_next(i), n - 1);
+        pre_[i] = free_pre(u_[i], old, n);
+        u_[i] = free_run(u_[i], old, n);
+        spiked_[i] = 0;
+        last_[i] = upto;
+      }
+      params_.bias[i] = b[i];
+      if (!scan_bias_ && !touched_[i]) repredict(i);
+    }
+    if (bias_crosses(i)) bias_neurons_.push_back(i);
+  }
 }
 
 reset_kind lif_tick::spike_reset() const {

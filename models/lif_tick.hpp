@@ -49,7 +49,7 @@
 
 namespace evsnn {
 
-class lif_tick final : public population, public membrane_view, public tick_membrane {
+class lif_tick final : public population, public membrane_view, public tick_membrane, public trainable_bias {
  public:
   struct parameters {
     double tick_ms = 1.0;
@@ -90,6 +90,14 @@ class lif_tick final : public population, public membrane_view, public tick_memb
   double membrane_potential(std::uint32_t neuron, double t_ms) const override { return potential(neuron, t_ms); }
   double synaptic_current(std::uint32_t, double) const override { return 0.0; }
   const tick_membrane* tick() const override { return this; }
+  trainable_bias* trainable() override { return this; }
+
+  // trainable_bias (engine/trainable_bias.hpp). Neurons whose bias changes are first evaluated up to the
+  // last step that began at or before t_ms with the old bias (free steps, no input: no crossing is lost,
+  // a predicted one would have fired already), then re-predicted with the new one. Refused
+  // (std::invalid_argument) with adapt_beta > 0 when the new bias crosses on its own (see ALIF above).
+  std::span<const double> bias_values() const override { return params_.bias; }
+  void set_bias(std::span<const double> b, double t_ms) override;
 
   // tick_membrane. For a step after the neuron's last evaluation the values are those of its free run
   // (no input); steps before it are not kept: pre_reset_potential returns NaN, spiked_at false.
@@ -123,6 +131,7 @@ class lif_tick final : public population, public membrane_view, public tick_memb
   // The first step after `last` (which left u) at which neuron i crosses with no input, or −1.
   std::int64_t predict(std::uint32_t i, double u, std::int64_t last) const;
   void repredict(std::uint32_t i);
+  bool bias_crosses(std::uint32_t i) const;  // U∞ = b/(1 − λ) >= θ: can cross from rest with no input
 
   parameters params_;
   double inv_tau_mem_;

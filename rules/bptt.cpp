@@ -52,7 +52,8 @@ class bptt_worker final : public rule_worker {
     if (!learning()) return;
     unroll();
     if (unroll_.steps == 0) return;
-    unroll_backward(params_, inputs_, unroll_, rule_.loss_on(), rule_.surrogate_slope(), grad_);
+    unroll_backward(params_, inputs_, unroll_, rule_.loss_on(), rule_.surrogate_slope(), grad_,
+                    chain_.trains_bias() ? &bias_grad_ : nullptr);
     std::uint64_t ops = 0;
     for (std::size_t l = 0; l < grad_.size(); ++l) {
       fixed_sum& s = sums.sums[l];
@@ -69,6 +70,12 @@ class bptt_worker final : public rule_worker {
       }
       ops += unroll_.steps * tb.n_post;
     }
+    if (chain_.trains_bias())
+      for (std::size_t l = 0; l < chain_.layers.size(); ++l) {
+        fixed_sum& s = sums.sums[chain_.layers[l].bias_block];
+        for (std::size_t i = 0; i < bias_grad_[l].size(); ++i)
+          if (bias_grad_[l][i] != 0.0) s.add(i, bias_grad_[l][i]);
+      }
     sim_.counters().projections[chain_.layers[0].projection].rule_ops += ops;
   }
 
@@ -88,6 +95,7 @@ class bptt_worker final : public rule_worker {
     dense_rec_.resize(chain_.blocks.size());
     for (std::size_t b = chain_.layers.size(); b < chain_.blocks.size(); ++b) {
       const trained_block& tb = chain_.blocks[b];
+      if (tb.bias) continue;
       const projection& pr = sim_.net().proj(tb.projection);
       const auto delay = static_cast<std::uint32_t>(std::ceil(pr.delay_ms() / params_.info.tick_ms - 1e-9));
       if (tb.dense) {
@@ -114,7 +122,7 @@ class bptt_worker final : public rule_worker {
   mutable std::vector<std::vector<double>> dense_rec_;  // sparse recurrent blocks as n x n
   mutable bool unrolled_ = false;
   std::uint64_t steps_ = 0;
-  std::vector<std::vector<double>> grad_;
+  std::vector<std::vector<double>> grad_, bias_grad_;
   std::uint32_t label_ = 0;
   double t0_ = 0.0;
 };

@@ -6,7 +6,7 @@
 
 namespace evsnn::rules {
 
-layer_chain find_layer_chain(network& net, const std::string& file) {
+layer_chain find_layer_chain(network& net, const std::string& file, bool train_bias) {
   layer_chain chain;
   std::vector<std::uint32_t> inputs;
   for (std::uint32_t p = 0; p < net.population_count(); ++p)
@@ -126,7 +126,29 @@ layer_chain find_layer_chain(network& net, const std::string& file) {
       chain.blocks.push_back({chain.layers[l].recurrent, l, true, pr.dense(), pr.n_pre(), pr.n_post(),
                               pr.synapse_count(), pr.name()});
     }
+  if (train_bias)
+    for (std::uint32_t l = 0; l < chain.layers.size(); ++l) {
+      layer_info& li = chain.layers[l];
+      population& pop = net.pop(li.population);
+      if (pop.trainable() == nullptr)
+        throw input_error(fmt::format("{}: /train_bias: layer '{}' ({}) has no trainable bias; biases are trained on "
+                                      "discrete-tick layers (lif_tick)",
+                                      file, li.name, pop.model()));
+      if (li.tick != nullptr && li.tick->adapt_beta() > 0.0)
+        throw input_error(fmt::format("{}: /train_bias: layer '{}' has an adaptive threshold (adapt_beta > 0); its "
+                                      "bias cannot be trained",
+                                      file, li.name));
+      li.bias_block = static_cast<std::uint32_t>(chain.blocks.size());
+      chain.blocks.push_back({layer_info::no_projection, l, false, true, 1, li.size, li.size, li.name + ".bias", true});
+    }
   return chain;
+}
+
+void require_no_bias(const layer_chain& chain, const char* rule) {
+  if (chain.trains_bias())
+    throw input_error(fmt::format("rule {}: /train_bias: this rule does not train biases; rules that do: ottt, ostl, "
+                                  "otpe, approx_otpe, f_otpe, f_approx_otpe, bptt (discrete-tick chains)",
+                                  rule));
 }
 
 void require_feed_forward(const layer_chain& chain, const char* rule) {

@@ -19,11 +19,13 @@
 // delay), layer_info::recurrent. Only rules that train recurrent weights accept such a chain (make_rule
 // refuses it for the others, naming the projection).
 // Trained blocks: one per trained projection — the layers' feed-forward projections first (block l =
-// layer l), then the recurrent ones in layer order. The trainer keeps one weight array and one gradient
-// per block; a block's values are in its projection's synapse order (pre-major; dense: pre * n_post + post).
+// layer l), then the recurrent ones in layer order — and, when biases are trained (find_layer_chain's
+// train_bias), one bias block per layer last, in layer order (its values: the layer's per-neuron bias,
+// through engine/trainable_bias.hpp). The trainer keeps one weight array and one gradient per block; a
+// projection block's values are in its projection's synapse order (pre-major; dense: pre * n_post + post).
 // Invariants: layers.size() >= 1; layers[l].fan_in == size of layer l-1 (input for l = 0);
 // projections are distinct; only the last layer may be a readout; blocks.size() == layers.size() + the
-// number of layers with a recurrent projection.
+// number of layers with a recurrent projection (+ layers.size() bias blocks when biases are trained).
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -52,6 +54,8 @@ struct layer_info {
   const tick_membrane* tick = nullptr;
   // The layer's projection onto itself, or no_projection.
   std::uint32_t recurrent = no_projection;
+  // The block of the layer's trained bias, or no_projection (biases not trained).
+  std::uint32_t bias_block = no_projection;
   static constexpr std::uint32_t no_projection = 0xffffffffu;
   double current(std::uint32_t i, double t_ms) const { return membrane->synaptic_current(i, t_ms); }
 };
@@ -63,7 +67,8 @@ struct trained_block {
   bool dense = true;
   std::uint32_t n_pre = 0, n_post = 0;
   std::size_t synapses = 0;
-  std::string name;  // the projection's
+  std::string name;  // the projection's ("<layer>.bias" for a bias block)
+  bool bias = false;  // a bias block: projection unused, n_pre 1, n_post = synapses = the layer's size
 };
 
 struct layer_chain {
@@ -72,7 +77,12 @@ struct layer_chain {
   std::vector<layer_info> layers;
   std::vector<trained_block> blocks;
   const layer_info& output() const { return layers.back(); }
-  bool recurrent() const { return blocks.size() > layers.size(); }
+  bool recurrent() const {
+    for (const trained_block& b : blocks)
+      if (b.recurrent) return true;
+    return false;
+  }
+  bool trains_bias() const { return !blocks.empty() && blocks.back().bias; }
   std::uint64_t neuron_count() const {  // of the trained layers
     std::uint64_t n = 0;
     for (const layer_info& l : layers) n += l.size;
@@ -80,13 +90,17 @@ struct layer_chain {
   }
 };
 
-// Finds and checks the chain; input_error "<file>: <what is wrong>" otherwise.
-layer_chain find_layer_chain(network& net, const std::string& file);
+// Finds and checks the chain; input_error "<file>: <what is wrong>" otherwise. train_bias: every layer's bias
+// is trained too (one bias block per layer; the layers' models must offer population::trainable(), and
+// adaptive thresholds are refused).
+layer_chain find_layer_chain(network& net, const std::string& file, bool train_bias = false);
 
 // input_error "<rule>: ..." when the chain's layers are not of the kind the rule trains.
 void require_continuous(const layer_chain& chain, const char* rule);
 void require_tick(const layer_chain& chain, const char* rule);
 // input_error naming the first recurrent projection, for rules that train feed-forward chains only.
 void require_feed_forward(const layer_chain& chain, const char* rule);
+// input_error for rules that do not train biases, when the chain's biases are to be trained.
+void require_no_bias(const layer_chain& chain, const char* rule);
 
 }  // namespace evsnn::rules

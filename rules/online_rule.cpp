@@ -17,18 +17,21 @@ class online_worker final : public rule_worker {
   online_worker(online_rule& rule, simulator& sim, const layer_chain& chain)
       : rule_(rule), sim_(sim), chain_(chain), info_(rule.info()) {
     const std::size_t L = chain.layers.size();
-    inputs_.configure(chain, sim.net().projection_count());
+    inputs_.configure(chain, sim.net().projection_count(), true);
     for (std::size_t l = 0; l < L; ++l) {
       const layer_info& li = chain.layers[l];
       layer_state st;
-      st.learner = make_tick_learner(rule.layer_rules()[l],
-                                     {li.fan_in, li.size, info_.leak[l], info_.leak_next[l]});
+      // A trained bias is the weight of one more input, always on (tick_inputs): row fan_in of grad.
+      const bool bias = li.bias_block != layer_info::no_projection;
+      const std::uint32_t n_in = li.fan_in + (bias ? 1 : 0);
+      st.learner =
+          make_tick_learner(rule.layer_rules()[l], {n_in, li.size, info_.leak[l], info_.leak_next[l], bias});
       st.psi.assign(li.size, 0.0);
       st.reset.assign(li.size, 0.0);
       st.g.assign(li.size, 0.0);
       st.factor.assign(li.size, 0.0);
       st.s.assign(li.size, 0.0);
-      st.grad.assign(std::size_t(li.fan_in) * li.size, 0.0);
+      st.grad.assign(std::size_t(n_in) * li.size, 0.0);
       layers_.push_back(std::move(st));
     }
     loss_.configure(chain.output().size, rule.loss_on(), info_.leak.back());
@@ -71,14 +74,24 @@ class online_worker final : public rule_worker {
   }
 
  private:
+  // Weights into block l, a trained bias (the last row) into the layer's bias block.
   void add_gradient(fixed_sum_set& sums, double scale) {
     for (std::size_t l = 0; l < layers_.size(); ++l) {
       std::vector<double>& g = layers_[l].grad;
+      const layer_info& li = chain_.layers[l];
+      const std::size_t n_w = std::size_t(li.fan_in) * li.size;
       fixed_sum& s = sums.sums[l];
-      for (std::size_t k = 0; k < g.size(); ++k)
+      for (std::size_t k = 0; k < n_w; ++k)
         if (g[k] != 0.0) {
           s.add(k, g[k] * scale);
           g[k] = 0.0;
+        }
+      if (li.bias_block == layer_info::no_projection) continue;
+      fixed_sum& sb = sums.sums[li.bias_block];
+      for (std::size_t i = 0; i < li.size; ++i)
+        if (g[n_w + i] != 0.0) {
+          sb.add(i, g[n_w + i] * scale);
+          g[n_w + i] = 0.0;
         }
     }
   }

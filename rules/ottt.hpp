@@ -1,6 +1,7 @@
 #pragma once
 // ottt: Online Training Through Time (Xiao et al. 2022) as a tick_learner (rules-spec §3.2): one
-// presynaptic trace â_j ← λ â_j + x_j; weight gradient (g⊙ψ) âᵀ; message factor g⊙ψ. O(n_in) state.
+// presynaptic trace â_j ← λ â_j + x_j; weight gradient (g⊙ψ) âᵀ; message factor g⊙ψ. O(n_in) state. A bias
+// input (tick_layer_shape::bias_input) has no trace: its gradient is g⊙ψ, as the seed code.
 #include "rules/tick_learner.hpp"
 
 namespace evsnn::rules {

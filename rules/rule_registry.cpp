@@ -1,4 +1,5 @@
 // The registry of learning rules: one line per rule (learning_rule.hpp declares make_rule).
+#include <algorithm>
 #include <functional>
 
 #include "engine/registry.hpp"
@@ -67,6 +68,10 @@ std::unique_ptr<learning_rule> make_rule(const json_node& spec, const layer_chai
   const std::string& t = type.as_string();
   if (chain.recurrent() && t != "eprop" && t != "local" && t != "bptt" && t != "tp")
     require_feed_forward(chain, t.c_str());
+  // Trained biases: the seed-004 rules on spiking discrete-tick chains.
+  const std::vector<std::string> online = online_rule_types();
+  const bool bias_rule = std::find(online.begin(), online.end(), t) != online.end() || (t == "bptt" && !chain.output().readout);
+  if (!bias_rule) require_no_bias(chain, t.c_str());
   return make(spec, chain, input, seed);
 }
 

@@ -7,6 +7,9 @@
 // (subscription()), and each_step_before(t) hands over, in order, every step that begins before t — at a
 // mid-step tick all of that step's inputs and spikes are in and none of the next step's. Shared by the online
 // family, BPTT and traces propagation.
+// Bias inputs (configure's bias_inputs, for layers whose bias is trained): the layer gets one more input,
+// pre = fan_in, x = 1 at every step — a bias is the weight of an input that is always on, so a learner sees
+// its gradient as that row's.
 // Invariants: take() is called with non-decreasing k within a sample; the lists hold each pre at most once;
 // steady state allocates nothing (buffers keep their capacity).
 #include <cstdint>
@@ -21,8 +24,9 @@ namespace evsnn::rules {
 
 class tick_inputs {
  public:
-  // The chain's layers (by their projections); projection_count = the network's.
-  void configure(const layer_chain& chain, std::size_t projection_count);
+  // The chain's layers (by their projections); projection_count = the network's; bias_inputs: the layers with
+  // a bias block get the always-on input fan_in.
+  void configure(const layer_chain& chain, std::size_t projection_count, bool bias_inputs = false);
   void begin(double t0_ms, double tick_ms);
   // The hook subscription of a rule on this chain: arrivals on the chain's projections, mid-step ticks.
   static hook_subscription subscription(const layer_chain& chain, double tick_ms);
@@ -39,6 +43,8 @@ class tick_inputs {
   std::span<const double> dense(std::size_t l) const { return dense_[l]; }  // Σx per pre of the last take
 
  private:
+  void clear_lists();
+
   struct record_entry {
     std::uint64_t step;
     std::uint32_t layer;
@@ -50,6 +56,7 @@ class tick_inputs {
   std::size_t head_ = 0;
   std::vector<std::vector<tick_input>> x_;
   std::vector<std::vector<double>> dense_;
+  std::vector<std::uint32_t> bias_pre_;  // per layer: the bias input's pre (fan_in), or UINT32_MAX
   double t0_ms_ = 0.0, tick_ms_ = 1.0;
   std::uint64_t next_step_ = 0;
 };

@@ -35,6 +35,10 @@ struct tick_layer_shape {
   std::uint32_t n = 0;
   double leak = 0.0;       // λ
   double leak_next = 0.0;  // λ'
+  // The last input (pre n_in − 1) is the layer's bias, x = 1 every step: its row of the gradient is the bias
+  // gradient. Every learner treats it as an input (the seed's "same traces with x = 1") but OTTT, whose bias
+  // gradient is g⊙ψ with no trace (rules-spec §3.2).
+  bool bias_input = false;
 };
 
 // The presynaptic neurons with non-zero trace state, in the order they became active.

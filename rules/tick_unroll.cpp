@@ -68,7 +68,8 @@ void unroll_forward(const tick_params& p, const std::vector<std::vector<tick_inp
 }
 
 void unroll_backward(const tick_params& p, const std::vector<std::vector<tick_input>>& inputs, const tick_unroll& u,
-                     tick_loss_on loss_on, double slope, std::vector<std::vector<double>>& grad) {
+                     tick_loss_on loss_on, double slope, std::vector<std::vector<double>>& grad,
+                     std::vector<std::vector<double>>* bias_grad) {
   const std::size_t L = p.weights.size();
   const std::uint64_t T = u.steps;
   std::vector<std::vector<double>> next(L), cur(L);  // dL/dŨ at k + 1 and at k
@@ -83,6 +84,10 @@ void unroll_backward(const tick_params& p, const std::vector<std::vector<tick_in
     const std::size_t l = p.recurrent[r].layer;
     grad[L + r].assign(std::size_t(p.sizes[l + 1]) * p.sizes[l + 1], 0.0);
     hist[l].assign(T * p.sizes[l + 1], 0.0);
+  }
+  if (bias_grad) {
+    bias_grad->resize(L);
+    for (std::size_t l = 0; l < L; ++l) (*bias_grad)[l].assign(p.sizes[l + 1], 0.0);
   }
   if (T == 0) return;
   const double inv_t = 1.0 / static_cast<double>(T);
@@ -126,6 +131,8 @@ void unroll_backward(const tick_params& p, const std::vector<std::vector<tick_in
         cur[l][i] = psi * (e[i] - theta * du) + du;
       }
       if (!hist[l].empty()) std::copy(cur[l].begin(), cur[l].end(), hist[l].begin() + std::ptrdiff_t(k * n));
+      if (bias_grad)
+        for (std::uint32_t i = 0; i < n; ++i) (*bias_grad)[l][i] += cur[l][i];
       for (std::size_t r = 0; r < p.recurrent.size(); ++r) {
         const tick_recurrence& rec = p.recurrent[r];
         if (rec.layer != l || k < rec.delay) continue;

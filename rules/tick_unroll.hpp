@@ -43,8 +43,10 @@ struct tick_unroll {
 // inputs[k]: the first layer's inputs of step k. smooth_slope 0: Heaviside spikes; > 0: the smooth f.
 void unroll_forward(const tick_params& p, const std::vector<std::vector<tick_input>>& inputs, std::uint32_t label,
                     tick_loss_on loss_on, double smooth_slope, tick_unroll& out);
-// grad[l] (fan_in x n) receives dL/dW of every layer, then grad[L + r] (n x n) that of recurrent[r].
+// grad[l] (fan_in x n) receives dL/dW of every layer, then grad[L + r] (n x n) that of recurrent[r];
+// bias_grad, when given, dL/db of every layer (n each): Σ_k dL/dŨ_k.
 void unroll_backward(const tick_params& p, const std::vector<std::vector<tick_input>>& inputs, const tick_unroll& u,
-                     tick_loss_on loss_on, double slope, std::vector<std::vector<double>>& grad);
+                     tick_loss_on loss_on, double slope, std::vector<std::vector<double>>& grad,
+                     std::vector<std::vector<double>>* bias_grad = nullptr);
 
 }  // namespace evsnn::rules

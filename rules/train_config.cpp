@@ -61,6 +61,7 @@ train_config parse_train_config(const nlohmann::json& doc, const std::string& fi
     c.epochs = e->as_uint();
     if (c.epochs == 0) e->fail("must be >= 1 (evsnn eval evaluates a network without training it)");
   }
+  if (auto b = root.get("train_bias")) c.train_bias = b->as_bool();
   if (auto b = root.get("batch_size")) {
     c.batch_size = b->as_uint();
     if (c.batch_size == 0) b->fail("must be >= 1");

@@ -9,6 +9,7 @@
 //     "loss": "count_mse" | {"type": ...},                  see rules/loss.hpp
 //     "optimizer": {"type": "adam", "lr": 0.003, ...},      see rules/optimizer.hpp
 //     "epochs": 30, "batch_size": 50, "seed": 1, "threads": 0 (0 = every core),
+//     "train_bias": false,                                   also train each layer's bias (lif_tick chains)
 //     "evaluation": {"every_epochs": 1, "test": true, "validation": true, "before_training": false,
 //                    "limit": 0 (0 = whole split)},
 //     "checkpoint": {"every_epochs": 1},
@@ -46,6 +47,7 @@ struct train_config {
   bool eval_test = true, eval_validation = true, eval_before = false;
   std::size_t eval_limit = 0;
   std::uint64_t checkpoint_every = 1;
+  bool train_bias = false;  // also train every layer's bias (discrete-tick chains, the seed-004 rules)
   std::uint64_t alignment_every = 0;
   nlohmann::json alignment_reference = "bp_exact";  // the rule spec alignment compares against
   std::string energy_profile = "loihi";

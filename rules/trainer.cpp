@@ -103,30 +103,37 @@ trainer::trainer(train_config cfg, const model_registry& models, std::filesystem
   }
   std::vector<std::size_t> sizes;
   for (const trained_block& b : ch.blocks) {
-    const auto wts = workers_[0]->net->proj(b.projection).weights();
+    const auto wts = b.bias ? workers_[0]->net->pop(ch.layers[b.layer].population).trainable()->bias_values()
+                            : workers_[0]->net->proj(b.projection).weights();
     master_.emplace_back(wts.begin(), wts.end());
-    float32_layers_.push_back(workers_[0]->net->proj(b.projection).float32());
+    float32_layers_.push_back(!b.bias && workers_[0]->net->proj(b.projection).float32());
     sizes.push_back(wts.size());
   }
   // Every copy of the network trains on the master weights themselves: an optimizer step reaches all of
   // them at once (no copies to broadcast, and one array per layer in memory however many copies run) —
-  // unless the rule writes weights during a sample, when each copy keeps its own.
+  // unless the rule writes weights during a sample, when each copy keeps its own. Biases are the models'
+  // own: always broadcast.
   shared_weights_ = !rule_->writes_weights();
   if (shared_weights_)
     for (auto& w : workers_)
       for (std::size_t l = 0; l < master_.size(); ++l)
-        w->net->proj(w->chain.blocks[l].projection).share_weights(master_[l]);
+        if (!w->chain.blocks[l].bias) w->net->proj(w->chain.blocks[l].projection).share_weights(master_[l]);
   optimizer_->bind(sizes);
 }
 
 trainer::~trainer() = default;
 
-void trainer::broadcast_weights() {
-  if (shared_weights_) return;
+void trainer::broadcast_weights(double t_ms) {
   for (auto& w : workers_)
     for (std::size_t l = 0; l < master_.size(); ++l) {
-      auto dst = w->net->proj(w->chain.blocks[l].projection).weights();
-      std::copy(master_[l].begin(), master_[l].end(), dst.begin());
+      const trained_block& b = w->chain.blocks[l];
+      if (b.bias) {
+        w->net->pop(w->chain.layers[b.layer].population).trainable()->set_bias(master_[l],
+                                                                               t_ms >= 0.0 ? t_ms : w->sim->now());
+      } else if (!shared_weights_) {
+        auto dst = w->net->proj(b.projection).weights();
+        std::copy(master_[l].begin(), master_[l].end(), dst.begin());
+      }
     }
 }
 
@@ -155,7 +162,7 @@ std::unique_ptr<trainer::worker> trainer::build_copy(const model_registry& model
         cfg_.network_file, w->net->plastic(0).projection()));
   w->sim = std::make_unique<simulator>(*w->net, w->net->seed);
   w->sim->record_spikes(false);
-  w->chain = find_layer_chain(*w->net, cfg_.network_file);
+  w->chain = find_layer_chain(*w->net, cfg_.network_file, cfg_.train_bias);
   w->pres = std::make_unique<presenter>(*w->sim, w->chain.input, state_policy::reset);
   w->monitor.bind(*w->sim, w->chain);
   return w;
@@ -431,10 +438,11 @@ void trainer::check_weights_finite(std::uint64_t epoch, std::size_t batch) const
     const auto bad = std::find_if(master_[l].begin(), master_[l].end(), [](double v) { return !(std::fabs(v) <= 3.0e38); });
     if (bad == master_[l].end()) continue;
     const trained_block& b = chain().blocks[l];
-    throw input_error(fmt::format("{}: epoch {}, batch {}: the weights of layer {} ('{}', projection '{}') became {} "
-                                  "after the optimizer step (weights stay within +-3e38): training has diverged; {}",
-                                  cfg_.file, epoch, batch, b.layer + 1, chain().layers[b.layer].name, b.name, *bad,
-                                  last_good_note()));
+    throw input_error(fmt::format("{}: epoch {}, batch {}: the {} of layer {} ('{}'{}) became {} after the optimizer "
+                                  "step (they stay within +-3e38): training has diverged; {}",
+                                  cfg_.file, epoch, batch, b.bias ? "biases" : "weights", b.layer + 1,
+                                  chain().layers[b.layer].name, b.bias ? "" : fmt::format(", projection '{}'", b.name),
+                                  *bad, last_good_note()));
   }
 }
 

@@ -104,8 +104,9 @@ class trainer {
   double score_sample(worker& w, std::size_t idx, std::uint64_t uid, const std::string& when);
   std::unique_ptr<worker> build_copy(const model_registry& models, const plasticity_registry& plastic_rules,
                                      std::size_t copies);
-  // Copies the master weights into every network copy that does not share them.
-  void broadcast_weights();
+  // Copies the master weights into every network copy that does not share them, and the master biases into
+  // every copy's models, as of t_ms (< 0: each copy's simulator time; engine/trainable_bias.hpp).
+  void broadcast_weights(double t_ms = -1.0);
   // One optimizer step of every layer on grads_ (float32 layers rounded back to float32 values).
   void optimizer_step(double lr_scale);
   void write_outputs() const;

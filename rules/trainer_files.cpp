@@ -69,6 +69,10 @@ void trainer::write_network(const std::filesystem::path& path) const {
   const std::filesystem::path dir = path.parent_path();
   for (std::size_t l = 0; l < master_.size(); ++l) {
     const trained_block& b = chain().blocks[l];
+    if (b.bias) {  // the layer's model parameter
+      doc["populations"][chain().layers[b.layer].population]["params"]["bias"] = master_[l];
+      continue;
+    }
     nlohmann::json& pj = doc["projections"][b.projection];
     if (!b.dense) {
       // A sparse block keeps its connectivity: the lists in the projection's synapse order.

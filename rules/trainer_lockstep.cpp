@@ -60,7 +60,7 @@ void trainer::run_lockstep(std::span<const std::size_t> batch, std::uint64_t epo
     for (std::size_t t = 1; t < threads; ++t) total.merge(lockstep_sums_[t]);
   };
   // One optimizer step on the gathered sums.
-  auto step = [&]() {
+  auto step = [&](double t_ms) {
     if (total.saturated())
       throw input_error(fmt::format("{}: epoch {}, batch {}: a gradient sum left the exact fixed-point range "
                                     "(|sum| < 1.07e9): training has diverged; {}",
@@ -68,14 +68,14 @@ void trainer::run_lockstep(std::span<const std::size_t> batch, std::uint64_t epo
     rule_->end_batch(total, B, grads_);
     optimizer_step(lr_scale);
     check_weights_finite(epoch, number);
-    broadcast_weights();  // nothing to do when the copies share the master weights (online rules do)
+    broadcast_weights(t_ms);  // biases only when the copies share the master weights (online rules do)
   };
   const auto steps = static_cast<std::uint64_t>(std::ceil(longest / step_ms - 1e-9));
   for (std::uint64_t k = 0; k < steps; ++k) {
     const double t = (static_cast<double>(k) + 0.5) * step_ms;
     each_lane([&](worker& w, std::size_t, std::size_t) { w.pres->advance_to(t); });
     gather();
-    step();
+    step(t);  // every lane's sample began at 0 (state reset)
   }
   // Steps a lane handles only at its end (a duration off the step grid) get one more optimizer step.
   each_lane([&](worker& w, std::size_t, std::size_t) { w.pres->finish(); });
@@ -83,7 +83,7 @@ void trainer::run_lockstep(std::span<const std::size_t> batch, std::uint64_t epo
   bool tail = false;
   for (const fixed_sum& s : total.sums)
     for (std::size_t i = 0; i < s.size() && !tail; ++i) tail = s.get(i) != 0.0;
-  if (tail) step();
+  if (tail) step(-1.0);
   for (std::size_t b = 0; b < B; ++b) {
     worker& w = *workers_[b];
     score_sample(w, batch[b], uid_base + batch[b], fmt::format("epoch {}", epoch));

@@ -408,6 +408,94 @@ TEST_CASE("lif_tick: input between ticks joins the next step; on-grid input with
   // The twin bins by floor(t/dt): 0.21 -> step 2, 0.29 -> step 2 — this is why grid input is required there.
 }
 
+namespace {
+
+// Changes the biases of population "n" in the middle of every step (as the online trainer does) on a fixed
+// random schedule, and records Ũ_k of every neuron at that tick, before the change.
+struct bias_changer : hook {
+  network* net = nullptr;
+  std::uint32_t pop = 0;
+  std::vector<std::vector<double>> schedule;  // [step k][neuron]: the bias from step k + 1 on
+  std::vector<std::vector<double>> pre;       // [step][neuron]
+  void on_tick(double t) override {
+    const auto k = static_cast<std::size_t>(std::llround(t - 0.5));
+    const tick_membrane* tm = net->pop(pop).membrane()->tick();
+    std::vector<double> row;
+    for (std::uint32_t i = 0; i < net->pop(pop).size(); ++i) row.push_back(tm->pre_reset_potential(i, k));
+    pre.push_back(row);
+    if (k < schedule.size()) net->pop(pop).trainable()->set_bias(schedule[k], t);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("lif_tick: biases changed in the middle of steps apply from the next step, crossings re-predicted") {
+  // 6 neurons, leak 0.8, θ 1; the biases jump every few steps between values that cannot cross (b < 0.2),
+  // that cross on their own (b >= 0.2: U∞ >= θ) and negative ones; sparse inputs. Against the recurrence
+  // Ũ_k = λU_{k−1} + in_k + b_k iterated directly, b_k being the bias set in the middle of step k − 1.
+  const std::uint32_t n = 6, steps = 400;
+  const double lam = 0.8;
+  rng r(11);
+  std::vector<std::vector<double>> bias(steps + 1, std::vector<double>(n));
+  for (std::uint32_t i = 0; i < n; ++i) bias[0][i] = r.uniform(-0.1, 0.3);
+  for (std::uint32_t k = 1; k <= steps; ++k)
+    for (std::uint32_t i = 0; i < n; ++i)
+      bias[k][i] = r.uniform(0.0, 1.0) < 0.15 ? r.uniform(-0.2, 0.5) : bias[k - 1][i];
+  json spikes = json::array();
+  std::vector<std::vector<double>> in(steps, std::vector<double>(n, 0.0));
+  json weights = json::array();
+  std::vector<std::vector<double>> w(3, std::vector<double>(n));
+  for (auto& row : w) {
+    json jr = json::array();
+    for (double& v : row) jr.push_back(v = r.uniform(-0.6, 0.9));
+    weights.push_back(jr);
+  }
+  for (std::uint32_t k = 0; k < steps; ++k)
+    for (std::uint32_t c = 0; c < 3; ++c)
+      if (r.uniform(0.0, 1.0) < 0.04) {
+        spikes.push_back({static_cast<double>(k), c});
+        for (std::uint32_t i = 0; i < n; ++i) in[k][i] += w[c][i];
+      }
+  json b0 = json::array();
+  for (double v : bias[0]) b0.push_back(v);
+  auto net = build(single({{"leak", lam}, {"bias", b0}}, spikes, weights, n));
+  simulator sim(*net, 1);
+  bias_changer ch;
+  ch.net = net.get();
+  ch.pop = *net->find_population("n");
+  ch.schedule.assign(bias.begin() + 1, bias.end());
+  hook_subscription sub;
+  sub.tick_period_ms = 1.0;
+  sub.tick_first_ms = 0.5;
+  sim.add_hook(ch, sub);
+  sim.run(static_cast<double>(steps) - 0.25);
+  // The recurrence.
+  std::vector<std::vector<double>> expect(n);
+  std::vector<double> u(n, 0.0);
+  double max_err = 0.0;
+  std::size_t bias_only = 0;
+  for (std::uint32_t k = 0; k < steps; ++k)
+    for (std::uint32_t i = 0; i < n; ++i) {
+      const double v = lam * u[i] + in[k][i] + bias[k][i];
+      max_err = std::max(max_err, std::fabs(ch.pre[k][i] - v));
+      u[i] = v;
+      if (v >= 1.0) {
+        expect[i].push_back(k);
+        u[i] = v - 1.0;
+        bias_only += in[k][i] == 0.0 && (k == 0 || in[k - 1][i] == 0.0);
+      }
+    }
+  CHECK(max_err < 1e-12);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    std::vector<double> got;
+    for (const spike_record& s : sim.spikes())
+      if (s.population == ch.pop && s.neuron == i) got.push_back(s.time_ms);
+    CAPTURE(i);
+    CHECK(got == expect[i]);
+  }
+  CHECK(bias_only > 20);  // crossings with no input: predicted from the changed biases
+}
+
 TEST_CASE("lif_tick: potential, membrane view and tick view between evaluations") {
   // λ = 0.5, bias 0.125: U∞ = 0.25. Input 0.5 at step 2: Ũ2 = 0.5 U1 + 0.5 + 0.125.
   auto net = build(single({{"leak", 0.5}, {"bias", 0.125}}, json{{2.0, 0}}, json{{0.5}}));

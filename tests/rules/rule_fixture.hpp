@@ -84,10 +84,10 @@ struct rule_fixture {
   std::unique_ptr<presenter> pres;
   rules::layer_chain chain;
 
-  explicit rule_fixture(const nlohmann::json& doc) {
+  explicit rule_fixture(const nlohmann::json& doc, bool train_bias = false) {
     net = build_network(doc, "test.json", ".", builtin_model_registry());
     sim = std::make_unique<simulator>(*net, 1);
-    chain = rules::find_layer_chain(*net, "test.json");
+    chain = rules::find_layer_chain(*net, "test.json", train_bias);
     pres = std::make_unique<presenter>(*sim, chain.input, state_policy::reset);
   }
   void run(const std::vector<input_event>& in, double duration) {

@@ -10,6 +10,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -84,16 +85,19 @@ std::vector<std::vector<tick_input>> steps_of(const std::vector<input_event>& in
 
 // The online rule on the unrolled record, driven directly: per step, the loss error at the output and
 // messages top-down through each layer's learner.
+// bias: every layer's bias is trained, as one more input (pre n_in) with x = 1 every step; the bias
+// gradients come after the weight gradients, one block per layer (the chain's block order).
 std::vector<std::vector<double>> direct_gradient(const online_rule& rule, const tick_params& p,
                                                  const std::vector<std::vector<tick_input>>& inputs,
-                                                 const tick_unroll& u, std::uint32_t label) {
+                                                 const tick_unroll& u, std::uint32_t label, bool bias = false) {
   const std::size_t L = p.weights.size();
+  const std::uint32_t extra = bias ? 1 : 0;
   std::vector<std::unique_ptr<tick_learner>> learners;
   std::vector<std::vector<double>> grad(L);
   for (std::size_t l = 0; l < L; ++l) {
-    learners.push_back(make_tick_learner(rule.layer_rules()[l], {p.sizes[l], p.sizes[l + 1], p.info.leak[l],
-                                                                 p.info.leak_next[l]}));
-    grad[l].assign(std::size_t(p.sizes[l]) * p.sizes[l + 1], 0.0);
+    learners.push_back(make_tick_learner(rule.layer_rules()[l], {p.sizes[l] + extra, p.sizes[l + 1], p.info.leak[l],
+                                                                 p.info.leak_next[l], bias}));
+    grad[l].assign(std::size_t(p.sizes[l] + extra) * p.sizes[l + 1], 0.0);
   }
   tick_loss loss;
   loss.configure(p.sizes[L], rule.loss_on(), p.info.leak.back());
@@ -103,7 +107,7 @@ std::vector<std::vector<double>> direct_gradient(const online_rule& rule, const 
     loss.tick(std::span<const double>(u.s[L - 1].data() + k * p.sizes[L], p.sizes[L]), g);
     for (std::size_t l = L; l-- > 0;) {
       const std::uint32_t n = p.sizes[l + 1], n_in = p.sizes[l];
-      std::vector<double> psi(n), reset(n), factor(n), x_dense(n_in, 0.0);
+      std::vector<double> psi(n), reset(n), factor(n), x_dense(n_in + extra, 0.0);
       for (std::uint32_t i = 0; i < n; ++i) {
         psi[i] = fast_sigmoid_surrogate(u.u_tilde[l][k * n + i], 1.0, rule.surrogate_slope());
         reset[i] = 1.0 - psi[i];
@@ -115,6 +119,7 @@ std::vector<std::vector<double>> direct_gradient(const online_rule& rule, const 
         for (std::uint32_t j = 0; j < n_in; ++j)
           if (u.s[l - 1][k * n_in + j] != 0.0) x.push_back({j, 1.0});
       }
+      if (bias) x.push_back({n_in, 1.0});
       for (const tick_input& e : x) x_dense[e.pre] = e.x;
       learners[l]->step({x, x_dense, psi, reset, g}, grad[l], factor);
       std::vector<double> below(n_in, 0.0);
@@ -125,6 +130,12 @@ std::vector<std::vector<double>> direct_gradient(const online_rule& rule, const 
   }
   for (auto& gl : grad)
     for (double& v : gl) v /= static_cast<double>(u.steps);
+  if (bias)
+    for (std::size_t l = 0; l < L; ++l) {  // split off the bias rows
+      const std::size_t n_w = std::size_t(p.sizes[l]) * p.sizes[l + 1];
+      grad.emplace_back(grad[l].begin() + std::ptrdiff_t(n_w), grad[l].end());
+      grad[l].resize(n_w);
+    }
   return grad;
 }
 
@@ -209,6 +220,64 @@ TEST_CASE("each online type on events equals its learners driven directly on the
   }
 }
 
+TEST_CASE("trained biases: each online type equals its learners driven directly, the bias an always-on input") {
+  for (const std::string& type : online_rule_types()) {
+    CAPTURE(type);
+    test::rule_fixture f(tick_network({12, 10, 8, 5}, 7), true);
+    REQUIRE(f.chain.blocks.size() == 6);
+    CHECK(f.chain.blocks[3].bias);
+    CHECK(f.chain.layers[2].bias_block == 5);
+    const auto in = test::grid_input(12, 35, 8);
+    auto rule = rule_of({{"type", type}}, f.chain);
+    const run_result got = test::run_rule(f, *rule, in, 35.0, 1);
+    const tick_params p = params_of(f);
+    const auto inputs = steps_of(in, 35);
+    tick_unroll u;
+    const auto& r = dynamic_cast<const online_rule&>(*rule);
+    unroll_forward(p, inputs, 1, r.loss_on(), 0.0, u);
+    check_same(got.grad, direct_gradient(r, p, inputs, u, 1, true), 1e-9);
+  }
+}
+
+TEST_CASE("trained biases: OTTT's bias gradient is g⊙ψ summed over ticks (no trace), OSTL's is exact") {
+  // One layer: BPTT's bias gradient is Σ_k dL/dŨ_k; OSTL's equals it (the weights' exactness, x = 1); OTTT's is
+  // Σ_k g_k ψ_k, which is BPTT's with the leak's memory dropped: they differ.
+  test::rule_fixture f1(tick_network({14, 6}, 5, 0.25, 0.4), true), f2(tick_network({14, 6}, 5, 0.25, 0.4), true),
+      f3(tick_network({14, 6}, 5, 0.25, 0.4), true);
+  const auto in = test::grid_input(14, 30, 6);
+  auto ostl = rule_of("ostl", f1.chain);
+  auto bptt = rule_of("bptt", f2.chain);
+  auto ottt = rule_of("ottt", f3.chain);
+  const run_result a = test::run_rule(f1, *ostl, in, 30.0, 3);
+  const run_result b = test::run_rule(f2, *bptt, in, 30.0, 3);
+  const run_result c = test::run_rule(f3, *ottt, in, 30.0, 3);
+  REQUIRE(b.grad.size() == 2);
+  check_same(a.grad, b.grad, 1e-9);
+  // OTTT by hand from the unrolled twin: Σ_k g_k ψ_k / T with g_k = softmax(s_k) − onehot.
+  const tick_params p = params_of(f3);
+  tick_unroll u;
+  unroll_forward(p, steps_of(in, 30), 3, tick_loss_on::spikes, 0.0, u);
+  std::vector<double> expect(6, 0.0);
+  for (std::uint64_t k = 0; k < u.steps; ++k)
+    for (std::uint32_t i = 0; i < 6; ++i)
+      expect[i] += u.out_err[k * 6 + i] * fast_sigmoid_surrogate(u.u_tilde[0][k * 6 + i], 1.0, 25.0) /
+                   static_cast<double>(u.steps);
+  check_same({c.grad[1]}, {expect}, 1e-9);
+  CHECK(c.grad[1] != b.grad[1]);
+}
+
+TEST_CASE("trained biases: rules and chains that cannot train them are refused") {
+  test::rule_fixture f(tick_network({12, 10, 5}, 7), true);
+  for (const char* type : {"tp", "local"}) {
+    CAPTURE(type);
+    CHECK_THROWS_WITH_AS(rule_of(type, f.chain), doctest::Contains("/train_bias"), input_error);
+  }
+  json alpha = test::chain_network({4, 3}, {1.0}, {0.1}, {0.1});
+  auto net = build_network(alpha, "test.json", ".", builtin_model_registry());
+  CHECK_THROWS_WITH_AS(find_layer_chain(*net, "test.json", true), doctest::Contains("has no trainable bias"),
+                       input_error);
+}
+
 TEST_CASE("the seed's layer assignment and its override") {
   test::rule_fixture f(tick_network({4, 3, 3, 2}, 9));
   auto layers = [&](const json& spec) { return dynamic_cast<const online_rule&>(*rule_of(spec, f.chain)).layer_rules(); };
@@ -279,6 +348,50 @@ TEST_CASE("online-family training: same weights for any thread count, offline an
     }
     CHECK(a.log().back().loss < a.log().front().loss);
     CHECK(a.log().back().loss == b.log().back().loss);
+  }
+}
+
+TEST_CASE("train_bias: biases learn offline and online, the same for any thread count, written and resumed") {
+  for (const char* mode : {"offline", "online"}) {
+    CAPTURE(mode);
+    const json rule = {{"type", "otpe"}, {"mode", mode}};
+    auto cfg = [&](const std::string& tag, unsigned threads) {
+      json c = tick_train_config(rule, test::fresh_dir(std::string("tick_bias_") + tag + mode), threads);
+      c["train_bias"] = true;
+      return c;
+    };
+    auto a = test::make_trainer(cfg("a", 1));
+    auto b = test::make_trainer(cfg("b", 3));
+    REQUIRE(a.chain().blocks.size() == 4);
+    const std::vector<double> bias0(a.weights(2).begin(), a.weights(2).end());
+    a.train(nullptr, nullptr);
+    b.train(nullptr, nullptr);
+    for (std::size_t l = 0; l < 4; ++l) {
+      const auto wa = a.weights(l), wb = b.weights(l);
+      CHECK(std::equal(wa.begin(), wa.end(), wb.begin(), wb.end()));
+    }
+    CHECK(!std::equal(bias0.begin(), bias0.end(), a.weights(2).begin()));
+    CHECK(a.log().back().loss < a.log().front().loss);
+    // network.json carries the trained biases as the populations' "bias".
+    const json net = json::parse(std::ifstream(a.config().output_dir / "network.json"));
+    for (std::size_t l = 0; l < 2; ++l) {
+      const auto bl = a.weights(2 + l);
+      CHECK(net["populations"][l + 1]["params"]["bias"].get<std::vector<double>>() ==
+            std::vector<double>(bl.begin(), bl.end()));
+    }
+    // Resume: 2 epochs, then 1 more from the checkpoint, equals 3 in one go.
+    json c2 = cfg("c", 1);
+    c2["epochs"] = 2;
+    auto c = test::make_trainer(c2);
+    c.train(nullptr, nullptr);
+    c2["epochs"] = 3;
+    auto d = test::make_trainer(c2);
+    d.load_checkpoint(d.config().output_dir / "checkpoint.evsnn", true);
+    d.train(nullptr, nullptr);
+    for (std::size_t l = 0; l < 4; ++l) {
+      const auto wa = a.weights(l), wd = d.weights(l);
+      CHECK(std::equal(wa.begin(), wa.end(), wd.begin(), wd.end()));
+    }
   }
 }
 

@@ -1,4 +1,5 @@
-// tick_unroll: BPTT's backward against central finite differences of the surrogate network (spikes
+// tick_unroll: BPTT's backward (weights, recurrent weights and biases) against central finite differences
+// of the surrogate network (spikes
 // s = f(Ũ − θ), f(v) = v/(1 + slope|v|), whose derivative is the fast-sigmoid ψ), for one, two and three
 // layers, on the spike loss and on the F- trace loss, with recurrent weights (delays of 1 and 2 steps); the
 // Heaviside forward on a hand-computed case.
@@ -71,19 +72,22 @@ struct surrogate_net {
 
 void check_gradient(std::vector<std::uint32_t> sizes, tick_loss_on on,
                     std::vector<std::pair<std::size_t, std::uint32_t>> recurrent = {}) {
-  const double slope = 5.0;  // smooth enough for central differences at h = 1e-4
+  const double slope = 5.0;  // smooth enough for central differences at h = 1e-5
   surrogate_net net(std::move(sizes), 12, 7, std::move(recurrent));
   tick_unroll u;
   unroll_forward(net.p, net.inputs, 1, on, slope, u);
-  std::vector<std::vector<double>> grad;
-  unroll_backward(net.p, net.inputs, u, on, slope, grad);
+  std::vector<std::vector<double>> grad, bias_grad;
+  unroll_backward(net.p, net.inputs, u, on, slope, grad, &bias_grad);
   double max_err = 0.0, max_grad = 0.0;
   REQUIRE(grad.size() == net.w.size() + net.wr.size());
+  REQUIRE(bias_grad.size() == net.b.size());
+  grad.insert(grad.end(), bias_grad.begin(), bias_grad.end());  // the biases last
   for (std::size_t l = 0; l < grad.size(); ++l) {
-    std::vector<double>& w = l < net.w.size() ? net.w[l] : net.wr[l - net.w.size()];
+    const std::size_t W = net.w.size(), R = net.wr.size();
+    std::vector<double>& w = l < W ? net.w[l] : l < W + R ? net.wr[l - W] : net.b[l - W - R];
     for (std::size_t k = 0; k < w.size(); ++k) {
       const double w0 = w[k];
-      const double up = w0 + 1e-4, down = w0 - 1e-4;
+      const double up = w0 + 1e-5, down = w0 - 1e-5;  // truncation O(h²): 1e-6 at h = 1e-4 for biases
       w[k] = up;
       const double l_up = net.loss(on, slope);
       w[k] = down;
