@@ -7,13 +7,14 @@
 // surrogate ψ = 1/(slope |Ũ − θ| + 1)^2 for ds/dŨ and the reset path not detached:
 //   dL/dŨ_k = ψ_k (e_k − θ λ dL/dŨ_{k+1}) + λ dL/dŨ_{k+1},
 //   e_k = dL/ds_k = the loss term (output) or Σ_i W^{l+1}_{·i} dL/dŨ^{l+1}_{k,i} (hidden),
-//   dL/dW_ji = Σ_k x_{k,j} dL/dŨ_{k,i}.
+//   dL/dW_ji = Σ_k x_{k,j} dL/dŨ_{k,i},  dL/db_i = Σ_k dL/dŨ_{k,i} (a chain's bias blocks, train_bias).
 // The loss is the family's: the mean over the T steps of the softmax cross-entropy of the output spikes
 // (or, "loss_on": "trace", of o_k = λ o_{k−1} + s_k). Memory grows with T (the whole unroll is kept),
 // unlike the online rules. A layer's recurrent projection onto itself (dense or sparse, delay >= one tick)
 // is unrolled and trained too (tick_unroll.hpp). Spec: {"type": "bptt", "loss_on": "spikes" | "trace", "surrogate_slope": 25};
 // the config's loss is "tick_ce".
-// Invariants: sums.sums[l] has one value per synapse of layer l in the dense projection's order.
+// Invariants: sums.sums[b] has one value per entry of the chain's block b (a dense projection's order, a
+// sparse one's synapse order, a bias block's neurons).
 #include <memory>
 #include <vector>
 

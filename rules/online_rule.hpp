@@ -16,9 +16,13 @@
 // optimizer step after every tick on the batch mean of that tick's gradients (accumulate_tick), so step
 // k + 1 runs with the weights step k updated, as the seed's online mode. Both are bit-identical for any
 // thread count.
+// Trained biases (the chain's bias blocks, train_bias): a layer's bias is the weight of one more input on at
+// every step (tick_inputs' bias input, the learner's last input row), its gradient handed over as the
+// layer's bias block.
 // Spec: {"type": T, "layers": [...], "loss_on": "spikes" | "trace" (default: trace for the F- types),
 //        "surrogate_slope": 25, "mode": "offline" | "online"}; the config's loss is "tick_ce".
-// Invariants: sums.sums[l] has one value per synapse of layer l; a step is handled once, in order.
+// Invariants: sums.sums[b] has one value per entry of the chain's block b (synapses, or the layer's
+// neurons for a bias block); a step is handled once, in order.
 #include <cstdint>
 #include <memory>
 #include <string>
