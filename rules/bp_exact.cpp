@@ -30,7 +30,7 @@ struct layer_record {
 
 class bp_exact_worker final : public rule_worker {
  public:
-  bp_exact_worker(bp_exact& rule, simulator& sim, const layer_chain& chain) : chain_(chain) {
+  bp_exact_worker(bp_exact& rule, simulator& sim, const layer_chain& chain) : sim_(sim), chain_(chain) {
     (void)rule;
     layer_of_.assign(sim.net().projection_count(), -1);
     hook_subscription sub;
@@ -124,6 +124,7 @@ class bp_exact_worker final : public rule_worker {
       }
       r.arrival_error[z] = e;
     }
+    count_pairs(*r.info, std::uint64_t(r.arrivals.size()) * n);
   }
 
   // spike_error holds direct errors; turns them into totals (reset coupling), adds weight gradients,
@@ -169,10 +170,15 @@ class bp_exact_worker final : public rule_worker {
       }
     }
     const double* w = r.proj->weights().data();
+    std::uint64_t pairs = 0;
     for (std::size_t k2 = 0; k2 < r.spikes.size(); ++k2) {
       const double q = q_[k2];
       if (q == 0.0) continue;
       const own_spike& s = r.spikes[k2];
+      pairs += static_cast<std::uint64_t>(
+          std::lower_bound(r.arrivals.begin(), r.arrivals.end(), s.t_ms,
+                           [](const arrival& a, double t) { return a.t_ms < t; }) -
+          r.arrivals.begin());
       if (factored) {
         const double xm = k.norm * std::exp(-s.t_ms * k.inv_tau_mem);
         const double xs = k.inv_tau_syn > 0.0 ? k.norm * std::exp(-s.t_ms * k.inv_tau_syn) : 0.0;
@@ -192,8 +198,16 @@ class bp_exact_worker final : public rule_worker {
         }
       }
     }
+    count_pairs(info, pairs);
   }
 
+  // The backward pass's work: two multiply-adds per (arrival, later own spike) pair or (arrival, readout
+  // neuron) pair — a gradient term and an arrival-error term — as rule operations of the layer.
+  void count_pairs(const layer_info& info, std::uint64_t pairs) {
+    sim_.counters().projections[info.projection].rule_ops += 2 * pairs;
+  }
+
+  simulator& sim_;
   layer_chain chain_;
   std::vector<layer_record> layers_;
   std::vector<int> layer_of_;
