@@ -52,9 +52,8 @@ class bptt_worker final : public rule_worker {
     if (!learning()) return;
     unroll();
     if (unroll_.steps == 0) return;
-    unroll_backward(params_, inputs_, unroll_, rule_.loss_on(), rule_.surrogate_slope(), grad_,
-                    chain_.trains_bias() ? &bias_grad_ : nullptr);
-    std::uint64_t ops = 0;
+    std::uint64_t ops = unroll_backward(params_, inputs_, unroll_, rule_.loss_on(), rule_.surrogate_slope(), grad_,
+                                        chain_.trains_bias() ? &bias_grad_ : nullptr);
     for (std::size_t l = 0; l < grad_.size(); ++l) {
       fixed_sum& s = sums.sums[l];
       const trained_block& tb = chain_.blocks[l];
@@ -68,7 +67,6 @@ class bptt_worker final : public rule_worker {
           if (g != 0.0) s.add(syn, g);
         }
       }
-      ops += unroll_.steps * tb.n_post;
     }
     if (chain_.trains_bias())
       for (std::size_t l = 0; l < chain_.layers.size(); ++l) {

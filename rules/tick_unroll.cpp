@@ -67,7 +67,7 @@ void unroll_forward(const tick_params& p, const std::vector<std::vector<tick_inp
   out.loss = loss.result();
 }
 
-void unroll_backward(const tick_params& p, const std::vector<std::vector<tick_input>>& inputs, const tick_unroll& u,
+std::uint64_t unroll_backward(const tick_params& p, const std::vector<std::vector<tick_input>>& inputs, const tick_unroll& u,
                      tick_loss_on loss_on, double slope, std::vector<std::vector<double>>& grad,
                      std::vector<std::vector<double>>* bias_grad) {
   const std::size_t L = p.weights.size();
@@ -89,7 +89,8 @@ void unroll_backward(const tick_params& p, const std::vector<std::vector<tick_in
     bias_grad->resize(L);
     for (std::size_t l = 0; l < L; ++l) (*bias_grad)[l].assign(p.sizes[l + 1], 0.0);
   }
-  if (T == 0) return;
+  if (T == 0) return 0;
+  std::uint64_t ops = 0;
   const double inv_t = 1.0 / static_cast<double>(T);
   const std::uint32_t n_out = p.sizes[L];
   const bool trace = loss_on == tick_loss_on::trace;
@@ -110,6 +111,7 @@ void unroll_backward(const tick_params& p, const std::vector<std::vector<tick_in
           for (std::uint32_t i = 0; i < n_up; ++i) m += static_cast<double>(row[i]) * cur[l + 1][i];
           e[j] = m;
         }
+        ops += std::uint64_t(n) * n_up;
       }
       // dL/ds_k through the layer's own recurrence D steps later.
       for (const tick_recurrence& r : p.recurrent) {
@@ -121,6 +123,7 @@ void unroll_backward(const tick_params& p, const std::vector<std::vector<tick_in
           for (std::uint32_t i = 0; i < n; ++i) m += row[i] * later[i];
           e[j] += m;
         }
+        ops += std::uint64_t(n) * n;
       }
       const double lambda = p.info.leak[l];
       const double* ut = u.u_tilde[l].data() + k * n;
@@ -130,6 +133,7 @@ void unroll_backward(const tick_params& p, const std::vector<std::vector<tick_in
         const double du = lambda * next[l][i];  // dL/dU_k through U_k → Ũ_{k+1}
         cur[l][i] = psi * (e[i] - theta * du) + du;
       }
+      ops += 4 * std::uint64_t(n);
       if (!hist[l].empty()) std::copy(cur[l].begin(), cur[l].end(), hist[l].begin() + std::ptrdiff_t(k * n));
       if (bias_grad)
         for (std::uint32_t i = 0; i < n; ++i) (*bias_grad)[l][i] += cur[l][i];
@@ -141,11 +145,13 @@ void unroll_backward(const tick_params& p, const std::vector<std::vector<tick_in
           if (own[j] != 0.0) {
             double* row = grad[L + r].data() + std::size_t(j) * n;
             for (std::uint32_t i = 0; i < n; ++i) row[i] += own[j] * cur[l][i];
+            ops += n;
           }
       }
       auto add_row = [&](std::uint32_t j, double x) {
         double* row = grad[l].data() + std::size_t(j) * n;
         for (std::uint32_t i = 0; i < n; ++i) row[i] += x * cur[l][i];
+        ops += n;
       };
       if (l == 0) {
         for (const tick_input& in : inputs[k]) add_row(in.pre, in.x);
@@ -157,6 +163,7 @@ void unroll_backward(const tick_params& p, const std::vector<std::vector<tick_in
     }
     std::swap(next, cur);
   }
+  return ops;
 }
 
 }  // namespace evsnn::rules

@@ -44,8 +44,9 @@ struct tick_unroll {
 void unroll_forward(const tick_params& p, const std::vector<std::vector<tick_input>>& inputs, std::uint32_t label,
                     tick_loss_on loss_on, double smooth_slope, tick_unroll& out);
 // grad[l] (fan_in x n) receives dL/dW of every layer, then grad[L + r] (n x n) that of recurrent[r];
-// bias_grad, when given, dL/db of every layer (n each): Σ_k dL/dŨ_k.
-void unroll_backward(const tick_params& p, const std::vector<std::vector<tick_input>>& inputs, const tick_unroll& u,
+// bias_grad, when given, dL/db of every layer (n each): Σ_k dL/dŨ_k. Returns the multiply-adds it did
+// (messages, gradient rows, the per-neuron recursion), for the rule's operation counter.
+std::uint64_t unroll_backward(const tick_params& p, const std::vector<std::vector<tick_input>>& inputs, const tick_unroll& u,
                      tick_loss_on loss_on, double slope, std::vector<std::vector<double>>& grad,
                      std::vector<std::vector<double>>* bias_grad = nullptr);
 
