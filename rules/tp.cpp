@@ -81,12 +81,15 @@ class tp_worker final : public rule_worker {
       for (const tick_input& in : inputs_.layer(l))
         for (std::size_t i = 0; i < H; ++i)
           if (st.coef[i] != 0.0) s.add(in.pre * H + i, in.x * st.coef[i]);
+      std::uint64_t ops = (inputs_.layer(l).size() + 1) * H;
       if (l > 0) {
         for (std::size_t i = 0; i < H; ++i) st.coef_t[i] *= st.psi_t[i];
         for (const std::uint32_t pre : layers_[l - 1].s_t)
           for (std::size_t i = 0; i < H; ++i)
             if (st.coef_t[i] != 0.0) s.add(pre * H + i, st.coef_t[i]);
+        ops += (layers_[l - 1].s_t.size() + 1) * H;
       }
+      sim_.counters().projections[chain_.layers[l].projection].rule_ops += ops;  // the tick's gradient terms
       if (st.rec_block == no_block) continue;
       // Recurrent weights: the same δ with the spikes of the tick before as the input (the label stream's
       // term from layer 2 on: layer 1's label stream recurs through S's own frozen matrix).
@@ -108,10 +111,15 @@ class tp_worker final : public rule_worker {
     for (std::size_t j = 0; j < eps_last.size(); ++j)
       if (eps_last[j] != 0.0)
         for (std::size_t o = 0; o < C; ++o) s.add(j * C + o, eps_last[j] * err_[o]);
+    sim_.counters().projections[chain_.layers[out].projection].rule_ops += eps_last.size() * C;
   }
 
   // couple_lanes reads these.
   bool fresh() const { return fresh_ && learning(); }
+  // This lane's share of layer l's contrast (its rows of D, Z, GẼ and GᵀE), as rule operations.
+  void charge_contrast(std::size_t l, std::uint64_t ops) {
+    sim_.counters().projections[chain_.layers[l].projection].rule_ops += ops;
+  }
   struct layer_state {
     std::vector<double> eps, psi;                  // data stream
     std::vector<double> v_t, eps_t, psi_t;         // label stream
@@ -319,6 +327,7 @@ void tp_rule::couple_lanes(std::span<rule_worker* const> lanes, const parallel_r
       auto& st = lane(b)->layers()[l];
       std::copy_n(coef_.begin() + static_cast<std::ptrdiff_t>(b * H), H, st.coef.begin());
       std::copy_n(coef_t_.begin() + static_cast<std::ptrdiff_t>(b * H), H, st.coef_t.begin());
+      lane(b)->charge_contrast(l, B * (K + 3 * H));
     }
   }
 }

@@ -335,6 +335,7 @@ void trainer::train(const progress_fn& progress, const std::function<void(const 
     fixed_scalar loss_sum;
     std::uint64_t correct = 0, seen = 0, steps = 0;
     run_counters work;  // the training pass's, for its price
+    const std::uint64_t updates0 = optimizer_updates_;
     update_alignment alignment(L);
     for (std::size_t b = 0; b < n_batches; ++b) {
       const std::span<const std::size_t> batch(order.data() + b * B, std::min(B, n - b * B));
@@ -374,8 +375,8 @@ void trainer::train(const progress_fn& progress, const std::function<void(const 
     m.samples_per_s = static_cast<double>(seen) / wall;
     m.lr = optimizer_->learning_rate() * lr_scale;
     const training_cost cost =
-        price_training(work, *workers_[0]->net, steps, chain().neuron_count(), seen, profile_ ? &*profile_ : nullptr,
-                       stepped_profile_ ? &*stepped_profile_ : nullptr);
+        price_training(work, *workers_[0]->net, steps, chain().neuron_count(), seen, optimizer_updates_ - updates0,
+                       profile_ ? &*profile_ : nullptr, stepped_profile_ ? &*stepped_profile_ : nullptr);
     m.train_learning_ops_per_sample = cost.learning_ops_per_sample;
     m.train_energy_per_sample_uj = cost.event_driven_uj;
     m.train_energy_stepped_per_sample_uj = cost.time_stepped_uj;
@@ -415,6 +416,7 @@ void trainer::run_batch(std::span<const std::size_t> batch, std::uint64_t epoch,
 
 void trainer::optimizer_step(double lr_scale) {
   for (std::size_t l = 0; l < master_.size(); ++l) {
+    optimizer_updates_ += master_[l].size();
     optimizer_->step(l, master_[l], grads_[l], lr_scale);
     if (float32_layers_[l])  // a float32 projection holds float32 values
       for (double& v : master_[l]) v = static_cast<double>(static_cast<float>(v));

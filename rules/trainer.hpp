@@ -134,6 +134,7 @@ class trainer {
   std::vector<fixed_sum_set> lockstep_sums_;  // one per thread: the lanes' gradients of one step
   std::vector<rule_worker*> lanes_;            // the rule workers of a lockstep batch, in batch order
   std::uint64_t epochs_done_ = 0;
+  std::uint64_t optimizer_updates_ = 0;  // trained values written by optimizer steps (for the training price)
   train_log log_;
 };
 

@@ -6,14 +6,15 @@
 namespace evsnn::rules {
 
 training_cost price_training(const run_counters& c, const network& net, std::uint64_t steps,
-                             std::uint64_t trained_neurons, std::uint64_t samples, const energy_profile* event_driven,
-                             const energy_profile* time_stepped) {
+                             std::uint64_t trained_neurons, std::uint64_t samples, std::uint64_t optimizer_updates,
+                             const energy_profile* event_driven, const energy_profile* time_stepped) {
   constexpr double nan = std::numeric_limits<double>::quiet_NaN();
   training_cost r{nan, nan, nan};
   if (samples == 0) return r;
   const double n = static_cast<double>(samples);
   const std::uint64_t neuron_steps = steps * trained_neurons;
-  const op_counts ed = event_driven_op_counts(c, neuron_steps, 0);
+  op_counts ed = event_driven_op_counts(c, neuron_steps, 0);
+  ed[static_cast<std::size_t>(op_kind::weight_update)] += optimizer_updates;
   const auto at = [](const op_counts& k, op_kind o) { return k[static_cast<std::size_t>(o)]; };
   const std::uint64_t learning = at(ed, op_kind::trace_update) + at(ed, op_kind::weight_update) + at(ed, op_kind::rule_op);
   r.learning_ops_per_sample = static_cast<double>(learning) / n;

@@ -5,7 +5,8 @@
 // updates and rule operations) and as a time-stepped accelerator runs the same work (every synapse of
 // every projection a dense MAC every step, every trained neuron updated every step, plus the same
 // learning operations — a lower bound for the clocked rule, which cannot skip silent synapses).
-// Every pass of a multi-pass rule counts (ANP's noisy pass, TP's label stream as rule operations).
+// Every pass of a multi-pass rule counts (ANP's noisy pass, TP's label stream as rule operations), and so
+// do the optimizer's steps (one weight update per trained value per step: per batch, or per tick online).
 // Invariants: counts are totals over `samples` training samples; a null profile gives NaN for its figure.
 #include <cstdint>
 
@@ -22,9 +23,10 @@ struct training_cost {
 };
 
 // c: the training pass's counters summed over its samples; steps: energy-clock steps summed over every
-// pass of every sample; trained_neurons: neurons of the chain's layers; net: for the dense MAC count.
+// pass of every sample; trained_neurons: neurons of the chain's layers; net: for the dense MAC count;
+// optimizer_updates: the parameters the optimizer wrote (every trained value, every step), weight updates.
 training_cost price_training(const run_counters& c, const network& net, std::uint64_t steps,
-                             std::uint64_t trained_neurons, std::uint64_t samples, const energy_profile* event_driven,
-                             const energy_profile* time_stepped);
+                             std::uint64_t trained_neurons, std::uint64_t samples, std::uint64_t optimizer_updates,
+                             const energy_profile* event_driven, const energy_profile* time_stepped);
 
 }  // namespace evsnn::rules

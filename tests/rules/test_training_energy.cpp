@@ -1,6 +1,7 @@
 // training_energy: the price of a training pass against hand counts (every op kind where it belongs,
 // learning operations on both sides, dense MACs from the network's shape), and from a real trainer:
-// neuron steps count every pass of a multi-pass rule, learning operations appear in the log.
+// neuron steps count every pass of a multi-pass rule, optimizer steps count as weight updates, learning
+// operations appear in the log.
 #include "rules/training_energy.hpp"
 
 #include <cmath>
@@ -57,35 +58,38 @@ TEST_CASE("training_energy: event-driven and time-stepped prices of hand-made co
                                                {"trace_update", 1e6},
                                                {"weight_update", 1e9},
                                                {"rule_op", 1e12}});
-  const rules::training_cost r = rules::price_training(c, *f.net, steps, neurons, samples, &ed, &ts);
-  CHECK(r.learning_ops_per_sample == doctest::Approx((7 + 11 + 13) / 2.0));
-  const double ed_pj = 110 * 1.0 + 180 * 1000.0 + 80 * 1e6 + 7 * 1e9 + 11 * 1e12 + 13 * 1e15;
+  const rules::training_cost r = rules::price_training(c, *f.net, steps, neurons, samples, 100, &ed, &ts);
+  CHECK(r.learning_ops_per_sample == doctest::Approx((7 + 11 + 100 + 13) / 2.0));
+  const double ed_pj = 110 * 1.0 + 180 * 1000.0 + 80 * 1e6 + 7 * 1e9 + (11 + 100) * 1e12 + 13 * 1e15;
   CHECK(r.event_driven_uj == doctest::Approx(ed_pj * 1e-6 / 2).epsilon(1e-12));
   // Time-stepped: 20 MACs x 30 steps, 6 neurons x 30 steps (not the event-driven 50 updates), the same
   // learning operations; no queue.
-  const double ts_pj = 600 * 1.0 + 180 * 1000.0 + 7 * 1e6 + 11 * 1e9 + 13 * 1e12;
+  const double ts_pj = 600 * 1.0 + 180 * 1000.0 + 7 * 1e6 + (11 + 100) * 1e9 + 13 * 1e12;
   CHECK(r.time_stepped_uj == doctest::Approx(ts_pj * 1e-6 / 2).epsilon(1e-12));
-  const rules::training_cost none = rules::price_training(c, *f.net, steps, neurons, samples, nullptr, nullptr);
+  const rules::training_cost none = rules::price_training(c, *f.net, steps, neurons, samples, 100, nullptr, nullptr);
   CHECK(std::isnan(none.event_driven_uj));
   CHECK(std::isnan(none.time_stepped_uj));
   CHECK(none.learning_ops_per_sample == r.learning_ops_per_sample);
-  CHECK(std::isnan(rules::price_training(c, *f.net, steps, neurons, 0, &ed, &ts).event_driven_uj));
+  CHECK(std::isnan(rules::price_training(c, *f.net, steps, neurons, 0, 100, &ed, &ts).event_driven_uj));
 }
 
 TEST_CASE("training_energy: the trainer prices every pass (anp runs two) and logs learning operations") {
-  // Charge neuron steps only: energy per sample = passes x ceil(20 ms / 1 ms) x (40 + 3) neurons x 1 pJ.
+  // Charge neuron steps (1 pJ) and weight updates (1 nJ): energy per sample = passes x ceil(20 ms / 1 ms) x
+  // (40 + 3) neurons x 1 pJ + optimizer steps (one per batch of 10) x 1,320 weights / training samples x 1 nJ.
   for (const char* rule : {"dfa", "anp"}) {
     auto cfg = test::small_train_config(test::chain_network({30, 40, 3}, {0.5, 0.5}, {0.1, 0.05}, {0.3, 0.3}, 10.0),
                                         {{"type", rule}}, test::fresh_dir(std::string("train_energy_") + rule), 20);
     cfg["epochs"] = 1;
     rules::trainer tr(rules::parse_train_config(cfg, "train.json", "."), builtin_model_registry(), "data",
-                      profile_of(true, {{"neuron_step", 1.0}}), profile_of(false, {{"neuron_update", 2.0}}));
+                      profile_of(true, {{"neuron_step", 1.0}, {"weight_update", 1000.0}}),
+                      profile_of(false, {{"neuron_update", 2.0}}));
     tr.train(nullptr, nullptr);
     const rules::epoch_metrics& m = tr.log().back();
     const double passes = std::string(rule) == "anp" ? 2.0 : 1.0;
+    const double n = static_cast<double>(tr.train_size()), updates = std::ceil(n / 10.0) * 1320 / n;
     INFO(rule);
-    CHECK(m.train_energy_per_sample_uj == doctest::Approx(passes * 20 * 43 * 1e-6));
+    CHECK(m.train_energy_per_sample_uj == doctest::Approx(passes * 20 * 43 * 1e-6 + updates * 1e-3));
     CHECK(m.train_energy_stepped_per_sample_uj == doctest::Approx(passes * 20 * 43 * 2e-6));
-    CHECK(m.train_learning_ops_per_sample > 0.0);
+    CHECK(m.train_learning_ops_per_sample > updates);
   }
 }
