@@ -87,6 +87,7 @@ def main():
     ap.add_argument("--out", default="/tmp/rule_memory")
     ap.add_argument("--lock", default="/tmp/evsnn-build.lock", help="flocked around each run; '' for none")
     a = ap.parse_args()
+    a.out = os.path.abspath(a.out)  # the configs name the network by this path
     os.makedirs(a.out, exist_ok=True)
     rules = a.rules.split(",")
     results = []
