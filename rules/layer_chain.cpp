@@ -131,12 +131,12 @@ layer_chain find_layer_chain(network& net, const std::string& file, bool train_b
       layer_info& li = chain.layers[l];
       population& pop = net.pop(li.population);
       if (pop.trainable() == nullptr)
-        throw input_error(fmt::format("{}: /train_bias: layer '{}' ({}) has no trainable bias; biases are trained on "
-                                      "discrete-tick layers (lif_tick)",
+        throw input_error(fmt::format("{}: layer '{}' ({}) has no trainable bias (\"train_bias\": true trains the "
+                                      "biases of discrete-tick layers, lif_tick)",
                                       file, li.name, pop.model()));
       if (li.tick != nullptr && li.tick->adapt_beta() > 0.0)
-        throw input_error(fmt::format("{}: /train_bias: layer '{}' has an adaptive threshold (adapt_beta > 0); its "
-                                      "bias cannot be trained",
+        throw input_error(fmt::format("{}: layer '{}' has an adaptive threshold (adapt_beta > 0); its bias cannot be "
+                                      "trained (\"train_bias\")",
                                       file, li.name));
       li.bias_block = static_cast<std::uint32_t>(chain.blocks.size());
       chain.blocks.push_back({layer_info::no_projection, l, false, true, 1, li.size, li.size, li.name + ".bias", true});
@@ -144,11 +144,11 @@ layer_chain find_layer_chain(network& net, const std::string& file, bool train_b
   return chain;
 }
 
-void require_no_bias(const layer_chain& chain, const char* rule) {
+void require_no_bias(const layer_chain& chain, const char* rule, const std::string& file) {
   if (chain.trains_bias())
-    throw input_error(fmt::format("rule {}: /train_bias: this rule does not train biases; rules that do: ottt, ostl, "
-                                  "otpe, approx_otpe, f_otpe, f_approx_otpe, bptt (discrete-tick chains)",
-                                  rule));
+    throw input_error(fmt::format("{}: /train_bias: rule {} does not train biases; rules that do: ottt, ostl, otpe, "
+                                  "approx_otpe, f_otpe, f_approx_otpe, bptt (discrete-tick chains)",
+                                  file, rule));
 }
 
 void require_feed_forward(const layer_chain& chain, const char* rule) {

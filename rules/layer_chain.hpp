@@ -100,7 +100,8 @@ void require_continuous(const layer_chain& chain, const char* rule);
 void require_tick(const layer_chain& chain, const char* rule);
 // input_error naming the first recurrent projection, for rules that train feed-forward chains only.
 void require_feed_forward(const layer_chain& chain, const char* rule);
-// input_error for rules that do not train biases, when the chain's biases are to be trained.
-void require_no_bias(const layer_chain& chain, const char* rule);
+// input_error "<file>: /train_bias: ..." for rules that do not train biases, when the chain's are to be trained
+// (file: the training config's).
+void require_no_bias(const layer_chain& chain, const char* rule, const std::string& file);
 
 }  // namespace evsnn::rules

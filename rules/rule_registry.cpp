@@ -71,7 +71,7 @@ std::unique_ptr<learning_rule> make_rule(const json_node& spec, const layer_chai
   // Trained biases: the seed-004 rules on spiking discrete-tick chains.
   const std::vector<std::string> online = online_rule_types();
   const bool bias_rule = std::find(online.begin(), online.end(), t) != online.end() || (t == "bptt" && !chain.output().readout);
-  if (!bias_rule) require_no_bias(chain, t.c_str());
+  if (!bias_rule) require_no_bias(chain, t.c_str(), spec.file());
   return make(spec, chain, input, seed);
 }
 
