@@ -13,38 +13,11 @@
 #include "datasets/file_bytes.hpp"
 #include "datasets/source.hpp"
 #include "engine/error.hpp"
+#include "engine/hdf5_handle.hpp"
 
 namespace evsnn::data {
 
 namespace {
-
-// Owns one HDF5 identifier and closes it with the right function.
-class h5_id {
- public:
-  h5_id() = default;
-  h5_id(hid_t id, herr_t (*close)(hid_t)) : id_(id), close_(close) {}
-  h5_id(const h5_id&) = delete;
-  h5_id& operator=(const h5_id&) = delete;
-  h5_id(h5_id&& o) noexcept : id_(o.id_), close_(o.close_) { o.id_ = -1; }
-  h5_id& operator=(h5_id&& o) noexcept {
-    reset();
-    id_ = o.id_;
-    close_ = o.close_;
-    o.id_ = -1;
-    return *this;
-  }
-  ~h5_id() { reset(); }
-  hid_t get() const { return id_; }
-  bool valid() const { return id_ >= 0; }
-
- private:
-  void reset() {
-    if (id_ >= 0 && close_ != nullptr) close_(id_);
-    id_ = -1;
-  }
-  hid_t id_ = -1;
-  herr_t (*close_)(hid_t) = nullptr;
-};
 
 // Frees the variable-length buffers of one chunk read.
 struct vlen_guard {
@@ -54,14 +27,14 @@ struct vlen_guard {
   ~vlen_guard() { H5Dvlen_reclaim(type, space, H5P_DEFAULT, buf); }
 };
 
-h5_id open_file(const std::filesystem::path& path, const std::string& name, std::uint64_t max_inflated_bytes) {
-  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);  // errors are reported by evsnn, not printed by HDF5
+hdf5_handle open_file(const std::filesystem::path& path, const std::string& name, std::uint64_t max_inflated_bytes) {
+  quiet_hdf5_errors();
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw input_error(fmt::format("{}: is a folder, not a file", name));
   if (!std::filesystem::is_regular_file(path, ec)) throw input_error(fmt::format("{}: no such file", name));
-  h5_id file;
+  hdf5_handle file;
   if (path.extension() == ".gz") {
-    h5_id fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+    hdf5_handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
     {
       // Refused before allocating when it would inflate past the cap; HDF5 copies the image, so
       // the inflated bytes are freed at the end of this block.
@@ -72,24 +45,24 @@ h5_id open_file(const std::filesystem::path& path, const std::string& name, std:
     }
     // The core driver ignores the image when the name is an existing file: use a name that is not.
     const std::string image_name = name + ".in-memory-image";
-    file = h5_id(H5Fopen(image_name.c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose);
+    file = hdf5_handle(H5Fopen(image_name.c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose);
   } else {
     if (H5Fis_hdf5(path.c_str()) <= 0)
       throw input_error(fmt::format("{}: byte 0: not an HDF5 file (no HDF5 signature)", name));
-    file = h5_id(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    file = hdf5_handle(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   }
   if (!file.valid()) throw input_error(fmt::format("{}: cannot open as HDF5 (corrupt or truncated file)", name));
   return file;
 }
 
-h5_id open_dataset_1d(hid_t file, const char* path, const std::string& name, hsize_t& rows) {
+hdf5_handle open_dataset_1d(hid_t file, const char* path, const std::string& name, hsize_t& rows) {
   if (H5Lexists(file, "spikes", H5P_DEFAULT) <= 0 && std::string(path).starts_with("spikes/"))
     throw input_error(fmt::format("{}: /spikes: missing group (not an SHD/SSC file)", name));
   if (H5Lexists(file, path, H5P_DEFAULT) <= 0)
     throw input_error(fmt::format("{}: /{}: missing dataset (not an SHD/SSC file)", name, path));
-  h5_id ds(H5Dopen2(file, path, H5P_DEFAULT), H5Dclose);
+  hdf5_handle ds(H5Dopen2(file, path, H5P_DEFAULT), H5Dclose);
   if (!ds.valid()) throw input_error(fmt::format("{}: /{}: cannot open dataset", name, path));
-  h5_id space(H5Dget_space(ds.get()), H5Sclose);
+  hdf5_handle space(H5Dget_space(ds.get()), H5Sclose);
   if (!space.valid() || H5Sget_simple_extent_ndims(space.get()) != 1)
     throw input_error(fmt::format("{}: /{}: expected a 1-D dataset", name, path));
   H5Sget_simple_extent_dims(space.get(), &rows, nullptr);
@@ -97,10 +70,10 @@ h5_id open_dataset_1d(hid_t file, const char* path, const std::string& name, hsi
 }
 
 void expect_vlen_of(hid_t ds, H5T_class_t base_class, const char* path, const std::string& name, const char* what) {
-  h5_id t(H5Dget_type(ds), H5Tclose);
+  hdf5_handle t(H5Dget_type(ds), H5Tclose);
   bool ok = t.valid() && H5Tget_class(t.get()) == H5T_VLEN;
   if (ok) {
-    h5_id base(H5Tget_super(t.get()), H5Tclose);
+    hdf5_handle base(H5Tget_super(t.get()), H5Tclose);
     ok = base.valid() && H5Tget_class(base.get()) == base_class;
   }
   if (!ok) throw input_error(fmt::format("{}: /{}: expected variable-length arrays of {}", name, path, what));
@@ -110,7 +83,7 @@ void expect_vlen_of(hid_t ds, H5T_class_t base_class, const char* path, const st
 
 hdf5_spikes_file read_hdf5_spikes(const std::filesystem::path& path, const hdf5_spikes_options& opt) {
   const std::string name = path.string();
-  const h5_id file = open_file(path, name, opt.max_inflated_bytes);
+  const hdf5_handle file = open_file(path, name, opt.max_inflated_bytes);
   hsize_t n_times = 0, n_units = 0, n_labels = 0;
   auto times = open_dataset_1d(file.get(), "spikes/times", name, n_times);
   auto units = open_dataset_1d(file.get(), "spikes/units", name, n_units);
@@ -118,7 +91,7 @@ hdf5_spikes_file read_hdf5_spikes(const std::filesystem::path& path, const hdf5_
   expect_vlen_of(times.get(), H5T_FLOAT, "spikes/times", name, "floats (seconds)");
   expect_vlen_of(units.get(), H5T_INTEGER, "spikes/units", name, "integers");
   {
-    h5_id lt(H5Dget_type(labels.get()), H5Tclose);
+    hdf5_handle lt(H5Dget_type(labels.get()), H5Tclose);
     if (!lt.valid() || H5Tget_class(lt.get()) != H5T_INTEGER)
       throw input_error(fmt::format("{}: /labels: expected integers", name));
   }
@@ -142,16 +115,16 @@ hdf5_spikes_file read_hdf5_spikes(const std::filesystem::path& path, const hdf5_
                                     i, l, max_classes));
     max_label = std::max(max_label, l);
   }
-  h5_id time_type(H5Tvlen_create(H5T_NATIVE_DOUBLE), H5Tclose);
-  h5_id unit_type(H5Tvlen_create(H5T_NATIVE_INT64), H5Tclose);
-  h5_id times_space(H5Dget_space(times.get()), H5Sclose);
-  h5_id units_space(H5Dget_space(units.get()), H5Sclose);
+  hdf5_handle time_type(H5Tvlen_create(H5T_NATIVE_DOUBLE), H5Tclose);
+  hdf5_handle unit_type(H5Tvlen_create(H5T_NATIVE_INT64), H5Tclose);
+  hdf5_handle times_space(H5Dget_space(times.get()), H5Sclose);
+  hdf5_handle units_space(H5Dget_space(units.get()), H5Sclose);
   constexpr hsize_t chunk = 256;
   std::vector<hvl_t> tbuf(chunk), ubuf(chunk);
   std::uint32_t max_unit_plus_one = 0;
   for (hsize_t start = 0; start < n_labels; start += chunk) {
     const hsize_t count = std::min<hsize_t>(chunk, n_labels - start);
-    h5_id mem(H5Screate_simple(1, &count, nullptr), H5Sclose);
+    hdf5_handle mem(H5Screate_simple(1, &count, nullptr), H5Sclose);
     if (H5Sselect_hyperslab(times_space.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr) < 0 ||
         H5Sselect_hyperslab(units_space.get(), H5S_SELECT_SET, &start, nullptr, &count, nullptr) < 0)
       throw input_error(fmt::format("{}: sample {}: cannot select rows", name, start));

@@ -11,6 +11,7 @@
 #include "engine/error.hpp"
 #include "engine/event.hpp"
 #include "engine/memory_budget.hpp"
+#include "engine/hdf5_array.hpp"
 #include "engine/npy_reader.hpp"
 #include "engine/json_node.hpp"
 #include "engine/rng.hpp"
@@ -73,27 +74,38 @@ std::vector<synapse_triplet> csv_rows(const json_node& where, const std::filesys
   return out;
 }
 
-// {"npy": file}: the file's path, relative to the network's folder.
-std::filesystem::path npy_path(const json_node& n, const std::filesystem::path& base_dir) {
-  const json_node f = n.at("npy");
+// An array in a file: {"npy": file} or {"hdf5": file, "dataset": path in the file}, the file relative to the
+// network's folder; name is what errors call it ("file" or "file: dataset").
+struct array_file {
+  npy_array array;
+  std::string name;
+};
+array_file read_array_file(const json_node& n, const std::filesystem::path& base_dir, std::uint64_t max_values) {
+  const bool hdf5 = n.has("hdf5");
+  const json_node f = n.at(hdf5 ? "hdf5" : "npy");
+  std::optional<json_node> d;
+  if (hdf5) d = n.at("dataset");
   n.finish();
   std::filesystem::path path = f.as_string();
-  return path.is_relative() ? base_dir / path : path;
+  if (path.is_relative()) path = base_dir / path;
+  if (!hdf5) return {read_npy(path.string(), max_values), path.string()};
+  const std::string dataset = d->as_string();
+  return {read_hdf5_array(path.string(), dataset, max_values), fmt::format("{}: {}", path.string(), dataset)};
 }
 
-// Dense weights from a .npy file of shape (n_pre, n_post).
-std::vector<synapse_triplet> npy_rows(const json_node& w, const std::filesystem::path& base_dir, std::uint32_t n_pre,
-                                      std::uint32_t n_post) {
-  const std::filesystem::path path = npy_path(w, base_dir);
-  const npy_array a = read_npy(path.string(), static_cast<std::uint64_t>(n_pre) * n_post);
+// Dense weights from an array file of shape (n_pre, n_post).
+std::vector<synapse_triplet> array_rows(const json_node& w, const std::filesystem::path& base_dir, std::uint32_t n_pre,
+                                        std::uint32_t n_post) {
+  const array_file f = read_array_file(w, base_dir, static_cast<std::uint64_t>(n_pre) * n_post);
+  const npy_array& a = f.array;
   if (a.shape != std::vector<std::uint64_t>{n_pre, n_post})
-    throw input_error(fmt::format("{}: shape ({}), expected ({}, {}) (presynaptic x postsynaptic)", path.string(),
+    throw input_error(fmt::format("{}: shape ({}), expected ({}, {}) (presynaptic x postsynaptic)", f.name,
                                   fmt::join(a.shape, ", "), n_pre, n_post));
   std::vector<synapse_triplet> out;
   out.reserve(a.values.size());
   for (std::size_t k = 0; k < a.values.size(); ++k) {
     if (std::fabs(a.values[k]) > 3.0e38)
-      throw input_error(fmt::format("{}: element {}: weight {} is beyond the limit of +-3e38", path.string(), k, a.values[k]));
+      throw input_error(fmt::format("{}: element {}: weight {} is beyond the limit of +-3e38", f.name, k, a.values[k]));
     out.push_back({static_cast<std::uint32_t>(k / n_post), static_cast<std::uint32_t>(k % n_post), a.values[k]});
   }
   return out;
@@ -102,16 +114,16 @@ std::vector<synapse_triplet> npy_rows(const json_node& w, const std::filesystem:
 // One list of a sparse projection: inline JSON numbers or a 1-D .npy file; fail(k, what) names the entry.
 struct sparse_list {
   std::optional<json_node> node;  // inline
-  std::string file;               // or the .npy file
+  std::string file;               // or the array file (npy or HDF5)
   std::vector<double> values;
 
   sparse_list(const json_node& n, const std::filesystem::path& base_dir, std::uint64_t max_values) {
     if (n.is_object()) {
-      file = npy_path(n, base_dir).string();
-      npy_array a = read_npy(file, max_values);
-      if (a.shape.size() != 1)
-        throw input_error(fmt::format("{}: {} dimensions, expected a 1-D array", file, a.shape.size()));
-      values = std::move(a.values);
+      array_file f = read_array_file(n, base_dir, max_values);
+      file = f.name;
+      if (f.array.shape.size() != 1)
+        throw input_error(fmt::format("{}: {} dimensions, expected a 1-D array", file, f.array.shape.size()));
+      values = std::move(f.array.values);
     } else {
       n.expect_array();
       node = n;
@@ -352,8 +364,8 @@ std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::str
         pre_charged = static_cast<double>(n_pre) * n_post * memory_budget::bytes_per_synapse;
         budget.charge(pre_charged, w, fmt::format("{} x {} dense weights", n_pre, n_post));
         syn = dense_rows(w, n_pre, n_post);
-      } else if (w.is_object() && w.has("npy")) {
-        syn = npy_rows(w, base_dir, n_pre, n_post);
+      } else if (w.is_object() && (w.has("npy") || w.has("hdf5"))) {
+        syn = array_rows(w, base_dir, n_pre, n_post);
       } else if (w.is_object() && w.has("csv")) {
         const json_node c = w.at("csv");
         w.finish();
@@ -365,7 +377,8 @@ std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::str
       } else if (w.is_object() && (w.has("pre") || w.has("post") || w.has("w"))) {
         syn = sparse_lists(w, base_dir, n_pre, n_post);
       } else {
-        w.fail("expected dense rows [[...]], {\"csv\": file}, {\"npy\": file}, {\"pre\", \"post\", \"w\"} lists or {\"init\": ...}");
+        w.fail("expected dense rows [[...]], {\"csv\": file}, {\"npy\": file}, {\"hdf5\": file, \"dataset\": path}, "
+               "{\"pre\", \"post\", \"w\"} lists or {\"init\": ...}");
       }
       budget.charge(static_cast<double>(syn.size()) * memory_budget::bytes_per_synapse - pre_charged, w,
                     fmt::format("{} synapses", syn.size()));

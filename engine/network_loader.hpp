@@ -8,7 +8,8 @@
 //     "projections": [ {"name"?, "pre", "post", "delay_ms"?, "graded"?, "weights": W,
 //                       "plasticity"?: {"rule": NAME, ...}} ] }
 //   W = [[...], ...] dense rows (one per presynaptic neuron) | {"csv": "file"} same layout
-//     | {"pre": [...], "post": [...], "w": [...]} sparse
+//     | {"npy": "file"} | {"hdf5": "file", "dataset": "/path"}   an (n_pre, n_post) array
+//     | {"pre": L, "post": L, "w": L} sparse, each L inline [...] or a 1-D array file as above
 //     | {"init": "normal"|"uniform"|"constant", "mean", "std" | "low", "high" | "value",
 //        "p_connect"?: (0,1], "self_connections"?: bool, "seed"?: uint}
 #include <filesystem>

@@ -7,6 +7,7 @@
 
 #include "engine/error.hpp"
 #include "engine/event.hpp"
+#include "engine/hdf5_array.hpp"
 #include "engine/npy_reader.hpp"
 #include "models/cuba_lif.hpp"
 #include "models/li.hpp"
@@ -114,9 +115,8 @@ std::unique_ptr<population> make_li(const std::string& name, std::uint32_t size,
   return std::make_unique<li>(name, size, tau_mem, tau_syn);
 }
 
-// Input spikes from a .npy array of shape (n, 2) or (n, 3): rows (time_ms, channel[, grade]).
-std::vector<input_event> read_spike_npy(const std::string& path, std::uint32_t size) {
-  const npy_array a = read_npy(path, std::uint64_t(3) << 32);
+// Input spikes from an array of shape (n, 2) or (n, 3): rows (time_ms, channel[, grade]); path names it in errors.
+std::vector<input_event> spike_rows(const npy_array& a, const std::string& path, std::uint32_t size) {
   if (a.shape.size() != 2 || (a.shape[1] != 2 && a.shape[1] != 3))
     throw input_error(fmt::format("{}: shape ({}), expected (n, 2) rows of time_ms, channel or (n, 3) with a grade", path,
                                   fmt::join(a.shape, ", ")));
@@ -142,17 +142,33 @@ std::unique_ptr<population> make_spike_source(const std::string& name, std::uint
                                               const model_context& ctx) {
   auto csv = params.get("spikes_csv");
   auto npy = params.get("spikes_npy");
+  auto hdf5 = params.get("spikes_hdf5");
   auto rate = params.get("rate_hz");
   auto inline_spikes = params.get("spikes");
   auto external = params.get("external");
-  const int modes = (csv ? 1 : 0) + (npy ? 1 : 0) + (rate ? 1 : 0) + (inline_spikes ? 1 : 0) + (external ? 1 : 0);
+  const int modes = (csv ? 1 : 0) + (npy ? 1 : 0) + (hdf5 ? 1 : 0) + (rate ? 1 : 0) + (inline_spikes ? 1 : 0) +
+                    (external ? 1 : 0);
   if (modes != 1)
-    params.fail("spike_source needs exactly one of 'spikes_csv', 'spikes_npy', 'spikes', 'rate_hz' or 'external': true");
+    params.fail("spike_source needs exactly one of 'spikes_csv', 'spikes_npy', 'spikes_hdf5', 'spikes', 'rate_hz' or "
+                "'external': true");
   params.finish();
+  // At most 3 x 2^32 values: rows of (time, channel, grade), a bound the file's size or the memory check of
+  // the reader tightens.
+  constexpr std::uint64_t max_values = std::uint64_t(3) << 32;
   if (npy) {
     std::filesystem::path p = npy->as_string();
     if (p.is_relative()) p = ctx.base_dir / p;
-    return spike_source::replay(name, size, read_spike_npy(p.string(), size));
+    return spike_source::replay(name, size, spike_rows(read_npy(p.string(), max_values), p.string(), size));
+  }
+  if (hdf5) {
+    hdf5->expect_object();
+    std::filesystem::path p = hdf5->at("file").as_string();
+    const std::string dataset = hdf5->at("dataset").as_string();
+    hdf5->finish();
+    if (p.is_relative()) p = ctx.base_dir / p;
+    return spike_source::replay(name, size,
+                                spike_rows(read_hdf5_array(p.string(), dataset, max_values),
+                                           fmt::format("{}: {}", p.string(), dataset), size));
   }
   if (csv) {
     std::filesystem::path p = csv->as_string();

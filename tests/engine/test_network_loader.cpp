@@ -17,6 +17,8 @@
 #include "engine/error.hpp"
 #include "engine/memory_budget.hpp"
 #include "engine/network_loader.hpp"
+#include "tests/support/error_of.hpp"
+#include "tests/support/hdf5_file.hpp"
 #include "tests/support/npy_bytes.hpp"
 #include "models/builtin_models.hpp"
 #include "models/spike_source.hpp"
@@ -1084,4 +1086,55 @@ TEST_CASE("loader: weights, sparse lists and input spikes from NumPy .npy files"
     error_of(doc, "bad_spikes.npy: row 0: channel 5 out of range (population size 2)",
              {{"w.npy", w_ok}, {"bad_spikes.npy", npy_file(dict("<f8", "(1, 2)"), f8({1.0, 5}))}}, "bad_spikes.npy");
   }
+}
+
+TEST_CASE("loader: weights, sparse lists and input spikes from HDF5 datasets") {
+  temp_dir d;
+  fs::create_directories(d.path / "sub");
+  const fs::path h5 = d.path / "sub" / "arrays.h5";
+  const std::vector<double> w{0.1, -1.25, 3, 4, 1e-7, 6};
+  test::write_hdf5(h5, "net/w", {2, 3}, w, H5T_IEEE_F64BE, true);
+  test::write_hdf5(h5, "spikes", {2, 3}, {1.5, 1, 0.5, 0.25, 0, 2}, H5T_IEEE_F64LE);
+  test::write_hdf5(h5, "pre", {3}, {1, 0, 1}, H5T_STD_I64LE);
+  test::write_hdf5(h5, "post", {3}, {2, 0, 2}, H5T_STD_U16BE);
+  test::write_hdf5(h5, "wsparse", {3}, {0.5, 0.25, 0.125}, H5T_IEEE_F32LE);
+  json doc = base();
+  doc["projections"][0]["weights"] = {{"hdf5", "arrays.h5"}, {"dataset", "/net/w"}};
+  doc["populations"][0]["params"] = {{"spikes_hdf5", {{"file", "arrays.h5"}, {"dataset", "spikes"}}}};
+  auto net = load_doc(d, doc, "sub/net.json");
+  REQUIRE(net->proj(0).synapse_count() == 6);
+  for (std::size_t k = 0; k < 6; ++k) CHECK(net->proj(0).weights()[k] == w[k]);
+  auto& src = dynamic_cast<spike_source&>(net->pop(0));
+  REQUIRE(src.events().size() == 2);
+  CHECK(src.events()[0].time_ms == 0.25);
+  CHECK(src.events()[0].grade == 2.0f);
+  CHECK(src.events()[1].time_ms == 1.5);
+
+  doc["projections"][0]["weights"] = {{"pre", {{"hdf5", "arrays.h5"}, {"dataset", "pre"}}},
+                                      {"post", {{"hdf5", "arrays.h5"}, {"dataset", "post"}}},
+                                      {"w", {{"hdf5", "arrays.h5"}, {"dataset", "wsparse"}}}};
+  auto sparse = load_doc(d, doc, "sub/sparse.json");
+  const auto s = synapses_of(sparse->proj(0));
+  REQUIRE(s.size() == 3);
+  CHECK((s[0].pre == 0 && s[0].post == 0 && s[0].weight == 0.25));
+  CHECK((s[1].pre == 1 && s[1].post == 2 && s[1].weight == 0.5));
+  CHECK((s[2].pre == 1 && s[2].post == 2 && s[2].weight == 0.125));
+
+  // Errors name the file and the dataset.
+  const std::string f = (d.path / "sub" / "arrays.h5").string();
+  auto err = [&](const json& doc2) { return test::error_of([&] { load_doc(d, doc2, "sub/e.json"); }); };
+  json e = base();
+  e["projections"][0]["weights"] = {{"hdf5", "arrays.h5"}, {"dataset", "spikes"}};  // (2, 3) fits, but is not w
+  CHECK(err(e) == "(no error)");
+  e["projections"][0]["weights"] = {{"hdf5", "arrays.h5"}, {"dataset", "pre"}};
+  CHECK(err(e) == f + ": pre: shape (3), expected (2, 3) (presynaptic x postsynaptic)");
+  e["projections"][0]["weights"] = {{"hdf5", "arrays.h5"}};
+  CHECK(err(e).find("/projections/0/weights") != std::string::npos);
+  CHECK(err(e).find("dataset") != std::string::npos);
+  e["projections"][0]["weights"] = {{"pre", {0, 0, 1}}, {"post", {{"hdf5", "arrays.h5"}, {"dataset", "net/w"}}},
+                                    {"w", {1, 1, 1}}};
+  CHECK(err(e) == f + ": net/w: 2 dimensions, expected a 1-D array");
+  e = base();
+  e["populations"][0]["params"] = {{"spikes_hdf5", {{"file", "arrays.h5"}, {"dataset", "pre"}}}};
+  CHECK(err(e) == f + ": pre: shape (3), expected (n, 2) rows of time_ms, channel or (n, 3) with a grade");
 }

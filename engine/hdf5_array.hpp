@@ -1,0 +1,20 @@
+#pragma once
+// hdf5_array: one numeric dataset of an HDF5 file read into doubles (npy_array's layout: shape and values
+// in C order), for weights, connectivity and input spikes next to .npy files. Accepted: 1-D and 2-D
+// datasets of IEEE floats (32 or 64 bit) and integers (8-64 bit, signed or not), either byte order, any
+// chunking or filter the library can decode (gzip). Refused with one line naming the file and the dataset:
+// a missing file or dataset, a file that is not HDF5, other ranks and types (strings, compounds, enums,
+// variable length, 16-bit floats), non-finite floats, integers beyond 2^53 (not exact as a double).
+// Memory: the claimed shape is checked against the caller's max_values and the memory this process may
+// use before anything of its size is allocated — a small compressed file cannot claim a large array.
+#include <cstdint>
+#include <string>
+
+#include "engine/npy_reader.hpp"
+
+namespace evsnn {
+
+// dataset: the HDF5 path of the dataset in the file ("/weights", "group/w").
+npy_array read_hdf5_array(const std::string& path, const std::string& dataset, std::uint64_t max_values);
+
+}  // namespace evsnn
