@@ -359,10 +359,7 @@ TEST_CASE("eprop: recurrent training lowers the loss, same weights for 1 and 3 t
   a.train(nullptr, nullptr);
   b.train(nullptr, nullptr);
   REQUIRE(a.chain().blocks.size() == 3);  // input, readout, recurrent
-  for (std::size_t l = 0; l < 3; ++l) {
-    const auto wa = a.weights(l), wb = b.weights(l);
-    CHECK(std::equal(wa.begin(), wa.end(), wb.begin(), wb.end()));
-  }
+  test::check_same_blocks(a, b);
   CHECK(a.log().back().loss < a.log().front().loss);
   // The trained network keeps the sparse recurrent projection's connectivity and its trained weights.
   auto net = load_network((dir_a / "network.json").string(), builtin_model_registry());

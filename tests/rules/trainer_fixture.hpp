@@ -1,10 +1,13 @@
 #pragma once
 // Test support for the trainer: an emptied scratch folder, a small Randman training config around a
-// network and a rule, and a trainer built from a config as evsnn train builds it.
+// network and a rule, a trainer built from a config as evsnn train builds it, and the check that two
+// trainers hold the same bits in every trained block.
+#include <algorithm>
 #include <filesystem>
 #include <optional>
 #include <string>
 
+#include <doctest/doctest.h>
 #include <nlohmann/json.hpp>
 
 #include "models/builtin_models.hpp"
@@ -37,6 +40,16 @@ inline nlohmann::json small_train_config(nlohmann::json network, nlohmann::json 
           {"threads", 1},
           {"energy", {{"profile", ""}}},
           {"output_dir", out.string()}};
+}
+
+// Every trained block (weights, recurrent weights, biases) of a equals b's, value for value.
+inline void check_same_blocks(const rules::trainer& a, const rules::trainer& b) {
+  REQUIRE(a.chain().blocks.size() == b.chain().blocks.size());
+  for (std::size_t l = 0; l < a.chain().blocks.size(); ++l) {
+    CAPTURE(l);
+    const auto wa = a.weights(l), wb = b.weights(l);
+    CHECK(std::equal(wa.begin(), wa.end(), wb.begin(), wb.end()));
+  }
 }
 
 inline rules::trainer make_trainer(const nlohmann::json& cfg) {
