@@ -111,7 +111,8 @@ std::vector<synapse_triplet> array_rows(const json_node& w, const std::filesyste
   return out;
 }
 
-// One list of a sparse projection: inline JSON numbers or a 1-D .npy file; fail(k, what) names the entry.
+// One list of a sparse projection: inline JSON numbers or a 1-D array file (.npy or HDF5); fail(k, what) names
+// the entry.
 struct sparse_list {
   std::optional<json_node> node;  // inline
   std::string file;               // or the array file (npy or HDF5)

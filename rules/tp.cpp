@@ -28,7 +28,7 @@ class tp_worker final : public rule_worker {
       for (auto* v : {&st.eps, &st.psi, &st.v_t, &st.eps_t, &st.psi_t, &st.coef, &st.coef_t}) v->assign(li.size, 0.0);
       st.s_t.reserve(li.size);
       for (std::size_t b = L; b < chain.blocks.size(); ++b)
-        if (chain.blocks[b].layer == l) st.rec_block = static_cast<std::uint32_t>(b);
+        if (chain.blocks[b].recurrent && chain.blocks[b].layer == l) st.rec_block = static_cast<std::uint32_t>(b);
       layers_.push_back(std::move(st));
     }
     const std::uint32_t C = chain.output().size;
