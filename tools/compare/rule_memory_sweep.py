@@ -18,9 +18,8 @@ import argparse
 import copy
 import json
 import os
-import re
-import subprocess
-import sys
+
+from peak_rss import train_peak_rss
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -57,13 +56,7 @@ def run(evsnn, rule, width, classes, batch, out, lock):
     c.pop("output_dir", None)
     cpath = os.path.join(out, f"{tag}.json")
     json.dump(c, open(cpath, "w"), indent=1)
-    cmd = (["flock", lock] if lock else []) + ["/usr/bin/time", "-v", evsnn, "train", cpath, "--out",
-                                               os.path.join(out, tag), "--quiet"]
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} failed:\n{r.stdout}\n{r.stderr}")
-    kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr).group(1))
-    return kb
+    return train_peak_rss(evsnn, cpath, os.path.join(out, tag), lock)[0]
 
 
 def grows_with_c(rule, width, classes):

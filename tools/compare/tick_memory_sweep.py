@@ -14,9 +14,8 @@ import argparse
 import copy
 import json
 import os
-import re
-import subprocess
-import sys
+
+from peak_rss import train_peak_rss
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
@@ -47,13 +46,7 @@ def run(evsnn, rule, width, ticks, out, lock):
     c.pop("output_dir", None)
     cpath = os.path.join(out, f"{tag}.json")
     json.dump(c, open(cpath, "w"), indent=1)
-    cmd = (["flock", lock] if lock else []) + ["/usr/bin/time", "-v", evsnn, "train", cpath, "--out", os.path.join(out, tag), "--quiet"]
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        sys.exit(f"{' '.join(cmd)} failed:\n{r.stdout}\n{r.stderr}")
-    kb = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", r.stderr).group(1))
-    wall = re.search(r"Elapsed \(wall clock\) time.*: (\S+)", r.stderr).group(1)
-    return kb, wall
+    return train_peak_rss(evsnn, cpath, os.path.join(out, tag), lock)
 
 
 def main():
