@@ -15,7 +15,6 @@ namespace evsnn {
 
 npy_array read_hdf5_array(const std::string& path, const std::string& dataset, std::uint64_t max_values) {
   quiet_hdf5_errors();
-  const std::string where = fmt::format("{}: {}", path, dataset);
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw input_error(fmt::format("{}: is a folder, not a file", path));
   if (!std::filesystem::is_regular_file(path, ec)) throw input_error(fmt::format("{}: no such file", path));
@@ -24,19 +23,26 @@ npy_array read_hdf5_array(const std::string& path, const std::string& dataset, s
   const hdf5_handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   if (!file.valid()) throw input_error(fmt::format("{}: cannot open as HDF5 (corrupt or truncated file)", path));
   if (dataset.empty()) throw input_error(fmt::format("{}: an empty dataset path", path));
+  return read_hdf5_array(file.get(), fmt::format("{}: {}", path, dataset), dataset, max_values, false);
+}
+
+npy_array read_hdf5_array(hid_t loc, const std::string& where, const std::string& dataset, std::uint64_t max_values,
+                          bool allow_scalar) {
   // H5Oexists_by_name fails (negative) when an intermediate group is missing: both mean "no such dataset".
-  const htri_t exists = H5Lexists(file.get(), dataset.c_str(), H5P_DEFAULT) > 0
-                            ? H5Oexists_by_name(file.get(), dataset.c_str(), H5P_DEFAULT)
+  const htri_t exists = H5Lexists(loc, dataset.c_str(), H5P_DEFAULT) > 0
+                            ? H5Oexists_by_name(loc, dataset.c_str(), H5P_DEFAULT)
                             : 0;
   if (exists <= 0) throw input_error(fmt::format("{}: no such dataset in the file", where));
-  const hdf5_handle ds(H5Dopen2(file.get(), dataset.c_str(), H5P_DEFAULT), H5Dclose);
+  const hdf5_handle ds(H5Dopen2(loc, dataset.c_str(), H5P_DEFAULT), H5Dclose);
   if (!ds.valid()) throw input_error(fmt::format("{}: not a dataset (a group?)", where));
   const hdf5_handle space(H5Dget_space(ds.get()), H5Sclose);
-  const int rank = space.valid() && H5Sget_simple_extent_type(space.get()) == H5S_SIMPLE
-                       ? H5Sget_simple_extent_ndims(space.get())
-                       : -1;
-  if (rank != 1 && rank != 2)
-    throw input_error(fmt::format("{}: {} dimensions, expected a 1-D or 2-D dataset", where, rank < 0 ? 0 : rank));
+  const H5S_class_t space_class = space.valid() ? H5Sget_simple_extent_type(space.get()) : H5S_NO_CLASS;
+  const int rank = space_class == H5S_SIMPLE ? H5Sget_simple_extent_ndims(space.get())
+                   : space_class == H5S_SCALAR ? 0
+                                               : -1;
+  if (rank < 0 || rank > 2 || (rank == 0 && !allow_scalar))
+    throw input_error(fmt::format("{}: {} dimensions, expected a {}1-D or 2-D dataset", where, rank < 0 ? 0 : rank,
+                                  allow_scalar ? "scalar, " : ""));
   hsize_t dims[2] = {0, 0};
   H5Sget_simple_extent_dims(space.get(), dims, nullptr);
   npy_array out;

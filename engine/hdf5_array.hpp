@@ -10,11 +10,18 @@
 #include <cstdint>
 #include <string>
 
+#include <hdf5.h>
+
 #include "engine/npy_reader.hpp"
 
 namespace evsnn {
 
 // dataset: the HDF5 path of the dataset in the file ("/weights", "group/w").
 npy_array read_hdf5_array(const std::string& path, const std::string& dataset, std::uint64_t max_values);
+// The same from a file already open: loc is the file or a group, dataset a path relative to it, where names
+// the dataset in errors ("net.nir: /node/nodes/lif/tau_mem"). allow_scalar also accepts a scalar dataset
+// (shape (), one value).
+npy_array read_hdf5_array(hid_t loc, const std::string& where, const std::string& dataset, std::uint64_t max_values,
+                          bool allow_scalar);
 
 }  // namespace evsnn

@@ -56,5 +56,6 @@ void add_data_command(CLI::App& app);
 void add_energy_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_plot_command(CLI::App& app);
+void add_nir_command(CLI::App& app);
 
 }  // namespace evsnn::cli

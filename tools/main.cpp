@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   evsnn::cli::add_energy_command(app);
   evsnn::cli::add_train_command(app);
   evsnn::cli::add_plot_command(app);
+  evsnn::cli::add_nir_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
