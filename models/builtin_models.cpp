@@ -1,6 +1,7 @@
 #include "models/builtin_models.hpp"
 
 #include <cmath>
+#include <limits>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -49,6 +50,14 @@ std::unique_ptr<population> make_lif_delta(const std::string& name, std::uint32_
   spiking_params sp = read_spiking_params(params, size);
   params.finish();
   return std::make_unique<lif_delta>(name, size, tau_mem, std::move(sp));
+}
+
+// if_delta: integrate-and-fire without leak (NIR's IF): lif_delta with an infinite time constant.
+std::unique_ptr<population> make_if_delta(const std::string& name, std::uint32_t size, const json_node& params,
+                                          const model_context&) {
+  spiking_params sp = read_spiking_params(params, size);
+  params.finish();
+  return std::make_unique<lif_delta>(name, size, std::numeric_limits<double>::infinity(), std::move(sp));
 }
 
 // lif_tick: "tick_ms" (default 1), "leak" λ in (0, 1) or "tau_param" (λ = 1/(1+e^{-tau_param}), default 3,
@@ -205,6 +214,7 @@ void register_builtin_models(model_registry& registry) {
   registry.add("lif_alpha", make_lif_alpha);
   registry.add("cuba_lif", make_cuba_lif);
   registry.add("lif_delta", make_lif_delta);
+  registry.add("if_delta", make_if_delta);
   registry.add("lif_tick", make_lif_tick);
   registry.add("li", make_li);
   registry.add("spike_source", make_spike_source);

@@ -89,7 +89,7 @@ double lif_delta::potential(std::uint32_t neuron, double t_ms) const {
 }
 
 std::unique_ptr<stepped_population> lif_delta::make_stepped(double dt_ms) const {
-  return std::make_unique<stepped_lif>(name(), "lif_delta", size(), dt_ms, inv_tau_mem_, 0.0, 1.0, params_);
+  return std::make_unique<stepped_lif>(name(), model(), size(), dt_ms, inv_tau_mem_, 0.0, 1.0, params_);
 }
 
 }  // namespace evsnn

@@ -5,6 +5,8 @@
 // the refractory period are dropped (counted as dropped_inputs). A neuron spikes at most once per
 // instant: this bounds zero-delay excitatory loops; input left above threshold at that instant fires
 // at the neuron's next input. Spikes of one row are emitted after the whole row is delivered.
+// tau_mem_ms = infinity is the integrate-and-fire neuron without leak (model "if_delta": u jumps by w
+// and stays).
 // Invariants: between events every neuron not in its spiking instant is below threshold;
 // T (t_ref_ms_) <= the latest event time, with (t-T)/tau_mem <= 30 after advancing.
 #include <cstdint>
@@ -21,7 +23,7 @@ class lif_delta final : public population {
  public:
   lif_delta(std::string name, std::uint32_t size, double tau_mem_ms, spiking_params params);
 
-  const char* model() const override { return "lif_delta"; }
+  const char* model() const override { return inv_tau_mem_ == 0.0 ? "if_delta" : "lif_delta"; }
   void reset(double t_ms) override;
   void deliver_dense(double t_ms, std::span<const double> w, float scale) override;
   void deliver_sparse(double t_ms, std::span<const std::uint32_t> post, std::span<const double> w,

@@ -87,10 +87,10 @@ class exporter {
       node.evsnn = nlohmann::json{{"model", model}, {"params", params}}.dump();
       return node;
     }
-    if (model != "cuba_lif" && model != "lif_alpha" && model != "lif_delta" && model != "li")
+    if (model != "cuba_lif" && model != "lif_alpha" && model != "lif_delta" && model != "if_delta" && model != "li")
       refuse(path + "/model", fmt::format("'{}' has no NIR node (exported: spike_source, cuba_lif, lif_alpha, lif_delta, "
-                                          "li)", model));
-    const double tau_mem = params.at("tau_mem_ms").get<double>();
+                                          "if_delta, li)", model));
+    const double tau_mem = model == "if_delta" ? 0.0 : params.at("tau_mem_ms").get<double>();
     const double tau_syn = model == "lif_alpha" ? tau_mem / 2.0
                            : params.contains("tau_syn_ms") ? params["tau_syn_ms"].get<double>()
                                                            : 0.0;
@@ -105,7 +105,7 @@ class exporter {
       if (params.value("refractory_ms", 0.0) != 0.0 && !options_.evsnn_extensions)
         refuse(path + "/params/refractory_ms", "NIR neurons have no refractory period; set it to 0, or use "
                                               "--evsnn-extensions to keep it as evsnn metadata");
-      node.type = model == "lif_delta" ? "LIF" : "CubaLIF";
+      node.type = model == "lif_delta" ? "LIF" : model == "if_delta" ? "IF" : "CubaLIF";
       std::vector<double> th(n, 1.0);
       if (params.contains("threshold")) {
         const nlohmann::json& t = params["threshold"];
@@ -113,6 +113,11 @@ class exporter {
       }
       node.arrays["v_threshold"] = values(th);
       node.arrays["v_reset"] = values(zeros);
+    }
+    if (node.type == "IF") {
+      node.arrays["r"] = values(std::vector<double>(n, 1.0));
+      node.evsnn = nlohmann::json{{"model", model}, {"params", params}}.dump();
+      return node;
     }
     node.arrays["v_leak"] = values(zeros);
     if (node.type == "CubaLIF" || node.type == "CubaLI") {

@@ -1,6 +1,7 @@
 #pragma once
 // nir_export: an evsnn network (its JSON document and the network built from it) as a NIR graph
-// (tools/nir_file). spike_source -> Input, cuba_lif and lif_alpha -> CubaLIF, lif_delta -> LIF, li -> LI
+// (tools/nir_file). spike_source -> Input, cuba_lif and lif_alpha -> CubaLIF, lif_delta -> LIF, if_delta -> IF,
+// li -> LI
 // (delta synapses) or CubaLI; each projection -> a Linear node named after it (weight (n_post, n_pre), the
 // sum of its synapses), followed by a Delay node "<name>.delay" when its delay is not 0; each population
 // nothing reads from -> an Output node "output_<name>". Gains are chosen so the NIR equations give exactly

@@ -175,13 +175,12 @@ class importer {
       f.kind = role::sink;
       return;
     }
-    if (t == "IF" || t == "I")
-      fail(f, "evsnn has no integrator without leak; use LIF with a long tau, or leave it out");
+    if (t == "I") fail(f, "evsnn has no non-spiking integrator without leak");
     if (t == "Threshold") fail(f, "a stateless threshold on a continuous signal has no event-driven equivalent");
     if (t == "NIRGraph") fail(f, "nested graph not inlined");
-    if (!(t == "Input" || t == "LIF" || t == "CubaLIF" || t == "LI" || t == "CubaLI"))
-      fail(f, "this node type is not supported (supported: Input, Output, Affine, Linear, Scale, Delay, LIF, CubaLIF, LI, "
-              "CubaLI, nested NIRGraph)");
+    if (!(t == "Input" || t == "IF" || t == "LIF" || t == "CubaLIF" || t == "LI" || t == "CubaLI"))
+      fail(f, "this node type is not supported (supported: Input, Output, Affine, Linear, Scale, Delay, IF, LIF, CubaLIF, "
+              "LI, CubaLI, nested NIRGraph)");
     f.kind = role::population;
     nlohmann::json params = nlohmann::json::object();
     std::string model;
@@ -196,6 +195,13 @@ class importer {
         params["spikes_csv"] = it->second;
       else
         params["external"] = true;
+    } else if (t == "IF") {
+      // dv/dt = R I: an input moves v by r W and v stays; rest (and the reset) at 0.
+      f.size = neuron_count(f, "v_threshold");
+      params["threshold"] = thresholds(f, f.size);
+      params["reset"] = "zero";
+      model = "if_delta";
+      f.gain = param(f, "r", f.size, 1.0);
     } else if (t == "LIF" || t == "CubaLIF") {
       f.size = neuron_count(f, "v_threshold");
       params["threshold"] = thresholds(f, f.size);

@@ -1,10 +1,10 @@
 #pragma once
 // nir_import: a NIR graph (tools/nir_file) lowered onto an evsnn network document (evsnn-network/1).
-// Populations: Input -> spike_source, LIF -> lif_delta, CubaLIF -> cuba_lif, LI / CubaLI -> li. Everything
+// Populations: Input -> spike_source, IF -> if_delta, LIF -> lif_delta, CubaLIF -> cuba_lif, LI / CubaLI -> li. Everything
 // between two neuron nodes — Affine (zero bias), Linear, Scale, uniform Delay, and the Input/Output nodes of
 // nested graphs (inlined, named "<graph>.<node>") — is composed into one projection per path, with NIR's
 // per-neuron input gain folded into the weights (docs/nir.md gives the equations). Output nodes mark
-// read-outs and create nothing. What evsnn cannot represent (IF, I, Threshold, convolutions, a bias, a
+// read-outs and create nothing. What evsnn cannot represent (I, Threshold, convolutions, a bias, a
 // reset to another potential than rest, per-neuron time constants, unequal delays, a loop of linear nodes)
 // is refused with the node's name. The evsnn metadata written by nir_export restores what NIR cannot hold
 // (model, reset mode, refractory period, input spikes, plasticity, sparse structure, order), checked

@@ -136,6 +136,23 @@ TEST_CASE("nir_export: the NIR numbers alone (another tool's view) give the same
   }
 }
 
+TEST_CASE("nir_export: if_delta as IF, without evsnn's metadata") {
+  const json doc = json::parse(R"({"format": "evsnn-network/1", "populations": [
+      {"name": "in", "model": "spike_source", "size": 2, "params": {"spikes": [[1, 0], [2, 1], [4, 0]]}},
+      {"name": "n", "model": "if_delta", "size": 2, "params": {"threshold": [0.5, 2.0], "reset": "zero"}}],
+    "projections": [{"pre": "in", "post": "n", "delay_ms": 0.5, "weights": [[0.3, 1.5], [0.25, 0.75]]}]})");
+  json back = round_trip(doc, "if.json", {}, true);
+  CHECK(back["populations"][1]["model"] == "if_delta");
+  CHECK(back["populations"][1]["params"]["threshold"] == json({0.5, 2.0}));
+  back["populations"][0]["params"] = doc["populations"][0]["params"];
+  auto a = build(doc, "if.json");
+  auto b = build(back, "if.json");
+  const auto sa = spikes_of(*a, 10.0), sb = spikes_of(*b, 10.0);
+  REQUIRE(sa.size() == 5);  // 3 inputs; both cross at 2.5 ms (0.3 + 0.25 >= 0.5, 1.5 + 0.75 >= 2), n0 not again
+  REQUIRE(sb.size() == sa.size());
+  for (std::size_t k = 0; k < sa.size(); ++k) CHECK(sa[k].time_ms == sb[k].time_ms);
+}
+
 TEST_CASE("nir_export: what NIR cannot carry is refused unless --evsnn-extensions") {
   const json doc = parse_json_file(small_net);
   auto net = build(doc, small_net);

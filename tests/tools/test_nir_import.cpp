@@ -173,6 +173,17 @@ TEST_CASE("nir_import: the imported neurons follow NIR's equations (tau in secon
     REQUIRE(sim.spikes().size() == 3);
     CHECK(sim.spikes()[2].time_ms == 2.0);
   }
+  SUBCASE("IF (nir.write's file): dv/dt = R I, no leak") {
+    json doc = import_nir(read_nir(fixtures + "if_node.nir"), "if_node.nir", {});
+    const json& n = find(doc["populations"], "if1");
+    CHECK(n["model"] == "if_delta");
+    CHECK(n["params"] == json({{"threshold", 1.0}, {"reset", "zero"}}));
+    nir_node if1 = node("n", "IF", {{"r", arr({2.0})}, {"v_threshold", arr({1.0})}, {"v_reset", arr({0.0})}});
+    const std::vector<double> v = potentials(one_neuron(std::move(if1), 0.2), json::array({{1.0, 0}, {3.0, 0}}),
+                                             {2.0, 500.0});
+    CHECK(v[0] == 0.4);  // r W, kept
+    CHECK(v[1] == 0.8);
+  }
   SUBCASE("LI and CubaLI read-outs") {
     const double tau = 0.05;
     nir_node li = node("n", "LI", {{"tau", arr({tau})}, {"r", arr({2.0})}, {"v_leak", arr({0.0})}});
@@ -189,8 +200,6 @@ TEST_CASE("nir_import: the imported neurons follow NIR's equations (tau in secon
 }
 
 TEST_CASE("nir_import: what evsnn cannot represent is refused with the node's name") {
-  CHECK(error_of([] { import_nir(read_nir(fixtures + "if_node.nir"), "if_node.nir", {}); })
-            .find("if_node.nir: node 'if1' (IF): evsnn has no integrator without leak") != std::string::npos);
   CHECK(error_of([] { import_nir(read_nir(fixtures + "bias.nir"), "bias.nir", {}); })
             .find("node 'fc' (Affine): bias[0] = 0.25") != std::string::npos);
   const auto lif = [](std::vector<double> tau, std::vector<double> reset, std::vector<double> th = {1, 1}) {
@@ -212,6 +221,7 @@ TEST_CASE("nir_import: what evsnn cannot represent is refused with the node's na
         std::string::npos);
   CHECK(err(two(node("n", "Conv2d"))).find("node 'n' (Conv2d): this node type is not supported") != std::string::npos);
   CHECK(err(two(node("n", "Threshold"))).find("stateless threshold") != std::string::npos);
+  CHECK(err(two(node("n", "I"))).find("node 'n' (I): evsnn has no non-spiking integrator") != std::string::npos);
   {
     nir_graph g = two(lif({0.01, 0.01}, {0, 0}));
     g.nodes.push_back(node("d", "Delay", {{"delay", arr({0.001, 0.002})}}));
