@@ -123,6 +123,7 @@ void stepped_simulator::run(double duration_ms) {
 void stepped_simulator::emit(std::uint32_t population, const stepped_spike& s) {
   ++counters_.populations[population].spikes;
   if (record_spikes_) spikes_.push_back({s.time_ms, population, s.neuron});
+  if (sink_ != nullptr) sink_->on_spike({s.time_ms, population, s.neuron});
   const auto& delays = group_delay_steps_[population];
   for (std::uint32_t g = 0; g < delays.size(); ++g) {
     const std::uint64_t arrival = s.step + delays[g];

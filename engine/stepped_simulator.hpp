@@ -43,6 +43,8 @@ class stepped_simulator {
   stepped_simulator(network& net, double dt_ms, std::uint64_t seed);
 
   void record_spikes(bool on) { record_spikes_ = on; }
+  // Every spike also goes to sink (nullptr: none) as it is emitted; the sink must outlive its use.
+  void set_spike_sink(spike_sink* sink) { sink_ = sink; }
   // One sample from 0 to duration_ms (ceil(duration_ms/dt) steps) from rest; sample seeds are derived
   // exactly as simulator derives them, so Poisson input is identical.
   void run(double duration_ms);
@@ -98,6 +100,7 @@ class stepped_simulator {
   std::vector<std::uint64_t> effective_ops_, membrane_updates_, active_neuron_steps_;
   std::vector<spike_record> spikes_;
   bool record_spikes_ = true;
+  spike_sink* sink_ = nullptr;
   std::uint64_t steps_ = 0;
   std::uint64_t delivered_step_ = UINT64_MAX;  // the step whose binned arrivals were delivered (none: max)
   std::uint64_t stepped_neurons_ = 0;

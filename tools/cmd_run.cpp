@@ -1,4 +1,4 @@
-// evsnn run NET.json [--duration-ms T] [--out DIR] [--json] [--weights-svg FILE] [--max-spikes N] [--max-events N]
+// evsnn run NET.json [--duration-ms T] [--out DIR] [--json] [--weights-svg FILE] [--svg FILE] [--max-spikes N] [--max-events N]
 //                    [--data SPEC [--data-dir D] [--input POP] [--samples N] [--carry [--gap-ms G]]]
 //                    [--stepped [--dt-ms DT]]
 // Simulate a network event by event: for its own duration (sources replay or fire Poisson), or on
@@ -13,10 +13,13 @@
 // and the exit status is 128 + the signal. --max-spikes / --max-events stop it likewise, exit 2.
 // With --data, each sample lasts --duration-ms, else the network's duration_ms, else its own duration
 // (at least its last input) and then on until no event is pending (presenter::present_drained).
+// --svg FILE draws a spike raster of the run (tools/spike_raster: spikes binned as they stream, memory
+// bounded by the figure); with --data the samples are overlaid in sample time, with --carry continuous.
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <memory>
@@ -38,6 +41,7 @@
 #include "tools/output_folder.hpp"
 #include "tools/plastic_output.hpp"
 #include "tools/run_output.hpp"
+#include "tools/spike_raster.hpp"
 #include "tools/stop_signals.hpp"
 
 namespace evsnn::cli {
@@ -48,6 +52,7 @@ struct run_options {
   double duration_ms = 0.0;
   std::string out_dir;
   std::string weights_svg;
+  std::string svg;  // --svg: the spike raster
   bool json = false;
   std::string data;
   std::string data_dir;
@@ -149,7 +154,7 @@ void check_drains(const run_options& o, network& net) {
 
 // Presents data set samples (each for `duration` ms; 0: its own duration, then drained).
 void run_on_data(const run_options& o, network& net, simulator& sim, double duration, spike_file_writer* writer,
-                 std::size_t& current, std::size_t& count, data_pass& pass) {
+                 spike_raster* raster, std::size_t& current, std::size_t& count, data_pass& pass) {
   data::dataset_context ctx;
   ctx.file = "--data";
   ctx.data_dir = o.data_dir.empty() ? data::find_data_dir() : std::filesystem::path(o.data_dir);
@@ -162,6 +167,9 @@ void run_on_data(const run_options& o, network& net, simulator& sim, double dura
   if (duration <= 0) check_drains(o, net);
   presenter pr(sim, input, o.carry ? state_policy::carry : state_policy::reset, o.gap_ms);
   count = o.samples > 0 ? std::min(o.samples, ds->size()) : ds->size();
+  // A --carry stream of fixed-length samples: the raster's time axis is the whole stream.
+  if (raster != nullptr && o.carry && duration > 0)
+    raster->set_span(static_cast<double>(count) * duration + (static_cast<double>(count) - 1) * o.gap_ms);
   data::sample s;
   for (std::size_t i = 0; i < count && sim.stopped() == stop_reason::none; ++i) {
     current = i;
@@ -190,6 +198,12 @@ void run_on_data(const run_options& o, network& net, simulator& sim, double dura
   }
 }
 
+// Writes the --svg raster (atomically), titled with the network file and the run's notes.
+void write_raster(const run_options& o, const spike_raster& raster, raster_labels labels) {
+  labels.title = fmt::format("Spike raster: {}", std::filesystem::path(o.net_path).filename().string());
+  write_file_atomic(o.svg, raster.svg(labels));
+}
+
 // The time-stepped twin: spikes.csv (spikes at step ends; input spikes at their own times),
 // summary.json, counters.json, readout.csv (values at the end of the last step).
 void run_stepped(const run_options& o, network& net) {
@@ -208,6 +222,13 @@ void run_stepped(const run_options& o, network& net) {
   const std::unique_ptr<output_folder> out = open_out(o);
   stepped_simulator sim(net, o.dt_ms, net.seed);
   sim.record_spikes(out != nullptr);
+  // Spike times are step ends: the last steps end at ceil(duration / dt) dt.
+  const double stepped_end = std::ceil(duration / o.dt_ms - 1e-9) * o.dt_ms;
+  std::unique_ptr<spike_raster> raster;
+  if (!o.svg.empty()) {
+    raster = std::make_unique<spike_raster>(net, stepped_end);
+    sim.set_spike_sink(raster.get());
+  }
   const auto t0 = std::chrono::steady_clock::now();
   sim.run(duration);
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
@@ -238,6 +259,10 @@ void run_stepped(const run_options& o, network& net) {
     out->write("summary.json", summary.dump(2) + "\n");
     out->commit();
   }
+  if (raster != nullptr)
+    write_raster(o, *raster,
+                 {"", {fmt::format("{:g} ms simulated time-stepped at dt = {:g} ms: spikes at step ends", duration, o.dt_ms)},
+                  "time (ms)", stepped_end, duration});
   if (o.json) {
     fmt::print("{}\n", summary.dump(2));
     return;
@@ -265,6 +290,7 @@ void run_command(const run_options& o) {
   const std::filesystem::path base = network_dir(o.net_path);
   auto net = build_network(doc, o.net_path, base, models, &rules);
   const double build_s = since(t_build);
+  if (!o.svg.empty()) check_figure_path(o.svg, "--svg");
   if (o.stepped) {
     run_stepped(o, *net);
     return;
@@ -272,6 +298,7 @@ void run_command(const run_options& o) {
   if (!o.weights_svg.empty() && net->plasticity_count() == 0)
     throw input_error(fmt::format("--weights-svg: {} declares no plasticity; there are no learned weights to draw",
                                   o.net_path));
+  if (!o.weights_svg.empty()) check_figure_path(o.weights_svg, "--weights-svg");
   // Per run without --data, per sample with it (0 with --data: each sample's own, then drained).
   const double duration = o.duration_ms > 0 ? o.duration_ms : net->duration_ms;
   if (o.data.empty() && !(duration > 0))
@@ -283,10 +310,15 @@ void run_command(const run_options& o) {
   simulator sim(*net, net->seed);
   sim.record_spikes(false);
   std::unique_ptr<spike_file_writer> spikes;
-  if (out != nullptr) {
+  if (out != nullptr)
     spikes = make_spike_writer(o.spikes_format, out->path(spike_file_name(o.spikes_format)), *net, !o.data.empty());
-    sim.set_spike_sink(spikes.get());
-  }
+  // The raster's bins span the run (--data: a sample; --carry or drained samples: grown as spikes come).
+  std::unique_ptr<spike_raster> raster;
+  if (!o.svg.empty()) raster = std::make_unique<spike_raster>(*net, o.carry ? 0.0 : duration);
+  spike_fanout sinks;
+  sinks.add(spikes.get());
+  sinks.add(raster.get());
+  if (!sinks.empty()) sim.set_spike_sink(&sinks);
   sim.set_limits(o.max_events, o.max_spikes);
   const stop_signals signals;
   progress_line progress;
@@ -299,7 +331,7 @@ void run_command(const run_options& o) {
   const auto t0 = clock::now();
   double simulated = duration;
   if (!o.data.empty()) {
-    run_on_data(o, *net, sim, duration, spikes.get(), sample, samples, pass);
+    run_on_data(o, *net, sim, duration, spikes.get(), raster.get(), sample, samples, pass);
     simulated = pass.total_ms;
   } else {
     sim.run(duration);
@@ -338,6 +370,34 @@ void run_command(const run_options& o) {
   }
   if (!o.weights_svg.empty())
     write_file_atomic(o.weights_svg, weight_histogram_svg(*net, initial_weights, std::filesystem::path(o.net_path).filename().string()));
+  if (raster != nullptr) {
+    raster_labels labels;
+    const double n = static_cast<double>(pass.spikes.size());
+    labels.rate_ms = simulated;
+    if (o.data.empty()) {
+      labels.notes.push_back(fmt::format("event-driven run of {:g} ms (exact spike times)", duration));
+      labels.end_ms = duration;
+    } else if (o.carry) {
+      labels.notes.push_back(fmt::format("{} samples streamed (--carry{}): continuous time; rates over the {:g} ms of the samples",
+                                         pass.spikes.size(), o.gap_ms > 0 ? fmt::format(", gaps of {:g} ms", o.gap_ms) : "",
+                                         simulated));
+      labels.end_ms = duration > 0 ? n * duration + (n - 1) * o.gap_ms : sim.now();
+    } else {
+      labels.notes.push_back(fmt::format("{} sample{} overlaid, time from each sample's start; rates over the {:g} ms of "
+                                         "all samples", pass.spikes.size(), pass.spikes.size() == 1 ? "" : "s", simulated));
+      labels.time_label = "time in sample (ms)";
+      labels.end_ms = duration > 0 ? duration : 0.0;
+      for (double d : pass.durations_ms) labels.end_ms = std::max(labels.end_ms, d);
+    }
+    if (stop != stop_reason::none) {
+      const std::string in_sample = o.data.empty() || o.carry ? "" : fmt::format(" of sample index {}", sample);
+      labels.notes.push_back(fmt::format("{} at t = {:g} ms{} ({}): the run so far{}", status["status"].get<std::string>(),
+                                         sim.now(), in_sample, reason,
+                                         o.data.empty() ? fmt::format("; rates over the {:g} ms simulated", simulated) : ""));
+      if (o.data.empty() || o.carry) labels.stopped_at_ms = sim.now();
+    }
+    write_raster(o, *raster, labels);
+  }
   summary["time_s"]["write"] = since(t_write);
   if (o.json)
     fmt::print("{}\n", summary.dump(2));
@@ -380,6 +440,9 @@ void add_run_command(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("--weights-svg", o->weights_svg,
                   "Draw the weight histogram of every plastic projection before and after the run (SVG)");
+  cmd->add_option("--svg", o->svg,
+                  "Draw a spike raster of the run (SVG): a panel per spiking population (time x neuron) with each "
+                  "row's rate in Hz; --data: samples overlaid in sample time");
   auto* data = cmd->add_option("--data", o->data,
                                "Present the samples of this data set (spec: JSON, file or NAME[:SPLIT][:K=V,...]) to "
                                "the external input population");

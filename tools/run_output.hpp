@@ -30,6 +30,21 @@ class spike_file_writer : public spike_sink {
   std::uint64_t sample_ = 0;
 };
 
+// Passes every spike on to each of its sinks in turn (the spike file and the --svg raster).
+class spike_fanout final : public spike_sink {
+ public:
+  void add(spike_sink* sink) {
+    if (sink != nullptr) sinks_.push_back(sink);
+  }
+  bool empty() const { return sinks_.empty(); }
+  void on_spike(const spike_record& s) override {
+    for (spike_sink* sink : sinks_) sink->on_spike(s);
+  }
+
+ private:
+  std::vector<spike_sink*> sinks_;
+};
+
 // spikes.csv: time_ms,population,neuron (population by name), or sample,time_ms,population,neuron.
 class spike_csv_writer final : public spike_file_writer {
  public:
