@@ -80,6 +80,35 @@ void spike_source::wakeup(double t_ms, std::uint32_t, std::uint32_t version) {
   schedule_next_replay();
 }
 
+void spike_source::stream_input(std::span<const input_event> events) {
+  if (events.empty()) return;
+  if (events_.data() != owned_events_.data() || events_.size() != owned_events_.size()) {
+    // The first streamed events (or after set_input): the stream owns its list from here on.
+    owned_events_.assign(events_.begin() + static_cast<std::ptrdiff_t>(cursor_), events_.end());
+    cursor_ = 0;
+  }
+  if (cursor_ > 0 && cursor_ * 2 >= owned_events_.size()) {  // drop what was emitted, amortised
+    owned_events_.erase(owned_events_.begin(), owned_events_.begin() + static_cast<std::ptrdiff_t>(cursor_));
+    cursor_ = 0;
+  }
+  const bool idle = cursor_ == owned_events_.size();
+  const double head = idle ? 0.0 : owned_events_[cursor_].time_ms;
+  const auto before = [](const input_event& a, const input_event& b) {
+    return a.time_ms < b.time_ms || (a.time_ms == b.time_ms && a.channel < b.channel);
+  };
+  const auto old_end = static_cast<std::ptrdiff_t>(owned_events_.size());
+  owned_events_.insert(owned_events_.end(), events.begin(), events.end());
+  const auto first = owned_events_.begin() + static_cast<std::ptrdiff_t>(cursor_);
+  if (!std::is_sorted(owned_events_.begin() + old_end, owned_events_.end(), before))
+    std::stable_sort(owned_events_.begin() + old_end, owned_events_.end(), before);
+  std::inplace_merge(first, owned_events_.begin() + old_end, owned_events_.end(), before);
+  events_ = owned_events_;
+  if (idle || owned_events_[cursor_].time_ms != head) {
+    ++version_;  // a wakeup queued for the old head is now stale
+    schedule_next_replay();
+  }
+}
+
 std::unique_ptr<stepped_population> spike_source::make_stepped(double dt_ms) const {
   if (mode_ == mode::poisson) return std::make_unique<stepped_source>(name(), size(), dt_ms, rate_hz_);
   return std::make_unique<stepped_source>(name(), size(), dt_ms, events_);

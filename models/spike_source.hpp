@@ -43,6 +43,13 @@ class spike_source final : public population {
   double potential(std::uint32_t, double) const override { return 0.0; }
   bool accepts_input() const override { return mode_ == mode::input; }
   void set_input(std::span<const input_event> events) override { events_ = events; }
+  // A live stream (input mode; evsnn serve): adds events, times relative to the sample's begin and not before the
+  // simulator's now, to those not yet emitted, merged in (time, channel) order; they are emitted as a replay
+  // list's are. Emitted events are dropped from memory as the stream advances. When the earliest pending event
+  // changes (the stream was idle, or an event comes before the one queued), its wakeup is queued afresh.
+  void stream_input(std::span<const input_event> events);
+  // Events streamed and not yet emitted.
+  std::size_t pending_input() const { return events_.size() - cursor_; }
   // Replays the same events (replay, input: those set now) or regenerates the same Poisson trains.
   std::unique_ptr<stepped_population> make_stepped(double dt_ms) const override;
 

@@ -57,5 +57,7 @@ void add_energy_command(CLI::App& app);
 void add_train_command(CLI::App& app);
 void add_plot_command(CLI::App& app);
 void add_nir_command(CLI::App& app);
+void add_serve_command(CLI::App& app);
+void add_stream_command(CLI::App& app);
 
 }  // namespace evsnn::cli

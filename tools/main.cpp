@@ -22,6 +22,8 @@ int main(int argc, char** argv) {
   evsnn::cli::add_train_command(app);
   evsnn::cli::add_plot_command(app);
   evsnn::cli::add_nir_command(app);
+  evsnn::cli::add_serve_command(app);
+  evsnn::cli::add_stream_command(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
