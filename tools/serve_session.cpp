@@ -87,6 +87,7 @@ void serve_session::handle(const wire::frame& f, double wall_ms) {
         if (advances_.size() >= 4096) return fail(error_code::bad_state, "more than 4096 advances not yet answered");
         target_ = std::max(target_, t);
         stream_time_ = std::max(stream_time_, t);
+        advanced_to_ = std::max(advanced_to_, t);
         advances_.push_back(t);
         return;
       }
@@ -95,7 +96,7 @@ void serve_session::handle(const wire::frame& f, double wall_ms) {
         flush_spikes();
         input_->set_input({});
         sim_->begin_sample(0.0, true);
-        processed_to_ = target_ = -inf;
+        processed_to_ = target_ = advanced_to_ = -inf;
         stream_time_ = 0.0;
         advances_.clear();
         wall0_ms_ = wall_ms;
@@ -168,7 +169,9 @@ void serve_session::events(wire::payload_reader& r, bool now, double wall_ms) {
   const std::size_t each = now ? wire::now_event_bytes : wire::event_bytes;
   if (r.left() != std::size_t{n} * each)
     throw wire::malformed_frame(fmt::format("{} events need {} bytes, {} follow", n, std::size_t{n} * each, r.left()));
-  const double floor = processed_to_ == -inf ? 0.0 : std::nextafter(processed_to_, inf);
+  // Input must come after what was simulated, and after what an advance announced as complete.
+  const double done = std::max(processed_to_, advanced_to_);
+  const double floor = done == -inf ? 0.0 : std::nextafter(done, inf);
   const double now_ms = std::max(paced_ ? paced_time(wall_ms) : stream_time_, floor);
   const std::uint32_t size = net_->pop(input_id_).size();
   batch_.clear();
@@ -186,8 +189,8 @@ void serve_session::events(wire::payload_reader& r, bool now, double wall_ms) {
     e.grade = grade;
     if (e.time_ms < floor) {
       if (!paced_)
-        return fail(error_code::bad_event, fmt::format("event {}: time {} ms is not after {} ms, already simulated", k,
-                                                       e.time_ms, processed_to_));
+        return fail(error_code::bad_event, fmt::format("event {}: time {} ms is not after {} ms, already simulated or "
+                                                       "announced complete by advance", k, e.time_ms, done));
       ++late_events_;
       e.time_ms = floor;
     }

@@ -105,6 +105,7 @@ class serve_session : public spike_sink {
   // the time work() may run to, the latest event time, and what to answer when the target is reached.
   double processed_to_ = -std::numeric_limits<double>::infinity();
   double target_ = -std::numeric_limits<double>::infinity();
+  double advanced_to_ = -std::numeric_limits<double>::infinity();  // the latest advance
   double stream_time_ = 0.0;
   std::deque<double> advances_;  // advance times not yet answered
   bool answer_bye_ = false;
