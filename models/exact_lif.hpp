@@ -16,7 +16,8 @@
 // Reset at a spike: "subtract" removes threshold from u (p -= theta e^{(t-T)/tau_mem}, in both
 // representations); "zero" sets u = 0. The synaptic current continues in both. Refractory period: the
 // neuron cannot spike before t_spike + refractory_ms; with "zero" the membrane is also held at 0 until then
-// (inputs still charge the synaptic current), with "subtract" it keeps integrating.
+// (inputs still charge the synaptic current), with "subtract" it keeps integrating. A neuron spikes at most
+// once per instant: one still at threshold right after its spike fires again at the next representable time.
 // Kicks (membrane_kick, for perturbation rules): u jumps by dv at a hook's time and the crossing is
 // re-tested at once, exactly as after an input.
 // Invariants: between events, for every neuron t_pred_ is the earliest time >= max(now, release)
@@ -266,7 +267,10 @@ class exact_lif final : public population, public membrane_view, public membrane
       p_[i] -= theta * f.em;
     else
       p_[i] = k_.zero_p(q_[i], f);
-    release_[i] = t_ms + params_.refractory_ms;
+    // At most one spike per instant: a neuron still at threshold after its spike (no refractory period, an
+    // input far above threshold) fires again at the next representable time, not at the same one, so the
+    // events of one instant stay finite (a runaway neuron cannot pile same-time events without bound).
+    release_[i] = std::max(t_ms + params_.refractory_ms, std::nextafter(t_ms, inf));
     if (params_.reset == reset_mode::zero && params_.refractory_ms > 0.0) {
       clamp_[i] = 1;
       ++n_clamped_;

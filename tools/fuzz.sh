@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets in tests/fuzz/ with clang (-fsanitize=fuzzer,address,undefined) against
 # the data set, engine, model and rule sources, and runs each for a short time (FUZZ_SECONDS, default
-# 10 s: 9 targets x 10 s keeps CI's fuzzing at 90 s). See docs/fuzzing.md (targets, limits, long runs).
+# 10 s: 12 targets x 10 s keeps CI's fuzzing at 2 min). See docs/fuzzing.md (targets, limits, long runs).
 #   tools/fuzz.sh                  build and run all targets
 #   tools/fuzz.sh idx network      only these
 #   FUZZ_SECONDS=0 tools/fuzz.sh   build the targets and seed corpora, run nothing
@@ -24,14 +24,17 @@ hdf5_libs="$(pkg-config --libs hdf5 2>/dev/null || echo -L/usr/lib/x86_64-linux-
 flags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,address,undefined
        -fno-sanitize-recover=undefined -I. $hdf5_cflags -w)
 lib_dirs=(datasets engine models rules)
+# The serve target also needs these sources of tools/ (the session and what it writes).
+tool_srcs=(tools/serve_protocol.cpp tools/serve_session.cpp tools/energy_report.cpp tools/plastic_output.cpp
+           tools/output_folder.cpp)
 # Library objects, rebuilt when the source or any header of these folders is newer (in parallel,
 # FUZZ_JOBS at a time, default one per core): the data set sources are linked whole; engine, models
 # and rules go into archives, so the linker takes just what each target uses.
 stale=()
-for src in datasets/*.cpp engine/*.cpp models/*.cpp rules/*.cpp; do
+for src in datasets/*.cpp engine/*.cpp models/*.cpp rules/*.cpp "${tool_srcs[@]}"; do
   obj="$out/obj/${src%.cpp}.o"; mkdir -p "$(dirname "$obj")"
   if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] \
-     || [ -n "$(find "${lib_dirs[@]}" -name '*.hpp' -newer "$obj" -print -quit)" ]; then
+     || [ -n "$(find "${lib_dirs[@]}" tools -name '*.hpp' -newer "$obj" -print -quit)" ]; then
     rm -f "$obj"
     stale+=("$src")
   fi
@@ -47,11 +50,11 @@ for src in ${stale[@]+"${stale[@]}"}; do
   [ -f "$out/obj/${src%.cpp}.o" ] || { echo "fuzz: compiling $src failed" >&2; exit 1; }
 done
 objs=("$out"/obj/datasets/*.o)
-for lib in engine models rules; do
+for lib in engine models rules tools; do
   rm -f "$out/lib$lib.a"
   ar rcs "$out/lib$lib.a" "$out"/obj/$lib/*.o
 done
-all_targets=(idx nmnist aedat csv spec network train_config checkpoint spike_csv npy json)
+all_targets=(idx nmnist aedat csv spec network train_config checkpoint spike_csv npy json serve)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all_targets[@]}")
 # Per target: the largest input (-max_len, sized for the format) and the memory limits (plus a dictionary
@@ -63,6 +66,7 @@ limits() {
     checkpoint) echo "-max_len=8192 -rss_limit_mb=1024 -malloc_limit_mb=256" ;;
     spike_csv) echo "-max_len=2048 -rss_limit_mb=1024 -malloc_limit_mb=256" ;;
     json) echo "-max_len=4096 -rss_limit_mb=1024 -malloc_limit_mb=256" ;;
+    serve) echo "-max_len=8192 -rss_limit_mb=1024 -malloc_limit_mb=256" ;;
     *) echo "-max_len=4096 -rss_limit_mb=2048" ;;
   esac
 }
@@ -158,6 +162,17 @@ put("train_config", "readout", json.dumps({"format": "evsnn-train/1", "network":
 put("train_config", "local", json.dumps({"format": "evsnn-train/1", "network": chain(), "dataset": ds,
     "rule": {"type": "local", "layers": [0], "plasticity": {"rule": "stdp", "a_plus": 0.01, "a_minus": 0.012, "w_min": -1, "w_max": 1}}}))
 
+# Client byte streams of evsnn serve: the first byte sets the chunk size; frames are u32 length, u8 type, payload.
+def frame(t, payload=b""): return struct.pack("<IB", len(payload) + 1, t) + payload
+def events(evs): return frame(2, struct.pack("<I", len(evs)) + b"".join(struct.pack("<dIf", *e) for e in evs))
+hello = lambda mode=0, factor=1.0: frame(1, struct.pack("<HBd", 1, mode, factor))
+put("serve", "timestamps", bytes([7]) + hello() + events([(0.5, 0, 1.0), (1.0, 3, 0.5), (1.0, 1, 1.0)]) + frame(4, struct.pack("<d", 5.0))
+    + events([(6.0, 2, 2.0)]) + frame(7) + frame(8, struct.pack("<H", 3) + b"h_o") + frame(6, b"\0") + frame(5)
+    + events([(0.0, 1, 1.0)]) + frame(9))
+put("serve", "paced", bytes([64]) + hello(1, 1000.0) + frame(3, struct.pack("<I", 2) + struct.pack("<If", 0, 1.0) + struct.pack("<If", 3, -1.0))
+    + events([(100.0, 2, 1.0)]) + frame(7) + frame(9))
+put("serve", "bad", bytes([1]) + hello() + struct.pack("<I", 0))
+
 # Spike lists (time_ms,channel[,grade]).
 put("spike_csv", "header", b"time_ms,channel,grade\n0.5,3,1\n1.5,1,0.5\n# comment\n\n2,0,-1\n")
 put("spike_csv", "plain", b"1,0\r\n2.0,999\r\n1e-3,5\r\n")
@@ -220,8 +235,8 @@ PY
 status=0
 for t in "${targets[@]}"; do
   bin="$out/fuzz_$t"
-  "$CXX" "${flags[@]}" -fsanitize=fuzzer "tests/fuzz/fuzz_$t.cpp" "${objs[@]}" "$out/librules.a" "$out/libmodels.a" \
-    "$out/libengine.a" -o "$bin" $hdf5_libs -lz -lfmt -pthread
+  "$CXX" "${flags[@]}" -fsanitize=fuzzer "tests/fuzz/fuzz_$t.cpp" "${objs[@]}" "$out/libtools.a" "$out/librules.a" \
+    "$out/libmodels.a" "$out/libengine.a" -o "$bin" $hdf5_libs -lz -lfmt -pthread
   mkdir -p "$out/corpus/$t"
   [ "$secs" = 0 ] && [ -z "${FUZZ_RUNS:-}" ] && continue
   if [ -n "${FUZZ_RUNS:-}" ]; then
