@@ -32,6 +32,7 @@ class serve_server::connection : public std::enable_shared_from_this<connection>
 
   void start() {
     boost::system::error_code ec;
+    socket_.set_option(tcp::no_delay(true), ec);  // spikes go out as they are made, not after Nagle's wait
     const auto peer = socket_.remote_endpoint(ec);
     peer_ = ec ? std::string("?") : fmt::format("{}:{}", peer.address().to_string(), peer.port());
     log("connected");
