@@ -313,6 +313,13 @@ epoch_metrics trainer::evaluate_epoch(std::uint64_t epoch) {
 }
 
 void trainer::train(const progress_fn& progress, const std::function<void(const epoch_metrics&)>& on_epoch) {
+  train_while(progress, [&on_epoch](const epoch_metrics& m) {
+    if (on_epoch) on_epoch(m);
+    return true;
+  });
+}
+
+bool trainer::train_while(const progress_fn& progress, const std::function<bool(const epoch_metrics&)>& go_on) {
   std::error_code ec;
   std::filesystem::create_directories(cfg_.output_dir, ec);
   if (ec || !std::filesystem::is_directory(cfg_.output_dir, ec))
@@ -322,7 +329,7 @@ void trainer::train(const progress_fn& progress, const std::function<void(const 
   if (cfg_.eval_before && epochs_done_ == 0 && !log_.initial) {
     log_.initial = evaluate_epoch(0);
     write_outputs();
-    if (on_epoch) on_epoch(*log_.initial);
+    if (go_on && !go_on(*log_.initial)) return false;
   }
   const std::size_t n = splits_.train->size();
   const std::size_t B = cfg_.batch_size;
@@ -388,9 +395,14 @@ void trainer::train(const progress_fn& progress, const std::function<void(const 
     log_.epochs.push_back(m);
     epochs_done_ = e;
     write_outputs();
-    if (e % cfg_.checkpoint_every == 0 || e == cfg_.epochs) save_checkpoint(cfg_.output_dir / "checkpoint.evsnn");
-    if (on_epoch) on_epoch(m);
+    const bool saved = e % cfg_.checkpoint_every == 0 || e == cfg_.epochs;
+    if (saved) save_checkpoint(cfg_.output_dir / "checkpoint.evsnn");
+    if (go_on && !go_on(m)) {
+      if (!saved) save_checkpoint(cfg_.output_dir / "checkpoint.evsnn");
+      return e == cfg_.epochs;
+    }
   }
+  return true;
 }
 
 void trainer::run_batch(std::span<const std::size_t> batch, std::uint64_t epoch, std::size_t number, double lr_scale,

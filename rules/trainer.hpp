@@ -63,6 +63,10 @@ class trainer {
   // Runs the epochs after the last completed one, writing log.csv, log.json, checkpoint.evsnn and
   // network.json into the output folder as configured. on_epoch is called after each epoch.
   void train(const progress_fn& progress, const std::function<void(const epoch_metrics&)>& on_epoch);
+  // The same, with an on_epoch that says whether to go on: false stops training after that epoch (its log
+  // and network written, and its checkpoint, so --resume continues from it). Returns true when every
+  // epoch was trained.
+  bool train_while(const progress_fn& progress, const std::function<bool(const epoch_metrics&)>& go_on);
   // Restores weights, optimizer, rule state and log from a checkpoint (for --resume and eval).
   void load_checkpoint(const std::filesystem::path& path, bool for_resume);
   void save_checkpoint(const std::filesystem::path& path) const;

@@ -12,7 +12,7 @@
 // simulation at the next event boundary: the outputs then hold the run so far, marked interrupted,
 // and the exit status is 128 + the signal. --max-spikes / --max-events stop it likewise, exit 2.
 // With --data, each sample lasts --duration-ms, else the network's duration_ms, else its own duration
-// (at least its last input) and then on until no event is pending (presenter::present_drained).
+// (at least its last input) and then on until no event is pending (presenter::present_drained; tools/data_run).
 // --svg FILE draws a spike raster of the run (tools/spike_raster: spikes binned as they stream, memory
 // bounded by the figure); with --data the samples are overlaid in sample time, with --carry continuous.
 #include <unistd.h>
@@ -26,17 +26,15 @@
 
 #include <fmt/format.h>
 
-#include "datasets/dataset_spec.hpp"
 #include "engine/atomic_file.hpp"
 #include "engine/error.hpp"
 #include "engine/network_loader.hpp"
-#include "engine/presenter.hpp"
 #include "engine/simulator.hpp"
 #include "engine/stepped_simulator.hpp"
 #include "models/builtin_models.hpp"
 #include "rules/plasticity_rules.hpp"
 #include "tools/command.hpp"
-#include "models/spike_source.hpp"
+#include "tools/data_run.hpp"
 #include "tools/energy_report.hpp"
 #include "tools/output_folder.hpp"
 #include "tools/plastic_output.hpp"
@@ -114,88 +112,6 @@ std::string stop_reason_text(stop_reason r, const run_options& o, int signal) {
     case stop_reason::none: break;
   }
   return {};
-}
-
-std::uint32_t input_population(network& net, const std::string& name, const std::string& file) {
-  if (!name.empty()) {
-    const auto id = net.find_population(name);
-    if (!id) throw input_error(fmt::format("{}: --input: no population named '{}'", file, name));
-    return *id;
-  }
-  std::vector<std::uint32_t> found;
-  for (std::uint32_t p = 0; p < net.population_count(); ++p)
-    if (net.pop(p).accepts_input()) found.push_back(p);
-  if (found.size() != 1)
-    throw input_error(fmt::format("{}: {} populations take presented input (spike_source with \"external\": true); "
-                                  "name one with --input",
-                                  file, found.size()));
-  return found[0];
-}
-
-// What a data set pass produced, per sample.
-struct data_pass {
-  std::vector<std::uint64_t> spikes;
-  std::vector<std::uint32_t> labels;
-  std::vector<double> durations_ms;
-  double total_ms = 0.0;
-};
-
-// The network must fall quiet for a sample to drain: no Poisson source of its own.
-void check_drains(const run_options& o, network& net) {
-  for (std::uint32_t p = 0; p < net.population_count(); ++p) {
-    const auto* src = dynamic_cast<const spike_source*>(&net.pop(p));
-    if (src != nullptr && src->source_mode() == spike_source::mode::poisson)
-      throw input_error(fmt::format("{}: population '{}' is a Poisson source, so the network never falls quiet and a "
-                                    "sample cannot run until its spikes have drained; give --duration-ms or "
-                                    "duration_ms",
-                                    o.net_path, net.pop(p).name()));
-  }
-}
-
-// Presents data set samples (each for `duration` ms; 0: its own duration, then drained).
-void run_on_data(const run_options& o, network& net, simulator& sim, double duration, spike_file_writer* writer,
-                 spike_raster* raster, std::size_t& current, std::size_t& count, data_pass& pass) {
-  data::dataset_context ctx;
-  ctx.file = "--data";
-  ctx.data_dir = o.data_dir.empty() ? data::find_data_dir() : std::filesystem::path(o.data_dir);
-  const nlohmann::json spec = data::parse_dataset_arg(o.data, ctx);
-  const auto ds = data::open_dataset(spec, ctx);
-  const std::uint32_t input = input_population(net, o.input, o.net_path);
-  if (ds->channels() > net.pop(input).size())
-    throw input_error(fmt::format("{}: data set has {} channels but input population '{}' has {} neurons", o.net_path,
-                                  ds->channels(), net.pop(input).name(), net.pop(input).size()));
-  if (duration <= 0) check_drains(o, net);
-  presenter pr(sim, input, o.carry ? state_policy::carry : state_policy::reset, o.gap_ms);
-  count = o.samples > 0 ? std::min(o.samples, ds->size()) : ds->size();
-  // A --carry stream of fixed-length samples: the raster's time axis is the whole stream.
-  if (raster != nullptr && o.carry && duration > 0)
-    raster->set_span(static_cast<double>(count) * duration + (static_cast<double>(count) - 1) * o.gap_ms);
-  data::sample s;
-  for (std::size_t i = 0; i < count && sim.stopped() == stop_reason::none; ++i) {
-    current = i;
-    ds->load(i, s, 0);
-    if (writer != nullptr) writer->set_sample(i);
-    const std::uint64_t spikes_before = sim.spikes_emitted();
-    if (duration > 0) {
-      // A fixed duration: input events after it are not presented.
-      const auto end = std::upper_bound(s.events.begin(), s.events.end(), duration,
-                                        [](double t, const input_event& e) { return t < e.time_ms; });
-      pr.present(std::span<const input_event>(s.events.data(), static_cast<std::size_t>(end - s.events.begin())),
-                 duration);
-    } else {
-      pr.present_drained(s.events, s.duration_ms);
-    }
-    pass.spikes.push_back(sim.spikes_emitted() - spikes_before);
-    pass.labels.push_back(s.label);
-    pass.durations_ms.push_back(pr.last_duration_ms());
-    pass.total_ms += pr.last_duration_ms();
-    if (pr.next_begin_ms() > max_time_ms)
-      throw input_error(fmt::format("--data: sample index {} would begin at t = {:g} ms, beyond the 1e12 ms evsnn simulates "
-                                    "(lower --gap-ms or --samples)",
-                                    i + 1, pr.next_begin_ms()));
-    if (sim.stopped() == stop_reason::none)
-      sim.report_outcome({sim.sample_index() - 1, static_cast<std::int64_t>(s.label)});  // no loss here
-  }
 }
 
 // Writes the --svg raster (atomically), titled with the network file and the run's notes.
@@ -331,7 +247,8 @@ void run_command(const run_options& o) {
   const auto t0 = clock::now();
   double simulated = duration;
   if (!o.data.empty()) {
-    run_on_data(o, *net, sim, duration, spikes.get(), raster.get(), sample, samples, pass);
+    run_on_data({o.net_path, o.data, o.data_dir, o.input, o.samples, o.carry, o.gap_ms}, *net, sim, duration, spikes.get(),
+                raster.get(), sample, samples, pass);
     simulated = pass.total_ms;
   } else {
     sim.run(duration);

@@ -1,6 +1,6 @@
 // trainer: learning on a small Randman task, determinism whatever the thread count, resume
-// equivalence, SFDFA feedback learning converging to the effective output weights (eq. 8-9), and
-// config errors.
+// equivalence, stopping from the per-epoch callback (train_while), SFDFA feedback learning converging to
+// the effective output weights (eq. 8-9), and config errors.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -90,6 +90,30 @@ TEST_CASE("trainer: resuming from a checkpoint continues exactly as the uninterr
   CHECK(std::filesystem::exists(part_dir / "network.json"));
   CHECK(std::filesystem::exists(part_dir / "weights_0.csv"));
   CHECK(std::filesystem::exists(part_dir / "log.csv"));
+}
+
+TEST_CASE("trainer: train_while stops after the epoch its callback declines, with a checkpoint to resume from") {
+  const auto dir = temp_dir("stop");
+  auto cfg = small_config("sfdfa", dir);
+  cfg["checkpoint"] = {{"every_epochs", 5}};  // none before the last epoch: stopping writes one
+  std::vector<std::uint64_t> seen;
+  {
+    rules::trainer tr = make_trainer(cfg);
+    CHECK_FALSE(tr.train_while(nullptr, [&](const rules::epoch_metrics& m) {
+      seen.push_back(m.epoch);
+      return m.epoch < 2;
+    }));
+    CHECK(tr.epochs_done() == 2);
+  }
+  CHECK(seen == std::vector<std::uint64_t>{1, 2});
+  REQUIRE(std::filesystem::exists(dir / "checkpoint.evsnn"));
+  rules::trainer resumed = make_trainer(cfg);
+  resumed.load_checkpoint(dir / "checkpoint.evsnn", true);
+  CHECK(resumed.epochs_done() == 2);
+  CHECK(resumed.train_while(nullptr, [](const rules::epoch_metrics&) { return true; }));
+  rules::trainer full = make_trainer(small_config("sfdfa", temp_dir("stop_full")));
+  full.train(nullptr, nullptr);
+  test::check_same_blocks(full, resumed);  // as the uninterrupted run
 }
 
 TEST_CASE("trainer: SFDFA feedback converges to the effective output weights (eq. 8-9) when weights are frozen") {
