@@ -13,15 +13,20 @@
 
 namespace evsnn {
 
-npy_array read_hdf5_array(const std::string& path, const std::string& dataset, std::uint64_t max_values) {
+hdf5_handle open_hdf5_file(const std::string& path, const std::string& kind) {
   quiet_hdf5_errors();
   std::error_code ec;
   if (std::filesystem::is_directory(path, ec)) throw input_error(fmt::format("{}: is a folder, not a file", path));
   if (!std::filesystem::is_regular_file(path, ec)) throw input_error(fmt::format("{}: no such file", path));
   if (H5Fis_hdf5(path.c_str()) <= 0)
-    throw input_error(fmt::format("{}: byte 0: not an HDF5 file (no HDF5 signature)", path));
-  const hdf5_handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+    throw input_error(fmt::format("{}: byte 0: not {} (no HDF5 signature)", path, kind));
+  hdf5_handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
   if (!file.valid()) throw input_error(fmt::format("{}: cannot open as HDF5 (corrupt or truncated file)", path));
+  return file;
+}
+
+npy_array read_hdf5_array(const std::string& path, const std::string& dataset, std::uint64_t max_values) {
+  const hdf5_handle file = open_hdf5_file(path);
   if (dataset.empty()) throw input_error(fmt::format("{}: an empty dataset path", path));
   return read_hdf5_array(file.get(), fmt::format("{}: {}", path, dataset), dataset, max_values, false);
 }

@@ -12,9 +12,15 @@
 
 #include <hdf5.h>
 
+#include "engine/hdf5_handle.hpp"
 #include "engine/npy_reader.hpp"
 
 namespace evsnn {
+
+// Opens an existing HDF5 file read-only (and silences HDF5's own error printing). A folder, a missing file, a file
+// without the HDF5 signature (named as `kind`, e.g. "an HDF5 file") or one the library cannot open is an
+// input_error naming the path.
+hdf5_handle open_hdf5_file(const std::string& path, const std::string& kind = "an HDF5 file");
 
 // dataset: the HDF5 path of the dataset in the file ("/weights", "group/w").
 npy_array read_hdf5_array(const std::string& path, const std::string& dataset, std::uint64_t max_values);

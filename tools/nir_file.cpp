@@ -321,14 +321,7 @@ double nir_shift_decimal(double value, int power10) {
 }
 
 nir_graph read_nir(const std::string& path) {
-  quiet_hdf5_errors();
-  std::error_code ec;
-  if (std::filesystem::is_directory(path, ec)) throw input_error(fmt::format("{}: is a folder, not a file", path));
-  if (!std::filesystem::is_regular_file(path, ec)) throw input_error(fmt::format("{}: no such file", path));
-  if (H5Fis_hdf5(path.c_str()) <= 0)
-    throw input_error(fmt::format("{}: byte 0: not an HDF5 file, so not a NIR graph (no HDF5 signature)", path));
-  const hdf5_handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
-  if (!file.valid()) throw input_error(fmt::format("{}: cannot open as HDF5 (corrupt or truncated file)", path));
+  const hdf5_handle file = open_hdf5_file(path, "an HDF5 file, so not a NIR graph");
   reader r{path};
   if (!r.exists(file.get(), "node") || r.kind(file.get(), "node") != H5I_GROUP)
     r.fail("/node", "no such group: not a NIR graph file (nir.write puts the graph in /node)");

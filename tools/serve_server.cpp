@@ -87,9 +87,8 @@ class serve_server::connection : public std::enable_shared_from_this<connection>
     });
   }
 
-  // Moves the session's output to the write queue, starts work, writes, reads, closes when done.
-  void pump() {
-    if (done_) return;
+  // Moves the session's output to the write queue.
+  void take_output() {
     auto& out = session_->output();
     if (!out.empty()) {
       backlog_ += out.size();
@@ -97,6 +96,12 @@ class serve_server::connection : public std::enable_shared_from_this<connection>
       queue_.back().swap(out);
     }
     session_->set_backlog(backlog_);
+  }
+
+  // Takes the output, starts work, writes, reads, closes when done.
+  void pump() {
+    if (done_) return;
+    take_output();
     if (session_->paced() && !ticking_ && !session_->closed()) tick();
     schedule_work();
     write();
@@ -130,13 +135,7 @@ class serve_server::connection : public std::enable_shared_from_this<connection>
   void pump_after_work() {
     const bool more = more_work_;
     more_work_ = false;
-    auto& out = session_->output();
-    if (!out.empty()) {
-      backlog_ += out.size();
-      queue_.emplace_back();
-      queue_.back().swap(out);
-    }
-    session_->set_backlog(backlog_);
+    take_output();
     if (more) schedule_work();
     write();
     read();

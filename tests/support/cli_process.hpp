@@ -1,7 +1,9 @@
 #pragma once
 // cli_process: runs the evsnn binary as a real process for command-line tests — a temporary folder
 // that removes itself, shell quoting, and exit status plus captured stdout and stderr.
+#include <fcntl.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <cstdlib>
@@ -10,6 +12,7 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <vector>
 
 namespace evsnn::test {
 
@@ -76,5 +79,25 @@ inline cli_result run_cli(const std::filesystem::path& dir, const std::string& a
   return r;
 }
 inline cli_result run_cli(const cli_temp_dir& d, const std::string& args) { return run_cli(d.path, args); }
+
+// Starts `evsnn args...` in the background with stdout and stderr into files; returns its pid.
+inline pid_t spawn_evsnn(const std::vector<std::string>& args, const std::filesystem::path& out,
+                         const std::filesystem::path& err) {
+  std::vector<std::string> all{evsnn_bin};
+  all.insert(all.end(), args.begin(), args.end());
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    ::dup2(o, 1);
+    ::dup2(e, 2);
+    std::vector<char*> argv;
+    for (auto& a : all) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
 
 }  // namespace evsnn::test

@@ -34,21 +34,10 @@ struct server_process {
   server_process(const std::vector<std::string>& args, const std::filesystem::path& dir) {
     out = dir / "serve.out";
     err = dir / "serve.err";
-    std::vector<std::string> all{evsnn_bin, "serve"};
+    std::vector<std::string> all{"serve"};
     all.insert(all.end(), args.begin(), args.end());
     all.insert(all.end(), {"--port", "0"});
-    pid = ::fork();
-    if (pid == 0) {
-      const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-      ::dup2(o, 1);
-      ::dup2(e, 2);
-      std::vector<char*> argv;
-      for (auto& a : all) argv.push_back(a.data());
-      argv.push_back(nullptr);
-      ::execv(argv[0], argv.data());
-      ::_exit(127);
-    }
+    pid = spawn_evsnn(all, out, err);
     for (int k = 0; k < 2000 && port == 0; ++k) {
       const std::string text = read_text(out);
       const auto at = text.find("listening on 127.0.0.1:");

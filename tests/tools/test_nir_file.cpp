@@ -10,6 +10,7 @@
 #include "engine/error.hpp"
 #include "tests/support/cli_process.hpp"
 #include "tests/support/error_of.hpp"
+#include "tests/support/nir_nodes.hpp"
 #include "tests/support/hdf5_file.hpp"
 #include "tools/nir_file.hpp"
 
@@ -17,25 +18,11 @@ namespace fs = std::filesystem;
 using namespace evsnn;
 using namespace evsnn::cli;
 using evsnn::test::error_of;
+namespace t = evsnn::test;
 
 namespace {
 
 const std::string fixtures = EVSNN_SOURCE_DIR "/tests/tools/nir/";
-
-npy_array arr(std::vector<double> v, std::vector<std::uint64_t> shape = {}) {
-  npy_array a;
-  a.shape = shape.empty() ? std::vector<std::uint64_t>{v.size()} : shape;
-  a.values = std::move(v);
-  a.dtype = "f8";
-  return a;
-}
-
-nir_node node(const std::string& name, const std::string& type) {
-  nir_node n;
-  n.name = name;
-  n.type = type;
-  return n;
-}
 
 }  // namespace
 
@@ -69,22 +56,22 @@ TEST_CASE("nir_file: evsnn's files round-trip (order, values, strings, nesting, 
   evsnn::test::cli_temp_dir dir;
   nir_graph g;
   g.evsnn = R"({"time_unit":"s"})";
-  nir_node in = node("zeta_input", "Input");
-  in.arrays["shape"] = arr({3});
+  nir_node in = t::nir_node("zeta_input", "Input");
+  in.arrays["shape"] = t::nir_array({3});
   in.arrays["shape"].dtype = "i8";
-  nir_node lin = node("alpha", "Linear");
-  lin.arrays["weight"] = arr({0.1, 1.0 / 3.0, -2.5e-300, 7.0, 0.0, 1e300}, {2, 3});
+  nir_node lin = t::nir_node("alpha", "Linear");
+  lin.arrays["weight"] = t::nir_array({0.1, 1.0 / 3.0, -2.5e-300, 7.0, 0.0, 1e300}, {2, 3});
   lin.evsnn = R"({"graded":true})";
-  lin.metadata_arrays["evsnn_pre"] = arr({0, 1, 2});
+  lin.metadata_arrays["evsnn_pre"] = t::nir_array({0, 1, 2});
   lin.texts["note"] = "naïve ✓";
-  nir_node big = node("big", "Linear");  // chunked and compressed (>= 4096 values)
+  nir_node big = t::nir_node("big", "Linear");  // chunked and compressed (>= 4096 values)
   std::vector<double> many(5000);
   for (std::size_t k = 0; k < many.size(); ++k) many[k] = std::sin(double(k)) * 1e-3;
-  big.arrays["weight"] = arr(many, {50, 100});
-  nir_node sub = node("sub", "NIRGraph");
+  big.arrays["weight"] = t::nir_array(many, {50, 100});
+  nir_node sub = t::nir_node("sub", "NIRGraph");
   sub.graph = std::make_unique<nir_graph>();
-  sub.graph->nodes.push_back(node("i", "Input"));
-  npy_array scalar = arr({4.0});
+  sub.graph->nodes.push_back(t::nir_node("i", "Input"));
+  npy_array scalar = t::nir_array({4.0});
   scalar.shape.clear();  // a scalar dataset
   sub.graph->nodes.back().arrays["scale"] = scalar;
   sub.graph->evsnn = "{}";
@@ -116,7 +103,7 @@ TEST_CASE("nir_file: evsnn's files round-trip (order, values, strings, nesting, 
   CHECK(back.edges == g.edges);
 
   nir_graph bad;
-  bad.nodes.push_back(node("a/b", "Input"));
+  bad.nodes.push_back(t::nir_node("a/b", "Input"));
   CHECK(error_of([&] { write_nir(dir.path / "bad.nir", bad); }).find("'a/b' cannot be a NIR node name") !=
         std::string::npos);
   CHECK(!fs::exists(dir.path / "bad.nir"));
@@ -140,7 +127,7 @@ TEST_CASE("nir_file: hostile files are one line naming the file and the HDF5 pat
   nir_graph deep;
   nir_graph* at = &deep;
   for (int d = 0; d <= max_nir_depth + 1; ++d) {
-    at->nodes.push_back(node("g", "NIRGraph"));
+    at->nodes.push_back(t::nir_node("g", "NIRGraph"));
     at->nodes.back().graph = std::make_unique<nir_graph>();
     at = at->nodes.back().graph.get();
   }
@@ -150,7 +137,7 @@ TEST_CASE("nir_file: hostile files are one line naming the file and the HDF5 pat
 
   // Edges that are not an (n, 2) array of names.
   nir_graph g;
-  g.nodes.push_back(node("a", "Input"));
+  g.nodes.push_back(t::nir_node("a", "Input"));
   write_nir(dir.path / "e.nir", g);
   {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);

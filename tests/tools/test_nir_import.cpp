@@ -13,34 +13,19 @@
 #include "engine/simulator.hpp"
 #include "models/builtin_models.hpp"
 #include "tests/support/error_of.hpp"
+#include "tests/support/nir_nodes.hpp"
 #include "tools/nir_file.hpp"
 #include "tools/nir_import.hpp"
 
 using namespace evsnn;
 using namespace evsnn::cli;
 using evsnn::test::error_of;
+namespace t = evsnn::test;
 using nlohmann::json;
 
 namespace {
 
 const std::string fixtures = EVSNN_SOURCE_DIR "/tests/tools/nir/";
-
-npy_array arr(std::vector<double> v, std::vector<std::uint64_t> shape = {}) {
-  npy_array a;
-  a.shape = shape.empty() ? std::vector<std::uint64_t>{v.size()} : shape;
-  a.values = std::move(v);
-  a.dtype = "f8";
-  return a;
-}
-
-nir_node node(const std::string& name, const std::string& type, std::map<std::string, npy_array> arrays = {}) {
-  nir_node n;
-  n.name = name;
-  n.type = type;
-  n.arrays = std::move(arrays);
-  n.where = "g.nir: /node/nodes/" + name;
-  return n;
-}
 
 const json& find(const json& list, const std::string& name) {
   for (const json& e : list)
@@ -52,8 +37,8 @@ const json& find(const json& list, const std::string& name) {
 // One Input neuron -> Linear (weight w) -> the neuron node; input spikes replayed from `spikes`.
 nir_graph one_neuron(nir_node neuron, double w) {
   nir_graph g;
-  g.nodes.push_back(node("in", "Input", {{"shape", arr({1})}}));
-  g.nodes.push_back(node("w", "Linear", {{"weight", arr({w}, {1, 1})}}));
+  g.nodes.push_back(t::nir_node("in", "Input", {{"shape", t::nir_array({1})}}));
+  g.nodes.push_back(t::nir_node("w", "Linear", {{"weight", t::nir_array({w}, {1, 1})}}));
   g.nodes.push_back(std::move(neuron));  // named "n" by the caller
   g.edges = {{"in", "w"}, {"w", "n"}};
   return g;
@@ -137,9 +122,9 @@ TEST_CASE("nir_import: the imported neurons follow NIR's equations (tau in secon
   const double s_of = 1e-3;
   SUBCASE("CubaLIF: v = r w_in W / (tau_mem - tau_syn) (e^{-s/tau_mem} - e^{-s/tau_syn})") {
     const double r = 1.5, w_in = 0.8, W = 2e-3, tm = 0.02, ts = 0.004;
-    nir_node n = node("n", "CubaLIF",
-                      {{"tau_mem", arr({tm})}, {"tau_syn", arr({ts})}, {"r", arr({r})}, {"w_in", arr({w_in})},
-                       {"v_leak", arr({0.0})}, {"v_threshold", arr({1.0})}, {"v_reset", arr({0.0})}});
+    nir_node n = t::nir_node("n", "CubaLIF",
+                      {{"tau_mem", t::nir_array({tm})}, {"tau_syn", t::nir_array({ts})}, {"r", t::nir_array({r})}, {"w_in", t::nir_array({w_in})},
+                       {"v_leak", t::nir_array({0.0})}, {"v_threshold", t::nir_array({1.0})}, {"v_reset", t::nir_array({0.0})}});
     const std::vector<double> at{1.0, 2.5, 6.0, 30.0};
     const std::vector<double> v = potentials(one_neuron(std::move(n), W), json::array({{1.0, 0}}), at);
     for (std::size_t k = 0; k < at.size(); ++k) {
@@ -151,16 +136,16 @@ TEST_CASE("nir_import: the imported neurons follow NIR's equations (tau in secon
   SUBCASE("LIF: each input moves v by r W / tau; v rests at v_leak, spikes above v_threshold, resets to v_reset") {
     // v_leak = -1, threshold 0.5 (1.5 above rest), r W / tau = 1: two inputs 1 ms apart cross.
     const double tau = 0.01;
-    nir_node n = node("n", "LIF",
-                      {{"tau", arr({tau})}, {"r", arr({0.5})}, {"v_leak", arr({-1.0})}, {"v_threshold", arr({0.5})},
-                       {"v_reset", arr({-1.0})}});
+    nir_node n = t::nir_node("n", "LIF",
+                      {{"tau", t::nir_array({tau})}, {"r", t::nir_array({0.5})}, {"v_leak", t::nir_array({-1.0})}, {"v_threshold", t::nir_array({0.5})},
+                       {"v_reset", t::nir_array({-1.0})}});
     const std::vector<double> at{1.0, 1.5};
     const std::vector<double> v = potentials(one_neuron(std::move(n), 0.02), json::array({{1.0, 0}}), at);
     CHECK(v[0] == doctest::Approx(1.0).epsilon(1e-12));  // measured from rest
     CHECK(v[1] == doctest::Approx(std::exp(-0.5e-3 / tau)).epsilon(1e-12));
-    json doc = import_nir(one_neuron(node("n", "LIF",
-                                          {{"tau", arr({tau})}, {"r", arr({0.5})}, {"v_leak", arr({-1.0})},
-                                           {"v_threshold", arr({0.5})}, {"v_reset", arr({-1.0})}}),
+    json doc = import_nir(one_neuron(t::nir_node("n", "LIF",
+                                          {{"tau", t::nir_array({tau})}, {"r", t::nir_array({0.5})}, {"v_leak", t::nir_array({-1.0})},
+                                           {"v_threshold", t::nir_array({0.5})}, {"v_reset", t::nir_array({-1.0})}}),
                                      0.02),
                           "g.nir", {});
     doc["populations"][0]["params"] = {{"spikes", {{1.0, 0}, {2.0, 0}}}};
@@ -178,7 +163,7 @@ TEST_CASE("nir_import: the imported neurons follow NIR's equations (tau in secon
     const json& n = find(doc["populations"], "if1");
     CHECK(n["model"] == "if_delta");
     CHECK(n["params"] == json({{"threshold", 1.0}, {"reset", "zero"}}));
-    nir_node if1 = node("n", "IF", {{"r", arr({2.0})}, {"v_threshold", arr({1.0})}, {"v_reset", arr({0.0})}});
+    nir_node if1 = t::nir_node("n", "IF", {{"r", t::nir_array({2.0})}, {"v_threshold", t::nir_array({1.0})}, {"v_reset", t::nir_array({0.0})}});
     const std::vector<double> v = potentials(one_neuron(std::move(if1), 0.2), json::array({{1.0, 0}, {3.0, 0}}),
                                              {2.0, 500.0});
     CHECK(v[0] == 0.4);  // r W, kept
@@ -186,13 +171,13 @@ TEST_CASE("nir_import: the imported neurons follow NIR's equations (tau in secon
   }
   SUBCASE("LI and CubaLI read-outs") {
     const double tau = 0.05;
-    nir_node li = node("n", "LI", {{"tau", arr({tau})}, {"r", arr({2.0})}, {"v_leak", arr({0.0})}});
+    nir_node li = t::nir_node("n", "LI", {{"tau", t::nir_array({tau})}, {"r", t::nir_array({2.0})}, {"v_leak", t::nir_array({0.0})}});
     std::vector<double> v = potentials(one_neuron(std::move(li), 0.1), json::array({{0.0, 0}}), {5.0});
     CHECK(v[0] == doctest::Approx(2.0 * 0.1 / tau * std::exp(-5e-3 / tau)).epsilon(1e-12));
     const double tm = 0.01, ts = 0.01;  // equal time constants: the limit kernel
-    nir_node cli = node("n", "CubaLI",
-                        {{"tau_mem", arr({tm})}, {"tau_syn", arr({ts})}, {"r", arr({1.0})}, {"w_in", arr({3.0})},
-                         {"v_leak", arr({0.0})}});
+    nir_node cli = t::nir_node("n", "CubaLI",
+                        {{"tau_mem", t::nir_array({tm})}, {"tau_syn", t::nir_array({ts})}, {"r", t::nir_array({1.0})}, {"w_in", t::nir_array({3.0})},
+                         {"v_leak", t::nir_array({0.0})}});
     v = potentials(one_neuron(std::move(cli), 0.1), json::array({{0.0, 0}}), {4.0});
     const double s = 4e-3;
     CHECK(v[0] == doctest::Approx(3.0 * 0.1 / ts * (s / tm) * std::exp(-s / tm)).epsilon(1e-12));
@@ -203,14 +188,14 @@ TEST_CASE("nir_import: what evsnn cannot represent is refused with the node's na
   CHECK(error_of([] { import_nir(read_nir(fixtures + "bias.nir"), "bias.nir", {}); })
             .find("node 'fc' (Affine): bias[0] = 0.25") != std::string::npos);
   const auto lif = [](std::vector<double> tau, std::vector<double> reset, std::vector<double> th = {1, 1}) {
-    return node("n", "LIF",
-                {{"tau", arr(tau)}, {"r", arr({1, 1})}, {"v_leak", arr({0, 0})}, {"v_threshold", arr(th)},
-                 {"v_reset", arr(reset)}});
+    return t::nir_node("n", "LIF",
+                {{"tau", t::nir_array(tau)}, {"r", t::nir_array({1, 1})}, {"v_leak", t::nir_array({0, 0})}, {"v_threshold", t::nir_array(th)},
+                 {"v_reset", t::nir_array(reset)}});
   };
   auto err = [](nir_graph g) { return error_of([&] { import_nir(g, "g.nir", {}); }); };
   auto two = [&](nir_node n) {
     nir_graph g;
-    g.nodes.push_back(node("in", "Input", {{"shape", arr({2})}}));
+    g.nodes.push_back(t::nir_node("in", "Input", {{"shape", t::nir_array({2})}}));
     g.nodes.push_back(std::move(n));  // named "n"
     g.edges = {{"in", "n"}};
     return g;
@@ -219,19 +204,19 @@ TEST_CASE("nir_import: what evsnn cannot represent is refused with the node's na
   CHECK(err(two(lif({0.01, 0.01}, {0, 0.5}))).find("neuron 1: v_reset 0.5 differs from v_leak 0") != std::string::npos);
   CHECK(err(two(lif({0.01, 0.01}, {0, 0}, {1, -1}))).find("neuron 1: v_threshold -1 is not above v_leak 0") !=
         std::string::npos);
-  CHECK(err(two(node("n", "Conv2d"))).find("node 'n' (Conv2d): this node type is not supported") != std::string::npos);
-  CHECK(err(two(node("n", "Threshold"))).find("stateless threshold") != std::string::npos);
-  CHECK(err(two(node("n", "I"))).find("node 'n' (I): evsnn has no non-spiking integrator") != std::string::npos);
+  CHECK(err(two(t::nir_node("n", "Conv2d"))).find("node 'n' (Conv2d): this node type is not supported") != std::string::npos);
+  CHECK(err(two(t::nir_node("n", "Threshold"))).find("stateless threshold") != std::string::npos);
+  CHECK(err(two(t::nir_node("n", "I"))).find("node 'n' (I): evsnn has no non-spiking integrator") != std::string::npos);
   {
     nir_graph g = two(lif({0.01, 0.01}, {0, 0}));
-    g.nodes.push_back(node("d", "Delay", {{"delay", arr({0.001, 0.002})}}));
+    g.nodes.push_back(t::nir_node("d", "Delay", {{"delay", t::nir_array({0.001, 0.002})}}));
     g.edges = {{"in", "d"}, {"d", "n"}};
     CHECK(err(std::move(g)).find("node 'd' (Delay): delays differ (0.001 and 0.002)") != std::string::npos);
   }
   {
     nir_graph g = two(lif({0.01, 0.01}, {0, 0}));
-    g.nodes.push_back(node("a", "Scale", {{"scale", arr({1, 1})}}));
-    g.nodes.push_back(node("b", "Scale", {{"scale", arr({1, 1})}}));
+    g.nodes.push_back(t::nir_node("a", "Scale", {{"scale", t::nir_array({1, 1})}}));
+    g.nodes.push_back(t::nir_node("b", "Scale", {{"scale", t::nir_array({1, 1})}}));
     g.edges = {{"in", "a"}, {"a", "b"}, {"b", "a"}, {"b", "n"}};
     CHECK(err(std::move(g)).find("node 'a' (Scale): a loop through linear nodes") != std::string::npos);
   }
@@ -242,14 +227,14 @@ TEST_CASE("nir_import: what evsnn cannot represent is refused with the node's na
   }
   {
     nir_graph g = two(lif({0.01, 0.01}, {0, 0}));
-    g.nodes.push_back(node("w", "Linear", {{"weight", arr({1, 1, 1}, {1, 3})}}));
+    g.nodes.push_back(t::nir_node("w", "Linear", {{"weight", t::nir_array({1, 1, 1}, {1, 3})}}));
     g.edges = {{"in", "w"}, {"w", "n"}};
     CHECK(err(std::move(g)).find("node 'w' (Linear): 'weight' has 3 columns, but its input has 2 values") !=
           std::string::npos);
   }
   {
     nir_graph g = two(lif({0.01, 0.01}, {0, 0}));
-    g.nodes[0].arrays["shape"] = arr({2, 2});
+    g.nodes[0].arrays["shape"] = t::nir_array({2, 2});
     CHECK(err(std::move(g)).find("node 'in' (Input): 'shape' must be one size") != std::string::npos);
   }
   {
@@ -263,10 +248,10 @@ TEST_CASE("nir_import: what evsnn cannot represent is refused with the node's na
 
 TEST_CASE("nir_import: files older than NIR 1.0.6 (no v_reset) and 1.0 (no w_in), time unit ms, --input-spikes") {
   nir_graph g;
-  g.nodes.push_back(node("in", "Input", {{"shape", arr({1})}}));
-  g.nodes.push_back(node("n", "CubaLIF",
-                         {{"tau_mem", arr({20.0})}, {"tau_syn", arr({5.0})}, {"r", arr({1.0})}, {"v_leak", arr({0.0})},
-                          {"v_threshold", arr({1.0})}}));
+  g.nodes.push_back(t::nir_node("in", "Input", {{"shape", t::nir_array({1})}}));
+  g.nodes.push_back(t::nir_node("n", "CubaLIF",
+                         {{"tau_mem", t::nir_array({20.0})}, {"tau_syn", t::nir_array({5.0})}, {"r", t::nir_array({1.0})}, {"v_leak", t::nir_array({0.0})},
+                          {"v_threshold", t::nir_array({1.0})}}));
   g.edges = {{"in", "n"}};
   const json doc = import_nir(g, "g.nir", nir_import_options{"ms", {{"in", "/data/in.csv"}}});
   CHECK(doc["populations"][1]["params"]["tau_mem_ms"] == 20.0);

@@ -77,25 +77,6 @@ struct child {
   }
 };
 
-// Starts `evsnn args...` with stdout and stderr into files; returns its pid.
-pid_t spawn(const std::vector<std::string>& args, const fs::path& out, const fs::path& err) {
-  std::vector<std::string> all{evsnn_bin};
-  all.insert(all.end(), args.begin(), args.end());
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    const int o = ::open(out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    const int e = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    ::dup2(o, 1);
-    ::dup2(e, 2);
-    std::vector<char*> argv;
-    for (auto& a : all) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
 // The temporary spikes file of a running evsnn in dir, once it holds more than min_bytes.
 bool streaming(const fs::path& dir, std::uintmax_t min_bytes) {
   std::error_code ec;
@@ -140,7 +121,7 @@ TEST_CASE("run: SIGINT stops a runaway run cleanly: exit 130, the spikes so far,
   cli_temp_dir d;
   const fs::path net = d.write("loop.json", runaway_net(1e9).dump());
   const fs::path out = d.path / "out";
-  child run(spawn({"run", net.string(), "--out", out.string()}, d.path / "o.txt", d.path / "e.txt"));
+  child run(spawn_evsnn({"run", net.string(), "--out", out.string()}, d.path / "o.txt", d.path / "e.txt"));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (!streaming(out, 100000) && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
@@ -202,7 +183,7 @@ TEST_CASE("run: memory does not grow with the number of spikes written") {
   cli_temp_dir d;
   const fs::path net = d.write("loop.json", runaway_net(1e9).dump());
   auto peak_rss_kib = [&](const char* duration_ms) {
-    child run(spawn({"run", net.string(), "--out", (d.path / "out").string(), "--duration-ms", duration_ms},
+    child run(spawn_evsnn({"run", net.string(), "--out", (d.path / "out").string(), "--duration-ms", duration_ms},
                     d.path / "o.txt", d.path / "e.txt"));
     long rss_kib = 0;
     CHECK(run.wait(&rss_kib) == 0);
@@ -221,7 +202,7 @@ TEST_CASE("run: a killed run leaves nothing the next run does not clean; a run r
   const fs::path loop = d.write("loop.json", runaway_net(1e9).dump());
   const fs::path out = d.path / "out";
   // Killed hard while streaming: its temporary folder stays ...
-  child run(spawn({"run", loop.string(), "--out", out.string()}, d.path / "o.txt", d.path / "e.txt"));
+  child run(spawn_evsnn({"run", loop.string(), "--out", out.string()}, d.path / "o.txt", d.path / "e.txt"));
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (!streaming(out, 1000) && std::chrono::steady_clock::now() < deadline)
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
