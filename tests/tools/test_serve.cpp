@@ -71,8 +71,9 @@ TEST_CASE("evsnn serve: a streamed CSV gives evsnn run's spikes.csv byte for byt
   REQUIRE(server.port > 0);
   const std::string base = fmt::format("stream --port {} --events {}input.csv ", server.port, small_dir);
   cli_result a, b;
-  std::thread ta([&] { a = run_cli(dir, base + "--out " + (dir.path / "a.csv").string()); });
-  std::thread tb([&] { b = run_cli(dir, base + "--batch 1 --out " + (dir.path / "b.csv").string()); });
+  const cli_temp_dir capture_a, capture_b;  // each client's stdout and stderr files: the two run at once
+  std::thread ta([&] { a = run_cli(capture_a, base + "--out " + (dir.path / "a.csv").string()); });
+  std::thread tb([&] { b = run_cli(capture_b, base + "--batch 1 --out " + (dir.path / "b.csv").string()); });
   ta.join();
   tb.join();
   CHECK(a.status == 0);
