@@ -82,8 +82,9 @@ void serve_session::handle(const wire::frame& f, double wall_ms) {
         if (paced_) return fail(error_code::bad_state, "advance is for client timestamps; a paced stream follows the clock");
         if (!(t >= 0.0 && t <= max_time_ms))
           return fail(error_code::bad_event, fmt::format("advance to {} ms: not in [0, 1e12]", t));
-        if (t < processed_to_)
-          return fail(error_code::bad_event, fmt::format("advance to {} ms: before {} ms, already simulated", t, processed_to_));
+        if (t < std::max(processed_to_, partial_to_))
+          return fail(error_code::bad_event, fmt::format("advance to {} ms: before {} ms, already simulated", t,
+                                                         std::max(processed_to_, partial_to_)));
         if (advances_.size() >= 4096) return fail(error_code::bad_state, "more than 4096 advances not yet answered");
         target_ = std::max(target_, t);
         stream_time_ = std::max(stream_time_, t);
@@ -96,7 +97,7 @@ void serve_session::handle(const wire::frame& f, double wall_ms) {
         flush_spikes();
         input_->set_input({});
         sim_->begin_sample(0.0, true);
-        processed_to_ = target_ = advanced_to_ = -inf;
+        processed_to_ = target_ = advanced_to_ = partial_to_ = -inf;
         stream_time_ = 0.0;
         advances_.clear();
         wall0_ms_ = wall_ms;
@@ -169,8 +170,9 @@ void serve_session::events(wire::payload_reader& r, bool now, double wall_ms) {
   const std::size_t each = now ? wire::now_event_bytes : wire::event_bytes;
   if (r.left() != std::size_t{n} * each)
     throw wire::malformed_frame(fmt::format("{} events need {} bytes, {} follow", n, std::size_t{n} * each, r.left()));
-  // Input must come after what was simulated, and after what an advance announced as complete.
-  const double done = std::max(processed_to_, advanced_to_);
+  // Input must come after what was simulated (also by a turn that stopped part way), and after what an advance
+  // announced as complete.
+  const double done = std::max({processed_to_, partial_to_, advanced_to_});
   const double floor = done == -inf ? 0.0 : std::nextafter(done, inf);
   const double now_ms = std::max(paced_ ? paced_time(wall_ms) : stream_time_, floor);
   const std::uint32_t size = net_->pop(input_id_).size();
@@ -272,6 +274,7 @@ bool serve_session::work(double wall_ms) {
     }
     if (sim_->stopped() != stop_reason::none) {
       sim_->clear_stop();
+      partial_to_ = std::max(partial_to_, sim_->now());  // events up to now (some at now) are done
       flush_spikes();
       return true;
     }

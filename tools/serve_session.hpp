@@ -106,6 +106,7 @@ class serve_session : public spike_sink {
   double processed_to_ = -std::numeric_limits<double>::infinity();
   double target_ = -std::numeric_limits<double>::infinity();
   double advanced_to_ = -std::numeric_limits<double>::infinity();  // the latest advance
+  double partial_to_ = -std::numeric_limits<double>::infinity();   // where a turn that stopped part way got to
   double stream_time_ = 0.0;
   std::deque<double> advances_;  // advance times not yet answered
   bool answer_bye_ = false;

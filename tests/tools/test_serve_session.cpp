@@ -257,6 +257,33 @@ TEST_CASE("serve_session: paced time follows the wall clock; late events enter n
   CHECK(c.error_text().rfind("9 advance is for client timestamps", 0) == 0);
 }
 
+TEST_CASE("serve_session: input while a turn stopped part way enters after the time it reached") {
+  // Found by fuzz_serve: a paced turn stopped by its event budget had simulated past the last completed target,
+  // and a late event was queued before the simulator's time.
+  serve_limits small;
+  small.events_per_turn = 16;
+  client c(net_doc(), small);
+  c.send(hello(1, 1000.0));
+  std::vector<std::uint8_t> b;
+  std::vector<input_event> ev;
+  for (int k = 0; k < 300; ++k) ev.push_back({k * 0.1, std::uint32_t(k % 6), 1.0f});
+  append_events(b, ev);
+  frame_parser p;
+  p.feed(b);
+  c.s.handle(*p.next(), c.wall);
+  c.wall = 1.0;                  // 1000 ms simulated by the clock; the turn stops after 16 events
+  CHECK(c.s.work(c.wall));
+  c.take();
+  const double reached = c.got.spikes.empty() ? 0.0 : c.got.spikes.back().time_ms;
+  append_events(b = {}, std::vector<input_event>{{0.0, 1, 1.0f}});  // late
+  c.send(b);
+  CHECK(!c.s.closed());
+  CHECK(c.error_text() == "(no error)");
+  bool late_seen = false;
+  for (const auto& s : c.got.spikes) late_seen |= s.population == 0 && s.neuron == 1 && s.time_ms > reached;
+  CHECK(late_seen);
+}
+
 TEST_CASE("serve_session: output and input caps") {
   const auto ev = some_events(4, 400);
   const auto want = replayed(net_doc(), ev, 60.0);
