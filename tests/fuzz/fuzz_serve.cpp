@@ -50,6 +50,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   wire::frame_parser out_parser(wire::max_frame_bytes);
   double wall = 0.0;
   bool closed = false;
+  int turns_left = 256;
   auto take = [&] {
     auto& out = session.output();
     if (closed && !out.empty()) __builtin_trap();  // nothing after the last frame
@@ -73,7 +74,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     if (parser.failed()) session.reject(parser.failure(), parser.failure_text());
     wall += 0.25;
-    for (int turn = 0; turn < 64 && session.work(wall); ++turn) take();
+    // At most 256 turns of 2,000 events per input in all: a runaway network (a grade of 3e38 keeps a neuron
+    // firing at every representable time) must not make one input run for minutes.
+    for (int turn = 0; turn < 64 && turns_left > 0 && session.work(wall); ++turn, --turns_left) take();
     take();
   }
   if (!session.closed()) session.shutdown();
