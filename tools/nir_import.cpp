@@ -40,6 +40,7 @@ struct path_map {
   std::uint32_t out = 0;
   double delay = 0.0;
   std::string weight_node;  // the first Affine/Linear on the path (names the projection)
+  std::string linear_node;  // the last node on the path that is not an identity (empty: none)
 };
 
 class importer {
@@ -291,7 +292,15 @@ class importer {
         throw input_error(fmt::format("{}: more than 10^6 paths from '{}' through linear nodes", file_, nodes_[from].name));
       const std::size_t next = index_.at(next_name);
       flat_node& n = nodes_[next];
-      if (n.kind == role::sink) continue;
+      if (n.kind == role::sink) {
+        // A population's own output is what evsnn records; a linear map of spikes read out directly has no
+        // evsnn equivalent (it is not a population), and dropping it silently would lose part of the graph.
+        if (!map.linear_node.empty())
+          fail(n, fmt::format("reads the linear node '{}' directly; evsnn reads out populations: put a neuron node "
+                              "(LI for a read-out) before the Output",
+                              map.linear_node));
+        continue;
+      }
       if (n.kind == role::population) {
         if (n.node->type == "Input") fail(n, "an edge leads into an Input node");
         project(from, next, map, out);
@@ -307,6 +316,7 @@ class importer {
 
   path_map apply(const flat_node& f, path_map map) const {
     if (f.node == nullptr) return map;
+    map.linear_node = f.name;
     const std::string& t = f.node->type;
     if (t == "Affine" || t == "Linear") {
       const npy_array* w = f.node->array("weight");

@@ -222,6 +222,14 @@ TEST_CASE("nir_import: what evsnn cannot represent is refused with the node's na
   }
   {
     nir_graph g = two(lif({0.01, 0.01}, {0, 0}));
+    g.nodes.push_back(t::nir_node("w", "Linear", {{"weight", t::nir_array({1, 1}, {1, 2})}}));
+    g.nodes.push_back(t::nir_node("out", "Output", {{"shape", t::nir_array({1})}}));
+    g.edges.push_back({"n", "w"});
+    g.edges.push_back({"w", "out"});
+    CHECK(err(std::move(g)).find("node 'out' (Output): reads the linear node 'w' directly") != std::string::npos);
+  }
+  {
+    nir_graph g = two(lif({0.01, 0.01}, {0, 0}));
     g.edges.push_back({"n", "nowhere"});
     CHECK(err(std::move(g)).find("edges row 1: no node named 'nowhere'") != std::string::npos);
   }
