@@ -17,8 +17,9 @@ namespace evsnn::cli {
 namespace {
 
 // The node types whose datasets evsnn reads; others are only named (and refused by the importer).
-const std::set<std::string> read_types{"Input", "Output", "Affine", "Linear", "Scale", "Delay",   "LIF",
-                                       "CubaLIF", "LI",   "CubaLI", "IF",     "I",     "Threshold", "NIRGraph"};
+const std::set<std::string> read_types{"Input", "Output", "Affine", "Linear",    "Scale",   "Delay",
+                                       "LIF",   "CubaLIF", "LI",   "CubaLI",    "IF",      "I",
+                                       "Threshold", "Flatten", "NIRGraph"};
 // At most this many values per dataset (a weight matrix of 2^31 values is 16 GiB as doubles).
 constexpr std::uint64_t max_dataset_values = std::uint64_t(1) << 31;
 

@@ -170,7 +170,7 @@ class importer {
   void classify(flat_node& f) {
     if (f.node == nullptr) return;  // identity
     const std::string& t = f.node->type;
-    static const std::set<std::string> linear{"Affine", "Linear", "Scale", "Delay"};
+    static const std::set<std::string> linear{"Affine", "Linear", "Scale", "Delay", "Flatten"};
     if (linear.contains(t)) return;
     if (t == "Output") {
       f.kind = role::sink;
@@ -180,17 +180,21 @@ class importer {
     if (t == "Threshold") fail(f, "a stateless threshold on a continuous signal has no event-driven equivalent");
     if (t == "NIRGraph") fail(f, "nested graph not inlined");
     if (!(t == "Input" || t == "IF" || t == "LIF" || t == "CubaLIF" || t == "LI" || t == "CubaLI"))
-      fail(f, "this node type is not supported (supported: Input, Output, Affine, Linear, Scale, Delay, IF, LIF, CubaLIF, "
-              "LI, CubaLI, nested NIRGraph)");
+      fail(f, "this node type is not supported (supported: Input, Output, Affine, Linear, Scale, Delay, Flatten, IF, LIF, "
+              "CubaLIF, LI, CubaLI, nested NIRGraph)");
     f.kind = role::population;
     nlohmann::json params = nlohmann::json::object();
     std::string model;
     if (t == "Input") {
+      // Any shape, flattened in C order (as NIR's Flatten and a (C, H, W) camera input are): evsnn's channel k is
+      // the k-th element.
       const npy_array* shape = f.node->array("shape");
-      if (shape == nullptr || shape->shape.size() != 1 || shape->values.size() != 1 || !(shape->values[0] >= 1) ||
-          shape->values[0] > double(1u << 30))
-        fail(f, "'shape' must be one size from 1 to 2^30 (evsnn populations are 1-D)");
-      f.size = static_cast<std::uint32_t>(shape->values[0]);
+      double size = shape != nullptr && shape->shape.size() == 1 && !shape->values.empty() ? 1.0 : 0.0;
+      if (shape != nullptr)
+        for (double d : shape->values) size = d >= 1 && d == std::floor(d) ? size * d : 0.0;
+      if (!(size >= 1 && size <= double(1u << 30)))
+        fail(f, "'shape' must be a list of sizes >= 1 whose product is at most 2^30");
+      f.size = static_cast<std::uint32_t>(size);
       model = "spike_source";
       if (const auto it = options_.input_spikes.find(f.name); it != options_.input_spikes.end())
         params["spikes_csv"] = it->second;
@@ -315,7 +319,8 @@ class importer {
   }
 
   path_map apply(const flat_node& f, path_map map) const {
-    if (f.node == nullptr) return map;
+    // Identities: the boundary of a nested graph, and Flatten (populations are already flat, in C order).
+    if (f.node == nullptr || f.node->type == "Flatten") return map;
     map.linear_node = f.name;
     const std::string& t = f.node->type;
     if (t == "Affine" || t == "Linear") {

@@ -242,8 +242,8 @@ TEST_CASE("nir_import: what evsnn cannot represent is refused with the node's na
   }
   {
     nir_graph g = two(lif({0.01, 0.01}, {0, 0}));
-    g.nodes[0].arrays["shape"] = t::nir_array({2, 2});
-    CHECK(err(std::move(g)).find("node 'in' (Input): 'shape' must be one size") != std::string::npos);
+    g.nodes[0].arrays["shape"] = t::nir_array({2, 0});
+    CHECK(err(std::move(g)).find("node 'in' (Input): 'shape' must be a list of sizes >= 1") != std::string::npos);
   }
   {
     nir_graph g = two(lif({0.01, 0.01}, {0, 0}));
@@ -252,6 +252,25 @@ TEST_CASE("nir_import: what evsnn cannot represent is refused with the node's na
   }
   CHECK(error_of([] { import_nir(nir_graph{}, "g.nir", nir_import_options{"h", {}}); }).find("time unit 'h'") !=
         std::string::npos);
+}
+
+TEST_CASE("nir_import: a multi-dimensional Input through Flatten, flattened in C order") {
+  nir_graph g;
+  g.nodes.push_back(t::nir_node("in", "Input", {{"shape", t::nir_array({1, 2, 3})}}));
+  g.nodes.push_back(t::nir_node("flat", "Flatten"));
+  g.nodes.back().arrays["input_type"] = t::nir_array({1, 2, 3});
+  std::vector<double> w(2 * 6);
+  for (std::size_t k = 0; k < w.size(); ++k) w[k] = double(k);
+  g.nodes.push_back(t::nir_node("fc", "Linear", {{"weight", t::nir_array(w, {2, 6})}}));
+  g.nodes.push_back(t::nir_node("n", "LIF",
+                                {{"tau", t::nir_array({0.01, 0.01})}, {"r", t::nir_array({0.01, 0.01})},
+                                 {"v_leak", t::nir_array({0, 0})}, {"v_threshold", t::nir_array({1, 1})},
+                                 {"v_reset", t::nir_array({0, 0})}}));
+  g.edges = {{"in", "flat"}, {"flat", "fc"}, {"fc", "n"}};
+  const json doc = import_nir(g, "g.nir", {});
+  CHECK(doc["populations"][0]["size"] == 6);
+  // rows pre = flattened input index k, W[post][k] r / tau = W[post][k].
+  CHECK(doc["projections"][0]["weights"] == json({{0, 6}, {1, 7}, {2, 8}, {3, 9}, {4, 10}, {5, 11}}));
 }
 
 TEST_CASE("nir_import: files older than NIR 1.0.6 (no v_reset) and 1.0 (no w_in), time unit ms, --input-spikes") {
