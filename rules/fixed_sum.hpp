@@ -48,10 +48,20 @@ class fixed_sum {
   }
   bool saturated() const { return saturated_; }
   double get(std::size_t i) const { return static_cast<double>(v_[i]) / scale; }
-  void merge(const fixed_sum& other) {
-    saturated_ = saturated_ || other.saturated_;
-    for (std::size_t i = 0; i < v_.size(); ++i) v_[i] = saturate(v_[i] + other.v_[i]);
+  void merge(const fixed_sum& other) { saturated_ = merge_range(other, 0, v_.size()) || saturated_; }
+  // Adds other's elements [begin, end) into these, saturating, and returns whether other was saturated or a sum
+  // saturated. This object's own flag is left alone, so threads may merge disjoint ranges at once; the caller
+  // then calls mark_saturated() if any returned true.
+  bool merge_range(const fixed_sum& other, std::size_t begin, std::size_t end) {
+    bool saturated = other.saturated_;
+    for (std::size_t i = begin; i < end; ++i) {
+      const std::int64_t x = v_[i] + other.v_[i];
+      saturated = saturated || x > limit || x < -limit;
+      v_[i] = x > limit ? limit : (x < -limit ? -limit : x);
+    }
+    return saturated;
   }
+  void mark_saturated() { saturated_ = true; }
   // All values as doubles.
   void to_double(std::span<double> out) const {
     for (std::size_t i = 0; i < v_.size(); ++i) out[i] = get(i);

@@ -409,7 +409,7 @@ void trainer::run_batch(std::span<const std::size_t> batch, std::uint64_t epoch,
                         update_alignment* alignment, batch_stats& stats) {
   run_parallel(batch, *splits_.train, true, epoch, epoch * splits_.train->size(), stats);
   fixed_sum_set total = rule_->make_sums();
-  for (auto& w : workers_) total.merge(w->sums);
+  merge_sums(total, &worker::sums);
   if (total.saturated())
     throw input_error(fmt::format("{}: epoch {}, batch {}: a gradient sum left the exact fixed-point range "
                                   "(|sum| < 1.07e9): training has diverged; {}",
@@ -417,13 +417,33 @@ void trainer::run_batch(std::span<const std::size_t> batch, std::uint64_t epoch,
   rule_->end_batch(total, batch.size(), grads_);
   if (alignment) {
     fixed_sum_set ref_total = reference_->make_sums();
-    for (auto& w : workers_) ref_total.merge(w->ref_sums);
+    merge_sums(ref_total, &worker::ref_sums);
     reference_->end_batch(ref_total, batch.size(), ref_grads_);
     alignment->add(grads_, ref_grads_);
   }
   optimizer_step(lr_scale);
   check_weights_finite(epoch, number);
   broadcast_weights();
+}
+
+// The workers' sums into total, with the elements spread over the pool (no serial phase that grows with the
+// threads): each element still adds the workers in worker order, as a serial merge does, so the bits (and any
+// saturation) are the same for any thread count.
+void trainer::merge_sums(fixed_sum_set& total, fixed_sum_set worker::*part) {
+  std::size_t elements = 0;
+  for (const fixed_sum& s : total.sums) elements += s.size();
+  const std::size_t tasks = std::min<std::size_t>(pool_->size(), std::max<std::size_t>(1, elements / 16384));
+  const std::size_t n_sums = total.sums.size();
+  std::vector<char> saturated(tasks * n_sums, 0);
+  pool_->run(tasks, [&](std::size_t t) {
+    for (std::size_t k = 0; k < n_sums; ++k) {
+      const std::size_t n = total.sums[k].size(), begin = n * t / tasks, end = n * (t + 1) / tasks;
+      for (const auto& w : workers_)
+        if (total.sums[k].merge_range(((*w).*part).sums[k], begin, end)) saturated[t * n_sums + k] = 1;
+    }
+  });
+  for (std::size_t i = 0; i < saturated.size(); ++i)
+    if (saturated[i]) total.sums[i % n_sums].mark_saturated();
 }
 
 void trainer::optimizer_step(double lr_scale) {

@@ -93,6 +93,7 @@ class trainer {
  private:
   struct worker;
   struct batch_stats;
+  void merge_sums(fixed_sum_set& total, fixed_sum_set worker::*part);
   void run_parallel(std::span<const std::size_t> indices, const data::dataset& ds, bool learn, std::uint64_t epoch,
                     std::uint64_t uid_base, batch_stats& stats);
   // A batch of an offline rule: the samples in parallel, then one optimizer step on the merged sums

@@ -63,3 +63,28 @@ TEST_CASE("fixed_scalar: exact and order-independent up to 2^93, saturation flag
   f.merge(g);
   CHECK(f.saturated());
 }
+
+TEST_CASE("fixed_sum: merging disjoint ranges (from several threads) equals one merge, saturation included") {
+  fixed_sum a(1000), b(1000), whole(1000), pieces(1000);
+  for (std::size_t i = 0; i < 1000; ++i) {
+    a.add(i, std::sin(double(i)) * 1e3);
+    b.add(i, std::cos(double(i)) * 1e-3);
+  }
+  whole.merge(a);
+  whole.merge(b);
+  bool saturated = false;
+  for (std::size_t begin : {0, 333, 777}) {
+    const std::size_t end = begin == 0 ? 333 : begin == 333 ? 777 : 1000;
+    saturated = pieces.merge_range(a, begin, end) || saturated;
+    saturated = pieces.merge_range(b, begin, end) || saturated;
+  }
+  CHECK_FALSE(saturated);
+  for (std::size_t i = 0; i < 1000; ++i) CHECK(pieces.get(i) == whole.get(i));
+  fixed_sum big(2), big2(2);
+  big.add(0, 1e9);
+  big2.add(0, 1e9);  // 2e9: beyond the range
+  CHECK(big.merge_range(big2, 0, 1));
+  CHECK_FALSE(big.saturated());  // the caller marks it
+  big.mark_saturated();
+  CHECK(big.saturated());
+}
