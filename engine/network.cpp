@@ -46,6 +46,12 @@ std::optional<std::uint32_t> network::find_population(const std::string& name) c
   return std::nullopt;
 }
 
+std::optional<std::uint32_t> network::find_projection(const std::string& name) const {
+  for (std::uint32_t k = 0; k < projections_.size(); ++k)
+    if (projections_[k].name() == name) return k;
+  return std::nullopt;
+}
+
 std::size_t network::neuron_count() const {
   std::size_t n = 0;
   for (const auto& p : populations_) n += p->size();

@@ -36,6 +36,7 @@ class network {
   projection& proj(std::uint32_t id) { return projections_[id]; }
   const projection& proj(std::uint32_t id) const { return projections_[id]; }
   std::optional<std::uint32_t> find_population(const std::string& name) const;
+  std::optional<std::uint32_t> find_projection(const std::string& name) const;
   const std::vector<fanout_group>& fanout(std::uint32_t population) const { return fanout_[population]; }
   // Projections whose postsynaptic population is `population`.
   const std::vector<std::uint32_t>& incoming(std::uint32_t population) const { return incoming_[population]; }

@@ -49,7 +49,9 @@ void serve_command(serve_cli& o) {
   std::fflush(stdout);
   io.run();
   const serve_stats& s = server.stats();
-  fmt::print("evsnn serve: stopped after {} connections ({} refused as over the limit)\n", s.connections, s.refused);
+  fmt::print("evsnn serve: stopped after {} connections ({} refused as over the limit, {} whose session could not "
+             "start)\n",
+             s.connections, s.refused, s.errors);
 }
 
 }  // namespace

@@ -20,10 +20,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "engine/atomic_file.hpp"
 #include "engine/error.hpp"
 #include "models/spike_source.hpp"
 #include "tools/command.hpp"
+#include "tools/run_output.hpp"
 #include "tools/serve_protocol.hpp"
 
 namespace evsnn::cli {
@@ -53,11 +53,12 @@ struct inbox {
   std::uint64_t spikes = 0, dropped = 0;
 };
 
-void read_frames(tcp::socket& socket, inbox& in, atomic_file* out, const std::vector<std::string>* names,
-                 std::mutex* names_ready) {
+// writer: set (under writer_ready, or left null without --out) once hello_ok named the populations.
+void read_frames(tcp::socket& socket, inbox& in, const std::unique_ptr<spike_csv_writer>* writer,
+                 std::mutex* writer_ready) {
   wire::frame_parser parser(std::uint32_t{1} << 30);
   std::array<std::uint8_t, 65536> buf{};
-  fmt::memory_buffer text;
+  std::size_t populations = 0;
   auto finish = [&](std::string error) {
     std::lock_guard lock(in.m);
     if (in.error.empty()) in.error = std::move(error);
@@ -77,29 +78,29 @@ void read_frames(tcp::socket& socket, inbox& in, atomic_file* out, const std::ve
             r.u16();
             std::lock_guard lock(in.m);
             in.info = nlohmann::json::parse(r.text(r.left()));
+            populations = in.info["populations"].size();
             in.hello = true;
             in.cv.notify_all();
             break;
           }
           case wire::frame_type::spikes: {
             const std::uint32_t count = r.u32();
-            std::lock_guard ready(*names_ready);
+            std::lock_guard ready(*writer_ready);
             for (std::uint32_t k = 0; k < count; ++k) {
-              const double t = r.f64();
-              const std::uint32_t pop = r.u32(), neuron = r.u32();
-              if (out != nullptr)
-                fmt::format_to(std::back_inserter(text), "{},{},{}\n", t, pop < names->size() ? (*names)[pop] : "?", neuron);
+              spike_record s;
+              s.time_ms = r.f64();
+              s.population = r.u32();
+              s.neuron = r.u32();
+              if (s.population >= populations)
+                return finish(fmt::format("a spike of population {} from the server, which named {}", s.population,
+                                          populations));
+              if (*writer) (*writer)->on_spike(s);
             }
             in.spikes += count;
-            if (out != nullptr && text.size() > (1u << 16)) {
-              out->write({text.data(), text.size()});
-              text.clear();
-            }
             break;
           }
           case wire::frame_type::dropped: in.dropped = r.u64(); break;
           case wire::frame_type::bye_ok: {
-            if (out != nullptr) out->write({text.data(), text.size()});
             std::lock_guard lock(in.m);
             in.summary = nlohmann::json::parse(r.text(r.left()));
             in.done = true;
@@ -127,16 +128,11 @@ void stream_command(const stream_cli& o) {
   const auto endpoints = tcp::resolver(io).resolve(o.host, std::to_string(o.port), ec);
   if (!ec) asio::connect(socket, endpoints, ec);
   if (ec) throw input_error(fmt::format("cannot connect to {}:{}: {}", o.host, o.port, ec.message()));
-  std::unique_ptr<atomic_file> out;
-  if (!o.out.empty()) {
-    out = std::make_unique<atomic_file>(o.out);
-    out->write("time_ms,population,neuron\n");
-  }
   inbox in;
-  std::vector<std::string> names;
-  std::mutex names_ready;
-  names_ready.lock();  // the reader formats spikes only once the names are known
-  std::thread reader(read_frames, std::ref(socket), std::ref(in), out.get(), &names, &names_ready);
+  std::unique_ptr<spike_csv_writer> out;  // spikes.csv as evsnn run writes it, once hello_ok named the populations
+  std::mutex writer_ready;
+  writer_ready.lock();
+  std::thread reader(read_frames, std::ref(socket), std::ref(in), &out, &writer_ready);
   struct joiner {
     std::thread& t;
     tcp::socket& s;
@@ -163,14 +159,21 @@ void stream_command(const stream_cli& o) {
     std::unique_lock lock(in.m);
     in.cv.wait(lock, [&] { return in.hello || in.done; });
     if (!in.hello) {
-      names_ready.unlock();
+      writer_ready.unlock();
       throw input_error(in.error);
     }
+    std::vector<std::string> names;
     for (const auto& p : in.info["populations"]) names.push_back(p["name"].get<std::string>());
     channels = in.info["input"]["size"].get<std::uint32_t>();
     if (!(duration > 0) && in.info["duration_ms"].is_number()) duration = in.info["duration_ms"].get<double>();
+    try {
+      if (!o.out.empty()) out = std::make_unique<spike_csv_writer>(o.out, std::move(names), false);
+    } catch (...) {
+      writer_ready.unlock();
+      throw;
+    }
   }
-  names_ready.unlock();
+  writer_ready.unlock();
   const std::vector<input_event> events = read_spike_csv(o.events, channels);
   if (!(duration > 0)) duration = events.empty() ? 0.0 : events.back().time_ms;
   const auto start = std::chrono::steady_clock::now();

@@ -9,9 +9,20 @@
 
 namespace evsnn::cli {
 
+namespace {
+std::vector<std::string> population_names(const network& net) {
+  std::vector<std::string> names;
+  for (std::uint32_t p = 0; p < net.population_count(); ++p) names.push_back(net.pop(p).name());
+  return names;
+}
+}  // namespace
+
 spike_csv_writer::spike_csv_writer(const std::filesystem::path& path, const network& net, bool by_sample)
-    : file_(path), by_sample_(by_sample) {
-  for (std::uint32_t p = 0; p < net.population_count(); ++p) names_.push_back(net.pop(p).name());
+    : spike_csv_writer(path, population_names(net), by_sample) {}
+
+spike_csv_writer::spike_csv_writer(const std::filesystem::path& path, std::vector<std::string> population_names,
+                                   bool by_sample)
+    : file_(path), names_(std::move(population_names)), by_sample_(by_sample) {
   buf_.reserve(flush_bytes + 256);
   fmt::format_to(std::back_inserter(buf_), "{}time_ms,population,neuron\n", by_sample ? "sample," : "");
 }

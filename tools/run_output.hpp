@@ -49,6 +49,8 @@ class spike_fanout final : public spike_sink {
 class spike_csv_writer final : public spike_file_writer {
  public:
   spike_csv_writer(const std::filesystem::path& path, const network& net, bool by_sample);
+  // The same for spikes of populations known by name only (a client of evsnn serve); population < names.size().
+  spike_csv_writer(const std::filesystem::path& path, std::vector<std::string> population_names, bool by_sample);
   void on_spike(const spike_record& s) override;
   void commit() override;
 

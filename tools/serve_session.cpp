@@ -9,6 +9,7 @@
 #include "engine/event.hpp"
 #include "engine/network_loader.hpp"
 #include "models/spike_source.hpp"
+#include "tools/data_run.hpp"
 #include "tools/energy_report.hpp"
 #include "tools/output_folder.hpp"
 #include "tools/plastic_output.hpp"
@@ -27,18 +28,11 @@ serve_session::serve_session(const nlohmann::json& doc, const std::string& file,
                              const serve_limits& limits)
     : doc_(doc), base_dir_(base_dir), limits_(limits) {
   net_ = build_network(doc, file, base_dir, models, &rules);
-  std::vector<std::uint32_t> found;
-  for (std::uint32_t p = 0; p < net_->population_count(); ++p)
-    if (net_->pop(p).accepts_input() && (input.empty() || net_->pop(p).name() == input)) found.push_back(p);
-  if (found.size() != 1)
-    throw input_error(input.empty() ? fmt::format("{}: {} spike_source populations with \"external\": true; evsnn serve "
-                                                  "streams into exactly one (name it with --input)",
-                                                  file, found.size())
-                                    : fmt::format("{}: --input: no spike_source named '{}' with \"external\": true",
-                                                  file, input));
-  input_id_ = found[0];
+  input_id_ = input_population(*net_, input, file);  // as evsnn run --data finds it
   input_ = dynamic_cast<spike_source*>(&net_->pop(input_id_));
-  if (input_ == nullptr) throw input_error(fmt::format("{}: population '{}' cannot take a stream", file, input));
+  if (input_ == nullptr || !input_->accepts_input())
+    throw input_error(fmt::format("{}: --input: population '{}' is not a spike_source with \"external\": true", file,
+                                  net_->pop(input_id_).name()));
   sim_ = std::make_unique<simulator>(*net_, net_->seed);
   sim_->record_spikes(false);
   sim_->set_spike_sink(this);
@@ -212,10 +206,9 @@ void serve_session::read_weights(wire::payload_reader& r) {
   const std::uint16_t length = r.u16();
   const std::string name = r.text(length);
   r.end();
-  const projection* proj = nullptr;
-  for (std::uint32_t k = 0; k < net_->projection_count(); ++k)
-    if (net_->proj(k).name() == name) proj = &net_->proj(k);
-  if (proj == nullptr) return fail(error_code::unknown_projection, fmt::format("no projection named '{}'", name));
+  const auto id = net_->find_projection(name);
+  if (!id) return fail(error_code::unknown_projection, fmt::format("no projection named '{}'", name));
+  const projection* proj = &net_->proj(*id);
   const std::size_t total = proj->synapse_count();
   const std::size_t per_frame = (wire::max_frame_bytes - 64 - name.size()) / 16;
   std::size_t offset = 0;

@@ -71,7 +71,6 @@ class serve_session : public spike_sink {
   void shutdown();
   // The network's plastic weights and network.json into dir (output_folder), when it has plasticity.
   void write_weights(const std::filesystem::path& dir) const;
-  const nlohmann::json& doc() const { return doc_; }
 
   void on_spike(const spike_record& s) override;
 

@@ -248,7 +248,8 @@ TEST_CASE("evsnn serve / stream: help and refusals before listening") {
   CHECK(h.out.find("--paced") != std::string::npos);
   const cli_result no_input = run_cli(dir, "serve " + (dir.path / "run.json").string() + " --port 0");
   CHECK(no_input.status == 2);
-  CHECK(no_input.err.find("0 spike_source populations with \"external\": true") != std::string::npos);
+  CHECK(no_input.err.find("0 populations take presented input (spike_source with \"external\": true)") !=
+        std::string::npos);
   const cli_result refused = run_cli(dir, "stream --port 1 --events " + small_dir + "input.csv");
   CHECK(refused.status == 2);
   CHECK(refused.err.find("cannot connect to 127.0.0.1:1") != std::string::npos);

@@ -69,11 +69,9 @@ std::unique_ptr<py_network> py_network::load(const std::string& path) {
 }
 
 std::uint32_t py_network::projection_id(const std::string& name) const {
+  if (const auto id = net_->find_projection(name)) return *id;
   std::string names;
-  for (std::uint32_t p = 0; p < net_->projection_count(); ++p) {
-    if (net_->proj(p).name() == name) return p;
-    names += (p == 0 ? "'" : ", '") + net_->proj(p).name() + "'";
-  }
+  for (std::uint32_t p = 0; p < net_->projection_count(); ++p) names += (p == 0 ? "'" : ", '") + net_->proj(p).name() + "'";
   throw input_error(fmt::format("{}: no projection named '{}' (projections: {})", file_, name,
                                 names.empty() ? "none" : names));
 }
