@@ -16,7 +16,7 @@ struct dataset_context {
 
 // The default data folder: $EVSNN_DATA_DIR when set; otherwise the first existing of
 // <exe dir>/../data, <exe dir>/../../data, <exe dir>/data (build/evsnn -> <repo>/data);
-// otherwise <exe dir>/../data.
-std::filesystem::path find_data_dir();
+// otherwise <exe dir>/../data. from replaces <exe dir> (the Python module searches from the source tree).
+std::filesystem::path find_data_dir(const std::filesystem::path& from = {});
 
 }  // namespace evsnn::data

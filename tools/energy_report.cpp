@@ -10,14 +10,15 @@
 
 namespace evsnn::cli {
 
-std::vector<std::filesystem::path> profile_dirs() {
+std::vector<std::filesystem::path> profile_dirs(const std::filesystem::path& from) {
   std::vector<std::filesystem::path> dirs;
   if (const char* env = std::getenv("EVSNN_PROFILE_DIR"); env && *env) dirs.emplace_back(env);
   std::error_code ec;
-  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  std::filesystem::path dir = from;
+  if (dir.empty()) dir = std::filesystem::read_symlink("/proc/self/exe", ec).parent_path();
   if (!ec) {
-    dirs.push_back(exe.parent_path().parent_path() / "tools" / "profiles");
-    dirs.push_back(exe.parent_path() / "tools" / "profiles");
+    dirs.push_back(dir.parent_path() / "tools" / "profiles");
+    dirs.push_back(dir / "tools" / "profiles");
   }
   return dirs;
 }

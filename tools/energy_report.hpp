@@ -22,8 +22,8 @@
 namespace evsnn::cli {
 
 // Where --profile names are looked up: $EVSNN_PROFILE_DIR, then tools/profiles next to the executable's
-// folder (build/evsnn -> tools/profiles).
-std::vector<std::filesystem::path> profile_dirs();
+// folder (build/evsnn -> tools/profiles); from replaces the executable's folder.
+std::vector<std::filesystem::path> profile_dirs(const std::filesystem::path& from = {});
 
 // counters.json of an event-driven run.
 nlohmann::json event_driven_counters_json(const run_counters& c, const network& net, double duration_ms);

@@ -6,7 +6,9 @@
 
 #include <fmt/format.h>
 
+#include "datasets/dataset_context.hpp"
 #include "engine/error.hpp"
+#include "tools/energy_report.hpp"
 
 namespace evsnn::py {
 
@@ -156,20 +158,14 @@ std::string path_arg(pyb::handle value, const char* what) {
                                     pyb::str(pyb::type::of(value).attr("__name__")).cast<std::string>()));
 }
 
-#ifndef EVSNN_SOURCE_DIR
-#define EVSNN_SOURCE_DIR "."
+#ifndef EVSNN_BINARY_DIR
+#define EVSNN_BINARY_DIR "."
 #endif
 
-std::vector<std::filesystem::path> module_profile_dirs() {
-  std::vector<std::filesystem::path> dirs;
-  if (const char* env = std::getenv("EVSNN_PROFILE_DIR"); env && *env) dirs.emplace_back(env);
-  dirs.push_back(std::filesystem::path(EVSNN_SOURCE_DIR) / "tools" / "profiles");
-  return dirs;
-}
+// The command line searches from its executable's folder; the module (loaded by python) from the folder that
+// executable is built in, so both find the same profiles and data.
+std::vector<std::filesystem::path> module_profile_dirs() { return cli::profile_dirs(EVSNN_BINARY_DIR); }
 
-std::filesystem::path module_data_dir() {
-  if (const char* env = std::getenv("EVSNN_DATA_DIR"); env && *env) return env;
-  return std::filesystem::path(EVSNN_SOURCE_DIR) / "data";
-}
+std::filesystem::path module_data_dir() { return data::find_data_dir(EVSNN_BINARY_DIR); }
 
 }  // namespace evsnn::py

@@ -36,9 +36,8 @@ pyb::array_t<T> to_numpy(std::vector<T>&& v, std::vector<pyb::ssize_t> shape = {
   return pyb::array_t<T>(shape, heap->data(), owner);
 }
 
-// Where the module finds what the command line finds next to its executable: the energy profiles
-// ($EVSNN_PROFILE_DIR, then <source>/tools/profiles) and the data folder ($EVSNN_DATA_DIR, else
-// <source>/data), <source> being the tree the module was built from.
+// Where the module finds what the command line finds next to its executable: the energy profiles and the data
+// folder, searched (cli::profile_dirs, data::find_data_dir) from the build folder that holds build/evsnn.
 std::vector<std::filesystem::path> module_profile_dirs();
 std::filesystem::path module_data_dir();
 
