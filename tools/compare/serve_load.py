@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
 """Load benchmark of `evsnn serve`, with a client written from docs/protocol.md alone (socket + struct).
+It deliberately does not use evsnn.stream (the module's client): it is the independent check of that page.
 
 Measures, on loopback:
   1. throughput (client timestamps): the 700-256-256-20 feed-forward benchmark network with its input made
