@@ -26,7 +26,8 @@ flags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,addre
 lib_dirs=(datasets engine models rules)
 # The serve target also needs these sources of tools/ (the session and what it writes).
 tool_srcs=(tools/serve_protocol.cpp tools/serve_session.cpp tools/energy_report.cpp tools/plastic_output.cpp
-           tools/output_folder.cpp)
+           tools/output_folder.cpp tools/data_run.cpp
+           tools/spike_raster.cpp)
 # Library objects, rebuilt when the source or any header of these folders is newer (in parallel,
 # FUZZ_JOBS at a time, default one per core): the data set sources are linked whole; engine, models
 # and rules go into archives, so the linker takes just what each target uses.
