@@ -61,4 +61,32 @@ void run_counters::add(const run_counters& other) {
   ticks += other.ticks;
 }
 
+void run_counters::sum_over_ranks(communicator& comm, std::size_t populations_count, std::size_t projections_count) {
+  if (populations.empty() && projections.empty()) {
+    populations.resize(populations_count);
+    projections.resize(projections_count);
+  }
+  if (populations.size() != populations_count || projections.size() != projections_count)
+    throw std::invalid_argument("run_counters::sum_over_ranks: counters of another network");
+  static constexpr std::uint64_t population_counters::*pop_fields[] = {
+      &population_counters::spikes,           &population_counters::neuron_updates,
+      &population_counters::crossing_predictions, &population_counters::wakeups_scheduled,
+      &population_counters::stale_wakeups,    &population_counters::dropped_inputs};
+  static constexpr std::uint64_t projection_counters::*proj_fields[] = {
+      &projection_counters::spikes_in,     &projection_counters::synaptic_events, &projection_counters::graded_events,
+      &projection_counters::trace_updates, &projection_counters::weight_updates,  &projection_counters::rule_ops};
+  std::vector<std::uint64_t> flat{events, queue_pushes, queue_pops, ticks};
+  for (const auto& p : populations)
+    for (auto f : pop_fields) flat.push_back(p.*f);
+  for (const auto& p : projections)
+    for (auto f : proj_fields) flat.push_back(p.*f);
+  comm.sum(flat);
+  std::size_t i = 0;
+  for (std::uint64_t* v : {&events, &queue_pushes, &queue_pops, &ticks}) *v = flat[i++];
+  for (auto& p : populations)
+    for (auto f : pop_fields) p.*f = flat[i++];
+  for (auto& p : projections)
+    for (auto f : proj_fields) p.*f = flat[i++];
+}
+
 }  // namespace evsnn

@@ -3,8 +3,11 @@
 // Populations add their own neuron updates and crossing predictions; the simulator adds spikes,
 // synaptic events and queue operations; learning rules add trace/weight/other updates through
 // the contexts the simulator hands them. All counts are exact integers.
+#include <cstddef>
 #include <cstdint>
 #include <vector>
+
+#include "engine/communicator.hpp"
 
 namespace evsnn {
 
@@ -41,6 +44,9 @@ struct run_counters {
   // Adds other's counts (a run of the same network: same populations and projections; an empty
   // *this takes other's shape).
   void add(const run_counters& other);
+  // Sums these counts over the ranks of comm, in place on every rank (counters of a network with `populations`
+  // and `projections`; an empty *this takes that shape first).
+  void sum_over_ranks(communicator& comm, std::size_t populations_count, std::size_t projections_count);
 };
 
 }  // namespace evsnn

@@ -62,6 +62,14 @@ class fixed_sum {
     return saturated;
   }
   void mark_saturated() { saturated_ = true; }
+  // The fixed-point values themselves (multiples of 2^-32 as integers), to be summed elsewhere (over MPI
+  // ranks); then check_range() restores the invariant.
+  std::span<std::int64_t> raw() { return v_; }
+  // After the raw values were replaced by sums: any beyond +-limit (or saturated_elsewhere) saturates.
+  void check_range(bool saturated_elsewhere) {
+    saturated_ = saturated_ || saturated_elsewhere;
+    for (std::int64_t& x : v_) x = saturate(x);
+  }
   // All values as doubles.
   void to_double(std::span<double> out) const {
     for (std::size_t i = 0; i < v_.size(); ++i) out[i] = get(i);
@@ -101,6 +109,15 @@ class fixed_scalar {
   }
   void clear() { *this = {}; }
   double get() const { return static_cast<double>(v_) / scale; }
+  // The exact state, to move between processes: the value in units of 2^-32 and the saturation flag.
+  wide raw() const { return v_; }
+  static fixed_scalar from_raw(wide v, bool saturated) {
+    fixed_scalar s;
+    s.v_ = v;
+    s.saturated_ = saturated;
+    s.check();
+    return s;
+  }
   bool saturated() const { return saturated_; }
 
  private:

@@ -88,6 +88,8 @@ class learning_rule {
   // lanes in batch order (made by this rule's make_worker); par spreads independent rows over the trainer's
   // threads (results must not depend on the spread).
   virtual void couple_lanes(std::span<rule_worker* const> /*lanes*/, const parallel_rows& /*par*/) {}
+  // True when couple_lanes needs every lane of a batch in one process (a batch is not split over MPI ranks).
+  virtual bool couples_lanes() const { return false; }
   // True when the rule's workers change their network's weights during a sample (local plasticity): the
   // trainer then gives every network copy its own weights instead of sharing the master arrays.
   virtual bool writes_weights() const { return false; }

@@ -45,6 +45,7 @@ class tp_rule final : public learning_rule {
   double online_step_ms() const override { return info_.tick_ms; }
   std::size_t min_batch_size() const override { return 2; }
   void couple_lanes(std::span<rule_worker* const> lanes, const parallel_rows& par) override;
+  bool couples_lanes() const override { return true; }
   fixed_sum_set make_sums() const override { return sums_; }
   std::unique_ptr<rule_worker> make_worker(simulator& sim, const layer_chain& chain) override;
   void end_batch(const fixed_sum_set& total, std::size_t n, std::vector<std::vector<double>>& grads) override;

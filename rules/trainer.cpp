@@ -264,7 +264,8 @@ eval_result trainer::evaluate(const std::string& split, std::size_t limit) {
   for (std::size_t i = 0; i < n; ++i) idx[i] = i;
   batch_stats stats;
   const std::uint64_t uid = split == "test" ? (std::uint64_t(1) << 62) : (std::uint64_t(3) << 61);
-  run_parallel(idx, *ds, false, 0, uid, stats);
+  run_parallel(rank_share(idx), *ds, false, 0, uid, stats);
+  sum_over_ranks(stats);
   eval_result r;
   r.samples = n;
   if (n == 0) return r;
@@ -320,12 +321,14 @@ void trainer::train(const progress_fn& progress, const std::function<void(const 
 }
 
 bool trainer::train_while(const progress_fn& progress, const std::function<bool(const epoch_metrics&)>& go_on) {
-  std::error_code ec;
-  std::filesystem::create_directories(cfg_.output_dir, ec);
-  if (ec || !std::filesystem::is_directory(cfg_.output_dir, ec))
-    throw input_error(fmt::format("{}: cannot create the output folder: {}", cfg_.output_dir.string(),
-                                  ec ? ec.message() : "a file of that name exists"));
-  remove_stale_temporaries(cfg_.output_dir);  // of a run killed while writing
+  if (writes_files()) {
+    std::error_code ec;
+    std::filesystem::create_directories(cfg_.output_dir, ec);
+    if (ec || !std::filesystem::is_directory(cfg_.output_dir, ec))
+      throw input_error(fmt::format("{}: cannot create the output folder: {}", cfg_.output_dir.string(),
+                                    ec ? ec.message() : "a file of that name exists"));
+    remove_stale_temporaries(cfg_.output_dir);  // of a run killed while writing
+  }
   if (cfg_.eval_before && epochs_done_ == 0 && !log_.initial) {
     log_.initial = evaluate_epoch(0);
     write_outputs();
@@ -359,6 +362,7 @@ bool trainer::train_while(const progress_fn& progress, const std::function<bool(
         run_lockstep(batch, e, b + 1, lr_scale, stats);
       else
         run_batch(batch, e, b + 1, lr_scale, measure ? &alignment : nullptr, stats);
+      sum_over_ranks(stats);
       loss_sum.merge(stats.loss_sum);
       if (loss_sum.saturated())
         throw input_error(fmt::format("{}: epoch {}, batch {}: the summed loss exceeds 9.9e27, beyond exact "
@@ -396,9 +400,9 @@ bool trainer::train_while(const progress_fn& progress, const std::function<bool(
     epochs_done_ = e;
     write_outputs();
     const bool saved = e % cfg_.checkpoint_every == 0 || e == cfg_.epochs;
-    if (saved) save_checkpoint(cfg_.output_dir / "checkpoint.evsnn");
+    if (saved && writes_files()) save_checkpoint(cfg_.output_dir / "checkpoint.evsnn");
     if (go_on && !go_on(m)) {
-      if (!saved) save_checkpoint(cfg_.output_dir / "checkpoint.evsnn");
+      if (!saved && writes_files()) save_checkpoint(cfg_.output_dir / "checkpoint.evsnn");
       return e == cfg_.epochs;
     }
   }
@@ -407,9 +411,10 @@ bool trainer::train_while(const progress_fn& progress, const std::function<bool(
 
 void trainer::run_batch(std::span<const std::size_t> batch, std::uint64_t epoch, std::size_t number, double lr_scale,
                         update_alignment* alignment, batch_stats& stats) {
-  run_parallel(batch, *splits_.train, true, epoch, epoch * splits_.train->size(), stats);
+  run_parallel(rank_share(batch), *splits_.train, true, epoch, epoch * splits_.train->size(), stats);
   fixed_sum_set total = rule_->make_sums();
   merge_sums(total, &worker::sums);
+  sum_over_ranks(total);
   if (total.saturated())
     throw input_error(fmt::format("{}: epoch {}, batch {}: a gradient sum left the exact fixed-point range "
                                   "(|sum| < 1.07e9): training has diverged; {}",
@@ -418,6 +423,7 @@ void trainer::run_batch(std::span<const std::size_t> batch, std::uint64_t epoch,
   if (alignment) {
     fixed_sum_set ref_total = reference_->make_sums();
     merge_sums(ref_total, &worker::ref_sums);
+    sum_over_ranks(ref_total);
     reference_->end_batch(ref_total, batch.size(), ref_grads_);
     alignment->add(grads_, ref_grads_);
   }

@@ -10,6 +10,10 @@
 // weights and every worker's copy is refreshed. Every random choice derives from (seed, epoch, sample):
 // the shuffle of epoch e, stochastic encoders (draw = e + 1) and the rule's perturbations, so a run
 // resumed from the checkpoint of epoch e continues exactly as the uninterrupted run.
+// Over several processes (set_communicator; trainer_ranks.cpp) every rank holds the whole state and runs a
+// contiguous share of each batch (and of each evaluation); the sums, the loss, the counts and the counters
+// are summed over the ranks, so every rank takes the same steps, bit-identical to one process with any
+// number of ranks; only rank 0 writes files.
 // Invariants: master weights == every worker's projection weights between batches; log_[k] is the
 // metrics of epoch k+1 (epoch 0 = evaluation before training when asked, stored in log_.initial).
 #include <cstdint>
@@ -23,6 +27,7 @@
 #include <nlohmann/json.hpp>
 
 #include "datasets/dataset_spec.hpp"
+#include "engine/communicator.hpp"
 #include "rules/attack.hpp"
 #include "engine/energy_profile.hpp"
 #include "engine/model_registry.hpp"
@@ -67,6 +72,11 @@ class trainer {
   // and network written, and its checkpoint, so --resume continues from it). Returns true when every
   // epoch was trained.
   bool train_while(const progress_fn& progress, const std::function<bool(const epoch_metrics&)>& go_on);
+  // Shares the work with the other ranks of comm (which must outlive the trainer): each runs its share of
+  // every batch and evaluation. Refused (input_error) for a rule that needs a whole batch in one process.
+  void set_communicator(communicator& comm);
+  // Whether this process writes the output folder (rank 0, or the only process).
+  bool writes_files() const { return comm_ == nullptr || comm_->rank() == 0; }
   // Restores weights, optimizer, rule state and log from a checkpoint (for --resume and eval).
   void load_checkpoint(const std::filesystem::path& path, bool for_resume);
   void save_checkpoint(const std::filesystem::path& path) const;
@@ -94,6 +104,11 @@ class trainer {
   struct worker;
   struct batch_stats;
   void merge_sums(fixed_sum_set& total, fixed_sum_set worker::*part);
+  // trainer_ranks.cpp: this rank's share of a batch or split, and sums over the ranks (no-ops in one process).
+  std::span<const std::size_t> rank_share(std::span<const std::size_t> all) const;
+  void sum_over_ranks(fixed_sum_set& sums) const;
+  void sum_over_ranks(batch_stats& stats) const;
+  double max_over_ranks(double x) const;
   void run_parallel(std::span<const std::size_t> indices, const data::dataset& ds, bool learn, std::uint64_t epoch,
                     std::uint64_t uid_base, batch_stats& stats);
   // A batch of an offline rule: the samples in parallel, then one optimizer step on the merged sums
@@ -121,6 +136,7 @@ class trainer {
   epoch_metrics evaluate_epoch(std::uint64_t epoch);
 
   train_config cfg_;
+  communicator* comm_ = nullptr;  // null: one process
   std::filesystem::path data_dir_;
   std::optional<energy_profile> profile_, stepped_profile_;
   data::dataset_splits splits_;

@@ -11,6 +11,7 @@
 namespace evsnn::rules {
 
 void trainer::write_outputs() const {
+  if (!writes_files()) return;
   write_file_atomic(cfg_.output_dir / "log.csv", log_.csv());
   write_file_atomic(cfg_.output_dir / "log.json", log_.json().dump(2) + "\n");
   if (epochs_done_ > 0) write_network(cfg_.output_dir / "network.json");

@@ -3,7 +3,8 @@
 // step, and the trainer takes an optimizer step on the batch mean of the step's gradients before any lane
 // runs the next step — the seed-004 online mode (an Adamax step every tick). The lanes are shared among
 // the threads in a fixed pattern and the gradients merge in fixed point, so the result does not depend on
-// the thread count.
+// the thread count. Over several ranks each runs its share of the lanes and every step's sums are summed over
+// the ranks before the step.
 #include <algorithm>
 #include <cmath>
 
@@ -17,8 +18,9 @@ namespace evsnn::rules {
 
 void trainer::run_lockstep(std::span<const std::size_t> batch, std::uint64_t epoch, std::size_t number,
                            double lr_scale, batch_stats& stats) {
-  const std::size_t B = batch.size();
-  const std::size_t threads = std::min<std::size_t>(pool_->size(), B);
+  const std::span<const std::size_t> mine = rank_share(batch);
+  const std::size_t B = mine.size();  // this rank's lanes
+  const std::size_t threads = std::max<std::size_t>(1, std::min<std::size_t>(pool_->size(), B));
   const double step_ms = rule_->online_step_ms();
   const std::uint64_t uid_base = epoch * splits_.train->size();
   // fn(lane, its index, the thread's index): the lanes in a fixed pattern over the threads.
@@ -34,8 +36,8 @@ void trainer::run_lockstep(std::span<const std::size_t> batch, std::uint64_t epo
     w.loss_sum.clear();
     w.correct = w.samples = w.steps = 0;
     w.sim->counters().reset();
-    splits_.train->load(batch[b], w.buf, epoch + 1);
-    w.sim->set_sample_index(uid_base + batch[b]);
+    splits_.train->load(mine[b], w.buf, epoch + 1);
+    w.sim->set_sample_index(uid_base + mine[b]);
     w.rule->set_learning(true);
     w.rule->set_target(w.buf.label);
     w.rule->set_duration(w.buf.duration_ms);
@@ -43,6 +45,7 @@ void trainer::run_lockstep(std::span<const std::size_t> batch, std::uint64_t epo
   });
   double longest = 0.0;
   for (std::size_t b = 0; b < B; ++b) longest = std::max(longest, workers_[b]->buf.duration_ms);
+  longest = max_over_ranks(longest);  // every rank takes every step
   // After the lanes have run a step: the rule couples them, then each thread gathers its lanes' gradients
   // and thread 0's sums take the others' (fixed point: the grouping does not change the total).
   fixed_sum_set& total = lockstep_sums_[0];
@@ -58,6 +61,7 @@ void trainer::run_lockstep(std::span<const std::size_t> batch, std::uint64_t epo
       for (std::size_t b = t; b < B; b += threads) workers_[b]->rule->accumulate_tick(lockstep_sums_[t]);
     });
     for (std::size_t t = 1; t < threads; ++t) total.merge(lockstep_sums_[t]);
+    sum_over_ranks(total);
   };
   // One optimizer step on the gathered sums.
   auto step = [&](double t_ms) {
@@ -65,7 +69,7 @@ void trainer::run_lockstep(std::span<const std::size_t> batch, std::uint64_t epo
       throw input_error(fmt::format("{}: epoch {}, batch {}: a gradient sum left the exact fixed-point range "
                                     "(|sum| < 1.07e9): training has diverged; {}",
                                     cfg_.file, epoch, number, last_good_note()));
-    rule_->end_batch(total, B, grads_);
+    rule_->end_batch(total, batch.size(), grads_);
     optimizer_step(lr_scale);
     check_weights_finite(epoch, number);
     broadcast_weights(t_ms);  // biases only when the copies share the master weights (online rules do)
@@ -86,7 +90,7 @@ void trainer::run_lockstep(std::span<const std::size_t> batch, std::uint64_t epo
   if (tail) step(-1.0);
   for (std::size_t b = 0; b < B; ++b) {
     worker& w = *workers_[b];
-    score_sample(w, batch[b], uid_base + batch[b], fmt::format("epoch {}", epoch));
+    score_sample(w, mine[b], uid_base + mine[b], fmt::format("epoch {}", epoch));
     stats.loss_sum.merge(w.loss_sum);
     stats.correct += w.correct;
     stats.samples += w.samples;

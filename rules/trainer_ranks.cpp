@@ -1,0 +1,80 @@
+// trainer_ranks: the trainer over several processes (engine/communicator.hpp, MPI ranks in practice). Each
+// rank runs a contiguous share of every batch; what the shares computed is summed over the ranks in exact
+// arithmetic (fixed-point gradient sums and loss, integer counts and counters), so every rank ends each batch
+// with the totals one process would have and takes the same optimizer step: weights and logs are
+// bit-identical to a one-process run whatever the number of ranks (and of threads in each).
+#include <algorithm>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "engine/error.hpp"
+#include "rules/trainer.hpp"
+#include "rules/trainer_worker.hpp"
+
+namespace evsnn::rules {
+
+void trainer::set_communicator(communicator& comm) {
+  if (comm.size() > 1 && rule_->couples_lanes())
+    throw input_error(fmt::format("{}: /rule: {} couples the samples of a batch at every step, so a batch cannot be "
+                                  "split over {} MPI ranks; run it as one process (threads share it)",
+                                  cfg_.file, rule_->name(), comm.size()));
+  comm_ = &comm;
+}
+
+std::span<const std::size_t> trainer::rank_share(std::span<const std::size_t> all) const {
+  if (comm_ == nullptr || comm_->size() == 1) return all;
+  const std::size_t n = all.size(), r = static_cast<std::size_t>(comm_->rank()),
+                    ranks = static_cast<std::size_t>(comm_->size());
+  const std::size_t begin = n * r / ranks, end = n * (r + 1) / ranks;
+  return all.subspan(begin, end - begin);
+}
+
+void trainer::sum_over_ranks(fixed_sum_set& sums) const {
+  if (comm_ == nullptr || comm_->size() == 1) return;
+  // A rank whose own sums saturated makes every rank's total saturated (the caller's divergence error).
+  std::vector<std::uint64_t> saturated;
+  for (const fixed_sum& s : sums.sums) saturated.push_back(s.saturated() ? 1 : 0);
+  comm_->sum(saturated);
+  for (std::size_t k = 0; k < sums.sums.size(); ++k) {
+    comm_->sum(sums.sums[k].raw());
+    sums.sums[k].check_range(saturated[k] != 0);
+  }
+}
+
+void trainer::sum_over_ranks(batch_stats& stats) const {
+  if (comm_ == nullptr || comm_->size() == 1) return;
+  // The loss: every rank's 128-bit fixed-point sum and flag, added in rank order.
+  unsigned char mine[sizeof(fixed_scalar::wide) + 1];
+  const fixed_scalar::wide v = stats.loss_sum.raw();
+  std::memcpy(mine, &v, sizeof v);
+  mine[sizeof v] = stats.loss_sum.saturated() ? 1 : 0;
+  const std::vector<std::byte> all = comm_->gather(std::as_bytes(std::span(mine)));
+  fixed_scalar total;
+  for (std::size_t r = 0; r < static_cast<std::size_t>(comm_->size()); ++r) {
+    fixed_scalar::wide x;
+    std::memcpy(&x, all.data() + r * sizeof mine, sizeof x);
+    total.merge(fixed_scalar::from_raw(x, all[r * sizeof mine + sizeof x] != std::byte{0}));
+  }
+  stats.loss_sum = total;
+  std::uint64_t counts[] = {stats.correct, stats.samples, stats.steps};
+  comm_->sum(counts);
+  stats.correct = counts[0];
+  stats.samples = counts[1];
+  stats.steps = counts[2];
+  const network& net = *workers_[0]->net;
+  stats.counters.sum_over_ranks(*comm_, net.population_count(), net.projection_count());
+}
+
+double trainer::max_over_ranks(double x) const {
+  if (comm_ == nullptr || comm_->size() == 1) return x;
+  const std::vector<std::byte> all = comm_->gather(std::as_bytes(std::span(&x, 1)));
+  for (std::size_t r = 0; r < all.size() / sizeof x; ++r) {
+    double y;
+    std::memcpy(&y, all.data() + r * sizeof y, sizeof y);
+    x = std::max(x, y);
+  }
+  return x;
+}
+
+}  // namespace evsnn::rules
