@@ -21,6 +21,7 @@
 #include "rules/trainer.hpp"
 #include "tools/command.hpp"
 #include "tools/energy_report.hpp"
+#include "tools/mpi_communicator.hpp"
 #include "tools/output_folder.hpp"
 #include "tools/train_setup.hpp"
 
@@ -48,13 +49,18 @@ struct train_options {
 
 std::string pct(double x) { return std::isfinite(x) ? fmt::format("{:.2f}%", 100.0 * x) : std::string("-"); }
 
-rules::trainer make_trainer(const train_options& o, rules::train_config& cfg) {
-  return cli::make_trainer({o.config, o.epochs, o.threads, o.out_dir, o.data_dir}, cfg, profile_dirs());
+// Over several MPI ranks, "every core" (no threads in the config or on the command line) is this rank's
+// part of the machine's cores.
+rules::trainer make_trainer(const train_options& o, rules::train_config& cfg, const communicator& comm) {
+  const unsigned threads = o.threads == 0 && cfg.threads == 0 && comm.size() > 1 ? threads_per_rank() : o.threads;
+  return cli::make_trainer({o.config, o.epochs, threads, o.out_dir, o.data_dir}, cfg, profile_dirs());
 }
 
-void train_command(const train_options& o) {
+void train_command(train_options o, communicator& comm) {
   rules::train_config cfg = rules::load_train_config(o.config);
-  rules::trainer tr = make_trainer(o, cfg);
+  rules::trainer tr = make_trainer(o, cfg, comm);
+  tr.set_communicator(comm);
+  o.quiet = o.quiet || !tr.writes_files();  // rank 0 speaks for every rank
   const auto& c = tr.config();
   const std::filesystem::path ckpt = c.output_dir / "checkpoint.evsnn";
   if (o.resume) resume_training(tr, o.config);
@@ -62,8 +68,9 @@ void train_command(const train_options& o) {
   if (!o.quiet) {
     std::string layers;
     for (const auto& l : tr.chain().layers) layers += fmt::format("-{}", l.size);
-    fmt::print("training {}{} with {} on {} samples, batch {}, {} thread(s), epochs {}..{} -> {}\n",
-               tr.chain().input_size, layers, tr.rule().name(), tr.train_size(), c.batch_size, tr.threads(),
+    const std::string ranks = comm.size() > 1 ? fmt::format(" in each of {} MPI ranks", comm.size()) : "";
+    fmt::print("training {}{} with {} on {} samples, batch {}, {} thread(s){}, epochs {}..{} -> {}\n",
+               tr.chain().input_size, layers, tr.rule().name(), tr.train_size(), c.batch_size, tr.threads(), ranks,
                tr.epochs_done() + 1, c.epochs, c.output_dir.string());
     std::fflush(stdout);
   }
@@ -125,11 +132,13 @@ void train_command(const train_options& o) {
                (c.output_dir / "log.csv").string(), ckpt.string(), (c.output_dir / "network.json").string());
 }
 
-void eval_command(const train_options& o) {
+void eval_command(const train_options& o, communicator& comm) {
   rules::train_config cfg = rules::load_train_config(o.config);
-  rules::trainer tr = make_trainer(o, cfg);
+  rules::trainer tr = make_trainer(o, cfg, comm);
+  tr.set_communicator(comm);
   tr.load_checkpoint(o.checkpoint, false);
   const rules::eval_result r = tr.evaluate(o.split, o.limit);
+  if (comm.rank() != 0) return;  // rank 0 prints for every rank
   if (o.json) {
     auto num = [](double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); };
     fmt::print("{}\n", nlohmann::json{{"split", o.split},
@@ -200,7 +209,7 @@ void attack_command(const train_options& o) {
     throw input_error(fmt::format("--nes-sigma: must be in (0, 1], got {}", a.nes_sigma));
   if (a.nes_pairs == 0) throw input_error("--nes-pairs: must be at least 1");
   rules::train_config cfg = rules::load_train_config(o.config);
-  rules::trainer tr = make_trainer(o, cfg);
+  rules::trainer tr = make_trainer(o, cfg, single_process());
   tr.load_checkpoint(o.checkpoint, false);
   a.seed = cfg.seed;
   const std::filesystem::path dir =
@@ -244,7 +253,7 @@ void attack_command(const train_options& o) {
 
 }  // namespace
 
-void add_train_command(CLI::App& app) {
+void add_train_command(CLI::App& app, communicator& comm) {
   auto o = std::make_shared<train_options>();
   CLI::App* cmd = app.add_subcommand("train", "Train a network on a data set with a learning rule (config JSON)");
   cmd->add_option("config", o->config, "Training config (evsnn-train/1 JSON)")->required()->check(CLI::ExistingFile);
@@ -254,7 +263,7 @@ void add_train_command(CLI::App& app) {
   cmd->add_option("--out", o->out_dir, "Output folder (default: the config's output_dir)");
   cmd->add_option("--data-dir", o->data_dir, "Data folder (default: $EVSNN_DATA_DIR or <repo>/data)");
   cmd->add_flag("--quiet", o->quiet, "Print nothing but errors");
-  cmd->callback([o] { train_command(*o); });
+  cmd->callback([o, &comm] { train_command(*o, comm); });
 
   auto e = std::make_shared<train_options>();
   CLI::App* ev = app.add_subcommand("eval", "Evaluate a checkpoint of a training config on a data split");
@@ -268,7 +277,7 @@ void add_train_command(CLI::App& app) {
   ev->add_option("--threads", e->threads, "Worker threads (0 = every core)");
   ev->add_option("--data-dir", e->data_dir, "Data folder (default: $EVSNN_DATA_DIR or <repo>/data)");
   ev->add_flag("--json", e->json, "Print JSON");
-  ev->callback([e] { eval_command(*e); });
+  ev->callback([e, &comm] { eval_command(*e, comm); });
 
   auto k = std::make_shared<train_options>();
   CLI::App* at = app.add_subcommand("attack", "Adversarial attacks (FGSM, NES) on a checkpoint's test images");

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/communicator.hpp"
 #include "engine/error.hpp"
 #include "engine/event.hpp"
 
@@ -54,7 +55,8 @@ void add_check_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_data_command(CLI::App& app);
 void add_energy_command(CLI::App& app);
-void add_train_command(CLI::App& app);
+// train and eval share their work with the other ranks of comm (one process: single_process).
+void add_train_command(CLI::App& app, communicator& comm);
 void add_plot_command(CLI::App& app);
 void add_nir_command(CLI::App& app);
 void add_serve_command(CLI::App& app);

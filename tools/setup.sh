@@ -6,7 +6,8 @@ pkgs=(build-essential cmake ninja-build pkg-config
       libboost-dev libfmt-dev doctest-dev nlohmann-json3-dev libcli11-dev
       libbenchmark-dev libhdf5-dev zlib1g-dev
       clang libclang-rt-14-dev python3
-      pybind11-dev python3-dev python3-numpy python3-pytest)
+      pybind11-dev python3-dev python3-numpy python3-pytest
+      libopenmpi-dev openmpi-bin)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -64,11 +64,12 @@ struct cli_result {
   std::string out, err;
 };
 
-// Runs `evsnn <args>` with stdout and stderr captured into (then removed from) files in `dir`.
-inline cli_result run_cli(const std::filesystem::path& dir, const std::string& args) {
+// Runs `evsnn <args>` with stdout and stderr captured into (then removed from) files in `dir`; launcher, when
+// given, is a shell command line put before evsnn (e.g. "mpirun -np 2").
+inline cli_result run_cli(const std::filesystem::path& dir, const std::string& args, const std::string& launcher = "") {
   const std::filesystem::path out = dir / "stdout.txt", err = dir / "stderr.txt";
-  const std::string cmd =
-      shell_quote(evsnn_bin) + " " + args + " > " + shell_quote(out.string()) + " 2> " + shell_quote(err.string());
+  const std::string cmd = (launcher.empty() ? "" : launcher + " ") + shell_quote(evsnn_bin) + " " + args + " > " +
+                          shell_quote(out.string()) + " 2> " + shell_quote(err.string());
   const int raw = std::system(cmd.c_str());
   cli_result r;
   r.status = (raw != -1 && WIFEXITED(raw)) ? WEXITSTATUS(raw) : -1;
@@ -78,7 +79,9 @@ inline cli_result run_cli(const std::filesystem::path& dir, const std::string& a
   std::filesystem::remove(err);
   return r;
 }
-inline cli_result run_cli(const cli_temp_dir& d, const std::string& args) { return run_cli(d.path, args); }
+inline cli_result run_cli(const cli_temp_dir& d, const std::string& args, const std::string& launcher = "") {
+  return run_cli(d.path, args, launcher);
+}
 
 // Starts `evsnn args...` in the background with stdout and stderr into files; returns its pid.
 inline pid_t spawn_evsnn(const std::vector<std::string>& args, const std::filesystem::path& out,
