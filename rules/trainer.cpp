@@ -432,10 +432,10 @@ void trainer::run_batch(std::span<const std::size_t> batch, std::uint64_t epoch,
   broadcast_weights();
 }
 
-// The workers' sums into total, with the elements spread over the pool (no serial phase that grows with the
-// threads): each element still adds the workers in worker order, as a serial merge does, so the bits (and any
-// saturation) are the same for any thread count.
-void trainer::merge_sums(fixed_sum_set& total, fixed_sum_set worker::*part) {
+// parts into total, with the elements spread over the pool (no serial phase that grows with the threads):
+// each element still adds the parts in their order, as a serial merge does, so the bits (and any saturation)
+// are the same for any thread count.
+void trainer::merge_sums(fixed_sum_set& total, std::span<const fixed_sum_set* const> parts) {
   std::size_t elements = 0;
   for (const fixed_sum& s : total.sums) elements += s.size();
   const std::size_t tasks = std::min<std::size_t>(pool_->size(), std::max<std::size_t>(1, elements / 16384));
@@ -444,12 +444,18 @@ void trainer::merge_sums(fixed_sum_set& total, fixed_sum_set worker::*part) {
   pool_->run(tasks, [&](std::size_t t) {
     for (std::size_t k = 0; k < n_sums; ++k) {
       const std::size_t n = total.sums[k].size(), begin = n * t / tasks, end = n * (t + 1) / tasks;
-      for (const auto& w : workers_)
-        if (total.sums[k].merge_range(((*w).*part).sums[k], begin, end)) saturated[t * n_sums + k] = 1;
+      for (const fixed_sum_set* part : parts)
+        if (total.sums[k].merge_range(part->sums[k], begin, end)) saturated[t * n_sums + k] = 1;
     }
   });
   for (std::size_t i = 0; i < saturated.size(); ++i)
     if (saturated[i]) total.sums[i % n_sums].mark_saturated();
+}
+
+void trainer::merge_sums(fixed_sum_set& total, fixed_sum_set worker::*part) {
+  std::vector<const fixed_sum_set*> parts;
+  for (const auto& w : workers_) parts.push_back(&((*w).*part));
+  merge_sums(total, parts);
 }
 
 void trainer::optimizer_step(double lr_scale) {

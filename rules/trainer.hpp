@@ -75,6 +75,13 @@ class trainer {
   // Shares the work with the other ranks of comm (which must outlive the trainer): each runs its share of
   // every batch and evaluation. Refused (input_error) for a rule that needs a whole batch in one process.
   void set_communicator(communicator& comm);
+  // What this rank's sums over the ranks cost so far: collective calls, bytes each rank contributed, and the
+  // wall time spent in them (waiting for the slowest rank included).
+  struct rank_traffic {
+    std::uint64_t calls = 0, bytes = 0;
+    double seconds = 0.0;
+  };
+  const rank_traffic& traffic() const { return traffic_; }
   // Whether this process writes the output folder (rank 0, or the only process).
   bool writes_files() const { return comm_ == nullptr || comm_->rank() == 0; }
   // Restores weights, optimizer, rule state and log from a checkpoint (for --resume and eval).
@@ -103,7 +110,8 @@ class trainer {
  private:
   struct worker;
   struct batch_stats;
-  void merge_sums(fixed_sum_set& total, fixed_sum_set worker::*part);
+  void merge_sums(fixed_sum_set& total, std::span<const fixed_sum_set* const> parts);
+  void merge_sums(fixed_sum_set& total, fixed_sum_set worker::*part);  // every worker's
   // trainer_ranks.cpp: this rank's share of a batch or split, and sums over the ranks (no-ops in one process).
   std::span<const std::size_t> rank_share(std::span<const std::size_t> all) const;
   void sum_over_ranks(fixed_sum_set& sums) const;
@@ -137,6 +145,7 @@ class trainer {
 
   train_config cfg_;
   communicator* comm_ = nullptr;  // null: one process
+  mutable rank_traffic traffic_;
   std::filesystem::path data_dir_;
   std::optional<energy_profile> profile_, stepped_profile_;
   data::dataset_splits splits_;

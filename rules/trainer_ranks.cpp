@@ -4,6 +4,7 @@
 // with the totals one process would have and takes the same optimizer step: weights and logs are
 // bit-identical to a one-process run whatever the number of ranks (and of threads in each).
 #include <algorithm>
+#include <chrono>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -13,6 +14,24 @@
 #include "rules/trainer_worker.hpp"
 
 namespace evsnn::rules {
+
+namespace {
+
+// Adds a collective's bytes and wall time to traffic.
+class traffic_meter {
+ public:
+  traffic_meter(trainer::rank_traffic& t, std::size_t bytes) : t_(t), start_(std::chrono::steady_clock::now()) {
+    ++t_.calls;
+    t_.bytes += bytes;
+  }
+  ~traffic_meter() { t_.seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count(); }
+
+ private:
+  trainer::rank_traffic& t_;
+  std::chrono::steady_clock::time_point start_;
+};
+
+}  // namespace
 
 void trainer::set_communicator(communicator& comm) {
   if (comm.size() > 1 && rule_->couples_lanes())
@@ -35,8 +54,12 @@ void trainer::sum_over_ranks(fixed_sum_set& sums) const {
   // A rank whose own sums saturated makes every rank's total saturated (the caller's divergence error).
   std::vector<std::uint64_t> saturated;
   for (const fixed_sum& s : sums.sums) saturated.push_back(s.saturated() ? 1 : 0);
-  comm_->sum(saturated);
+  {
+    const traffic_meter meter(traffic_, saturated.size() * sizeof(std::uint64_t));
+    comm_->sum(saturated);
+  }
   for (std::size_t k = 0; k < sums.sums.size(); ++k) {
+    const traffic_meter meter(traffic_, sums.sums[k].size() * sizeof(std::int64_t));
     comm_->sum(sums.sums[k].raw());
     sums.sums[k].check_range(saturated[k] != 0);
   }
@@ -45,6 +68,7 @@ void trainer::sum_over_ranks(fixed_sum_set& sums) const {
 void trainer::sum_over_ranks(batch_stats& stats) const {
   if (comm_ == nullptr || comm_->size() == 1) return;
   // The loss: every rank's 128-bit fixed-point sum and flag, added in rank order.
+  const traffic_meter meter(traffic_, 0);  // the loss, counts and counters: a few hundred bytes
   unsigned char mine[sizeof(fixed_scalar::wide) + 1];
   const fixed_scalar::wide v = stats.loss_sum.raw();
   std::memcpy(mine, &v, sizeof v);
@@ -68,6 +92,7 @@ void trainer::sum_over_ranks(batch_stats& stats) const {
 
 double trainer::max_over_ranks(double x) const {
   if (comm_ == nullptr || comm_->size() == 1) return x;
+  const traffic_meter meter(traffic_, sizeof x);
   const std::vector<std::byte> all = comm_->gather(std::as_bytes(std::span(&x, 1)));
   for (std::size_t r = 0; r < all.size() / sizeof x; ++r) {
     double y;
