@@ -127,6 +127,10 @@ void train_command(train_options o, communicator& comm) {
     std::fflush(stdout);
   };
   tr.train(progress, on_epoch);
+  if (!o.quiet && comm.size() > 1)
+    fmt::print("MPI: rank 0 took part in {} sums over {} ranks, {:.1f} MB of its own, {:.2f} s in them (waiting "
+               "for the slowest rank included)\n",
+               tr.traffic().calls, comm.size(), static_cast<double>(tr.traffic().bytes) / 1e6, tr.traffic().seconds);
   if (!o.quiet)
     fmt::print("done: {} epochs; log {}, checkpoint {}, trained network {}\n", tr.epochs_done(),
                (c.output_dir / "log.csv").string(), ckpt.string(), (c.output_dir / "network.json").string());
