@@ -26,16 +26,16 @@ class sgd final : public optimizer {
   sgd(double lr, std::optional<lr_decay> decay, double momentum)
       : optimizer(lr, decay, momentum > 0.0 ? 1 : 0), momentum_(momentum) {}
   const char* name() const override { return "sgd"; }
-  void step(std::size_t block, std::span<double> params, std::span<const double> grad, double lr_scale) override {
-    const std::span<std::vector<double>> state = checked_state(block, params, grad, lr_scale);
+  void update(std::span<std::vector<double>> state, std::span<double> params, std::span<const double> grad,
+              double lr_scale, std::size_t begin, std::size_t end) override {
     const double lr = learning_rate() * lr_scale;
     if (state.empty()) {
-      for (std::size_t i = 0; i < params.size(); ++i)
+      for (std::size_t i = begin; i < end; ++i)
         params[i] = params[i] - lr * grad[i];
       return;
     }
     std::vector<double>& velocity = state[0];
-    for (std::size_t i = 0; i < params.size(); ++i) {
+    for (std::size_t i = begin; i < end; ++i) {
       velocity[i] = momentum_ * velocity[i] + grad[i];
       params[i] = params[i] - lr * velocity[i];
     }
@@ -54,8 +54,8 @@ class adam_family final : public optimizer {
   adam_family(bool infinity_norm, double lr, std::optional<lr_decay> decay, double beta1, double beta2, double epsilon)
       : optimizer(lr, decay, 2), infinity_norm_(infinity_norm), beta1_(beta1), beta2_(beta2), epsilon_(epsilon) {}
   const char* name() const override { return infinity_norm_ ? "adamax" : "adam"; }
-  void step(std::size_t block, std::span<double> params, std::span<const double> grad, double lr_scale) override {
-    const std::span<std::vector<double>> state = checked_state(block, params, grad, lr_scale);
+  void update(std::span<std::vector<double>> state, std::span<double> params, std::span<const double> grad,
+              double lr_scale, std::size_t begin, std::size_t end) override {
     std::vector<double>& m = state[0];
     std::vector<double>& second = state[1];  // v (adam) or u (adamax)
     const double t = static_cast<double>(steps() + 1);
@@ -63,7 +63,7 @@ class adam_family final : public optimizer {
     const double correction1 = 1.0 - std::pow(beta1_, t);
     if (infinity_norm_) {
       const double lr_t = lr / correction1;
-      for (std::size_t i = 0; i < params.size(); ++i) {
+      for (std::size_t i = begin; i < end; ++i) {
         m[i] = beta1_ * m[i] + (1.0 - beta1_) * grad[i];
         second[i] = std::max(beta2_ * second[i], std::fabs(grad[i]));
         params[i] = params[i] - lr_t * m[i] / (second[i] + epsilon_);
@@ -71,7 +71,7 @@ class adam_family final : public optimizer {
       return;
     }
     const double correction2 = 1.0 - std::pow(beta2_, t);
-    for (std::size_t i = 0; i < params.size(); ++i) {
+    for (std::size_t i = begin; i < end; ++i) {
       m[i] = beta1_ * m[i] + (1.0 - beta1_) * grad[i];
       second[i] = beta2_ * second[i] + (1.0 - beta2_) * grad[i] * grad[i];
       const double m_hat = m[i] / correction1;
@@ -139,8 +139,8 @@ void optimizer::bind(std::span<const std::size_t> block_sizes) {
   bound_ = true;
 }
 
-std::span<std::vector<double>> optimizer::checked_state(std::size_t block, std::span<double> params,
-                                                        std::span<const double> grad, double lr_scale) {
+void optimizer::step_range(std::size_t block, std::span<double> params, std::span<const double> grad,
+                           double lr_scale, std::size_t begin, std::size_t end) {
   if (!bound_) throw std::logic_error(fmt::format("{}: step before bind", name()));
   if (block >= block_sizes_.size())
     throw std::invalid_argument(fmt::format("{}: block {} out of range ({} bound)", name(), block, block_sizes_.size()));
@@ -149,7 +149,11 @@ std::span<std::vector<double>> optimizer::checked_state(std::size_t block, std::
                                             block, params.size(), grad.size(), block_sizes_[block]));
   if (!(lr_scale >= 0.0) || !std::isfinite(lr_scale))
     throw std::invalid_argument(fmt::format("{}: lr_scale must be finite and >= 0, got {}", name(), lr_scale));
-  return std::span<std::vector<double>>(state_).subspan(block * arrays_per_block_, arrays_per_block_);
+  if (begin > end || end > params.size())
+    throw std::invalid_argument(fmt::format("{}: block {}: range [{}, {}) of {} parameters", name(), block, begin, end,
+                                            params.size()));
+  update(std::span<std::vector<double>>(state_).subspan(block * arrays_per_block_, arrays_per_block_), params, grad,
+         lr_scale, begin, end);
 }
 
 nlohmann::json optimizer::describe() const {

@@ -49,8 +49,13 @@ class optimizer {
   void bind(std::span<const std::size_t> block_sizes);
   // One step on block b: params -= update(grad). lr_scale (>= 0) multiplies the learning rate (schedules).
   // params and grad must have the block's bound size.
-  virtual void step(std::size_t block, std::span<double> params, std::span<const double> grad,
-                    double lr_scale = 1.0) = 0;
+  void step(std::size_t block, std::span<double> params, std::span<const double> grad, double lr_scale = 1.0) {
+    step_range(block, params, grad, lr_scale, 0, params.size());
+  }
+  // The same step on elements [begin, end) only: every element's update depends on that element alone, so
+  // disjoint ranges of one block may be stepped at once (threads), with the bits of one whole-block step.
+  void step_range(std::size_t block, std::span<double> params, std::span<const double> grad, double lr_scale,
+                  std::size_t begin, std::size_t end);
   // Call once after all blocks of one optimisation step were updated (advances t, used for bias correction).
   void finish_step() { ++t_; }
   // Completed optimisation steps since bind (or as loaded).
@@ -79,9 +84,9 @@ class optimizer {
   optimizer(double lr, std::optional<lr_decay> decay, std::size_t arrays_per_block);
   // The type's own hyper-parameters (everything in describe() but type, lr, lr_decay).
   virtual nlohmann::json hyper_parameters() const = 0;
-  // Checks the step arguments (throws) and returns the block's state arrays (arrays_per_block of them).
-  std::span<std::vector<double>> checked_state(std::size_t block, std::span<double> params,
-                                               std::span<const double> grad, double lr_scale);
+  // Updates elements [begin, end) of params (checked) with the block's state arrays (arrays_per_block of them).
+  virtual void update(std::span<std::vector<double>> state, std::span<double> params, std::span<const double> grad,
+                      double lr_scale, std::size_t begin, std::size_t end) = 0;
 
  private:
   double lr_;

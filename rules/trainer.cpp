@@ -427,45 +427,8 @@ void trainer::run_batch(std::span<const std::size_t> batch, std::uint64_t epoch,
     reference_->end_batch(ref_total, batch.size(), ref_grads_);
     alignment->add(grads_, ref_grads_);
   }
-  optimizer_step(lr_scale);
-  check_weights_finite(epoch, number);
+  optimizer_step(lr_scale, epoch, number);
   broadcast_weights();
-}
-
-// parts into total, with the elements spread over the pool (no serial phase that grows with the threads):
-// each element still adds the parts in their order, as a serial merge does, so the bits (and any saturation)
-// are the same for any thread count.
-void trainer::merge_sums(fixed_sum_set& total, std::span<const fixed_sum_set* const> parts) {
-  std::size_t elements = 0;
-  for (const fixed_sum& s : total.sums) elements += s.size();
-  const std::size_t tasks = std::min<std::size_t>(pool_->size(), std::max<std::size_t>(1, elements / 16384));
-  const std::size_t n_sums = total.sums.size();
-  std::vector<char> saturated(tasks * n_sums, 0);
-  pool_->run(tasks, [&](std::size_t t) {
-    for (std::size_t k = 0; k < n_sums; ++k) {
-      const std::size_t n = total.sums[k].size(), begin = n * t / tasks, end = n * (t + 1) / tasks;
-      for (const fixed_sum_set* part : parts)
-        if (total.sums[k].merge_range(part->sums[k], begin, end)) saturated[t * n_sums + k] = 1;
-    }
-  });
-  for (std::size_t i = 0; i < saturated.size(); ++i)
-    if (saturated[i]) total.sums[i % n_sums].mark_saturated();
-}
-
-void trainer::merge_sums(fixed_sum_set& total, fixed_sum_set worker::*part) {
-  std::vector<const fixed_sum_set*> parts;
-  for (const auto& w : workers_) parts.push_back(&((*w).*part));
-  merge_sums(total, parts);
-}
-
-void trainer::optimizer_step(double lr_scale) {
-  for (std::size_t l = 0; l < master_.size(); ++l) {
-    optimizer_updates_ += master_[l].size();
-    optimizer_->step(l, master_[l], grads_[l], lr_scale);
-    if (float32_layers_[l])  // a float32 projection holds float32 values
-      for (double& v : master_[l]) v = static_cast<double>(static_cast<float>(v));
-  }
-  optimizer_->finish_step();
 }
 
 std::string trainer::last_good_note() const {
@@ -475,21 +438,6 @@ std::string trainer::last_good_note() const {
     return "nothing of this run was written; lower /optimizer/lr";
   return fmt::format("the log and network of epoch {} are kept, and the last checkpoint {}; lower /optimizer/lr",
                      epochs_done_, ck.string());
-}
-
-void trainer::check_weights_finite(std::uint64_t epoch, std::size_t batch) const {
-  for (std::size_t l = 0; l < master_.size(); ++l) {
-    // Beyond the loader's limit of +-3e38 (or not finite): a weight no network file could hold, and one that
-    // can make a neuron fire without end.
-    const auto bad = std::find_if(master_[l].begin(), master_[l].end(), [](double v) { return !(std::fabs(v) <= 3.0e38); });
-    if (bad == master_[l].end()) continue;
-    const trained_block& b = chain().blocks[l];
-    throw input_error(fmt::format("{}: epoch {}, batch {}: the {} of layer {} ('{}'{}) became {} after the optimizer "
-                                  "step (they stay within +-3e38): training has diverged; {}",
-                                  cfg_.file, epoch, batch, b.bias ? "biases" : "weights", b.layer + 1,
-                                  chain().layers[b.layer].name, b.bias ? "" : fmt::format(", projection '{}'", b.name),
-                                  *bad, last_good_note()));
-  }
 }
 
 }  // namespace evsnn::rules

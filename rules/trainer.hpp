@@ -135,8 +135,9 @@ class trainer {
   // Copies the master weights into every network copy that does not share them, and the master biases into
   // every copy's models, as of t_ms (< 0: each copy's simulator time; engine/trainable_bias.hpp).
   void broadcast_weights(double t_ms = -1.0);
-  // One optimizer step of every layer on grads_ (float32 layers rounded back to float32 values).
-  void optimizer_step(double lr_scale);
+  // One optimizer step of every layer on grads_ (float32 layers rounded back to float32 values), spread over
+  // the pool; weights beyond +-3e38 or not finite are check_weights_finite's error naming epoch and batch.
+  void optimizer_step(double lr_scale, std::uint64_t epoch, std::size_t batch);
   void write_outputs() const;
   // Divergence: non-finite weights after a step are an error naming the epoch, batch and layer.
   void check_weights_finite(std::uint64_t epoch, std::size_t batch) const;

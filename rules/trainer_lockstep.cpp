@@ -73,8 +73,7 @@ void trainer::run_lockstep(std::span<const std::size_t> batch, std::uint64_t epo
                                     "(|sum| < 1.07e9): training has diverged; {}",
                                     cfg_.file, epoch, number, last_good_note()));
     rule_->end_batch(total, batch.size(), grads_);
-    optimizer_step(lr_scale);
-    check_weights_finite(epoch, number);
+    optimizer_step(lr_scale, epoch, number);
     broadcast_weights(t_ms);  // biases only when the copies share the master weights (online rules do)
   };
   const auto steps = static_cast<std::uint64_t>(std::ceil(longest / step_ms - 1e-9));

@@ -1,0 +1,86 @@
+// trainer_step: the per-batch arithmetic of the trainer, spread over its worker pool so that no serial phase
+// grows with the threads: merging the workers' fixed-point sums, the optimizer step (with float32 rounding and
+// the divergence check), each with the bits of one serial pass.
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "engine/error.hpp"
+#include "rules/trainer.hpp"
+#include "rules/trainer_worker.hpp"
+
+namespace evsnn::rules {
+
+// parts into total, with the elements spread over the pool (no serial phase that grows with the threads):
+// each element still adds the parts in their order, as a serial merge does, so the bits (and any saturation)
+// are the same for any thread count.
+void trainer::merge_sums(fixed_sum_set& total, std::span<const fixed_sum_set* const> parts) {
+  std::size_t elements = 0;
+  for (const fixed_sum& s : total.sums) elements += s.size();
+  const std::size_t tasks = std::min<std::size_t>(pool_->size(), std::max<std::size_t>(1, elements / 16384));
+  const std::size_t n_sums = total.sums.size();
+  std::vector<char> saturated(tasks * n_sums, 0);
+  pool_->run(tasks, [&](std::size_t t) {
+    for (std::size_t k = 0; k < n_sums; ++k) {
+      const std::size_t n = total.sums[k].size(), begin = n * t / tasks, end = n * (t + 1) / tasks;
+      for (const fixed_sum_set* part : parts)
+        if (total.sums[k].merge_range(part->sums[k], begin, end)) saturated[t * n_sums + k] = 1;
+    }
+  });
+  for (std::size_t i = 0; i < saturated.size(); ++i)
+    if (saturated[i]) total.sums[i % n_sums].mark_saturated();
+}
+
+void trainer::merge_sums(fixed_sum_set& total, fixed_sum_set worker::*part) {
+  std::vector<const fixed_sum_set*> parts;
+  for (const auto& w : workers_) parts.push_back(&((*w).*part));
+  merge_sums(total, parts);
+}
+
+void trainer::optimizer_step(double lr_scale, std::uint64_t epoch, std::size_t batch) {
+  // Every element's update depends on that element alone: the blocks are cut into chunks of at least 16384
+  // elements spread over the pool (the bits of one serial pass, no serial phase that grows with the threads).
+  struct chunk {
+    std::size_t layer, begin, end;
+  };
+  std::vector<chunk> chunks;
+  for (std::size_t l = 0; l < master_.size(); ++l) {
+    const std::size_t n = master_[l].size();
+    const std::size_t pieces = std::min<std::size_t>(pool_->size(), std::max<std::size_t>(1, n / 16384));
+    for (std::size_t p = 0; p < pieces; ++p) chunks.push_back({l, n * p / pieces, n * (p + 1) / pieces});
+    optimizer_updates_ += n;
+  }
+  const std::size_t tasks = std::min<std::size_t>(pool_->size(), chunks.size());
+  std::vector<char> out_of_range(tasks, 0);
+  pool_->run(tasks, [&](std::size_t t) {
+    for (std::size_t c = t; c < chunks.size(); c += tasks) {
+      const chunk& k = chunks[c];
+      const std::span<double> w = master_[k.layer];
+      optimizer_->step_range(k.layer, w, grads_[k.layer], lr_scale, k.begin, k.end);
+      for (std::size_t i = k.begin; i < k.end; ++i) {
+        if (float32_layers_[k.layer]) w[i] = static_cast<double>(static_cast<float>(w[i]));  // float32 values
+        if (!(std::fabs(w[i]) <= 3.0e38)) out_of_range[t] = 1;
+      }
+    }
+  });
+  optimizer_->finish_step();
+  if (std::find(out_of_range.begin(), out_of_range.end(), 1) != out_of_range.end()) check_weights_finite(epoch, batch);
+}
+
+void trainer::check_weights_finite(std::uint64_t epoch, std::size_t batch) const {
+  for (std::size_t l = 0; l < master_.size(); ++l) {
+    // Beyond the loader's limit of +-3e38 (or not finite): a weight no network file could hold, and one that
+    // can make a neuron fire without end.
+    const auto bad = std::find_if(master_[l].begin(), master_[l].end(), [](double v) { return !(std::fabs(v) <= 3.0e38); });
+    if (bad == master_[l].end()) continue;
+    const trained_block& b = chain().blocks[l];
+    throw input_error(fmt::format("{}: epoch {}, batch {}: the {} of layer {} ('{}'{}) became {} after the optimizer "
+                                  "step (they stay within +-3e38): training has diverged; {}",
+                                  cfg_.file, epoch, batch, b.bias ? "biases" : "weights", b.layer + 1,
+                                  chain().layers[b.layer].name, b.bias ? "" : fmt::format(", projection '{}'", b.name),
+                                  *bad, last_good_note()));
+  }
+}
+
+}  // namespace evsnn::rules
