@@ -345,35 +345,32 @@ void feedback_alignment::end_batch(const fixed_sum_set& total, std::size_t n, st
     const std::size_t syn = std::size_t(info.fan_in) * info.size;
     std::vector<double>& g = grads[l];
     g.resize(syn);
-    // The sums are post-major (i * fan_in + j); gradients are in synapse order (j * n + i).
     const fixed_sum& gs = total.sums[layout_[l].grad];
     const std::size_t np = info.size, m = info.fan_in;
-    for (std::size_t i = 0; i < np; ++i)
+    const sum_layout& lay = layout_[l];
+    // Row i: its gradient column (the sums are post-major, i * fan_in + j; gradients are in synapse order,
+    // j * np + i), its firing-rate regularisation and its feedback row; rows spread over the trainer's threads.
+    for_rows(np, [&](std::size_t i) {
       for (std::size_t j = 0; j < m; ++j) g[j * np + i] = gs.get(i * m + j) * inv_n;
-    if (layout_[l].elig != npos) {
-      // Firing-rate regularisation: delta_i += c_reg (target - batch mean count of i).
-      const fixed_sum& es = total.sums[layout_[l].elig];
-      const fixed_sum& cs = total.sums[layout_[l].counts];
-      for (std::size_t i = 0; i < np; ++i) {
-        const double pull = params_.reg_strength[l] * (params_.reg_target[l] - cs.get(i) * inv_n);
-        if (pull == 0.0) continue;
-        for (std::size_t j = 0; j < m; ++j) g[j * np + i] += pull * es.get(i * m + j) * inv_n;
+      if (lay.elig != npos) {
+        // Firing-rate regularisation: delta_i += c_reg (target - batch mean count of i).
+        const fixed_sum& es = total.sums[lay.elig];
+        const double pull = params_.reg_strength[l] * (params_.reg_target[l] - total.sums[lay.counts].get(i) * inv_n);
+        if (pull != 0.0)
+          for (std::size_t j = 0; j < m; ++j) g[j * np + i] += pull * es.get(i * m + j) * inv_n;
       }
-    }
-    if (layout_[l].fb != npos) {
-      // Eq. 7 once per sample in which neuron i fired: B <- B - alpha (B - D p), summed over the batch.
-      const fixed_sum& fb = total.sums[layout_[l].fb];
-      const fixed_sum& act = total.sums[layout_[l].active];
-      std::vector<float>& B = feedback_[l];
-      for (std::uint32_t i = 0; i < info.size; ++i) {
-        const double a = act.get(i);
-        if (a == 0.0) continue;
+      if (lay.fb != npos) {
+        // Eq. 7 once per sample in which neuron i fired: B <- B - alpha (B - D p), summed over the batch.
+        const fixed_sum& fb = total.sums[lay.fb];
+        const double a = total.sums[lay.active].get(i);
+        if (a == 0.0) return;
+        std::vector<float>& B = feedback_[l];
         for (std::uint32_t o = 0; o < n_out; ++o) {
-          const std::size_t q = std::size_t(i) * n_out + o;
+          const std::size_t q = i * n_out + o;
           B[q] = static_cast<float>(B[q] - params_.feedback_lr * (a * B[q] - fb.get(q)));
         }
       }
-    }
+    });
   }
 }
 

@@ -111,6 +111,22 @@ class learning_rule {
   // Feedback matrices B^l (n_l x n_out, row-major) of the hidden layers, for alignment measurements;
   // empty for rules without feedback.
   virtual std::vector<std::span<const float>> feedback() const { return {}; }
+  // The trainer's threads for end_batch's independent rows (none given: the calling thread alone).
+  void set_parallel_rows(parallel_rows par) { par_ = std::move(par); }
+
+ protected:
+  // row(0) .. row(rows - 1), spread over the trainer's threads when it gave them; each row must touch only
+  // its own outputs, so results do not depend on the spread.
+  void for_rows(std::size_t rows, const std::function<void(std::size_t)>& row) const {
+    if (par_) {
+      par_(rows, row);
+    } else {
+      for (std::size_t r = 0; r < rows; ++r) row(r);
+    }
+  }
+
+ private:
+  parallel_rows par_;
 };
 
 // Registry of rules by name ("sfdfa", "dfa", "bp_exact", "anp", "local", and the online family on discrete-tick

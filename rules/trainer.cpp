@@ -59,6 +59,7 @@ trainer::trainer(train_config cfg, const model_registry& models, std::filesystem
                                   loss_->name(), in == loss_input::readout ? "a readout" : "spikes", ch.output().name,
                                   ch.output().readout ? "an li readout" : "spiking"));
   rule_ = make_rule(root.at("rule"), ch, in, cfg_.seed);
+  rule_->set_parallel_rows(block_rows());
   if (cfg_.batch_size < rule_->min_batch_size())
     throw input_error(fmt::format("{}: /batch_size: rule {} learns from a batch of at least {} samples, got {}",
                                   cfg_.file, rule_->name(), rule_->min_batch_size(), cfg_.batch_size));
@@ -88,6 +89,7 @@ trainer::trainer(train_config cfg, const model_registry& models, std::filesystem
     const json_node spec = al && al->has("reference") ? al->at("reference")
                                                       : json_node(cfg_.alignment_reference, cfg_.file, "/alignment/reference");
     reference_ = make_rule(spec, ch, in, cfg_.seed);
+    reference_->set_parallel_rows(block_rows());
     if (std::string_view(reference_->name()) == rule_->name() && reference_->describe() == rule_->describe())
       reference_.reset();
   }

@@ -110,6 +110,8 @@ class trainer {
  private:
   struct worker;
   struct batch_stats;
+  // Rows spread over the pool in contiguous blocks (for the rules' end_batch).
+  parallel_rows block_rows();
   void merge_sums(fixed_sum_set& total, std::span<const fixed_sum_set* const> parts);
   void merge_sums(fixed_sum_set& total, fixed_sum_set worker::*part);  // every worker's
   // trainer_ranks.cpp: this rank's share of a batch or split, and sums over the ranks (no-ops in one process).

@@ -1,5 +1,5 @@
 // trainer_step: the per-batch arithmetic of the trainer, spread over its worker pool so that no serial phase
-// grows with the threads: merging the workers' fixed-point sums, the optimizer step (with float32 rounding and
+// grows with the threads: the rows of the rules' end_batch, merging the workers' fixed-point sums, the optimizer step (with float32 rounding and
 // the divergence check), each with the bits of one serial pass.
 #include <algorithm>
 #include <cmath>
@@ -11,6 +11,16 @@
 #include "rules/trainer_worker.hpp"
 
 namespace evsnn::rules {
+
+parallel_rows trainer::block_rows() {
+  return [pool = pool_.get()](std::size_t rows, const std::function<void(std::size_t)>& row) {
+    // Blocks of at least 64 rows (a row is a few thousand operations at most).
+    const std::size_t tasks = std::min<std::size_t>(pool->size(), std::max<std::size_t>(1, rows / 64));
+    pool->run(tasks, [&](std::size_t t) {
+      for (std::size_t r = rows * t / tasks; r < rows * (t + 1) / tasks; ++r) row(r);
+    });
+  };
+}
 
 // parts into total, with the elements spread over the pool (no serial phase that grows with the threads):
 // each element still adds the parts in their order, as a serial merge does, so the bits (and any saturation)
