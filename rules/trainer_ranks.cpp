@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <functional>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -39,6 +41,30 @@ void trainer::set_communicator(communicator& comm) {
                                   "split over {} MPI ranks; run it as one process (threads share it)",
                                   cfg_.file, rule_->name(), comm.size()));
   comm_ = &comm;
+  if (comm.size() == 1) return;
+  // Every rank must run the same config on the same data: a rank whose files differ (another machine's copy)
+  // would take other steps or make other collective calls. The config (as every rank applied its overrides),
+  // the data set's sizes and the trained blocks' sizes are compared as one fingerprint; the output folder and
+  // the threads may differ (only rank 0 writes, and results do not depend on threads).
+  nlohmann::json doc = cfg_.doc;
+  if (doc.is_object()) {
+    doc.erase("output_dir");
+    doc.erase("threads");
+  }
+  std::string what = doc.dump();
+  what += fmt::format("|{}|{}|{}", splits_.train->size(), splits_.test ? splits_.test->size() : 0,
+                      splits_.validation ? splits_.validation->size() : 0);
+  for (const auto& m : master_) what += fmt::format("|{}", m.size());
+  const std::uint64_t mine = std::hash<std::string>{}(what);
+  const std::vector<std::byte> all = comm.gather(std::as_bytes(std::span(&mine, 1)));
+  std::vector<std::uint64_t> prints(static_cast<std::size_t>(comm.size()));
+  std::memcpy(prints.data(), all.data(), all.size());
+  for (std::size_t r = 1; r < prints.size(); ++r)
+    if (prints[r] != prints[0])
+      throw input_error(fmt::format("{}: MPI rank {} has another config or data set than rank 0 (the config with "
+                                    "its overrides, the data set's split sizes and the trained blocks must be the "
+                                    "same on every rank: the same files on every machine)",
+                                    cfg_.file, r));
 }
 
 std::span<const std::size_t> trainer::rank_share(std::span<const std::size_t> all) const {

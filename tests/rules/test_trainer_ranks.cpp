@@ -2,7 +2,8 @@
 // (tests/support/thread_ranks.hpp): the weights, the log and evaluations equal one process's bit for bit for
 // 2 and 3 ranks, offline and online (lockstep) rules, with alignment measured, with a batch smaller than
 // the ranks and with threads inside each rank; only rank 0 writes files; a rule that couples a batch's
-// samples is refused. The same over real MPI processes: tests/tools/test_mpi_cli.cpp.
+// samples is refused, and so is a rank with another config or data set. The same over real MPI processes:
+// tests/tools/test_mpi_cli.cpp.
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -147,4 +148,25 @@ TEST_CASE("trainer over ranks: traces propagation, which couples a batch's sampl
   REQUIRE(errors.size() == 2);
   CHECK(errors[0].find("/rule: tp couples the samples of a batch") != std::string::npos);
   CHECK(errors[0].find("2 MPI ranks") != std::string::npos);
+}
+
+TEST_CASE("trainer over ranks: a rank with another config or data set is refused on every rank") {
+  json cfg = ff_config("sfdfa", "mismatch");
+  std::mutex m;
+  std::vector<std::string> errors;
+  test::thread_ranks::run(3, [&](communicator& comm) {
+    json c = cfg;
+    c["output_dir"] = cfg["output_dir"].get<std::string>() + std::to_string(comm.rank());  // may differ
+    c["threads"] = comm.rank() + 1;                                                           // may differ
+    if (comm.rank() == 2) c["dataset"]["samples_per_class"] = 41;  // another machine's data
+    rules::trainer tr = test::make_trainer(c);
+    try {
+      tr.set_communicator(comm);
+    } catch (const input_error& e) {
+      std::lock_guard<std::mutex> lock(m);
+      errors.push_back(e.what());
+    }
+  });
+  REQUIRE(errors.size() == 3);
+  for (const auto& e : errors) CHECK(e.find("MPI rank 2 has another config or data set than rank 0") != std::string::npos);
 }
