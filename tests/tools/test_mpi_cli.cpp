@@ -29,6 +29,8 @@ std::string mpirun(int ranks) {
     setenv("OMPI_ALLOW_RUN_AS_ROOT", "1", 1);
     setenv("OMPI_ALLOW_RUN_AS_ROOT_CONFIRM", "1", 1);
   }
+  // Shared memory without cross-memory attach (ptrace), which containers often forbid; the user's choice wins.
+  setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 0);
   // timeout: a hang is a failure, not a stuck test.
   return "timeout 300 mpirun --oversubscribe -np " + std::to_string(ranks);
 }
