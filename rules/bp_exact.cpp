@@ -230,10 +230,9 @@ std::unique_ptr<rule_worker> bp_exact::make_worker(simulator& sim, const layer_c
 
 void bp_exact::end_batch(const fixed_sum_set& total, std::size_t n, std::vector<std::vector<double>>& grads) {
   grads.resize(total.sums.size());
-  for (std::size_t l = 0; l < total.sums.size(); ++l) {
-    grads[l].resize(total.sums[l].size());
-    for (std::size_t s = 0; s < grads[l].size(); ++s) grads[l][s] = total.sums[l].get(s) / static_cast<double>(n);
-  }
+  for (std::size_t l = 0; l < total.sums.size(); ++l) grads[l].resize(total.sums[l].size());
+  const double dn = static_cast<double>(n);
+  for_elements(total, [&](std::size_t l, std::size_t s) { grads[l][s] = total.sums[l].get(s) / dn; });
 }
 
 std::unique_ptr<learning_rule> make_bp_exact(const json_node& spec, const layer_chain& chain, loss_input input) {

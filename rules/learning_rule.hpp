@@ -10,7 +10,9 @@
 // columns and the layer_chain.
 // Invariants: make_sums() gives the layout every worker's accumulate() writes; grads[l] has one
 // value per synapse of layer l's projection, in its synapse order.
+#include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -123,6 +125,23 @@ class learning_rule {
     } else {
       for (std::size_t r = 0; r < rows; ++r) row(r);
     }
+  }
+  // fn(l, i) for every element i of every block l of sums, in chunks of 1024 elements spread by for_rows.
+  void for_elements(const fixed_sum_set& sums, const std::function<void(std::size_t, std::size_t)>& fn) const {
+    constexpr std::size_t chunk = 1024;
+    for (std::size_t l = 0; l < sums.sums.size(); ++l) {
+      const std::size_t n = sums.sums[l].size();
+      for_rows((n + chunk - 1) / chunk, [&](std::size_t c) {
+        for (std::size_t i = c * chunk; i < std::min(n, (c + 1) * chunk); ++i) fn(l, i);
+      });
+    }
+  }
+  // grads[l][i] = total's element i of block l times 1/n, spread by for_rows.
+  void mean_gradients(const fixed_sum_set& total, std::size_t n, std::vector<std::vector<double>>& grads) const {
+    grads.resize(total.sums.size());
+    for (std::size_t l = 0; l < total.sums.size(); ++l) grads[l].resize(total.sums[l].size());
+    const double inv = 1.0 / static_cast<double>(n);
+    for_elements(total, [&](std::size_t l, std::size_t i) { grads[l][i] = total.sums[l].get(i) * inv; });
   }
 
  private:

@@ -35,16 +35,6 @@ fixed_sum_set layer_sums(const layer_chain& chain) {
   return s;
 }
 
-void mean_gradients(const fixed_sum_set& total, std::size_t n, std::vector<std::vector<double>>& grads) {
-  grads.resize(total.sums.size());
-  const double inv = 1.0 / static_cast<double>(n);
-  for (std::size_t l = 0; l < total.sums.size(); ++l) {
-    grads[l].resize(total.sums[l].size());
-    total.sums[l].to_double(grads[l]);
-    for (double& g : grads[l]) g *= inv;
-  }
-}
-
 std::uint64_t step_of(double t_ms, double t0_ms, double tick_ms) {
   const double k = std::ceil((t_ms - t0_ms) / tick_ms - 1e-9);
   return k > 0.0 ? static_cast<std::uint64_t>(k) : 0;

@@ -30,10 +30,9 @@ struct tick_chain_info {
 // caller in errors.
 tick_chain_info make_tick_chain(const layer_chain& chain, const char* rule);
 
-// One fixed-point sum per synapse of each layer (the layout the family's workers write), and the batch
-// mean of merged sums as gradients.
+// One fixed-point sum per synapse of each layer (the layout the family's workers write; the batch mean of
+// merged sums is learning_rule::mean_gradients).
 fixed_sum_set layer_sums(const layer_chain& chain);
-void mean_gradients(const fixed_sum_set& total, std::size_t n, std::vector<std::vector<double>>& grads);
 
 // The step of an input at t_ms in a sample that began at t0_ms.
 std::uint64_t step_of(double t_ms, double t0_ms, double tick_ms);

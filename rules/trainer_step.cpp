@@ -14,8 +14,8 @@ namespace evsnn::rules {
 
 parallel_rows trainer::block_rows() {
   return [pool = pool_.get()](std::size_t rows, const std::function<void(std::size_t)>& row) {
-    // Blocks of at least 64 rows (a row is a few thousand operations at most).
-    const std::size_t tasks = std::min<std::size_t>(pool->size(), std::max<std::size_t>(1, rows / 64));
+    // Blocks of at least 16 rows (a row is hundreds to thousands of operations).
+    const std::size_t tasks = std::min<std::size_t>(pool->size(), std::max<std::size_t>(1, rows / 16));
     pool->run(tasks, [&](std::size_t t) {
       for (std::size_t r = rows * t / tasks; r < rows * (t + 1) / tasks; ++r) row(r);
     });

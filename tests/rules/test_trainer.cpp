@@ -59,6 +59,30 @@ TEST_CASE("trainer: same seed, same weights whatever the thread count") {
   }
 }
 
+TEST_CASE("trainer: a wider chain, whose end_batch and optimizer step are spread over the threads, is the same") {
+  // 120-300-3: 36,900 weights (36 chunks of end_batch elements), 300 feedback rows, optimizer chunks of 16,384.
+  for (const char* rule : {"sfdfa", "bp_exact"}) {
+    CAPTURE(rule);
+    std::vector<std::vector<double>> ref;
+    for (unsigned threads : {1u, 3u}) {
+      auto cfg = test::small_train_config(test::chain_network({120, 300, 3}, {0.5, 0.5}, {0.05, 0.02}, {0.1, 0.1}, 10.0),
+                                          {{"type", rule}}, temp_dir(std::string("wide_") + rule), 10);
+      cfg["dataset"]["neurons"] = 120;
+      cfg["threads"] = threads;
+      cfg["epochs"] = 1;
+      rules::trainer tr = make_trainer(cfg);
+      tr.train(nullptr, nullptr);
+      std::vector<std::vector<double>> w;
+      for (std::size_t l = 0; l < tr.chain().layers.size(); ++l)
+        w.emplace_back(tr.weights(l).begin(), tr.weights(l).end());
+      if (ref.empty())
+        ref = w;
+      else
+        CHECK(w == ref);  // bit-identical
+    }
+  }
+}
+
 TEST_CASE("trainer: resuming from a checkpoint continues exactly as the uninterrupted run") {
   const auto full_dir = temp_dir("full"), part_dir = temp_dir("part");
   auto cfg = small_config("sfdfa", full_dir);
