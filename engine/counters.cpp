@@ -28,6 +28,21 @@ void run_counters::reset() {
   events = queue_pushes = queue_pops = ticks = 0;
 }
 
+namespace {
+
+// Every count, once: add() and sum_over_ranks() walk these lists.
+constexpr std::uint64_t population_counters::*pop_fields[] = {
+    &population_counters::spikes,        &population_counters::neuron_updates,
+    &population_counters::crossing_predictions, &population_counters::wakeups_scheduled,
+    &population_counters::stale_wakeups, &population_counters::dropped_inputs};
+constexpr std::uint64_t projection_counters::*proj_fields[] = {
+    &projection_counters::spikes_in,     &projection_counters::synaptic_events, &projection_counters::graded_events,
+    &projection_counters::trace_updates, &projection_counters::weight_updates,  &projection_counters::rule_ops};
+constexpr std::uint64_t run_counters::*run_fields[] = {&run_counters::events, &run_counters::queue_pushes,
+                                                       &run_counters::queue_pops, &run_counters::ticks};
+
+}  // namespace
+
 void run_counters::add(const run_counters& other) {
   if (populations.empty() && projections.empty()) {
     populations.resize(other.populations.size());
@@ -35,30 +50,11 @@ void run_counters::add(const run_counters& other) {
   }
   if (populations.size() != other.populations.size() || projections.size() != other.projections.size())
     throw std::invalid_argument("run_counters::add: counters of another network");
-  for (std::size_t p = 0; p < populations.size(); ++p) {
-    auto& d = populations[p];
-    const auto& s = other.populations[p];
-    d.spikes += s.spikes;
-    d.neuron_updates += s.neuron_updates;
-    d.crossing_predictions += s.crossing_predictions;
-    d.wakeups_scheduled += s.wakeups_scheduled;
-    d.stale_wakeups += s.stale_wakeups;
-    d.dropped_inputs += s.dropped_inputs;
-  }
-  for (std::size_t p = 0; p < projections.size(); ++p) {
-    auto& d = projections[p];
-    const auto& s = other.projections[p];
-    d.spikes_in += s.spikes_in;
-    d.synaptic_events += s.synaptic_events;
-    d.graded_events += s.graded_events;
-    d.trace_updates += s.trace_updates;
-    d.weight_updates += s.weight_updates;
-    d.rule_ops += s.rule_ops;
-  }
-  events += other.events;
-  queue_pushes += other.queue_pushes;
-  queue_pops += other.queue_pops;
-  ticks += other.ticks;
+  for (std::size_t p = 0; p < populations.size(); ++p)
+    for (auto f : pop_fields) populations[p].*f += other.populations[p].*f;
+  for (std::size_t p = 0; p < projections.size(); ++p)
+    for (auto f : proj_fields) projections[p].*f += other.projections[p].*f;
+  for (auto f : run_fields) this->*f += other.*f;
 }
 
 void run_counters::sum_over_ranks(communicator& comm, std::size_t populations_count, std::size_t projections_count) {
@@ -68,21 +64,15 @@ void run_counters::sum_over_ranks(communicator& comm, std::size_t populations_co
   }
   if (populations.size() != populations_count || projections.size() != projections_count)
     throw std::invalid_argument("run_counters::sum_over_ranks: counters of another network");
-  static constexpr std::uint64_t population_counters::*pop_fields[] = {
-      &population_counters::spikes,           &population_counters::neuron_updates,
-      &population_counters::crossing_predictions, &population_counters::wakeups_scheduled,
-      &population_counters::stale_wakeups,    &population_counters::dropped_inputs};
-  static constexpr std::uint64_t projection_counters::*proj_fields[] = {
-      &projection_counters::spikes_in,     &projection_counters::synaptic_events, &projection_counters::graded_events,
-      &projection_counters::trace_updates, &projection_counters::weight_updates,  &projection_counters::rule_ops};
-  std::vector<std::uint64_t> flat{events, queue_pushes, queue_pops, ticks};
+  std::vector<std::uint64_t> flat;
+  for (auto f : run_fields) flat.push_back(this->*f);
   for (const auto& p : populations)
     for (auto f : pop_fields) flat.push_back(p.*f);
   for (const auto& p : projections)
     for (auto f : proj_fields) flat.push_back(p.*f);
   comm.sum(flat);
   std::size_t i = 0;
-  for (std::uint64_t* v : {&events, &queue_pushes, &queue_pops, &ticks}) *v = flat[i++];
+  for (auto f : run_fields) this->*f = flat[i++];
   for (auto& p : populations)
     for (auto f : pop_fields) p.*f = flat[i++];
   for (auto& p : projections)

@@ -232,7 +232,9 @@ void bp_exact::end_batch(const fixed_sum_set& total, std::size_t n, std::vector<
   grads.resize(total.sums.size());
   for (std::size_t l = 0; l < total.sums.size(); ++l) grads[l].resize(total.sums[l].size());
   const double dn = static_cast<double>(n);
-  for_elements(total, [&](std::size_t l, std::size_t s) { grads[l][s] = total.sums[l].get(s) / dn; });
+  for_elements(total, [&](std::size_t l, std::size_t begin, std::size_t end) {
+    for (std::size_t s = begin; s < end; ++s) grads[l][s] = total.sums[l].get(s) / dn;
+  });
 }
 
 std::unique_ptr<learning_rule> make_bp_exact(const json_node& spec, const layer_chain& chain, loss_input input) {

@@ -126,14 +126,13 @@ class learning_rule {
       for (std::size_t r = 0; r < rows; ++r) row(r);
     }
   }
-  // fn(l, i) for every element i of every block l of sums, in chunks of 1024 elements spread by for_rows.
-  void for_elements(const fixed_sum_set& sums, const std::function<void(std::size_t, std::size_t)>& fn) const {
+  // fn(l, begin, end) over every block l of sums in ranges of at most 1024 elements, spread by for_rows.
+  void for_elements(const fixed_sum_set& sums,
+                    const std::function<void(std::size_t, std::size_t, std::size_t)>& fn) const {
     constexpr std::size_t chunk = 1024;
     for (std::size_t l = 0; l < sums.sums.size(); ++l) {
       const std::size_t n = sums.sums[l].size();
-      for_rows((n + chunk - 1) / chunk, [&](std::size_t c) {
-        for (std::size_t i = c * chunk; i < std::min(n, (c + 1) * chunk); ++i) fn(l, i);
-      });
+      for_rows((n + chunk - 1) / chunk, [&](std::size_t c) { fn(l, c * chunk, std::min(n, (c + 1) * chunk)); });
     }
   }
   // grads[l][i] = total's element i of block l times 1/n, spread by for_rows.
@@ -141,7 +140,9 @@ class learning_rule {
     grads.resize(total.sums.size());
     for (std::size_t l = 0; l < total.sums.size(); ++l) grads[l].resize(total.sums[l].size());
     const double inv = 1.0 / static_cast<double>(n);
-    for_elements(total, [&](std::size_t l, std::size_t i) { grads[l][i] = total.sums[l].get(i) * inv; });
+    for_elements(total, [&](std::size_t l, std::size_t begin, std::size_t end) {
+      for (std::size_t i = begin; i < end; ++i) grads[l][i] = total.sums[l].get(i) * inv;
+    });
   }
 
  private:

@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <functional>
 #include <mutex>
 
 #include "engine/error.hpp"
@@ -79,6 +80,22 @@ json ff_config(const std::string& rule, const std::string& tag) {
   return cfg;
 }
 
+// The errors set_communicator raised on each of `ranks` thread ranks, each rank's config made by config_of.
+std::vector<std::string> refusals(int ranks, const std::function<json(int)>& config_of) {
+  std::mutex m;
+  std::vector<std::string> errors;
+  test::thread_ranks::run(ranks, [&](communicator& comm) {
+    rules::trainer tr = test::make_trainer(config_of(comm.rank()));
+    try {
+      tr.set_communicator(comm);
+    } catch (const input_error& e) {
+      std::lock_guard<std::mutex> lock(m);
+      errors.push_back(e.what());
+    }
+  });
+  return errors;
+}
+
 }  // namespace
 
 TEST_CASE("trainer over ranks: offline rules give one process's weights, log and evaluation bit for bit") {
@@ -132,18 +149,10 @@ TEST_CASE("trainer over ranks: an online rule steps in lockstep over the ranks a
 TEST_CASE("trainer over ranks: traces propagation, which couples a batch's samples, is refused") {
   json cfg = test::tick_train_config({{"type", "tp"}}, test::fresh_dir("ranks_tp"), 1);
   for (auto& pop : cfg["network"]["populations"]) pop["params"].erase("bias");  // tp's neurons have none
-  std::mutex m;
-  std::vector<std::string> errors;
-  test::thread_ranks::run(2, [&](communicator& comm) {
+  const std::vector<std::string> errors = refusals(2, [&](int rank) {
     json c = cfg;
-    c["output_dir"] = cfg["output_dir"].get<std::string>() + std::to_string(comm.rank());
-    rules::trainer tr = test::make_trainer(c);
-    try {
-      tr.set_communicator(comm);
-    } catch (const input_error& e) {
-      std::lock_guard<std::mutex> lock(m);
-      errors.push_back(e.what());
-    }
+    c["output_dir"] = cfg["output_dir"].get<std::string>() + std::to_string(rank);
+    return c;
   });
   REQUIRE(errors.size() == 2);
   CHECK(errors[0].find("/rule: tp couples the samples of a batch") != std::string::npos);
@@ -152,20 +161,12 @@ TEST_CASE("trainer over ranks: traces propagation, which couples a batch's sampl
 
 TEST_CASE("trainer over ranks: a rank with another config or data set is refused on every rank") {
   json cfg = ff_config("sfdfa", "mismatch");
-  std::mutex m;
-  std::vector<std::string> errors;
-  test::thread_ranks::run(3, [&](communicator& comm) {
+  const std::vector<std::string> errors = refusals(3, [&](int rank) {
     json c = cfg;
-    c["output_dir"] = cfg["output_dir"].get<std::string>() + std::to_string(comm.rank());  // may differ
-    c["threads"] = comm.rank() + 1;                                                           // may differ
-    if (comm.rank() == 2) c["dataset"]["samples_per_class"] = 41;  // another machine's data
-    rules::trainer tr = test::make_trainer(c);
-    try {
-      tr.set_communicator(comm);
-    } catch (const input_error& e) {
-      std::lock_guard<std::mutex> lock(m);
-      errors.push_back(e.what());
-    }
+    c["output_dir"] = cfg["output_dir"].get<std::string>() + std::to_string(rank);  // may differ
+    c["threads"] = rank + 1;                                                          // may differ
+    if (rank == 2) c["dataset"]["samples_per_class"] = 41;                            // another machine's data
+    return c;
   });
   REQUIRE(errors.size() == 3);
   for (const auto& e : errors) CHECK(e.find("MPI rank 2 has another config or data set than rank 0") != std::string::npos);
