@@ -1,7 +1,7 @@
 #pragma once
 // exact_lif<Kernel>: current-based LIF neurons integrated exactly between events.
 // Each neuron keeps two numbers (p_i, q_i) relative to a reference time T shared by the population (moved
-// forward when (t-T)/tau gets large, so samples of any length stay finite and accurate); what they mean is
+// forward on a fixed grid when (t-T)/tau gets large (models/rebase_grid.hpp), so samples of any length stay finite and accurate); what they mean is
 // the Kernel's: alpha_kernel keeps u_i(t) = p_i e^{-(t-T)/tau_mem} - q_i e^{-(t-T)/tau_syn}, exp_kernel the
 // potential and synaptic current carried back to T, which stays accurate however close tau_mem and tau_syn
 // are. Either way an input of weight w at t_j adds w kappa(t - t_j), kappa(s) = c [e^{-s/tau_mem} -
@@ -36,6 +36,7 @@
 #include "engine/membrane_view.hpp"
 #include "engine/population.hpp"
 #include "engine/wakeup_heap.hpp"
+#include "models/rebase_grid.hpp"
 #include "models/spiking_params.hpp"
 #include "models/stepped_lif.hpp"
 
@@ -54,7 +55,8 @@ class exact_lif final : public population, public membrane_view, public membrane
         release_(size),
         crossings_(size),
         clamp_(size),
-        flags_(size) {
+        flags_(size),
+        grid_(rebase_exponent / std::max(k_.inv_tau_mem, k_.inv_tau_syn)) {
     reset(0.0);
   }
 
@@ -63,7 +65,7 @@ class exact_lif final : public population, public membrane_view, public membrane
   const spiking_params& params() const { return params_; }
 
   void reset(double t_ms) override {
-    t_ref_ms_ = t_ms;
+    grid_.reset(t_ms);
     std::fill(p_.begin(), p_.end(), 0.0);
     std::fill(q_.begin(), q_.end(), 0.0);
     std::fill(t_pred_.begin(), t_pred_.end(), inf);
@@ -150,7 +152,7 @@ class exact_lif final : public population, public membrane_view, public membrane
   }
 
   double potential(std::uint32_t i, double t_ms) const override {
-    const double dt = t_ms - t_ref_ms_;
+    const double dt = t_ms - grid_.t_ref();
     if (clamp_[i]) {
       if (t_ms < release_[i]) return 0.0;
       return k_.value_at(clamped_p(i), q_[i], dt);
@@ -178,7 +180,7 @@ class exact_lif final : public population, public membrane_view, public membrane
   // (the sum of the inputs' weights, each decayed by e^{-(t-t_j)/tau_syn}). At a threshold crossing
   // du/dt = (I - theta)/tau_mem, the quantity exact spike-time gradients divide by.
   double synaptic_current(std::uint32_t i, double t_ms) const override {
-    return k_.current_at(q_[i], t_ms - t_ref_ms_);
+    return k_.current_at(q_[i], t_ms - grid_.t_ref());
   }
 
   // membrane_kick: u_i += dv[i] at t_ms (p += dv e^{(t-T)/tau_mem}, as the subtractive reset in both
@@ -221,18 +223,17 @@ class exact_lif final : public population, public membrane_view, public membrane
   using frame = typename Kernel::frame;
   using local = typename Kernel::local;
 
+  // Moves the reference time on its grid (models/rebase_grid.hpp), then the frame at t_ms.
   frame advance_to(double t_ms) {
-    double dt = t_ms - t_ref_ms_;
-    if (dt * k_.inv_tau_syn > rebase_exponent || dt * k_.inv_tau_mem > rebase_exponent) {
-      k_.rebase(dt, p_, q_);
-      t_ref_ms_ = t_ms;
-      dt = 0.0;
-    }
-    return k_.at(dt);
+    grid_.advance(t_ms, [&] {
+      k_.rebase(grid_.period_ms(), p_, q_);
+      return rebase_grid::flush_tiny(p_) & rebase_grid::flush_tiny(q_);
+    });
+    return k_.at(t_ms - grid_.t_ref());
   }
 
   // p that makes u = 0 at release_.
-  double clamped_p(std::uint32_t i) const { return k_.zero_p_at(q_[i], release_[i] - t_ref_ms_); }
+  double clamped_p(std::uint32_t i) const { return k_.zero_p_at(q_[i], release_[i] - grid_.t_ref()); }
 
   void apply_clamp(std::uint32_t i, double t_ms) {
     if (clamp_[i] && t_ms >= release_[i]) {
@@ -286,7 +287,7 @@ class exact_lif final : public population, public membrane_view, public membrane
     local x;
     if (release_[i] > t_ms) {
       t0 = release_[i];
-      x = k_.state_at(p_[i], q_[i], t0 - t_ref_ms_, clamp_[i] != 0);
+      x = k_.state_at(p_[i], q_[i], t0 - grid_.t_ref(), clamp_[i] != 0);
     } else {
       x = k_.state(p_[i], q_[i], f);
     }
@@ -298,7 +299,6 @@ class exact_lif final : public population, public membrane_view, public membrane
 
   Kernel k_;
   spiking_params params_;
-  double t_ref_ms_ = 0.0;
   std::vector<double> p_, q_, t_pred_, release_;
   wakeup_heap crossings_;
   std::uint32_t version_ = 0;  // of the queued wakeup
@@ -306,6 +306,7 @@ class exact_lif final : public population, public membrane_view, public membrane
   std::vector<std::uint8_t> clamp_;
   std::vector<std::uint8_t> flags_;  // scratch for deliver_dense
   std::uint32_t n_clamped_ = 0;
+  rebase_grid grid_;  // the reference time T of p_, q_
 };
 
 }  // namespace evsnn

@@ -14,32 +14,32 @@ li::li(std::string name, std::uint32_t size, double tau_mem_ms, double tau_syn_m
       inv_tau_syn_(tau_syn_ms > 0.0 ? 1.0 / tau_syn_ms : 0.0),
       norm_(tau_syn_ms > 0.0 ? tau_syn_ms / (tau_mem_ms - tau_syn_ms) : 1.0),
       p_(size),
-      q_(size) {
+      q_(size),
+      grid_(30.0 / std::max(inv_tau_mem_, inv_tau_syn_)) {
   if (tau_syn_ms > 0.0) syn_.emplace(tau_mem_ms, tau_syn_ms);
 }
 
 double li::synaptic_current(std::uint32_t neuron, double t_ms) const {
-  return syn_ ? syn_->current_at(q_[neuron], t_ms - t_ref_ms_) : 0.0;
+  return syn_ ? syn_->current_at(q_[neuron], t_ms - grid_.t_ref()) : 0.0;
 }
 
 void li::reset(double t_ms) {
-  t_ref_ms_ = t_ms;
+  grid_.reset(t_ms);
   std::fill(p_.begin(), p_.end(), 0.0);
   std::fill(q_.begin(), q_.end(), 0.0);
 }
 
 void li::advance_to(double t_ms, double& cp, double& cq) {
-  double dt = t_ms - t_ref_ms_;
-  if (dt * inv_tau_mem_ > 30.0 || dt * inv_tau_syn_ > 30.0) {
+  grid_.advance(t_ms, [&] {
     if (syn_) {
-      syn_->rebase(dt, p_, q_);
+      syn_->rebase(grid_.period_ms(), p_, q_);
     } else {
-      const double fm = std::exp(-dt * inv_tau_mem_);
+      const double fm = std::exp(-grid_.period_ms() * inv_tau_mem_);
       for (double& p : p_) p *= fm;
     }
-    t_ref_ms_ = t_ms;
-    dt = 0.0;
-  }
+    return rebase_grid::flush_tiny(p_) & rebase_grid::flush_tiny(q_);
+  });
+  const double dt = t_ms - grid_.t_ref();
   if (syn_) {
     const exp_kernel::frame f = syn_->at(dt);
     cp = f.cp;
@@ -77,7 +77,7 @@ void li::deliver_sparse(double t_ms, std::span<const std::uint32_t> post, std::s
 void li::wakeup(double, std::uint32_t, std::uint32_t) { ++counters().stale_wakeups; }
 
 double li::potential(std::uint32_t neuron, double t_ms) const {
-  const double dt = t_ms - t_ref_ms_;
+  const double dt = t_ms - grid_.t_ref();
   return syn_ ? syn_->value_at(p_[neuron], q_[neuron], dt) : p_[neuron] * std::exp(-dt * inv_tau_mem_);
 }
 

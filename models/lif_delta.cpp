@@ -15,6 +15,8 @@ lif_delta::lif_delta(std::string name, std::uint32_t size, double tau_mem_ms, sp
       tau_mem_ms_(tau_mem_ms),
       inv_tau_mem_(1.0 / tau_mem_ms),
       params_(std::move(params)),
+      grid_(30.0 / inv_tau_mem_),
+      grid_decay_(std::exp(-30.0)),
       b_(size),
       release_(size),
       last_spike_(size) {
@@ -23,7 +25,7 @@ lif_delta::lif_delta(std::string name, std::uint32_t size, double tau_mem_ms, sp
 }
 
 void lif_delta::reset(double t_ms) {
-  t_ref_ms_ = t_ms;
+  grid_.reset(t_ms);
   std::fill(b_.begin(), b_.end(), 0.0);
   std::fill(release_.begin(), release_.end(), -inf);
   std::fill(last_spike_.begin(), last_spike_.end(), -inf);
@@ -31,14 +33,11 @@ void lif_delta::reset(double t_ms) {
 }
 
 double lif_delta::advance_to(double t_ms) {
-  double dt = t_ms - t_ref_ms_;
-  if (dt * inv_tau_mem_ > 30.0) {
-    const double f = std::exp(-dt * inv_tau_mem_);
-    for (double& b : b_) b *= f;
-    t_ref_ms_ = t_ms;
-    dt = 0.0;
-  }
-  return std::exp(dt * inv_tau_mem_);
+  grid_.advance(t_ms, [&] {
+    for (double& b : b_) b *= grid_decay_;
+    return rebase_grid::flush_tiny(b_);
+  });
+  return std::exp((t_ms - grid_.t_ref()) * inv_tau_mem_);
 }
 
 void lif_delta::input(std::uint32_t j, double t_ms, double dw_scaled) {
@@ -85,7 +84,7 @@ void lif_delta::fire_pending(double t_ms, double em) {
 void lif_delta::wakeup(double, std::uint32_t, std::uint32_t) { ++counters().stale_wakeups; }
 
 double lif_delta::potential(std::uint32_t neuron, double t_ms) const {
-  return b_[neuron] * std::exp(-(t_ms - t_ref_ms_) * inv_tau_mem_);
+  return b_[neuron] * std::exp(-(t_ms - grid_.t_ref()) * inv_tau_mem_);
 }
 
 std::unique_ptr<stepped_population> lif_delta::make_stepped(double dt_ms) const {

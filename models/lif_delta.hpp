@@ -8,13 +8,15 @@
 // tau_mem_ms = infinity is the integrate-and-fire neuron without leak (model "if_delta": u jumps by w
 // and stays).
 // Invariants: between events every neuron not in its spiking instant is below threshold;
-// T (t_ref_ms_) <= the latest event time, with (t-T)/tau_mem <= 30 after advancing.
+// T (grid_, on the fixed grid of models/rebase_grid.hpp) <= the latest event time, with (t-T)/tau_mem <= 30
+// after advancing.
 #include <cstdint>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "engine/population.hpp"
+#include "models/rebase_grid.hpp"
 #include "models/spiking_params.hpp"
 
 namespace evsnn {
@@ -39,7 +41,8 @@ class lif_delta final : public population {
 
   double tau_mem_ms_, inv_tau_mem_;
   spiking_params params_;
-  double t_ref_ms_ = 0.0;
+  rebase_grid grid_;         // the reference time T of b_
+  double grid_decay_ = 0.0;  // e^{-P/tau_mem} for the grid step P
   std::vector<double> b_, release_, last_spike_;
   std::vector<std::uint32_t> pending_;  // neurons that crossed during the current row
   double em_ = 1.0;
