@@ -1,7 +1,13 @@
 #pragma once
-// event: one entry of the event queue (32 bytes).
-// Order is total and deterministic: (time_ms, kind priority, insertion sequence). kind and sequence
-// are packed into `order` (kind in the top 8 bits, sequence below), so two events never compare equal.
+// event: one entry of the event queue (40 bytes).
+// Order is total and deterministic: (time_ms, kind priority, then for arrivals the canonical key
+// (emission time, source population, source neuron, fan-out group, grade), for every other kind the
+// insertion sequence). kind and sequence are packed into `order` (kind in the top 8 bits, sequence below;
+// arrivals carry no sequence). Arrivals at one time are thus applied in an order that depends only on
+// the spikes, not on the order they were pushed in: a network dealt over MPI ranks (issue 17), whose
+// ranks learn of each other's spikes at window ends, applies them in the order one process does.
+// Two arrivals compare equal only when every field is equal (the same spike twice), so the order of
+// what is applied never depends on push order.
 // Kinds at the same time run in this order: sample_begin, wakeup, arrival, tick, settle, sample_end — a
 // predicted threshold crossing at t fires before inputs that arrive at the same t (the membrane is
 // continuous, so those inputs cannot undo it), and sample_end sees every event at its time.
@@ -28,7 +34,8 @@ inline constexpr std::uint32_t max_settle_rank = (1u << 16) - 1;
 
 struct event {
   double time_ms = 0.0;
-  std::uint64_t order = 0;   // (kind << 56) | insertion sequence (settle: kind | rank | sequence)
+  std::uint64_t order = 0;   // (kind << 56) | insertion sequence (settle: kind | rank | sequence; arrival: kind)
+  double emit_ms = 0.0;      // arrival: the time its spike was emitted
   std::uint32_t target = 0;  // population (wakeup, settle), source population (arrival), hook (tick)
   std::uint32_t index = 0;   // neuron
   std::uint32_t aux = 0;     // version (wakeup), fan-out group (arrival)
@@ -41,7 +48,14 @@ struct event {
 
 // True when a must be processed before b.
 inline bool precedes(const event& a, const event& b) {
-  return a.time_ms < b.time_ms || (a.time_ms == b.time_ms && a.order < b.order);
+  if (a.time_ms != b.time_ms) return a.time_ms < b.time_ms;
+  if (a.order != b.order) return a.order < b.order;
+  // Equal order keys: two arrivals at one time, in the canonical order.
+  if (a.emit_ms != b.emit_ms) return a.emit_ms < b.emit_ms;
+  if (a.target != b.target) return a.target < b.target;
+  if (a.index != b.index) return a.index < b.index;
+  if (a.aux != b.aux) return a.aux < b.aux;
+  return a.grade < b.grade;
 }
 
 }  // namespace evsnn

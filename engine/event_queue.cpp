@@ -1,5 +1,6 @@
 #include "engine/event_queue.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 #include <fmt/format.h>
@@ -12,6 +13,7 @@ void event_queue::push(double time_ms, event_kind kind, std::uint32_t target, st
                        std::uint32_t aux, float grade) {
   if (!(time_ms >= now_ms_))
     throw std::logic_error(fmt::format("event_queue: event at {} ms pushed at {} ms", time_ms, now_ms_));
+  if (kind == event_kind::arrival) throw std::logic_error("event_queue: arrivals go through push_arrival");
   event e;
   e.time_ms = time_ms;
   e.order = (static_cast<std::uint64_t>(kind) << 56) | next_seq_++;
@@ -22,6 +24,29 @@ void event_queue::push(double time_ms, event_kind kind, std::uint32_t target, st
   ++pushes_;
   if (time_ms == now_ms_) {
     fifos_[static_cast<std::size_t>(kind)].items.push_back(e);
+    ++fifo_size_;
+  } else {
+    heap_.push(e);
+  }
+}
+
+void event_queue::push_arrival(double time_ms, double emit_ms, std::uint32_t target, std::uint32_t index,
+                               std::uint32_t group, float grade) {
+  if (!(time_ms >= now_ms_))
+    throw std::logic_error(fmt::format("event_queue: arrival at {} ms pushed at {} ms", time_ms, now_ms_));
+  event e;
+  e.time_ms = time_ms;
+  e.order = static_cast<std::uint64_t>(event_kind::arrival) << 56;
+  e.emit_ms = emit_ms;
+  e.target = target;
+  e.index = index;
+  e.aux = group;
+  e.grade = grade;
+  ++pushes_;
+  if (time_ms == now_ms_) {
+    std::vector<event>& now = fifos_[static_cast<std::size_t>(event_kind::arrival)].items;
+    now.push_back(e);
+    std::push_heap(now.begin(), now.end(), later{});
     ++fifo_size_;
   } else {
     heap_.push(e);
@@ -63,7 +88,12 @@ event event_queue::pop() {
     const event& front = f.items[f.head];
     if (heap_.empty() || precedes(front, heap_.top())) {
       event e = front;
-      ++f.head;
+      if (k == static_cast<int>(event_kind::arrival)) {
+        std::pop_heap(f.items.begin(), f.items.end(), later{});
+        f.items.pop_back();
+      } else {
+        ++f.head;
+      }
       --fifo_size_;
       if (f.empty()) {
         f.items.clear();

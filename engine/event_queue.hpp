@@ -1,13 +1,15 @@
 #pragma once
 // event_queue: the future event set of a simulation.
 // A Boost.Heap 4-ary heap holds future events; events pushed for the current time (zero-delay fan-out,
-// immediate wakeups) skip the heap and go to one FIFO per kind, as OMNeT++'s cEventHeap does, because
-// same-time inserts are a heap's worst case. pop() always returns the least event in the total order
-// (time, kind, sequence) over heap and FIFOs together.
+// immediate wakeups) skip it and go to one FIFO per kind, as OMNeT++'s cEventHeap does, because
+// same-time inserts are a heap's worst case. Arrivals are ordered by their spikes, not by push order
+// (event.hpp), so the current-time arrivals are a small binary heap instead of a FIFO. pop() always
+// returns the least event in the total order over heap and FIFOs together.
 // Settle events always go to the heap: their order carries a rank (event.hpp), so same-time settles
 // pushed out of rank order must still pop in rank order, which a FIFO would not give.
 // Invariants: every pushed time >= now() (causality; violated pushes throw std::logic_error);
-// all FIFO events have time == now(); sequence numbers strictly increase with each push.
+// all FIFO events have time == now(); sequence numbers strictly increase with each push; the arrival
+// FIFO's items are a binary heap under `later` (its head stays 0).
 // Memory is reused across runs: clear() keeps capacity, so the steady state does not allocate.
 #include <array>
 #include <cstdint>
@@ -23,8 +25,13 @@ class event_queue {
  public:
   event_queue();
 
+  // Any kind but arrival (std::logic_error for an arrival: those need push_arrival's key).
   void push(double time_ms, event_kind kind, std::uint32_t target, std::uint32_t index, std::uint32_t aux = 0,
             float grade = 1.0f);
+  // The arrival at time_ms of the spike neuron `index` of population `target` emitted at emit_ms, for its
+  // fan-out group `group`.
+  void push_arrival(double time_ms, double emit_ms, std::uint32_t target, std::uint32_t index, std::uint32_t group,
+                    float grade);
   // A settle event for population `target` with its rank (<= max_settle_rank).
   void push_settle(double time_ms, std::uint32_t target, std::uint32_t rank);
   bool empty() const { return heap_.empty() && fifo_size_ == 0; }

@@ -182,7 +182,7 @@ void simulator::emit_spike(std::uint32_t population, std::uint32_t neuron, doubl
   }
   const auto& groups = net_.fanout(population);
   for (std::uint32_t g = 0; g < groups.size(); ++g)
-    queue_.push(t_ms + groups[g].delay_ms, event_kind::arrival, population, neuron, g, grade);
+    queue_.push_arrival(t_ms + groups[g].delay_ms, t_ms, population, neuron, g, grade);
 }
 
 void simulator::schedule_wakeup(std::uint32_t population, std::uint32_t neuron, double t_ms, std::uint32_t version) {

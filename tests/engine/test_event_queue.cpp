@@ -1,5 +1,5 @@
-// event_queue: total order (time, kind, sequence), same-time FIFOs, and a stress test against a
-// sorted shadow vector.
+// event_queue: total order (time, kind, sequence or the arrivals' canonical key), same-time FIFOs, and a
+// stress test against a sorted shadow vector.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -13,11 +13,11 @@ using namespace evsnn;
 
 TEST_CASE("event_queue: orders by time, then kind, then insertion") {
   event_queue q;
-  q.push(2.0, event_kind::arrival, 0, 1);
+  q.push_arrival(2.0, 0.0, 0, 1, 0, 1.0f);
   q.push(1.0, event_kind::tick, 0, 2);
-  q.push(1.0, event_kind::arrival, 0, 3);
+  q.push_arrival(1.0, 0.0, 0, 3, 0, 1.0f);
   q.push(1.0, event_kind::wakeup, 0, 4);
-  q.push(1.0, event_kind::arrival, 0, 5);
+  q.push_arrival(1.0, 0.0, 0, 5, 0, 1.0f);
   q.push(1.0, event_kind::sample_end, 0, 6);
   q.push(1.0, event_kind::sample_begin, 0, 7);
   std::vector<std::uint32_t> order;
@@ -27,17 +27,52 @@ TEST_CASE("event_queue: orders by time, then kind, then insertion") {
 
 TEST_CASE("event_queue: same-time pushes interleave correctly with the heap") {
   event_queue q;
-  q.push(1.0, event_kind::arrival, 0, 1);
+  q.push_arrival(1.0, 0.0, 0, 1, 0, 1.0f);
   q.push(1.0, event_kind::tick, 0, 2);
-  q.push(3.0, event_kind::arrival, 0, 9);
+  q.push_arrival(3.0, 0.0, 0, 9, 0, 1.0f);
   CHECK(q.pop().index == 1);  // now = 1
   // Pushed at the current time: go to the FIFOs, yet a wakeup still precedes the pending tick.
-  q.push(1.0, event_kind::arrival, 0, 3);
+  q.push_arrival(1.0, 1.0, 0, 3, 0, 1.0f);
   q.push(1.0, event_kind::wakeup, 0, 4);
   std::vector<std::uint32_t> order;
   while (!q.empty()) order.push_back(q.pop().index);
   CHECK(order == std::vector<std::uint32_t>{4, 3, 2, 9});
-  CHECK_THROWS_AS(q.push(2.0, event_kind::arrival, 0, 0), std::logic_error);  // before now = 3
+  CHECK_THROWS_AS(q.push_arrival(2.0, 1.0, 0, 0, 0, 1.0f), std::logic_error);  // before now = 3
+  CHECK_THROWS_AS(q.push(4.0, event_kind::arrival, 0, 0), std::logic_error);  // arrivals need their key
+}
+
+TEST_CASE("event_queue: arrivals at one time pop in their spikes' order, whatever order they were pushed in") {
+  // (emission time, source population, source neuron, group, grade), pushed in a scrambled order, some
+  // before now reaches their time (heap) and some at it (the current-time heap).
+  struct key {
+    double emit;
+    std::uint32_t pop, neuron, group;
+    float grade;
+  };
+  const std::vector<key> sorted{{0.5, 0, 7, 0, 1.0f}, {0.5, 1, 2, 0, 1.0f}, {0.5, 1, 2, 1, 1.0f}, {0.5, 1, 3, 0, 0.5f},
+                                {2.0, 0, 0, 0, -1.0f}, {2.0, 0, 0, 0, 2.0f}, {2.0, 0, 1, 0, 1.0f}, {2.0, 2, 0, 0, 1.0f}};
+  for (std::uint64_t seed = 1; seed <= 20; ++seed) {
+    std::vector<std::size_t> perm{0, 1, 2, 3, 4, 5, 6, 7};
+    rng r(seed);
+    for (std::size_t k = perm.size(); k > 1; --k) std::swap(perm[k - 1], perm[r.below(k)]);
+    event_queue q;
+    q.clear(0.5);
+    q.push(2.0, event_kind::wakeup, 0, 99);
+    for (std::size_t k : perm)
+      if (sorted[k].emit < 2.0) q.push_arrival(2.0, sorted[k].emit, sorted[k].pop, sorted[k].neuron, sorted[k].group, sorted[k].grade);
+    CHECK(q.pop().index == 99);  // now = 2: the rest are pushed at the current time
+    for (std::size_t k : perm)
+      if (sorted[k].emit == 2.0) q.push_arrival(2.0, sorted[k].emit, sorted[k].pop, sorted[k].neuron, sorted[k].group, sorted[k].grade);
+    for (const key& want : sorted) {
+      const event e = q.pop();
+      CHECK(e.emit_ms == want.emit);
+      CHECK(e.target == want.pop);
+      CHECK(e.index == want.neuron);
+      CHECK(e.aux == want.group);
+      CHECK(e.grade == want.grade);
+    }
+    CHECK(q.empty());
+  }
 }
 
 TEST_CASE("event_queue: stress against a sorted shadow vector") {
@@ -53,17 +88,26 @@ TEST_CASE("event_queue: stress against a sorted shadow vector") {
       if (r.uniform() < 0.2) t = q.now();
       const auto kind = static_cast<event_kind>(r.below(event_kind_count));
       const auto tag = static_cast<std::uint32_t>(pushed);
-      q.push(t, kind, 0, tag);
       event e;
       e.time_ms = t;
-      e.order = (static_cast<std::uint64_t>(kind) << 56) | pushed;  // same packing as the queue
-      e.index = tag;
+      e.aux = tag;
+      if (kind == event_kind::arrival) {
+        // Arrivals: the canonical key, with ties on everything but the tag (the group here).
+        e.emit_ms = q.now() - static_cast<double>(r.below(3)) * 0.25;
+        e.target = static_cast<std::uint32_t>(r.below(3));
+        e.index = static_cast<std::uint32_t>(r.below(3));
+        e.order = static_cast<std::uint64_t>(kind) << 56;
+        q.push_arrival(t, e.emit_ms, e.target, e.index, tag, 1.0f);
+      } else {
+        e.order = (static_cast<std::uint64_t>(kind) << 56) | pushed;  // same packing as the queue
+        q.push(t, kind, 0, 0, tag);
+      }
       shadow.push_back(e);
       ++pushed;
     } else {
       auto best = std::min_element(shadow.begin(), shadow.end(), [](const event& a, const event& b) { return precedes(a, b); });
       const event got = q.pop();
-      REQUIRE(got.index == best->index);
+      REQUIRE(got.aux == best->aux);
       REQUIRE(got.time_ms == best->time_ms);
       shadow.erase(best);
       ++checked;
@@ -80,7 +124,7 @@ TEST_CASE("event_queue: settles run after arrivals and ticks, before sample_end,
   q.push_settle(1.0, 10, 0);
   q.push(1.0, event_kind::tick, 0, 0, 101);
   q.push_settle(1.0, 11, 1);
-  q.push(1.0, event_kind::arrival, 0, 0, 102);
+  q.push_arrival(1.0, 0.0, 0, 0, 102, 1.0f);
   std::vector<std::uint32_t> order;
   auto take = [&] {
     const event e = q.pop();
@@ -91,7 +135,7 @@ TEST_CASE("event_queue: settles run after arrivals and ticks, before sample_end,
   // Pushed at the current time, out of rank order: a rank-0 settle and a zero-delay arrival.
   q.push_settle(1.0, 13, 3);
   q.push_settle(1.0, 9, 0);
-  q.push(1.0, event_kind::arrival, 0, 0, 103);
+  q.push_arrival(1.0, 1.0, 0, 0, 103, 1.0f);
   while (!q.empty()) take();
   CHECK(order == std::vector<std::uint32_t>{102, 103, 101, 10, 9, 11, 12, 13, 100});
   CHECK_THROWS_AS(q.push_settle(0.5, 0, 0), std::logic_error);
