@@ -1,5 +1,6 @@
 #include "tools/run_output.hpp"
 
+#include <algorithm>
 #include <bit>
 #include <cstdio>
 
@@ -27,7 +28,15 @@ spike_csv_writer::spike_csv_writer(const std::filesystem::path& path, std::vecto
   fmt::format_to(std::back_inserter(buf_), "{}time_ms,population,neuron\n", by_sample ? "sample," : "");
 }
 
-void spike_csv_writer::on_spike(const spike_record& s) {
+void spike_file_writer::flush_instant() {
+  std::stable_sort(instant_.begin(), instant_.end(), [](const spike_record& a, const spike_record& b) {
+    return a.population != b.population ? a.population < b.population : a.neuron < b.neuron;
+  });
+  for (const spike_record& s : instant_) write_spike(s);
+  instant_.clear();
+}
+
+void spike_csv_writer::write_spike(const spike_record& s) {
   if (by_sample_) fmt::format_to(std::back_inserter(buf_), "{},", sample_);
   fmt::format_to(std::back_inserter(buf_), "{},{},{}\n", s.time_ms, names_[s.population], s.neuron);
   if (buf_.size() >= flush_bytes) {
@@ -37,6 +46,7 @@ void spike_csv_writer::on_spike(const spike_record& s) {
 }
 
 void spike_csv_writer::commit() {
+  flush_instant();
   file_.write({buf_.data(), buf_.size()});
   buf_.clear();
   file_.commit();
@@ -61,7 +71,7 @@ std::string spike_npy_writer::header(std::uint64_t rows) const {
   return out + dict;
 }
 
-void spike_npy_writer::on_spike(const spike_record& s) {
+void spike_npy_writer::write_spike(const spike_record& s) {
   auto put = [&](double v) {
     const auto bits = std::bit_cast<std::uint64_t>(v);
     for (int b = 0; b < 8; ++b) buf_ += static_cast<char>((bits >> (8 * b)) & 0xff);
@@ -78,6 +88,7 @@ void spike_npy_writer::on_spike(const spike_record& s) {
 }
 
 void spike_npy_writer::commit() {
+  flush_instant();
   file_.write(buf_);
   buf_.clear();
   std::FILE* f = file_.handle();

@@ -20,14 +20,31 @@ namespace evsnn::cli {
 
 // A spike file streamed while the simulator emits spikes (at most one buffer held), renamed into place by
 // commit(). With by_sample (presenting a data set) each spike also carries its sample number.
+// Spikes of one instant are written in (population, neuron) order, not in the order they were emitted:
+// the file is then the same however the work was shared (over MPI ranks, issue 17, each rank emits its
+// own neurons' spikes). The spikes of the current instant are held until time moves on (at most one per
+// neuron and per input event of that instant).
 class spike_file_writer : public spike_sink {
  public:
-  void set_sample(std::uint64_t sample) { sample_ = sample; }
+  void on_spike(const spike_record& s) final {
+    if (!instant_.empty() && s.time_ms != instant_.front().time_ms) flush_instant();
+    instant_.push_back(s);
+  }
+  void set_sample(std::uint64_t sample) {
+    flush_instant();
+    sample_ = sample;
+  }
   // Writes what is buffered and renames the file into place.
   virtual void commit() = 0;
 
  protected:
+  virtual void write_spike(const spike_record& s) = 0;
+  // Writes the held instant's spikes in (population, neuron) order.
+  void flush_instant();
   std::uint64_t sample_ = 0;
+
+ private:
+  std::vector<spike_record> instant_;
 };
 
 // Passes every spike on to each of its sinks in turn (the spike file and the --svg raster).
@@ -51,10 +68,10 @@ class spike_csv_writer final : public spike_file_writer {
   spike_csv_writer(const std::filesystem::path& path, const network& net, bool by_sample);
   // The same for spikes of populations known by name only (a client of evsnn serve); population < names.size().
   spike_csv_writer(const std::filesystem::path& path, std::vector<std::string> population_names, bool by_sample);
-  void on_spike(const spike_record& s) override;
   void commit() override;
 
  private:
+  void write_spike(const spike_record& s) override;
   static constexpr std::size_t flush_bytes = std::size_t{1} << 16;
   atomic_file file_;
   std::vector<std::string> names_;  // population names
@@ -68,10 +85,10 @@ class spike_csv_writer final : public spike_file_writer {
 class spike_npy_writer final : public spike_file_writer {
  public:
   spike_npy_writer(const std::filesystem::path& path, bool by_sample);
-  void on_spike(const spike_record& s) override;
   void commit() override;
 
  private:
+  void write_spike(const spike_record& s) override;
   std::string header(std::uint64_t rows) const;
   static constexpr std::size_t flush_bytes = std::size_t{1} << 16;
   atomic_file file_;

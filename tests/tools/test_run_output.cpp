@@ -22,6 +22,7 @@
 
 #include "engine/npy_reader.hpp"
 #include "tests/support/cli_process.hpp"
+#include "tools/run_output.hpp"
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -357,4 +358,23 @@ TEST_CASE("run --spikes-format npy: spikes.npy holds exactly the rows of spikes.
     CHECK(a.values[(k - 1) * 3 + 2] == std::stod(neuron));
   }
   check_one_error_line(run_cli(d, "run " + shell_quote(path.string()) + " --spikes-format hdf5"), "--spikes-format");
+}
+
+TEST_CASE("spike files: the spikes of one instant in (population, neuron) order, whatever order they were emitted in") {
+  const cli_temp_dir d;
+  const std::vector<std::string> names{"a", "b"};
+  {
+    evsnn::cli::spike_csv_writer w(d.path / "s.csv", names, true);
+    w.set_sample(4);
+    for (const evsnn::spike_record& s : std::vector<evsnn::spike_record>{
+             {1.5, 1, 3}, {1.5, 0, 9}, {1.5, 1, 0}, {2.0, 1, 1}, {2.0, 0, 2}, {2.5, 0, 0}})
+      w.on_spike(s);
+    w.set_sample(5);  // the held instant belongs to sample 4
+    w.on_spike({0.5, 1, 7});
+    w.on_spike({0.5, 0, 8});
+    w.commit();
+  }
+  CHECK(read_text(d.path / "s.csv") ==
+        "sample,time_ms,population,neuron\n4,1.5,a,9\n4,1.5,b,0\n4,1.5,b,3\n4,2,a,2\n4,2,b,1\n4,2.5,a,0\n5,0.5,a,8\n"
+        "5,0.5,b,7\n");
 }

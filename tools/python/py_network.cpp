@@ -33,19 +33,20 @@ const plasticity_registry& plastic_rules() {
   return r;
 }
 
-// Keeps every spike in memory as columns (the arrays Python gets), with the sample of a data set run.
+// Keeps every spike in memory as columns (the arrays Python gets, in spikes.csv order), with the sample of a
+// data set run.
 class spike_columns final : public cli::spike_file_writer {
  public:
   explicit spike_columns(run_outcome& out) : out_(out) {}
-  void on_spike(const spike_record& s) override {
+  void commit() override { flush_instant(); }
+
+ private:
+  void write_spike(const spike_record& s) override {
     out_.time_ms.push_back(s.time_ms);
     out_.population.push_back(static_cast<std::int32_t>(s.population));
     out_.neuron.push_back(s.neuron);
     if (out_.with_data) out_.sample.push_back(static_cast<std::int64_t>(sample_));
   }
-  void commit() override {}
-
- private:
   run_outcome& out_;
 };
 
@@ -129,6 +130,7 @@ run_outcome run_network(py_network& n, const run_request& r, const std::function
     sim.run(duration);
     if (sim.stopped() != stop_reason::none) simulated = sim.now();
   }
+  spikes.commit();
   sim.settle();
   out.wall_time_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   out.simulated_ms = simulated;
