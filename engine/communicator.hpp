@@ -25,6 +25,10 @@ class communicator {
   virtual void sum(std::span<std::uint64_t> values) = 0;
   // Every rank's bytes (the same count on each), concatenated in rank order, on every rank.
   virtual std::vector<std::byte> gather(std::span<const std::byte> mine) = 0;
+  // Every rank's bytes (any count on each, in total < 2^31), concatenated in rank order into all, with
+  // each rank's count in counts (size() entries); both buffers are reused, so a loop does not allocate.
+  virtual void gather_varied(std::span<const std::byte> mine, std::vector<std::byte>& all,
+                             std::vector<std::size_t>& counts) = 0;
   // Ends every rank of the run with this exit status (a rank that failed, so that none waits for it).
   [[noreturn]] virtual void abort(int status) = 0;
 };
@@ -37,6 +41,11 @@ class single_process final : public communicator {
   void sum(std::span<std::int64_t>) override {}
   void sum(std::span<std::uint64_t>) override {}
   std::vector<std::byte> gather(std::span<const std::byte> mine) override { return {mine.begin(), mine.end()}; }
+  void gather_varied(std::span<const std::byte> mine, std::vector<std::byte>& all,
+                     std::vector<std::size_t>& counts) override {
+    all.assign(mine.begin(), mine.end());
+    counts.assign(1, mine.size());
+  }
   [[noreturn]] void abort(int status) override { std::exit(status); }
 };
 

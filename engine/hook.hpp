@@ -36,6 +36,9 @@ struct pre_context {
   double t_ms;
   float grade;
   projection_counters& counters;
+  // 1, or 0 on ranks other than 0 of a partitioned run: every rank applies every spike to its own synapses,
+  // and per-spike work (a presynaptic trace) is counted once, by rank 0.
+  std::uint32_t counts_spike = 1;
 };
 
 struct post_context {

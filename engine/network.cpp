@@ -11,10 +11,23 @@ std::uint32_t network::add_population(std::unique_ptr<population> pop) {
   return static_cast<std::uint32_t>(populations_.size() - 1);
 }
 
+void network::replace_population(std::uint32_t id, std::unique_ptr<population> pop) {
+  if (!projections_.empty() || pop->name() != populations_.at(id)->name())
+    throw std::logic_error("network: a population is replaced by its namesake, before any projection");
+  populations_[id] = std::move(pop);
+}
+
+void network::set_partition(partition part, std::vector<std::uint32_t> global_sizes) {
+  if (!projections_.empty() || global_sizes.size() != populations_.size())
+    throw std::logic_error("network: the partition is set before any projection, with every population's size");
+  part_ = std::move(part);
+  global_sizes_ = std::move(global_sizes);
+}
+
 std::uint32_t network::add_projection(projection proj) {
   if (proj.pre_population() >= populations_.size() || proj.post_population() >= populations_.size())
     throw std::invalid_argument("network: projection " + proj.name() + " names an unknown population");
-  if (proj.n_pre() != pop(proj.pre_population()).size() || proj.n_post() != pop(proj.post_population()).size())
+  if (proj.n_pre() != global_size(proj.pre_population()) || proj.n_post() != pop(proj.post_population()).size())
     throw std::invalid_argument("network: projection " + proj.name() + " does not match population sizes");
   projections_.push_back(std::move(proj));
   return static_cast<std::uint32_t>(projections_.size() - 1);

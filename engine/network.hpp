@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/partition.hpp"
 #include "engine/plasticity.hpp"
 #include "engine/population.hpp"
 #include "engine/projection.hpp"
@@ -26,6 +27,8 @@ class network {
   };
 
   std::uint32_t add_population(std::unique_ptr<population> pop);
+  // Before any projection: puts pop (of the same name) in place of population id (the loader's dealt share).
+  void replace_population(std::uint32_t id, std::unique_ptr<population> pop);
   std::uint32_t add_projection(projection proj);
   void finalize();
 
@@ -45,6 +48,13 @@ class network {
   std::size_t plasticity_count() const { return plasticity_.size(); }
   plasticity& plastic(std::size_t k) { return *plasticity_[k]; }
   const plasticity& plastic(std::size_t k) const { return *plasticity_[k]; }
+  // The partition this copy of the network was built for (default: one rank holding everything). A dealt
+  // population's object holds this rank's share; projections keep global presynaptic indices (n_pre is the
+  // pre population's global size) and this rank's postsynaptic neurons. Set before adding projections.
+  void set_partition(partition part, std::vector<std::uint32_t> global_sizes);
+  const partition& part() const { return part_; }
+  // A population's size over all ranks.
+  std::uint32_t global_size(std::uint32_t p) const { return global_sizes_.empty() ? pop(p).size() : global_sizes_[p]; }
   std::size_t neuron_count() const;
   std::size_t synapse_count() const;
 
@@ -57,6 +67,8 @@ class network {
   std::vector<std::unique_ptr<plasticity>> plasticity_;
   std::vector<std::vector<fanout_group>> fanout_;
   std::vector<std::vector<std::uint32_t>> incoming_;
+  partition part_;
+  std::vector<std::uint32_t> global_sizes_;  // empty: the populations' own sizes
 };
 
 }  // namespace evsnn

@@ -276,11 +276,73 @@ std::vector<synapse_triplet> random_init(const json_node& w, std::uint32_t n_pre
   return out;
 }
 
+// A copy of params with every array of global_size values (a per-neuron parameter) cut to this rank's
+// neurons of a dealt population.
+nlohmann::json deal_params(const nlohmann::json& params, std::uint32_t p, std::uint32_t global_size,
+                           const partition& part) {
+  nlohmann::json out = params;
+  if (!out.is_object()) return out;
+  for (auto& [key, value] : out.items()) {
+    if (!value.is_array() || value.size() != global_size) continue;
+    nlohmann::json cut = nlohmann::json::array();
+    for (std::uint32_t g = 0; g < global_size; ++g)
+      if (part.holds(p, g)) cut.push_back(value[g]);
+    value = std::move(cut);
+  }
+  return out;
+}
+
+// Plans the partition (engine/partition.hpp) from the populations built whole and the projections' ends and
+// delays, and rebuilds each dealt population with this rank's neurons.
+void deal_populations(network& net, const json_node& root, const json_node& pops,
+                      const std::vector<const population_factory*>& factories, const model_context& ctx,
+                      const partition_request& dealing) {
+  std::vector<partition::population_outline> outline;
+  std::vector<std::uint32_t> sizes;
+  for (std::uint32_t p = 0; p < net.population_count(); ++p) {
+    const population& pop = net.pop(p);
+    outline.push_back({pop.size(), pop.settles() || !pop.takes_synaptic_input(), !pop.spiking()});
+    sizes.push_back(pop.size());
+  }
+  // The projections' ends and delays, read leniently here: the projections' own pass reports what is wrong.
+  std::vector<partition::projection_outline> links;
+  const nlohmann::json& doc = root.raw();
+  if (doc.contains("projections") && doc["projections"].is_array())
+    for (const nlohmann::json& pr : doc["projections"]) {
+      if (!pr.is_object() || !pr.contains("pre") || !pr.contains("post") || !pr["pre"].is_string() || !pr["post"].is_string())
+        continue;
+      const auto pre = net.find_population(pr["pre"].get<std::string>());
+      const auto post = net.find_population(pr["post"].get<std::string>());
+      double delay = 0.0;
+      if (pr.contains("delay_ms") && pr["delay_ms"].is_number()) delay = pr["delay_ms"].get<double>();
+      if (pre && post) links.push_back({*pre, *post, delay});
+    }
+  partition part = partition::plan(dealing.rank, dealing.ranks, dealing.mode, outline, links);
+  for (std::uint32_t p = 0; p < net.population_count(); ++p) {
+    if (!part.dealt(p)) continue;
+    const json_node entry = pops[p];
+    const nlohmann::json params =
+        deal_params(entry.raw().contains("params") ? entry.raw()["params"] : nlohmann::json::object(), p, sizes[p], part);
+    const json_node params_node(params, root.file(), entry.path() + "/params");
+    net.replace_population(p, (*factories[p])(net.pop(p).name(), part.local_size(p, sizes[p]), params_node, ctx));
+  }
+  net.set_partition(std::move(part), std::move(sizes));
+}
+
+// Keeps the synapses onto this rank's neurons of population post, renumbered to its local indices.
+void keep_local_synapses(std::vector<synapse_triplet>& syn, const partition& part, std::uint32_t post) {
+  std::size_t kept = 0;
+  for (const synapse_triplet& s : syn)
+    if (part.holds(post, s.post)) syn[kept++] = {s.pre, part.local_index(post, s.post), s.weight};
+  syn.resize(kept);
+  syn.shrink_to_fit();
+}
+
 }  // namespace
 
 std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::string& file,
                                        const std::filesystem::path& base_dir, const model_registry& models,
-                                       const plasticity_registry* rules) {
+                                       const plasticity_registry* rules, const partition_request* dealing) {
   const json_node root(doc, file);
   root.expect_object();
   const json_node fmt_node = root.at("format");
@@ -298,6 +360,7 @@ std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::str
 
   const json_node pops = root.at("populations");
   pops.expect_array();
+  std::vector<const population_factory*> factories;
   if (pops.size() == 0) pops.fail("a network needs at least one population");
   const model_context ctx{base_dir};
   for (std::size_t k = 0; k < pops.size(); ++k) {
@@ -319,7 +382,10 @@ std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::str
     if (params) params->expect_object();
     const json_node params_node = params ? *params : json_node(empty, file, p.path() + "/params");
     net->add_population((*factory)(name, static_cast<std::uint32_t>(size), params_node, ctx));
+    factories.push_back(factory);
   }
+  if (dealing != nullptr && dealing->ranks > 1) deal_populations(*net, root, pops, factories, ctx, *dealing);
+  const partition& part = net->part();
 
   struct plastic_decl {
     std::uint32_t projection;
@@ -356,7 +422,7 @@ std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::str
         if (rules == nullptr) rule.fail("plasticity is not available here");
         plastic.push_back({static_cast<std::uint32_t>(k), *plasticity_node, &rules->lookup(rule)});
       }
-      const std::uint32_t n_pre = net->pop(*pre).size(), n_post = net->pop(*post).size();
+      const std::uint32_t n_pre = net->global_size(*pre), n_post = net->global_size(*post);
       std::vector<synapse_triplet> syn;
       // Row pointers of the CSR, then the synapses (charged before anything of their size is allocated).
       budget.charge(static_cast<double>(n_pre + 1) * 8.0, pr, fmt::format("the rows of {} presynaptic neurons", n_pre));
@@ -383,8 +449,9 @@ std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::str
       }
       budget.charge(static_cast<double>(syn.size()) * memory_budget::bytes_per_synapse - pre_charged, w,
                     fmt::format("{} synapses", syn.size()));
-      net->add_projection(
-          projection(name, *pre, *post, n_pre, n_post, delay, graded, std::move(syn), float32));
+      if (!part.whole()) keep_local_synapses(syn, part, *post);
+      net->add_projection(projection(name, *pre, *post, n_pre, net->pop(*post).size(), delay, graded, std::move(syn),
+                                     float32));
     }
   }
   root.finish();
@@ -394,8 +461,8 @@ std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::str
 }
 
 std::unique_ptr<network> load_network(const std::string& path, const model_registry& models,
-                                      const plasticity_registry* rules) {
-  return build_network(parse_json_file(path), path, network_dir(path), models, rules);
+                                      const plasticity_registry* rules, const partition_request* dealing) {
+  return build_network(parse_json_file(path), path, network_dir(path), models, rules, dealing);
 }
 
 std::filesystem::path network_dir(const std::string& path) {

@@ -29,10 +29,15 @@ inline constexpr const char* network_format = "evsnn-network/1";
 // The folder relative paths in a network file resolve against ("." for a bare file name).
 std::filesystem::path network_dir(const std::string& path);
 // rules builds the projections' "plasticity" (null: a network that declares plasticity is refused).
+// dealing (null or one rank: the whole network) builds one rank's part of a network dealt over several
+// (engine/partition.hpp): dealt populations hold this rank's neurons, per-neuron parameters (arrays of the
+// population's size) cut to them, and projections keep only the synapses onto them.
 std::unique_ptr<network> load_network(const std::string& path, const model_registry& models,
-                                      const plasticity_registry* rules = nullptr);
+                                      const plasticity_registry* rules = nullptr,
+                                      const partition_request* dealing = nullptr);
 std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::string& file,
                                        const std::filesystem::path& base_dir, const model_registry& models,
-                                       const plasticity_registry* rules = nullptr);
+                                       const plasticity_registry* rules = nullptr,
+                                       const partition_request* dealing = nullptr);
 
 }  // namespace evsnn

@@ -23,6 +23,15 @@ simulator::simulator(network& net, std::uint64_t seed) : net_(net), seed_(seed) 
   for (std::uint32_t r : settle_rank_)
     if (r > max_settle_rank) throw input_error("more than 65535 tick populations chained by zero-delay projections");
   for (std::uint32_t p = 0; p < net_.population_count(); ++p) net_.pop(p).attach(p, this, &counters_.populations[p]);
+  // Per projection, the one rank that counts its spikes_in and per-spike rule work: the rank holding both
+  // ends when one rank does (its spikes stay there), else rank 0 (every rank applies every spike).
+  const partition& part = net_.part();
+  counts_arrivals_.assign(net_.projection_count(), 1);
+  for (std::uint32_t j = 0; j < net_.projection_count() && !part.whole(); ++j) {
+    const int pre_owner = part.owner(net_.proj(j).pre_population());
+    const bool local = pre_owner >= 0 && pre_owner == part.owner(net_.proj(j).post_population());
+    counts_arrivals_[j] = part.rank() == (local ? pre_owner : 0) ? 1 : 0;
+  }
   for (std::size_t k = 0; k < net_.plasticity_count(); ++k) {
     plasticity& rule = net_.plastic(k);
     rule.bind_counters(&counters_.projections[rule.projection()]);
@@ -80,7 +89,8 @@ void simulator::begin_sample(double t_ms, bool reset_state) {
   if (stop_ != stop_reason::none) return;
   if (reset_state) {
     queue_.clear(t_ms);
-    for (std::uint32_t p = 0; p < net_.population_count(); ++p) net_.pop(p).reset(t_ms);
+    for (std::uint32_t p = 0; p < net_.population_count(); ++p)
+      if (net_.part().active(p)) net_.pop(p).reset(t_ms);
     for (hook_entry& h : hooks_)
       if (h.sub.samples) h.h->on_reset(t_ms);
     for (std::uint32_t h = 0; h < hooks_.size(); ++h)
@@ -112,6 +122,19 @@ void simulator::run_until(double t_ms) {
     ++events_processed_;
     dispatch(queue_.pop());
   }
+  sync_queue_counters();
+}
+
+void simulator::run_before(double t_ms) {
+  while (stop_ == stop_reason::none && !queue_.empty() && queue_.next_time() < t_ms) {
+    if (events_processed_ >= check_at_ && check_stop()) break;
+    ++events_processed_;
+    dispatch(queue_.pop());
+  }
+  sync_queue_counters();
+}
+
+void simulator::sync_queue_counters() {
   counters_.queue_pushes += queue_.pushes() - pushes_at_sync_;
   counters_.queue_pops += queue_.pops() - pops_at_sync_;
   pushes_at_sync_ = queue_.pushes();
@@ -140,7 +163,7 @@ void simulator::dispatch(const event& e) {
     case event_kind::sample_begin: {
       const std::uint64_t sample_seed = rng::derive(seed_, 0x5a17e, sample_index_);
       for (std::uint32_t p = 0; p < net_.population_count(); ++p)
-        net_.pop(p).begin_sample(e.time_ms, rng::derive(sample_seed, p));
+        if (net_.part().active(p)) net_.pop(p).begin_sample(e.time_ms, rng::derive(sample_seed, p));
       for (hook_entry& h : hooks_)
         if (h.sub.samples) h.h->on_sample_begin(e.time_ms, sample_index_);
       break;
@@ -157,9 +180,9 @@ void simulator::deliver_arrival(const event& e) {
   for (std::uint32_t p : group.projections) {
     projection& pr = net_.proj(p);
     projection_counters& pc = counters_.projections[p];
-    for (hook* h : pre_hooks_[p]) h->on_pre(pre_context{pr, p, e.index, e.time_ms, e.grade, pc});
+    for (hook* h : pre_hooks_[p]) h->on_pre(pre_context{pr, p, e.index, e.time_ms, e.grade, pc, counts_arrivals_[p]});
     const projection::row_view row = pr.row(e.index);
-    ++pc.spikes_in;
+    pc.spikes_in += counts_arrivals_[p];
     if (row.post.empty()) continue;
     const float scale = pr.graded() ? e.grade : 1.0f;
     (pr.graded() ? pc.graded_events : pc.synaptic_events) += row.post.size();
@@ -173,8 +196,9 @@ void simulator::deliver_arrival(const event& e) {
 
 void simulator::emit_spike(std::uint32_t population, std::uint32_t neuron, double t_ms, float grade) {
   ++counters_.populations[population].spikes;
-  if (record_spikes_) spikes_.push_back({t_ms, population, neuron});
-  if (sink_ != nullptr) sink_->on_spike({t_ms, population, neuron});
+  const std::uint32_t global = net_.part().global_index(population, neuron);
+  if (record_spikes_) spikes_.push_back({t_ms, population, global, grade});
+  if (sink_ != nullptr) sink_->on_spike({t_ms, population, global, grade});
   if (++spikes_emitted_ > spike_limit_) check_at_ = 0;
   for (const post_hook& ph : post_hooks_[population]) {
     projection& pr = net_.proj(ph.projection);
@@ -182,7 +206,16 @@ void simulator::emit_spike(std::uint32_t population, std::uint32_t neuron, doubl
   }
   const auto& groups = net_.fanout(population);
   for (std::uint32_t g = 0; g < groups.size(); ++g)
-    queue_.push_arrival(t_ms + groups[g].delay_ms, t_ms, population, neuron, g, grade);
+    queue_.push_arrival(t_ms + groups[g].delay_ms, t_ms, population, global, g, grade);
+}
+
+void simulator::receive_spike(const spike_record& s) {
+  const auto& groups = net_.fanout(s.population);
+  const double window = net_.part().window_ms();
+  for (std::uint32_t g = 0; g < groups.size(); ++g)
+    // A group faster than the window holds only projections within the sender's rank.
+    if (groups[g].delay_ms >= window)
+      queue_.push_arrival(s.time_ms + groups[g].delay_ms, s.time_ms, s.population, s.neuron, g, s.grade);
 }
 
 void simulator::schedule_wakeup(std::uint32_t population, std::uint32_t neuron, double t_ms, std::uint32_t version) {

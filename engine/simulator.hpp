@@ -10,6 +10,12 @@
 // Stopping: a stop poll (asked every N events) and the event/spike limits stop a run at an event
 // boundary; the simulator then stays stopped (every run call returns at once, the queue keeps its
 // pending events) until clear_stop(). The engine knows nothing of signals: the poll is the caller's.
+// Partitioned networks (network::part(), issue 17): only the populations this rank simulates are reset and
+// started, spikes carry global neuron indices, and a projection's spikes_in (and its rules' per-spike
+// work) count on one rank only — the one holding both ends, else rank 0 (every rank applies every spike's
+// arrival to its own synapses) — so the ranks' counters sum to one process's. Another rank's spike
+// (receive_spike) makes the arrivals of the fan-out groups at least a window slow; faster ones hold only
+// projections within that rank.
 // Discrete-tick populations (population::settles()): settles at one time run in rank order, the ranks
 // of engine/zero_delay_order.hpp over zero-delay projections whose both ends settle, computed at
 // construction (a zero-delay loop among them is an input_error).
@@ -29,7 +35,8 @@ namespace evsnn {
 struct spike_record {
   double time_ms;
   std::uint32_t population;
-  std::uint32_t neuron;
+  std::uint32_t neuron;  // the global index (over all ranks of a partitioned network)
+  float grade = 1.0f;
 };
 
 // Receives every spike the moment it is emitted (time order within a sample), e.g. a file writer.
@@ -69,6 +76,11 @@ class simulator final : public spike_port {
   void begin_sample(double t_ms, bool reset_state = true);
   // Processes every event with time <= t_ms (t_ms = infinity: until no event is pending).
   void run_until(double t_ms);
+  // Processes every event with time < t_ms (a window of a partitioned run).
+  void run_before(double t_ms);
+  // A spike another rank emitted (partitioned run): its arrivals here, as this rank's own spikes make them.
+  // Its time plus the least delay must be > now() (the window guarantees it).
+  void receive_spike(const spike_record& s);
   // Runs to t_ms and ends the sample there (hooks see on_sample_end after every event at t_ms).
   void end_sample(double t_ms);
   // One sample from 0 to duration_ms with a reset.
@@ -110,6 +122,7 @@ class simulator final : public spike_port {
   void dispatch(const event& e);
   void deliver_arrival(const event& e);
   bool check_stop();
+  void sync_queue_counters();
   void update_check_point();
 
   static constexpr std::uint64_t no_limit = std::numeric_limits<std::uint64_t>::max();
@@ -135,6 +148,7 @@ class simulator final : public spike_port {
   std::uint64_t spikes_emitted_ = 0;
   stop_reason stop_ = stop_reason::none;
   std::uint64_t sample_index_ = 0;
+  std::vector<std::uint32_t> counts_arrivals_;  // per projection: 1 when this rank counts its spikes_in
   std::uint64_t pushes_at_sync_ = 0;
   std::uint64_t pops_at_sync_ = 0;
 };

@@ -4,11 +4,15 @@
 // are kept relative to a reference time T shared by the bank, trace_i(t) = c_i e^{-(t-T)/tau}, so that
 // reading or bumping every trace at one time costs one shared exponential (at(t)), not one per trace.
 // T moves forward (an O(n) rebase) when (t-T)/tau exceeds rebase_exponent, so runs of any length stay
-// finite. Reads at times before T (by less than the rebase horizon) are exact as well.
+// finite, on the fixed grid of engine/rebase_grid.hpp: a bank's values do not depend on the times it was
+// read at (a rule on a population dealt over ranks computes one process's bits). Reads at times before T
+// (by less than the rebase horizon) are exact as well.
 // Invariants: tau_ms > 0 and finite; c_.size() == n; |c_i| <= (largest value) * e^{rebase_exponent}.
 #include <cmath>
 #include <cstddef>
 #include <vector>
+
+#include "engine/rebase_grid.hpp"
 
 namespace evsnn {
 
@@ -21,25 +25,23 @@ class trace_bank {
   };
 
   trace_bank() = default;
-  trace_bank(std::size_t n, double tau_ms) : inv_tau_(1.0 / tau_ms), c_(n, 0.0) {}
+  trace_bank(std::size_t n, double tau_ms)
+      : inv_tau_(1.0 / tau_ms), step_decay_(std::exp(-rebase_exponent)), c_(n, 0.0), grid_(rebase_exponent * tau_ms) {}
 
   std::size_t size() const { return c_.size(); }
   double tau_ms() const { return 1.0 / inv_tau_; }
   // Every trace 0, reference time t_ms.
   void reset(double t_ms) {
-    t_ref_ms_ = t_ms;
+    grid_.reset(t_ms);
     std::fill(c_.begin(), c_.end(), 0.0);
   }
   // The factors for time t_ms (rebasing first when t_ms is far past T).
   at_time at(double t_ms) {
-    double x = (t_ms - t_ref_ms_) * inv_tau_;
-    if (x > rebase_exponent) {
-      const double f = std::exp(-x);
-      for (double& c : c_) c *= f;
-      t_ref_ms_ = t_ms;
-      x = 0.0;
-    }
-    const double grow = std::exp(x);
+    grid_.advance(t_ms, [&] {
+      for (double& c : c_) c *= step_decay_;
+      return rebase_grid::flush_tiny(c_);
+    });
+    const double grow = std::exp((t_ms - grid_.t_ref()) * inv_tau_);
     return {1.0 / grow, grow};
   }
   double value(std::size_t i, const at_time& a) const { return c_[i] * a.decay; }
@@ -52,8 +54,9 @@ class trace_bank {
   // e^30 ~ 1e13: far from overflow, and rebasing stays rare (once per 30 tau).
   static constexpr double rebase_exponent = 30.0;
   double inv_tau_ = 1.0;
-  double t_ref_ms_ = 0.0;
+  double step_decay_ = 0.0;  // e^{-rebase_exponent}: one grid step
   std::vector<double> c_;
+  rebase_grid grid_;  // the reference time T
 };
 
 }  // namespace evsnn

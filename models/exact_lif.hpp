@@ -1,7 +1,7 @@
 #pragma once
 // exact_lif<Kernel>: current-based LIF neurons integrated exactly between events.
 // Each neuron keeps two numbers (p_i, q_i) relative to a reference time T shared by the population (moved
-// forward on a fixed grid when (t-T)/tau gets large (models/rebase_grid.hpp), so samples of any length stay finite and accurate); what they mean is
+// forward on a fixed grid when (t-T)/tau gets large (engine/rebase_grid.hpp), so samples of any length stay finite and accurate); what they mean is
 // the Kernel's: alpha_kernel keeps u_i(t) = p_i e^{-(t-T)/tau_mem} - q_i e^{-(t-T)/tau_syn}, exp_kernel the
 // potential and synaptic current carried back to T, which stays accurate however close tau_mem and tau_syn
 // are. Either way an input of weight w at t_j adds w kappa(t - t_j), kappa(s) = c [e^{-s/tau_mem} -
@@ -36,7 +36,7 @@
 #include "engine/membrane_view.hpp"
 #include "engine/population.hpp"
 #include "engine/wakeup_heap.hpp"
-#include "models/rebase_grid.hpp"
+#include "engine/rebase_grid.hpp"
 #include "models/spiking_params.hpp"
 #include "models/stepped_lif.hpp"
 
@@ -223,7 +223,7 @@ class exact_lif final : public population, public membrane_view, public membrane
   using frame = typename Kernel::frame;
   using local = typename Kernel::local;
 
-  // Moves the reference time on its grid (models/rebase_grid.hpp), then the frame at t_ms.
+  // Moves the reference time on its grid (engine/rebase_grid.hpp), then the frame at t_ms.
   frame advance_to(double t_ms) {
     grid_.advance(t_ms, [&] {
       k_.rebase(grid_.period_ms(), p_, q_);

@@ -15,7 +15,7 @@
 #include "engine/membrane_view.hpp"
 #include "engine/population.hpp"
 #include "models/exp_kernel.hpp"
-#include "models/rebase_grid.hpp"
+#include "engine/rebase_grid.hpp"
 
 namespace evsnn {
 
@@ -50,7 +50,7 @@ class li final : public population, public membrane_view {
   double tau_mem_ms_, tau_syn_ms_, inv_tau_mem_, inv_tau_syn_, norm_;
   std::optional<exp_kernel> syn_;  // the current-synapse kernel (tau_syn_ms > 0)
   std::vector<double> p_, q_;      // q_ stays 0 without a synaptic filter
-  rebase_grid grid_;               // the reference time T of p_, q_ (models/rebase_grid.hpp)
+  rebase_grid grid_;               // the reference time T of p_, q_ (engine/rebase_grid.hpp)
 };
 
 }  // namespace evsnn

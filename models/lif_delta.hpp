@@ -8,7 +8,7 @@
 // tau_mem_ms = infinity is the integrate-and-fire neuron without leak (model "if_delta": u jumps by w
 // and stays).
 // Invariants: between events every neuron not in its spiking instant is below threshold;
-// T (grid_, on the fixed grid of models/rebase_grid.hpp) <= the latest event time, with (t-T)/tau_mem <= 30
+// T (grid_, on the fixed grid of engine/rebase_grid.hpp) <= the latest event time, with (t-T)/tau_mem <= 30
 // after advancing.
 #include <cstdint>
 #include <span>
@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "engine/population.hpp"
-#include "models/rebase_grid.hpp"
+#include "engine/rebase_grid.hpp"
 #include "models/spiking_params.hpp"
 
 namespace evsnn {

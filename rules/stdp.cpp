@@ -158,7 +158,7 @@ nlohmann::json stdp::describe() const {
 }
 
 void stdp::bump(trace_bank& fast, trace_bank& slow, std::uint32_t neuron, const trace_bank::at_time& fast_at,
-                const trace_bank::at_time& slow_at, projection_counters& c) {
+                const trace_bank::at_time& slow_at, projection_counters& c, std::uint32_t counted) {
   if (p_.nearest) {
     fast.set(neuron, fast_at, 1.0);
     if (p_.triplet) slow.set(neuron, slow_at, 1.0);
@@ -166,7 +166,7 @@ void stdp::bump(trace_bank& fast, trace_bank& slow, std::uint32_t neuron, const 
     fast.add(neuron, fast_at, 1.0);
     if (p_.triplet) slow.add(neuron, slow_at, 1.0);
   }
-  c.trace_updates += p_.triplet ? 2 : 1;
+  c.trace_updates += (p_.triplet ? 2u : 1u) * counted;
 }
 
 double stdp::clip(double w) const {
@@ -210,7 +210,7 @@ void stdp::on_pre(const pre_context& ctx) {
     ++writes;
   }
   ctx.counters.weight_updates += writes;
-  bump(r1_, r2_, i, r_at, r2_at, ctx.counters);
+  bump(r1_, r2_, i, r_at, r2_at, ctx.counters, ctx.counts_spike);
 }
 
 void stdp::on_post(const post_context& ctx) {
@@ -255,7 +255,7 @@ void stdp::potentiate(std::uint32_t j, double t_ms, projection_counters& c) {
     }
   }
   c.weight_updates += writes;
-  bump(o1_, o2_, j, o1_at, o2_at, c);
+  bump(o1_, o2_, j, o1_at, o2_at, c, 1);
 }
 
 void stdp::settle(double /*t_ms*/) {

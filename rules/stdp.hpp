@@ -62,7 +62,7 @@ class stdp final : public plasticity {
   void potentiate(std::uint32_t post, double t_ms, projection_counters& c);
   // The spike's own trace increments (+1, or set to 1 for nearest spike): r1/r2 or o1/o2.
   void bump(trace_bank& fast, trace_bank& slow, std::uint32_t neuron, const trace_bank::at_time& fast_at,
-            const trace_bank::at_time& slow_at, projection_counters& c);
+            const trace_bank::at_time& slow_at, projection_counters& c, std::uint32_t counted);
   double clip(double w) const;
 
   network& net_;

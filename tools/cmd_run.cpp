@@ -15,6 +15,7 @@
 // (at least its last input) and then on until no event is pending (presenter::present_drained; tools/data_run).
 // --svg FILE draws a spike raster of the run (tools/spike_raster: spikes binned as they stream, memory
 // bounded by the figure); with --data the samples are overlaid in sample time, with --carry continuous.
+// Under mpirun (several ranks) the network is dealt over the ranks (tools/run_partitioned, --partition).
 #include <unistd.h>
 
 #include <algorithm>
@@ -39,6 +40,7 @@
 #include "tools/output_folder.hpp"
 #include "tools/plastic_output.hpp"
 #include "tools/run_output.hpp"
+#include "tools/run_partitioned.hpp"
 #include "tools/spike_raster.hpp"
 #include "tools/stop_signals.hpp"
 
@@ -63,6 +65,7 @@ struct run_options {
   std::uint64_t max_spikes = 0;
   std::uint64_t max_events = 0;
   std::string spikes_format = "csv";
+  std::string partition = "neurons";  // under mpirun
 };
 
 // Files `evsnn run` may write; the set a folder of an older evsnn (no manifest) is cleared of.
@@ -334,7 +337,23 @@ void run_command(const run_options& o) {
 }
 }  // namespace
 
-void add_run_command(CLI::App& app) {
+// Over several MPI ranks: the network dealt over them (tools/run_partitioned).
+void run_dealt(const run_options& o, communicator& comm) {
+  std::string alone;
+  if (!o.data.empty()) alone = "--data";
+  if (o.stepped) alone = "--stepped";
+  if (o.max_spikes > 0 || o.max_events > 0) alone = "--max-spikes / --max-events";
+  if (!o.weights_svg.empty()) alone = "--weights-svg";
+  if (!alone.empty())
+    throw input_error(fmt::format("evsnn run {} runs as one process; under mpirun (here {} ranks) evsnn run deals the "
+                                  "network's own run over the ranks",
+                                  alone, comm.size()));
+  run_partitioned({o.net_path, o.duration_ms, o.out_dir, o.json, o.spikes_format, o.svg,
+                   o.partition == "populations" ? partition_mode::populations : partition_mode::neurons},
+                  comm);
+}
+
+void add_run_command(CLI::App& app, communicator& comm) {
   auto o = std::make_shared<run_options>();
   CLI::App* cmd = app.add_subcommand("run", "Simulate a network (event-driven, exact) and write its spikes");
   cmd->add_option("network", o->net_path, "Network JSON file (format evsnn-network/1)")->required();
@@ -376,7 +395,16 @@ void add_run_command(CLI::App& app) {
                                 "Run the time-stepped twin instead: every neuron updated every step, inputs binned to "
                                 "steps, spikes at step ends (same input)");
   cmd->add_option("--dt-ms", o->dt_ms, "Step of --stepped in ms (default 0.1)")->check(positive())->needs(stepped);
-  cmd->callback([o] { run_command(*o); });
+  cmd->add_option("--partition", o->partition,
+                  "Under mpirun: deal neurons round-robin within populations (neurons, default) or whole populations "
+                  "to ranks (populations)")
+      ->check(CLI::IsMember({"neurons", "populations"}));
+  cmd->callback([o, &comm] {
+    if (comm.size() > 1)
+      run_dealt(*o, comm);
+    else
+      run_command(*o);
+  });
 }
 
 }  // namespace evsnn::cli

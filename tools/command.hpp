@@ -50,7 +50,8 @@ inline void check_step_count(double duration_ms, double dt_ms) {
 }
 inline CLI::Validator non_negative() { return number_above(0.0, true); }
 
-void add_run_command(CLI::App& app);
+// run deals a network over the ranks of comm (one process: single_process).
+void add_run_command(CLI::App& app, communicator& comm);
 void add_check_command(CLI::App& app);
 void add_bench_command(CLI::App& app);
 void add_data_command(CLI::App& app);

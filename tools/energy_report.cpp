@@ -124,7 +124,7 @@ nlohmann::json event_driven_counters_json(const run_counters& c, const network& 
   j["totals"] = totals_json(c);
   nlohmann::json pops = nlohmann::json::array();
   for (std::uint32_t p = 0; p < net.population_count(); ++p) {
-    nlohmann::json e = {{"name", net.pop(p).name()}, {"model", net.pop(p).model()}, {"size", net.pop(p).size()}};
+    nlohmann::json e = {{"name", net.pop(p).name()}, {"model", net.pop(p).model()}, {"size", net.global_size(p)}};
     e.update(population_json(c.populations[p]));
     pops.push_back(std::move(e));
   }
@@ -150,7 +150,7 @@ nlohmann::json time_stepped_counters_json(const stepped_simulator& sim, double d
   j["totals"] = std::move(totals);
   nlohmann::json pops = nlohmann::json::array();
   for (std::uint32_t p = 0; p < net.population_count(); ++p) {
-    nlohmann::json e = {{"name", net.pop(p).name()}, {"model", net.pop(p).model()}, {"size", net.pop(p).size()},
+    nlohmann::json e = {{"name", net.pop(p).name()}, {"model", net.pop(p).model()}, {"size", net.global_size(p)},
                         {"stepped", !sim.pop(p).is_source()}};
     e.update(population_json(c.populations[p]));
     e["membrane_updates"] = sim.membrane_updates(p);

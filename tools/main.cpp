@@ -1,5 +1,6 @@
 // evsnn: the command-line entry point. Subcommands live in tools/cmd_*.cpp. Started by mpirun with several
-// ranks, train and eval share their work over the ranks (tools/mpi_communicator); every other command runs
+// ranks, train and eval share their work over the ranks (tools/mpi_communicator) and run deals the network over
+// them (tools/run_partitioned); every other command runs
 // as one process and is refused there. A rank that fails ends every rank (no rank is left waiting); its error
 // line names the rank.
 #include <chrono>
@@ -27,9 +28,9 @@ int run_command(CLI::App& app, int argc, char** argv, evsnn::communicator& comm,
       std::string_view command;
       for (int i = 1; i < argc && command.empty(); ++i)
         if (argv[i][0] != '-') command = argv[i];
-      if (command != "train" && command != "eval")
+      if (command != "train" && command != "eval" && command != "run")
         throw evsnn::input_error(fmt::format("evsnn {} runs as one process: under mpirun (here {} ranks) only evsnn "
-                                             "train and evsnn eval share their work over ranks",
+                                             "run, train and eval share their work over ranks",
                                              command.empty() ? std::string_view("without a command") : command,
                                              comm.size()));
     }
@@ -79,7 +80,7 @@ int main(int argc, char** argv) {
   CLI::App app{"evsnn: exact discrete-event simulator for spiking neural networks that learn online"};
   app.require_subcommand(1);
   app.set_version_flag("--version", "evsnn 0.1.0");
-  evsnn::cli::add_run_command(app);
+  evsnn::cli::add_run_command(app, *comm);
   evsnn::cli::add_check_command(app);
   evsnn::cli::add_bench_command(app);
   evsnn::cli::add_data_command(app);

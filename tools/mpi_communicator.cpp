@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <charconv>
 #include <initializer_list>
+#include <limits>
+#include <stdexcept>
+#include <vector>
 #include <cstdlib>
 #include <cstring>
 #include <string_view>
@@ -85,6 +88,28 @@ class mpi_world final : public communicator {
                   MPI_BYTE, MPI_COMM_WORLD);
     return all;
   }
+  void gather_varied(std::span<const std::byte> mine, std::vector<std::byte>& all,
+                     std::vector<std::size_t>& counts) override {
+    const auto n = static_cast<std::size_t>(size_);
+    int own = 0;
+    if (mine.size() > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+      throw std::length_error("mpi_world::gather_varied: too many bytes");
+    own = static_cast<int>(mine.size());
+    counts_.resize(n);
+    offsets_.resize(n);
+    MPI_Allgather(&own, 1, MPI_INT, counts_.data(), 1, MPI_INT, MPI_COMM_WORLD);
+    std::size_t total = 0;
+    counts.resize(n);
+    for (std::size_t r = 0; r < n; ++r) {
+      if (total + static_cast<std::size_t>(counts_[r]) > static_cast<std::size_t>(std::numeric_limits<int>::max()))
+        throw std::length_error("mpi_world::gather_varied: more than 2^31 bytes in all");
+      offsets_[r] = static_cast<int>(total);
+      counts[r] = static_cast<std::size_t>(counts_[r]);
+      total += counts[r];
+    }
+    all.resize(total);
+    MPI_Allgatherv(mine.data(), own, MPI_BYTE, all.data(), counts_.data(), offsets_.data(), MPI_BYTE, MPI_COMM_WORLD);
+  }
   [[noreturn]] void abort(int status) override {
     MPI_Abort(MPI_COMM_WORLD, status);
     std::_Exit(status);
@@ -99,6 +124,7 @@ class mpi_world final : public communicator {
   }
   int rank_ = 0, size_ = 1;
   MPI_Op saturating_{};
+  std::vector<int> counts_, offsets_;  // gather_varied's, reused
 };
 
 }  // namespace

@@ -143,9 +143,9 @@ nlohmann::json run_summary(const simulator& sim, network& net, double duration_m
     const population_counters& pc = c.populations[p];
     pops.push_back({{"name", pop.name()},
                     {"model", pop.model()},
-                    {"size", pop.size()},
+                    {"size", net.global_size(p)},
                     {"spikes", pc.spikes},
-                    {"rate_hz", duration_ms > 0 ? static_cast<double>(pc.spikes) / pop.size() / (duration_ms * 1e-3) : 0.0},
+                    {"rate_hz", duration_ms > 0 ? static_cast<double>(pc.spikes) / net.global_size(p) / (duration_ms * 1e-3) : 0.0},
                     {"neuron_updates", pc.neuron_updates},
                     {"crossing_predictions", pc.crossing_predictions},
                     {"wakeups_scheduled", pc.wakeups_scheduled},

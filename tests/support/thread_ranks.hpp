@@ -19,7 +19,8 @@ namespace evsnn::test {
 
 class thread_ranks {
  public:
-  explicit thread_ranks(int n) : n_(n), sync_(n), posted_(static_cast<std::size_t>(n)) {}
+  explicit thread_ranks(int n)
+      : n_(n), sync_(n), posted_(static_cast<std::size_t>(n)), sizes_(static_cast<std::size_t>(n)) {}
 
   // Runs fn on every rank (its own thread) and waits for all.
   static void run(int n, const std::function<void(communicator&)>& fn) {
@@ -60,6 +61,20 @@ class thread_ranks {
       s_.sync_.arrive_and_wait();  // nobody reads the posted buffers any more
       return all;
     }
+    void gather_varied(std::span<const std::byte> mine, std::vector<std::byte>& all,
+                       std::vector<std::size_t>& counts) override {
+      s_.posted_[static_cast<std::size_t>(r_)] = mine.data();
+      s_.sizes_[static_cast<std::size_t>(r_)] = mine.size();
+      s_.sync_.arrive_and_wait();
+      all.clear();
+      counts.clear();
+      for (std::size_t r = 0; r < s_.posted_.size(); ++r) {
+        const auto* b = static_cast<const std::byte*>(s_.posted_[r]);
+        all.insert(all.end(), b, b + s_.sizes_[r]);
+        counts.push_back(s_.sizes_[r]);
+      }
+      s_.sync_.arrive_and_wait();
+    }
     [[noreturn]] void abort(int status) override {
       std::fprintf(stderr, "thread_ranks: rank %d aborted the run\n", r_);
       std::_Exit(status);
@@ -92,6 +107,7 @@ class thread_ranks {
   int n_;
   std::barrier<> sync_;
   std::vector<const void*> posted_;
+  std::vector<std::size_t> sizes_;  // gather_varied: each rank's byte count
 };
 
 }  // namespace evsnn::test

@@ -10,7 +10,7 @@
 #include "models/cuba_lif.hpp"
 #include "models/lif_alpha.hpp"
 #include "models/lif_delta.hpp"
-#include "models/rebase_grid.hpp"
+#include "engine/rebase_grid.hpp"
 #include "tests/support/single_neuron.hpp"
 
 using namespace evsnn;

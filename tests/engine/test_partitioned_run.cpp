@@ -1,0 +1,260 @@
+// partitioned_run and partition: a network dealt over 2 and 3 ranks (ranks as threads,
+// tests/support/thread_ranks.hpp) gives exactly one process's spikes — same neurons, same times bit for
+// bit — and counters that sum to one process's, on a recurrent network with several delays (long enough
+// for the populations' reference times to move many times), a feed-forward network with inputs on a
+// time grid (many same-time arrivals), a graded projection, a zero-delay pair and a readout, and with
+// STDP on dealt postsynaptic neurons (the same final weights). Also the plan itself.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <tuple>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "engine/network_loader.hpp"
+#include "engine/partitioned_run.hpp"
+#include "models/builtin_models.hpp"
+#include "rules/plasticity_rules.hpp"
+#include "tests/support/thread_ranks.hpp"
+
+using namespace evsnn;
+using nlohmann::json;
+
+namespace {
+
+struct outcome {
+  std::vector<spike_record> spikes;  // (time, population, neuron) order
+  run_counters counters;
+  // Per projection: (pre, global post) -> weights in synapse order.
+  std::vector<std::map<std::pair<std::uint32_t, std::uint32_t>, std::vector<double>>> weights;
+  double window_ms = 0.0;
+};
+
+bool spike_less(const spike_record& a, const spike_record& b) {
+  return std::tie(a.time_ms, a.population, a.neuron) < std::tie(b.time_ms, b.population, b.neuron);
+}
+
+void take_weights(network& net, outcome& out, std::mutex* lock) {
+  const partition& part = net.part();
+  if (lock != nullptr) lock->lock();
+  out.weights.resize(net.projection_count());
+  for (std::uint32_t k = 0; k < net.projection_count(); ++k) {
+    projection& pr = net.proj(k);
+    for (std::uint32_t i = 0; i < pr.n_pre(); ++i) {
+      const projection::row_view row = pr.row(i);
+      for (std::size_t s = 0; s < row.post.size(); ++s)
+        out.weights[k][{i, part.global_index(pr.post_population(), row.post[s])}].push_back(row.weights[s]);
+    }
+  }
+  if (lock != nullptr) lock->unlock();
+}
+
+outcome one_process(const json& doc) {
+  const model_registry models = builtin_model_registry();
+  const plasticity_registry rules = rules::builtin_plasticity_registry();
+  auto net = build_network(doc, "net.json", ".", models, &rules);
+  simulator sim(*net, net->seed);
+  sim.run(net->duration_ms);
+  outcome out;
+  out.spikes = sim.spikes();
+  std::stable_sort(out.spikes.begin(), out.spikes.end(), spike_less);
+  out.counters = sim.counters();
+  take_weights(*net, out, nullptr);
+  return out;
+}
+
+class collect final : public spike_sink {
+ public:
+  void on_spike(const spike_record& s) override { spikes.push_back(s); }
+  std::vector<spike_record> spikes;
+};
+
+outcome dealt(const json& doc, int ranks, partition_mode mode) {
+  outcome out;
+  std::mutex lock;
+  test::thread_ranks::run(ranks, [&](communicator& comm) {
+    const model_registry models = builtin_model_registry();
+    const plasticity_registry rules = rules::builtin_plasticity_registry();
+    const partition_request request{comm.rank(), comm.size(), mode};
+    auto net = build_network(doc, "net.json", ".", models, &rules, &request);
+    simulator sim(*net, net->seed);
+    sim.record_spikes(false);
+    collect c;
+    partitioned_run run(sim, comm);
+    bool complete = false;
+    try {
+      complete = run.run(net->duration_ms, &c);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "rank %d: %s\n", comm.rank(), e.what());
+      comm.abort(3);
+    }
+    REQUIRE(complete);
+    sim.counters().sum_over_ranks(comm, net->population_count(), net->projection_count());
+    take_weights(*net, out, &lock);
+    if (comm.rank() == 0) {
+      out.spikes = c.spikes;
+      out.counters = sim.counters();
+      out.window_ms = net->part().window_ms();
+    }
+  });
+  return out;
+}
+
+void check_same(const outcome& one, const outcome& many) {
+  REQUIRE(one.spikes.size() == many.spikes.size());
+  std::size_t differ = 0;
+  for (std::size_t k = 0; k < one.spikes.size(); ++k) {
+    const spike_record &a = one.spikes[k], &b = many.spikes[k];
+    differ += a.time_ms != b.time_ms || a.population != b.population || a.neuron != b.neuron;
+  }
+  CHECK(differ == 0);
+  for (std::size_t p = 0; p < one.counters.populations.size(); ++p) {
+    const population_counters &a = one.counters.populations[p], &b = many.counters.populations[p];
+    CHECK(a.spikes == b.spikes);
+    CHECK(a.neuron_updates == b.neuron_updates);
+    CHECK(a.crossing_predictions == b.crossing_predictions);
+    CHECK(a.dropped_inputs == b.dropped_inputs);
+  }
+  for (std::size_t k = 0; k < one.counters.projections.size(); ++k) {
+    const projection_counters &a = one.counters.projections[k], &b = many.counters.projections[k];
+    CHECK(a.spikes_in == b.spikes_in);
+    CHECK(a.synaptic_events == b.synaptic_events);
+    CHECK(a.graded_events == b.graded_events);
+    CHECK(a.trace_updates == b.trace_updates);
+    CHECK(a.weight_updates == b.weight_updates);
+  }
+  REQUIRE(one.weights.size() == many.weights.size());
+  for (std::size_t k = 0; k < one.weights.size(); ++k) {
+    CAPTURE(k);
+    CHECK(one.weights[k].size() == many.weights[k].size());
+    std::size_t differ = 0;
+    for (const auto& [key, w] : one.weights[k]) {
+      const auto it = many.weights[k].find(key);
+      differ += it == many.weights[k].end() || it->second != w;
+      if (differ == 1 && it != many.weights[k].end() && it->second != w) MESSAGE(key.first, " ", key.second, " ", w[0], " ", it->second[0]);
+    }
+    CHECK(differ == 0);
+  }
+}
+
+json recurrent(bool stdp) {
+  std::vector<double> thresholds;
+  for (int i = 0; i < 240; ++i) thresholds.push_back(0.9 + 0.001 * i);
+  json ee = {{"pre", "exc"}, {"post", "exc"}, {"delay_ms", 1.5},
+             {"weights", {{"init", "uniform"}, {"low", 0.0}, {"high", 0.16}, {"p_connect", 0.05}}}};
+  if (stdp) ee["plasticity"] = {{"rule", "stdp"}, {"a_plus", 0.002}, {"a_minus", 0.0021}, {"w_min", 0.0}, {"w_max", 0.3},
+                                {"weight_dependence", "multiplicative"}};
+  return json{{"format", "evsnn-network/1"},
+              {"seed", 5},
+              {"duration_ms", 700.0},
+              {"populations",
+               {{{"name", "drive"}, {"model", "spike_source"}, {"size", 100}, {"params", {{"rate_hz", 40.0}}}},
+                {{"name", "exc"}, {"model", "cuba_lif"}, {"size", 240},
+                 {"params", {{"tau_mem_ms", 10.0}, {"tau_syn_ms", 2.5}, {"threshold", thresholds}}}},
+                {{"name", "inh"}, {"model", "lif_alpha"}, {"size", 61}, {"params", {{"tau_mem_ms", 6.0}}}}}},
+              {"projections",
+               {{{"pre", "drive"}, {"post", "exc"}, {"delay_ms", 1.0},
+                 {"weights", {{"init", "normal"}, {"mean", 0.3}, {"std", 0.1}, {"p_connect", 0.2}}}},
+                {{"pre", "drive"}, {"post", "inh"}, {"delay_ms", 1.0},
+                 {"weights", {{"init", "constant"}, {"value", 0.2}, {"p_connect", 0.2}}}},
+                ee,
+                {{"pre", "exc"}, {"post", "inh"}, {"delay_ms", 2.0},
+                 {"weights", {{"init", "normal"}, {"mean", 0.1}, {"std", 0.03}, {"p_connect", 0.1}}}},
+                {{"pre", "inh"}, {"post", "exc"}, {"delay_ms", 1.0},
+                 {"weights", {{"init", "normal"}, {"mean", -0.4}, {"std", 0.1}, {"p_connect", 0.1}}}},
+                {{"pre", "inh"}, {"post", "inh"}, {"delay_ms", 1.5},
+                 {"weights", {{"init", "normal"}, {"mean", -0.3}, {"std", 0.1}, {"p_connect", 0.1}}}}}}};
+}
+
+// Inputs on a 0.5 ms grid (every arrival at a grid time ties with others), graded spikes, a zero-delay
+// pair (held by one rank) and a readout (rank 0).
+json feed_forward() {
+  json spikes = json::array();
+  for (int k = 0; k < 400; ++k) spikes.push_back(json::array({0.5 * (k % 160), (k * 37) % 50, 0.5 + 0.01 * (k % 7)}));
+  return json{{"format", "evsnn-network/1"},
+              {"seed", 9},
+              {"duration_ms", 120.0},
+              {"populations",
+               {{{"name", "in"}, {"model", "spike_source"}, {"size", 50}, {"params", {{"spikes", spikes}}}},
+                {{"name", "h1"}, {"model", "lif_alpha"}, {"size", 64}, {"params", {{"tau_mem_ms", 8.0}, {"threshold", 0.5}}}},
+                {{"name", "h2"}, {"model", "lif_delta"}, {"size", 33}, {"params", {{"tau_mem_ms", 5.0}, {"threshold", 0.6}}}},
+                {{"name", "h3"}, {"model", "cuba_lif"}, {"size", 20},
+                 {"params", {{"tau_mem_ms", 5.0}, {"tau_syn_ms", 1.0}, {"threshold", 0.3}}}},
+                {{"name", "out"}, {"model", "li"}, {"size", 5}, {"params", {{"tau_mem_ms", 10.0}}}}}},
+              {"projections",
+               {{{"pre", "in"}, {"post", "h1"}, {"delay_ms", 0.5}, {"graded", true},
+                 {"weights", {{"init", "normal"}, {"mean", 0.3}, {"std", 0.2}}}},
+                {{"pre", "h1"}, {"post", "h2"}, {"delay_ms", 0.5},
+                 {"weights", {{"init", "normal"}, {"mean", 0.1}, {"std", 0.2}}}},
+                {{"pre", "h2"}, {"post", "h3"}, {"weights", {{"init", "normal"}, {"mean", 0.2}, {"std", 0.2}}}},
+                {{"pre", "h3"}, {"post", "out"}, {"delay_ms", 1.0}, {"weights", {{"init", "normal"}, {"mean", 0.1}, {"std", 0.2}}}},
+                {{"pre", "h1"}, {"post", "h1"}, {"delay_ms", 1.0},
+                 {"weights", {{"init", "normal"}, {"mean", 0.0}, {"std", 0.1}, {"p_connect", 0.2}}}}}}};
+}
+
+}  // namespace
+
+TEST_CASE("partition: dealt, held whole, zero-delay groups together, readouts on rank 0, the window") {
+  using po = partition::population_outline;
+  const std::vector<po> pops{{100, true, false}, {240, false, false}, {61, false, false}, {2, false, false},
+                             {30, false, false}, {30, false, false}, {5, false, true}};
+  const std::vector<partition::projection_outline> links{{0, 1, 1.0}, {1, 2, 1.5}, {1, 1, 0.7}, {2, 3, 2.0},
+                                                         {4, 5, 0.0}, {5, 6, 3.0}};
+  const partition p = partition::plan(1, 3, partition_mode::neurons, pops, links);
+  CHECK(p.owner(0) >= 0);  // a source
+  CHECK(p.dealt(1));
+  CHECK(p.dealt(2));
+  CHECK(!p.dealt(3));  // fewer neurons than ranks
+  CHECK(!p.dealt(4));
+  CHECK(p.owner(4) == p.owner(5));  // joined by a zero-delay projection
+  CHECK(p.owner(6) == 0);           // a readout
+  CHECK(p.window_ms() == 0.7);
+  CHECK(p.local_size(1, 240) == 80);
+  CHECK(p.local_size(2, 61) == 20);  // 61 = 21 + 20 + 20: rank 1 holds 1, 4, ..., 58
+  CHECK(p.global_index(2, 19) == 58);
+  CHECK(p.holds(2, 58));
+  CHECK(!p.holds(2, 57));
+  CHECK(p.local_index(2, 58) == 19);
+  CHECK(p.local_size(0, 100) == 100);  // held whole (perhaps by another rank: built whole, inactive)
+  const partition whole = partition::plan(0, 3, partition_mode::populations, pops, links);
+  for (std::uint32_t k = 0; k < pops.size(); ++k) CHECK(!whole.dealt(k));
+  const partition one = partition::plan(0, 1, partition_mode::neurons, pops, links);
+  CHECK(one.whole());
+  CHECK(one.global_index(1, 7) == 7);
+}
+
+TEST_CASE("partitioned_run: a recurrent network on 2 and 3 ranks gives one process's spikes and counters") {
+  const outcome one = one_process(recurrent(false));
+  CHECK(one.spikes.size() > 2000);
+  for (int ranks : {2, 3}) {
+    CAPTURE(ranks);
+    const outcome many = dealt(recurrent(false), ranks, partition_mode::neurons);
+    CHECK(many.window_ms == 1.0);
+    check_same(one, many);
+  }
+  const outcome by_population = dealt(recurrent(false), 2, partition_mode::populations);
+  check_same(one, by_population);
+}
+
+TEST_CASE("partitioned_run: STDP on dealt postsynaptic neurons learns one process's weights") {
+  const outcome one = one_process(recurrent(true));
+  for (int ranks : {2, 3}) {
+    CAPTURE(ranks);
+    check_same(one, dealt(recurrent(true), ranks, partition_mode::neurons));
+  }
+}
+
+TEST_CASE("partitioned_run: same-time arrivals, graded spikes, a zero-delay pair and a readout") {
+  const outcome one = one_process(feed_forward());
+  CHECK(one.spikes.size() > 300);
+  for (int ranks : {2, 3}) {
+    CAPTURE(ranks);
+    const outcome many = dealt(feed_forward(), ranks, partition_mode::neurons);
+    CHECK(many.window_ms == 0.5);
+    check_same(one, many);
+  }
+}
