@@ -1,6 +1,7 @@
-// mpirun -np N evsnn train|eval (tools/mpi_communicator, rules/trainer_ranks.cpp) as real MPI processes:
-// 2 ranks and 3 (oversubscribed on a 2-core machine) write the same network, weights and log as one
-// process; --resume continues with another number of ranks; eval gives one process's figures; a rank that
+// mpirun -np N evsnn train|eval|run (tools/mpi_communicator, rules/trainer_ranks.cpp, tools/run_partitioned)
+// as real MPI processes: 2 ranks and 3 (oversubscribed on a 2-core machine) write the same network, weights
+// and log as one process; --resume continues with another number of ranks; eval gives one process's figures;
+// a network dealt over ranks writes one process's spikes, readout, counters and learned weights; a rank that
 // fails alone ends the run with its error instead of leaving the others waiting; commands that run as one
 // process are refused under mpirun; a build without MPI refuses to run as several ranks.
 #include <doctest/doctest.h>
@@ -117,11 +118,85 @@ TEST_CASE("mpirun: a rank that fails alone ends the run with its error; one-proc
   CHECK(r.status != 124);  // not the timeout: the ranks ended
   CHECK(r.err.find("evsnn: error: " + (blocker / "out").string() + ": cannot create the output folder") !=
         std::string::npos);
-  const auto run = test::run_cli(d, "run " + test::shell_quote(cfg), mpirun(2));
-  CHECK(run.status != 0);
-  CHECK(run.status != 124);
-  CHECK(run.err.find("evsnn run runs as one process: under mpirun (here 2 ranks) only evsnn train and evsnn eval") !=
+  const auto energy = test::run_cli(d, "energy " + test::shell_quote(cfg), mpirun(2));
+  CHECK(energy.status != 0);
+  CHECK(energy.status != 124);
+  CHECK(energy.err.find("evsnn energy runs as one process: under mpirun (here 2 ranks) only evsnn run, train and eval") !=
         std::string::npos);
+}
+
+namespace {
+
+// A recurrent network with delays of 1-2 ms, per-neuron thresholds, STDP onto dealt neurons and a readout.
+std::string write_recurrent(const test::cli_temp_dir& d) {
+  json thresholds = json::array();
+  for (int i = 0; i < 150; ++i) thresholds.push_back(0.9 + 0.002 * i);
+  const json net = {
+      {"format", "evsnn-network/1"},
+      {"seed", 3},
+      {"duration_ms", 400.0},
+      {"populations",
+       {{{"name", "drive"}, {"model", "spike_source"}, {"size", 60}, {"params", {{"rate_hz", 50.0}}}},
+        {{"name", "exc"}, {"model", "cuba_lif"}, {"size", 150},
+         {"params", {{"tau_mem_ms", 10.0}, {"tau_syn_ms", 2.5}, {"threshold", thresholds}}}},
+        {{"name", "inh"}, {"model", "lif_alpha"}, {"size", 40}, {"params", {{"tau_mem_ms", 6.0}}}},
+        {{"name", "out"}, {"model", "li"}, {"size", 4}, {"params", {{"tau_mem_ms", 10.0}}}}}},
+      {"projections",
+       {{{"pre", "drive"}, {"post", "exc"}, {"delay_ms", 1.0},
+         {"weights", {{"init", "normal"}, {"mean", 0.3}, {"std", 0.1}, {"p_connect", 0.2}}}},
+        {{"pre", "drive"}, {"post", "inh"}, {"delay_ms", 1.0}, {"weights", {{"init", "constant"}, {"value", 0.2}, {"p_connect", 0.2}}}},
+        {{"pre", "exc"}, {"post", "exc"}, {"delay_ms", 1.5},
+         {"weights", {{"init", "uniform"}, {"low", 0.0}, {"high", 0.16}, {"p_connect", 0.08}}},
+         {"plasticity", {{"rule", "stdp"}, {"a_plus", 0.002}, {"a_minus", 0.0021}, {"w_min", 0.0}, {"w_max", 0.3},
+                         {"weight_dependence", "multiplicative"}}}},
+        {{"pre", "exc"}, {"post", "inh"}, {"delay_ms", 2.0}, {"weights", {{"init", "normal"}, {"mean", 0.1}, {"std", 0.03}, {"p_connect", 0.1}}}},
+        {{"pre", "inh"}, {"post", "exc"}, {"delay_ms", 1.0}, {"weights", {{"init", "normal"}, {"mean", -0.4}, {"std", 0.1}, {"p_connect", 0.1}}}},
+        {{"pre", "exc"}, {"post", "out"}, {"delay_ms", 1.0}, {"weights", {{"init", "normal"}, {"mean", 0.05}, {"std", 0.05}}}}}}};
+  return d.write("recurrent.json", net.dump()).string();
+}
+
+// counters.json without the scheduling counters, which depend on how the work was shared.
+json model_counters(const std::filesystem::path& dir) {
+  json c = json::parse(std::ifstream(dir / "counters.json"));
+  json out;
+  for (const auto& p : c["populations"])
+    out["populations"].push_back({p["name"], p["size"], p["spikes"], p["neuron_updates"], p["crossing_predictions"]});
+  for (const auto& p : c["projections"])
+    out["projections"].push_back({p["name"], p["synapses"], p["spikes_in"], p["synaptic_events"], p["trace_updates"],
+                                  p["weight_updates"]});
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("mpirun run: 2 and 3 ranks write one process's spikes, readout, counters and learned weights") {
+  if (mpirun(2).empty()) return;
+  test::cli_temp_dir d;
+  const std::string net = test::shell_quote(write_recurrent(d));
+  const auto one = d.path / "one";
+  REQUIRE(test::run_cli(d, "run " + net + " --out " + one.string()).status == 0);
+  CHECK(test::read_text(one / "spikes.csv").size() > 20000);
+  for (const auto& [ranks, extra] : std::vector<std::pair<int, std::string>>{{2, ""}, {3, ""}, {2, " --partition populations"}}) {
+    CAPTURE(ranks);
+    CAPTURE(extra);
+    const auto many = d.path / ("ranks" + std::to_string(ranks) + (extra.empty() ? "" : "_pop"));
+    const auto r = test::run_cli(d, "run " + net + " --json --out " + many.string() + extra, mpirun(ranks));
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    const json summary = json::parse(r.out);
+    CHECK(summary["partition"]["ranks"] == ranks);
+    CHECK(summary["partition"]["window_ms"] == 1.0);
+    for (const char* f : {"spikes.csv", "readout.csv", "network.json", "weights_exc-_exc.csv"}) {
+      CAPTURE(f);
+      CHECK(!test::read_text(many / f).empty());
+      CHECK(test::read_text(one / f) == test::read_text(many / f));
+    }
+    CHECK(model_counters(one) == model_counters(many));
+  }
+  // What runs as one process only is refused, on every rank alike.
+  const auto stepped = test::run_cli(d, "run " + net + " --stepped", mpirun(2));
+  CHECK(stepped.status == 2);
+  CHECK(stepped.err.find("evsnn run --stepped runs as one process; under mpirun (here 2 ranks)") != std::string::npos);
 }
 
 TEST_CASE("a build without MPI refuses to run as several ranks") {
