@@ -11,29 +11,20 @@ event_queue::event_queue() = default;
 
 void event_queue::push(double time_ms, event_kind kind, std::uint32_t target, std::uint32_t index,
                        std::uint32_t aux, float grade) {
-  if (!(time_ms >= now_ms_))
-    throw std::logic_error(fmt::format("event_queue: event at {} ms pushed at {} ms", time_ms, now_ms_));
   if (kind == event_kind::arrival) throw std::logic_error("event_queue: arrivals go through push_arrival");
   event e;
   e.time_ms = time_ms;
-  e.order = (static_cast<std::uint64_t>(kind) << 56) | next_seq_++;
+  e.order = (static_cast<std::uint64_t>(kind) << 56) | next_seq_;
   e.target = target;
   e.index = index;
   e.aux = aux;
   e.grade = grade;
-  ++pushes_;
-  if (time_ms == now_ms_) {
-    fifos_[static_cast<std::size_t>(kind)].items.push_back(e);
-    ++fifo_size_;
-  } else {
-    heap_.push(e);
-  }
+  insert(e);
+  ++next_seq_;
 }
 
 void event_queue::push_arrival(double time_ms, double emit_ms, std::uint32_t target, std::uint32_t index,
                                std::uint32_t group, float grade) {
-  if (!(time_ms >= now_ms_))
-    throw std::logic_error(fmt::format("event_queue: arrival at {} ms pushed at {} ms", time_ms, now_ms_));
   event e;
   e.time_ms = time_ms;
   e.order = static_cast<std::uint64_t>(event_kind::arrival) << 56;
@@ -42,15 +33,21 @@ void event_queue::push_arrival(double time_ms, double emit_ms, std::uint32_t tar
   e.index = index;
   e.aux = group;
   e.grade = grade;
+  insert(e);
+}
+
+void event_queue::insert(const event& e) {
+  if (!(e.time_ms >= now_ms_))
+    throw std::logic_error(fmt::format("event_queue: event at {} ms pushed at {} ms", e.time_ms, now_ms_));
   ++pushes_;
-  if (time_ms == now_ms_) {
-    std::vector<event>& now = fifos_[static_cast<std::size_t>(event_kind::arrival)].items;
-    now.push_back(e);
-    std::push_heap(now.begin(), now.end(), later{});
-    ++fifo_size_;
-  } else {
+  if (e.time_ms != now_ms_) {
     heap_.push(e);
+    return;
   }
+  std::vector<event>& now = fifos_[static_cast<std::size_t>(e.kind())].items;
+  now.push_back(e);
+  if (e.kind() == event_kind::arrival) std::push_heap(now.begin(), now.end(), later{});
+  ++fifo_size_;
 }
 
 void event_queue::push_settle(double time_ms, std::uint32_t target, std::uint32_t rank) {

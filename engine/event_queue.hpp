@@ -56,6 +56,8 @@ class event_queue {
     std::size_t head = 0;
     bool empty() const { return head == items.size(); }
   };
+  // Puts e in the heap, or in its kind's FIFO when it is for now() (causality checked).
+  void insert(const event& e);
   // Index of the non-empty FIFO whose front is least, or -1.
   int best_fifo() const;
 

@@ -16,6 +16,7 @@
 #include "tests/rules/rule_fixture.hpp"
 #include "tests/rules/trainer_fixture.hpp"
 #include "tests/support/cli_process.hpp"
+#include "tests/support/dealt_networks.hpp"
 #include "tools/mpi_communicator.hpp"
 
 using namespace evsnn;
@@ -127,34 +128,6 @@ TEST_CASE("mpirun: a rank that fails alone ends the run with its error; one-proc
 
 namespace {
 
-// A recurrent network with delays of 1-2 ms, per-neuron thresholds, STDP onto dealt neurons and a readout.
-std::string write_recurrent(const test::cli_temp_dir& d) {
-  json thresholds = json::array();
-  for (int i = 0; i < 150; ++i) thresholds.push_back(0.9 + 0.002 * i);
-  const json net = {
-      {"format", "evsnn-network/1"},
-      {"seed", 3},
-      {"duration_ms", 400.0},
-      {"populations",
-       {{{"name", "drive"}, {"model", "spike_source"}, {"size", 60}, {"params", {{"rate_hz", 50.0}}}},
-        {{"name", "exc"}, {"model", "cuba_lif"}, {"size", 150},
-         {"params", {{"tau_mem_ms", 10.0}, {"tau_syn_ms", 2.5}, {"threshold", thresholds}}}},
-        {{"name", "inh"}, {"model", "lif_alpha"}, {"size", 40}, {"params", {{"tau_mem_ms", 6.0}}}},
-        {{"name", "out"}, {"model", "li"}, {"size", 4}, {"params", {{"tau_mem_ms", 10.0}}}}}},
-      {"projections",
-       {{{"pre", "drive"}, {"post", "exc"}, {"delay_ms", 1.0},
-         {"weights", {{"init", "normal"}, {"mean", 0.3}, {"std", 0.1}, {"p_connect", 0.2}}}},
-        {{"pre", "drive"}, {"post", "inh"}, {"delay_ms", 1.0}, {"weights", {{"init", "constant"}, {"value", 0.2}, {"p_connect", 0.2}}}},
-        {{"pre", "exc"}, {"post", "exc"}, {"delay_ms", 1.5},
-         {"weights", {{"init", "uniform"}, {"low", 0.0}, {"high", 0.16}, {"p_connect", 0.08}}},
-         {"plasticity", {{"rule", "stdp"}, {"a_plus", 0.002}, {"a_minus", 0.0021}, {"w_min", 0.0}, {"w_max", 0.3},
-                         {"weight_dependence", "multiplicative"}}}},
-        {{"pre", "exc"}, {"post", "inh"}, {"delay_ms", 2.0}, {"weights", {{"init", "normal"}, {"mean", 0.1}, {"std", 0.03}, {"p_connect", 0.1}}}},
-        {{"pre", "inh"}, {"post", "exc"}, {"delay_ms", 1.0}, {"weights", {{"init", "normal"}, {"mean", -0.4}, {"std", 0.1}, {"p_connect", 0.1}}}},
-        {{"pre", "exc"}, {"post", "out"}, {"delay_ms", 1.0}, {"weights", {{"init", "normal"}, {"mean", 0.05}, {"std", 0.05}}}}}}};
-  return d.write("recurrent.json", net.dump()).string();
-}
-
 // counters.json without the scheduling counters, which depend on how the work was shared.
 json model_counters(const std::filesystem::path& dir) {
   json c = json::parse(std::ifstream(dir / "counters.json"));
@@ -169,10 +142,10 @@ json model_counters(const std::filesystem::path& dir) {
 
 }  // namespace
 
-TEST_CASE("mpirun run: 2 and 3 ranks write one process's spikes, readout, counters and learned weights") {
+TEST_CASE("mpirun run: 2 and 3 ranks write one process's spikes, readout, counters and learned weights (recurrent and feed-forward)") {
   if (mpirun(2).empty()) return;
   test::cli_temp_dir d;
-  const std::string net = test::shell_quote(write_recurrent(d));
+  const std::string net = test::shell_quote(d.write("recurrent.json", test::recurrent_network(true).dump()).string());
   const auto one = d.path / "one";
   REQUIRE(test::run_cli(d, "run " + net + " --out " + one.string()).status == 0);
   CHECK(test::read_text(one / "spikes.csv").size() > 20000);
@@ -192,6 +165,22 @@ TEST_CASE("mpirun run: 2 and 3 ranks write one process's spikes, readout, counte
       CHECK(test::read_text(one / f) == test::read_text(many / f));
     }
     CHECK(model_counters(one) == model_counters(many));
+  }
+  const std::string ff = test::shell_quote(d.write("feed_forward.json", test::feed_forward_network().dump()).string());
+  REQUIRE(test::run_cli(d, "run " + ff + " --out " + (d.path / "ff1").string()).status == 0);
+  CHECK(test::read_text(d.path / "ff1" / "spikes.csv").size() > 2000);
+  for (int ranks : {2, 3}) {
+    CAPTURE(ranks);
+    const auto many = d.path / ("ff" + std::to_string(ranks) + "ranks");
+    const auto r = test::run_cli(d, "run " + ff + " --json --out " + many.string(), mpirun(ranks));
+    INFO(r.err);
+    REQUIRE(r.status == 0);
+    const std::string placement = json::parse(r.out)["partition"]["placement"];
+    CHECK(placement.find("h1 dealt, h2 on rank") != std::string::npos);
+    CHECK(placement.find("out on rank 0") != std::string::npos);
+    CHECK(test::read_text(d.path / "ff1" / "spikes.csv") == test::read_text(many / "spikes.csv"));
+    CHECK(model_counters(d.path / "ff1") == model_counters(many));
+    CHECK(test::read_text(d.path / "ff1" / "readout.csv") == test::read_text(many / "readout.csv"));
   }
   // What runs as one process only is refused, on every rank alike.
   const auto stepped = test::run_cli(d, "run " + net + " --stepped", mpirun(2));
