@@ -68,13 +68,9 @@ struct run_options {
   std::string partition = "neurons";  // under mpirun
 };
 
-// Files `evsnn run` may write; the set a folder of an older evsnn (no manifest) is cleared of.
-const std::vector<std::string> run_file_names{"spikes.csv", "spikes.npy", "samples.csv", "readout.csv", "network.json",
-                                              "counters.json", "summary.json"};
-
 std::unique_ptr<output_folder> open_out(const run_options& o) {
   if (o.out_dir.empty()) return nullptr;
-  return std::make_unique<output_folder>(o.out_dir, "run", run_file_names, "summary.json");
+  return open_run_folder(o.out_dir);
 }
 
 // One line on a terminal, rewritten at most every 0.25 s: simulated time, samples and spikes so far.

@@ -104,6 +104,13 @@ std::unique_ptr<spike_file_writer> make_spike_writer(const std::string& format, 
   return std::make_unique<spike_csv_writer>(path, net, by_sample);
 }
 
+std::unique_ptr<output_folder> open_run_folder(const std::filesystem::path& dir) {
+  // Files `evsnn run` may write; the set a folder of an older evsnn (no manifest) is cleared of.
+  static const std::vector<std::string> names{"spikes.csv",    "spikes.npy",    "samples.csv", "readout.csv",
+                                              "network.json",  "counters.json", "summary.json"};
+  return std::make_unique<output_folder>(dir, "run", names, "summary.json");
+}
+
 void write_samples_csv(const std::filesystem::path& path, const std::vector<std::uint64_t>& spikes,
                        const std::vector<std::uint32_t>& labels, const std::vector<double>& durations_ms) {
   fmt::memory_buffer buf;

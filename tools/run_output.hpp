@@ -15,6 +15,7 @@
 
 #include "engine/atomic_file.hpp"
 #include "engine/simulator.hpp"
+#include "tools/output_folder.hpp"
 
 namespace evsnn::cli {
 
@@ -101,6 +102,10 @@ class spike_npy_writer final : public spike_file_writer {
 std::unique_ptr<spike_file_writer> make_spike_writer(const std::string& format, const std::filesystem::path& path,
                                                      const network& net, bool by_sample);
 inline std::string spike_file_name(const std::string& format) { return format == "npy" ? "spikes.npy" : "spikes.csv"; }
+
+// The output folder of `evsnn run` (one process or dealt over ranks): its files replace the previous run's
+// as a set, summary.json last (tools/output_folder).
+std::unique_ptr<output_folder> open_run_folder(const std::filesystem::path& dir);
 
 // sample,label,spikes,duration_ms for a data set run (spikes and duration of each sample).
 void write_samples_csv(const std::filesystem::path& path, const std::vector<std::uint64_t>& spikes,

@@ -93,13 +93,7 @@ void run_partitioned(const partitioned_options& o, communicator& comm) {
   if (!(duration > 0))
     throw input_error(fmt::format("{}: /duration_ms: missing; give it in the file or with --duration-ms", o.net_path));
   if (root && !o.svg.empty()) check_figure_path(o.svg, "--svg");
-  const std::unique_ptr<output_folder> out =
-      root && !o.out_dir.empty()
-          ? std::make_unique<output_folder>(o.out_dir, "run",
-                                            std::vector<std::string>{"spikes.csv", "spikes.npy", "readout.csv", "network.json",
-                                                                     "counters.json", "summary.json"},
-                                            "summary.json")
-          : nullptr;
+  const std::unique_ptr<output_folder> out = root && !o.out_dir.empty() ? open_run_folder(o.out_dir) : nullptr;
   simulator sim(*net, net->seed);
   sim.record_spikes(false);
   std::unique_ptr<spike_file_writer> spikes;
