@@ -29,9 +29,12 @@ spike_csv_writer::spike_csv_writer(const std::filesystem::path& path, std::vecto
 }
 
 void spike_file_writer::flush_instant() {
-  std::stable_sort(instant_.begin(), instant_.end(), [](const spike_record& a, const spike_record& b) {
-    return a.population != b.population ? a.population < b.population : a.neuron < b.neuron;
-  });
+  // std::sort, not stable_sort: it does not allocate (the steady state must not), and records with equal
+  // (population, neuron) in one instant write equal lines.
+  if (instant_.size() > 1)
+    std::sort(instant_.begin(), instant_.end(), [](const spike_record& a, const spike_record& b) {
+      return a.population != b.population ? a.population < b.population : a.neuron < b.neuron;
+    });
   for (const spike_record& s : instant_) write_spike(s);
   instant_.clear();
 }
