@@ -25,7 +25,7 @@ flags=(-std=c++20 -O1 -g -fno-omit-frame-pointer -fsanitize=fuzzer-no-link,addre
        -fno-sanitize-recover=undefined -I. $hdf5_cflags -w)
 lib_dirs=(datasets engine models rules)
 # The serve target also needs these sources of tools/ (the session and what it writes).
-tool_srcs=(tools/serve_protocol.cpp tools/serve_session.cpp tools/energy_report.cpp tools/plastic_output.cpp
+tool_srcs=(tools/serve_protocol.cpp tools/serve_session.cpp tools/energy_report.cpp tools/plastic_output.cpp tools/run_output.cpp
            tools/output_folder.cpp tools/data_run.cpp
            tools/spike_raster.cpp)
 # Library objects, rebuilt when the source or any header of these folders is newer (in parallel,
