@@ -1,6 +1,8 @@
 #include "engine/simulator.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 
 #include "engine/error.hpp"
 #include "engine/rng.hpp"
@@ -117,12 +119,8 @@ void simulator::run(double duration_ms) {
 }
 
 void simulator::run_until(double t_ms) {
-  while (stop_ == stop_reason::none && !queue_.empty() && queue_.next_time() <= t_ms) {
-    if (events_processed_ >= check_at_ && check_stop()) break;
-    ++events_processed_;
-    dispatch(queue_.pop());
-  }
-  sync_queue_counters();
+  // time <= t is time < the next double above t (event times are finite, so t = +inf runs every event).
+  run_before(std::nextafter(t_ms, std::numeric_limits<double>::infinity()));
 }
 
 void simulator::run_before(double t_ms) {
@@ -131,10 +129,6 @@ void simulator::run_before(double t_ms) {
     ++events_processed_;
     dispatch(queue_.pop());
   }
-  sync_queue_counters();
-}
-
-void simulator::sync_queue_counters() {
   counters_.queue_pushes += queue_.pushes() - pushes_at_sync_;
   counters_.queue_pops += queue_.pops() - pops_at_sync_;
   pushes_at_sync_ = queue_.pushes();

@@ -122,7 +122,6 @@ class simulator final : public spike_port {
   void dispatch(const event& e);
   void deliver_arrival(const event& e);
   bool check_stop();
-  void sync_queue_counters();
   void update_check_point();
 
   static constexpr std::uint64_t no_limit = std::numeric_limits<std::uint64_t>::max();
