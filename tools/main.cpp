@@ -17,6 +17,7 @@
 #include "engine/error.hpp"
 #include "tools/command.hpp"
 #include "tools/mpi_communicator.hpp"
+#include "tools/process_memory.hpp"
 #include "tools/stop_signals.hpp"
 
 namespace {
@@ -70,6 +71,7 @@ int run_command(CLI::App& app, int argc, char** argv, evsnn::communicator& comm,
 }  // namespace
 
 int main(int argc, char** argv) {
+  evsnn::cli::tune_process_memory();  // before anything allocates much (tools/process_memory.hpp)
   std::unique_ptr<evsnn::communicator> comm;
   try {
     comm = evsnn::cli::launch_communicator(argc, argv);
