@@ -17,7 +17,7 @@
 //     first touches map 2 MiB at a time. Heap growth beyond the reserve gets ordinary pages.
 // Skipped entirely: with another C library, under AddressSanitizer or ThreadSanitizer (their allocators
 // replace glibc's), and when GLIBC_TUNABLES already sets any glibc.malloc tunable (the user's choice wins;
-// `GLIBC_TUNABLES=glibc.malloc.trim_threshold=131072` restores glibc's defaults).
+// `GLIBC_TUNABLES=glibc.malloc.perturb=0`, a tunable that changes nothing, keeps glibc's defaults).
 #include <cstddef>
 
 namespace evsnn::cli {
