@@ -60,13 +60,51 @@ def _neuron_params(pop):
     return tau_mem, tau_syn, theta, reset, refractory
 
 
-def build_brian2(net, dt_ms, duration_ms):
+def _array(value, folder):
+    """A JSON list or {"npy": file} (relative to the network's folder) as a NumPy array."""
+    import numpy as np
+    if isinstance(value, dict) and "npy" in value:
+        return np.load(os.path.join(folder, value["npy"]))
+    if isinstance(value, dict):
+        raise NotImplementedError(f"arrays given as {list(value)} are not supported")
+    return np.asarray(value)
+
+
+def _replayed_spikes(params, folder):
+    """(times_ms, channels) of a replaying spike_source: spikes_csv, spikes_npy or inline spikes."""
+    import numpy as np
+    if "spikes_npy" in params:
+        rows = np.load(os.path.join(folder, params["spikes_npy"]))
+    elif "spikes_csv" in params:
+        rows = np.loadtxt(os.path.join(folder, params["spikes_csv"]), delimiter=",", comments="#",
+                          skiprows=_csv_header_lines(os.path.join(folder, params["spikes_csv"])), ndmin=2)
+    elif "spikes" in params:
+        rows = np.asarray(params["spikes"], dtype=float).reshape(-1, 2)
+    else:
+        raise NotImplementedError(f"spike_source params {list(params)} are not supported")
+    if rows.shape[1] != 2:
+        raise NotImplementedError("graded input spikes are not supported")
+    return rows[:, 0].astype(float), rows[:, 1].astype(np.int64)
+
+
+def _csv_header_lines(path):
+    with open(path) as f:
+        first = f.readline()
+    try:
+        [float(x) for x in first.split(",")]
+        return 0
+    except ValueError:
+        return 1
+
+
+def build_brian2(net, dt_ms, duration_ms, folder, record_spikes=False):
     """Builds net (an evsnn-network/1 dict) with brian2 objects; returns (objects, info)."""
     import numpy as np
     import brian2 as b2
     from brian2 import ms, Hz
 
     objects = []
+    dropped = {}
     groups = {}
     monitors = {}
     sizes = {}
@@ -76,9 +114,18 @@ def build_brian2(net, dt_ms, duration_ms):
         bname = "pop_" + re.sub(r"\W", "_", name)
         if model == "spike_source":
             params = pop.get("params", {})
-            if "rate_hz" not in params:
-                raise NotImplementedError(f"population {name}: only Poisson spike sources (rate_hz) are supported")
-            g = b2.PoissonGroup(size, rates=float(params["rate_hz"]) * Hz, name=bname)
+            if "rate_hz" in params:
+                g = b2.PoissonGroup(size, rates=float(params["rate_hz"]) * Hz, name=bname)
+            else:
+                times, channels = _replayed_spikes(params, folder)
+                # Brian2 allows one spike per neuron and time step: keep the first (counted as dropped).
+                bins = np.floor((times + 1e-3 * dt_ms) / dt_ms).astype(np.int64)
+                order = np.lexsort((times, bins, channels))
+                keep = np.ones(len(order), dtype=bool)
+                keep[1:] = (np.diff(channels[order]) != 0) | (np.diff(bins[order]) != 0)
+                kept = np.sort(order[keep])
+                dropped[name] = int(len(times) - len(kept))
+                g = b2.SpikeGeneratorGroup(size, channels[kept].astype(np.int32), times[kept] * ms, name=bname)
         elif model in SPIKING_MODELS:
             tau_mem, tau_syn, theta, reset, refractory = _neuron_params(pop)
             # tau_m du/dt = -u + I, tau_s dI/dt = -I. With I jumping by w*(tau_m - tau_s)/tau_s * c, where
@@ -105,7 +152,7 @@ def build_brian2(net, dt_ms, duration_ms):
             raise NotImplementedError(f"population {name}: model '{model}' is not supported by this script")
         groups[name] = g
         objects.append(g)
-        m = b2.SpikeMonitor(g, record=False, name="mon_" + bname[4:])
+        m = b2.SpikeMonitor(g, record=record_spikes, name="mon_" + bname[4:])
         monitors[name] = m
         objects.append(m)
 
@@ -134,8 +181,8 @@ def build_brian2(net, dt_ms, duration_ms):
             else:
                 s.w = float(w["value"])
         elif isinstance(w, dict) and "pre" in w:
-            s.connect(i=np.asarray(w["pre"], dtype=np.int32), j=np.asarray(w["post"], dtype=np.int32))
-            s.w = np.asarray(w["w"], dtype=float)
+            s.connect(i=_array(w["pre"], folder).astype(np.int32), j=_array(w["post"], folder).astype(np.int32))
+            s.w = _array(w["w"], folder).astype(float)
         elif isinstance(w, list):
             rows = np.asarray(w, dtype=float)
             ii, jj = np.meshgrid(np.arange(rows.shape[0]), np.arange(rows.shape[1]), indexing="ij")
@@ -145,7 +192,8 @@ def build_brian2(net, dt_ms, duration_ms):
             raise NotImplementedError(f"projection {k}: weights given as {list(w)[:3]} are not supported")
         synapses.append((pre, s))
         objects.append(s)
-    return objects, {"groups": groups, "monitors": monitors, "synapses": synapses, "sizes": sizes}
+    return objects, {"groups": groups, "monitors": monitors, "synapses": synapses, "sizes": sizes,
+                     "dropped_input_spikes": dropped}
 
 
 def brian2_counts(info):
@@ -179,7 +227,8 @@ def worker(args):
         b2.prefs.devices.cpp_standalone.extra_make_args_unix = [f"-j{args.jobs}"]
         b2.defaultclock.dt = args.dt_ms * ms
         b2.seed(seed)
-        objects, info = build_brian2(net, args.dt_ms, duration_ms)
+        objects, info = build_brian2(net, args.dt_ms, duration_ms, os.path.dirname(os.path.abspath(args.net)),
+                                     record_spikes=args.whole_process)
         network = b2.Network(*objects)
         network.run(duration_ms * ms)
         t0 = time.perf_counter()
@@ -190,6 +239,17 @@ def worker(args):
             b2.device.run(build_dir, with_output=False, run_args=[])
             loops.append(float(b2.device._last_run_time))
             binaries.append(float(b2.device.timers["run_binary"]))
+        if args.whole_process:
+            # The whole binary as a user runs it (process start, arrays read, synapses built, the loop, spike
+            # times and every array written), timed like evsnn's whole process: a child process, wall clock.
+            wholes = []
+            for _ in range(args.repeat):
+                t0 = time.perf_counter()
+                subprocess.run([os.path.join(build_dir, "main")], cwd=build_dir, check=True,
+                               stdout=subprocess.DEVNULL)
+                wholes.append(time.perf_counter() - t0)
+            out["whole_s_all"] = wholes
+            out["whole_s"] = min(wholes)
         out["run_loop_s_all"] = loops
         out["binary_wall_s_all"] = binaries
         out["sim_s"] = min(loops)
@@ -205,7 +265,8 @@ def worker(args):
                 b2.prefs.codegen.target = target
                 b2.defaultclock.dt = args.dt_ms * ms
                 b2.seed(seed)
-                objects, info = build_brian2(net, args.dt_ms, duration_ms)
+                objects, info = build_brian2(net, args.dt_ms, duration_ms,
+                                             os.path.dirname(os.path.abspath(args.net)))
                 network = b2.Network(*objects)
                 network.store("init")
                 t0 = time.perf_counter()
@@ -231,6 +292,8 @@ def worker(args):
             raise RuntimeError(last_err)
     spikes, events, n_syn = brian2_counts(info)
     out.update(spikes=spikes, synaptic_events=events, synapses=n_syn)
+    if info["dropped_input_spikes"]:
+        out["dropped_input_spikes"] = info["dropped_input_spikes"]
     with open(args.out, "w") as f:
         json.dump(out, f, indent=2)
 
@@ -247,6 +310,8 @@ def run_worker(mode, net_path, args, build_root):
            "--dt-ms", repr(args.dt_ms), "--repeat", str(args.repeat), "--runtime-repeat", str(args.runtime_repeat),
            "--runtime-target", args.runtime_target, "--jobs", str(args.jobs),
            "--build-dir", os.path.join(build_root, base)]
+    if args.whole_process:
+        cmd.append("--whole-process")
     if args.duration_ms:
         cmd += ["--duration-ms", repr(args.duration_ms)]
     t0 = time.perf_counter()
@@ -263,7 +328,17 @@ def run_worker(mode, net_path, args, build_root):
     return res
 
 
-def run_evsnn(evsnn, net_path, repeat):
+def time_process(cmd, repeat):
+    """Best wall time of `repeat` runs of cmd as a child process."""
+    best = math.inf
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+        best = min(best, time.perf_counter() - t0)
+    return best
+
+
+def run_evsnn(evsnn, net_path, repeat, whole_process=False):
     run = json.loads(subprocess.run([evsnn, "run", net_path, "--json"], check=True, capture_output=True,
                                     text=True).stdout)
     res = {"spikes": {p["name"]: int(p["spikes"]) for p in run["populations"]},
@@ -289,6 +364,11 @@ def run_evsnn(evsnn, net_path, repeat):
             best = min(best, float(r["wall_time_s"]))
         res["sim_s"] = best
         res["measured"] = f"wall_time_s of `evsnn run --json` (spikes recorded), best of {repeat}"
+    if whole_process:
+        with tempfile.TemporaryDirectory(prefix="evsnn_whole_") as out:
+            res["whole_s"] = time_process([evsnn, "run", net_path, "--out", os.path.join(out, "csv")], repeat)
+            res["whole_npy_s"] = time_process([evsnn, "run", net_path, "--out", os.path.join(out, "npy"),
+                                               "--spikes-format", "npy"], repeat)
     return res
 
 
@@ -311,6 +391,9 @@ def main():
     ap.add_argument("--jobs", type=int, default=2, help="make -j for the standalone build")
     ap.add_argument("--build-dir", default=None, help="where Brian2 standalone projects go (default: a temp dir)")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds per Brian2 build+run")
+    ap.add_argument("--whole-process", action="store_true",
+                    help="also time whole processes: `evsnn run NET --out DIR` (spikes.csv, and spikes.npy) against "
+                         "the standalone binary with every spike time recorded (runtime mode is not run)")
     # internal: one Brian2 build in a fresh process
     ap.add_argument("--worker", choices=["standalone", "runtime"], help=argparse.SUPPRESS)
     ap.add_argument("--net", help=argparse.SUPPRESS)
@@ -328,7 +411,7 @@ def main():
         sys.exit(f"no .json networks in {args.folder}")
     build_root = args.build_dir or tempfile.mkdtemp(prefix="evsnn_brian2_")
     os.makedirs(build_root, exist_ok=True)
-    modes = [m for m in args.modes.split(",") if m]
+    modes = [m for m in args.modes.split(",") if m and not (args.whole_process and m == "runtime")]
 
     try:
         import brian2
@@ -342,7 +425,7 @@ def main():
         name = os.path.splitext(os.path.basename(path))[0]
         name = name[len("bench_"):] if name.startswith("bench_") else name
         print(f"[{name}] evsnn ...", file=sys.stderr, flush=True)
-        ev = run_evsnn(args.evsnn, path, args.repeat)
+        ev = run_evsnn(args.evsnn, path, args.repeat, args.whole_process)
         rows.append({"network": name, "simulator": "evsnn", "mode": "event-driven (exact)", **ev})
         for mode in modes if brian2_version else []:
             print(f"[{name}] Brian2 {mode} ...", file=sys.stderr, flush=True)
@@ -381,6 +464,23 @@ def main():
             extra = f"; warm-up run incl. code generation/compilation {r['warmup_s']:.1f} s"
         if "measured" in r:
             print(f"  {r['network']}/{r['simulator']}/{r['mode']}: {r['measured']}{extra}")
+
+    if args.whole_process:
+        print()
+        print("Whole process (start, read, build, simulate, write every spike time), best of %d:" % args.repeat)
+        whole = {r["network"]: r for r in rows if r["simulator"] == "evsnn"}
+        print(f"{'network':<22} {'evsnn csv s':>11} {'evsnn npy s':>11} {'Brian2 s':>9} {'Brian2/evsnn csv':>17} "
+              f"{'Brian2/evsnn npy':>17}")
+        for r in rows:
+            if r["simulator"] == "evsnn" or "whole_s" not in r:
+                continue
+            e = whole[r["network"]]
+            r["whole_vs_evsnn_csv"] = r["whole_s"] / e["whole_s"]
+            r["whole_vs_evsnn_npy"] = r["whole_s"] / e["whole_npy_s"]
+            print(f"{r['network']:<22} {e['whole_s']:>11.3f} {e['whole_npy_s']:>11.3f} {r['whole_s']:>9.3f} "
+                  f"{r['whole_vs_evsnn_csv']:>17.2f} {r['whole_vs_evsnn_npy']:>17.2f}")
+            if r.get("dropped_input_spikes"):
+                print(f"  (Brian2 dropped input spikes sharing a neuron's time step: {r['dropped_input_spikes']})")
 
     if args.json:
         doc = {"dt_ms": args.dt_ms, "python": sys.executable, "evsnn": os.path.abspath(args.evsnn),
