@@ -4,6 +4,7 @@
 #include <bit>
 #include <cstdio>
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include "engine/error.hpp"
@@ -40,8 +41,9 @@ void spike_file_writer::flush_instant() {
 }
 
 void spike_csv_writer::write_spike(const spike_record& s) {
-  if (by_sample_) fmt::format_to(std::back_inserter(buf_), "{},", sample_);
-  fmt::format_to(std::back_inserter(buf_), "{},{},{}\n", s.time_ms, names_[s.population], s.neuron);
+  // Compiled formats: one line per spike is the hot loop of writing (shortest round-trip times either way).
+  if (by_sample_) fmt::format_to(std::back_inserter(buf_), FMT_COMPILE("{},"), sample_);
+  fmt::format_to(std::back_inserter(buf_), FMT_COMPILE("{},{},{}\n"), s.time_ms, names_[s.population], s.neuron);
   if (buf_.size() >= flush_bytes) {
     file_.write({buf_.data(), buf_.size()});
     buf_.clear();
@@ -77,7 +79,9 @@ std::string spike_npy_writer::header(std::uint64_t rows) const {
 void spike_npy_writer::write_spike(const spike_record& s) {
   auto put = [&](double v) {
     const auto bits = std::bit_cast<std::uint64_t>(v);
-    for (int b = 0; b < 8; ++b) buf_ += static_cast<char>((bits >> (8 * b)) & 0xff);
+    char bytes[8];
+    for (int b = 0; b < 8; ++b) bytes[b] = static_cast<char>((bits >> (8 * b)) & 0xff);  // little-endian on any host
+    buf_.append(bytes, 8);
   };
   if (by_sample_) put(static_cast<double>(sample_));
   put(s.time_ms);
