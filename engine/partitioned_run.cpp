@@ -4,6 +4,8 @@
 #include <chrono>
 #include <cstring>
 
+#include "engine/spike_order.hpp"
+
 namespace evsnn {
 
 namespace {
@@ -76,10 +78,7 @@ bool partitioned_run::exchange(spike_sink* output) {
     at = end;
   }
   if (writes) {
-    std::sort(window_.begin(), window_.end(), [](const spike_record& a, const spike_record& b) {
-      if (a.time_ms != b.time_ms) return a.time_ms < b.time_ms;
-      return a.population != b.population ? a.population < b.population : a.neuron < b.neuron;
-    });
+    std::sort(window_.begin(), window_.end(), spike_order);
     for (const spike_record& s : window_) output->on_spike(s);
   }
   return stopped;

@@ -13,17 +13,10 @@
 #include <unistd.h>
 #endif
 
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define EVSNN_GLIBC_ALLOCATOR 0
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define EVSNN_GLIBC_ALLOCATOR 0
-#endif
-#endif
-#if !defined(EVSNN_GLIBC_ALLOCATOR) && defined(__GLIBC__)
+// glibc's allocator is the one in use unless a sanitizer replaced it (GCC and Clang define these macros).
+#if defined(__GLIBC__) && !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 #define EVSNN_GLIBC_ALLOCATOR 1
-#endif
-#if !defined(EVSNN_GLIBC_ALLOCATOR)
+#else
 #define EVSNN_GLIBC_ALLOCATOR 0
 #endif
 

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "engine/error.hpp"
+#include "engine/spike_order.hpp"
 
 namespace evsnn::cli {
 
@@ -33,9 +34,7 @@ void spike_file_writer::flush_instant() {
   // std::sort, not stable_sort: it does not allocate (the steady state must not), and records with equal
   // (population, neuron) in one instant write equal lines.
   if (instant_.size() > 1)
-    std::sort(instant_.begin(), instant_.end(), [](const spike_record& a, const spike_record& b) {
-      return a.population != b.population ? a.population < b.population : a.neuron < b.neuron;
-    });
+    std::sort(instant_.begin(), instant_.end(), spike_order);  // one instant: (population, neuron)
   for (const spike_record& s : instant_) write_spike(s);
   instant_.clear();
 }

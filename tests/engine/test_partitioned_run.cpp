@@ -10,13 +10,13 @@
 #include <cstdio>
 #include <map>
 #include <mutex>
-#include <tuple>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "engine/network_loader.hpp"
 #include "engine/partitioned_run.hpp"
+#include "engine/spike_order.hpp"
 #include "models/builtin_models.hpp"
 #include "rules/plasticity_rules.hpp"
 #include "tests/support/dealt_networks.hpp"
@@ -34,10 +34,6 @@ struct outcome {
   std::vector<std::map<std::pair<std::uint32_t, std::uint32_t>, std::vector<double>>> weights;
   double window_ms = 0.0;
 };
-
-bool spike_less(const spike_record& a, const spike_record& b) {
-  return std::tie(a.time_ms, a.population, a.neuron) < std::tie(b.time_ms, b.population, b.neuron);
-}
 
 void take_weights(network& net, outcome& out, std::mutex* lock) {
   const partition& part = net.part();
@@ -62,7 +58,7 @@ outcome one_process(const json& doc) {
   sim.run(net->duration_ms);
   outcome out;
   out.spikes = sim.spikes();
-  std::stable_sort(out.spikes.begin(), out.spikes.end(), spike_less);
+  std::stable_sort(out.spikes.begin(), out.spikes.end(), spike_order);
   out.counters = sim.counters();
   take_weights(*net, out, nullptr);
   return out;
