@@ -41,16 +41,25 @@ struct alpha_kernel {
     return f;
   }
 
-  // The state at a time as the coefficients of u(s) = B e^{-s/tau_mem} - A e^{-s/tau_syn}.
-  struct local {
-    double B, A;
+  // The state at a time as the coefficients of u(s) = B e^{-s/tau_mem} - A e^{-s/tau_syn}. state, potential
+  // and may_cross take T = double or a lane vector (models/double2.hpp; comparisons then give lane masks).
+  template <class T>
+  struct local_t {
+    T B, A;
   };
-  local state(double p, double q, const frame& f) const { return {p * f.xm, q * f.xs}; }
+  using local = local_t<double>;
+  template <class T>
+  local_t<T> state(T p, T q, const frame& f) const {
+    return {p * f.xm, q * f.xs};
+  }
   local state_at(double p, double q, double s, bool clamped) const {
     const double xm = std::exp(-s * inv_tau_mem), A = q * (xm * xm);
     return {clamped ? A : p * xm, A};
   }
-  double potential(const local& x) const { return x.B - x.A; }
+  template <class T>
+  T potential(const local_t<T>& x) const {
+    return x.B - x.A;
+  }
   double value_at(double p, double q, double s) const {
     return p * std::exp(-s * inv_tau_mem) - q * std::exp(-s * inv_tau_syn);
   }
@@ -73,8 +82,9 @@ struct alpha_kernel {
   // Necessary and sufficient for a future crossing from u(0) = B - A < theta: a concave parabola in y
   // whose vertex B/(2A) lies in the future (y < 1) and reaches theta.
   // Branch-free (bitwise &) so that the delivery loop vectorises.
-  bool may_cross(const local& x, double theta) const {
-    const double B = x.B, A = x.A;
+  template <class T>
+  auto may_cross(const local_t<T>& x, T theta) const {
+    const T B = x.B, A = x.A;
     return (A > 0.0) & (B > 0.0) & (B < 2.0 * A) & (B * B >= 4.0 * A * theta);
   }
 

@@ -23,7 +23,10 @@
 // Invariants: between events, for every neuron t_pred_ is the earliest time >= max(now, release)
 // where u reaches its threshold (or +inf), and crossings_ holds exactly the finite t_pred_; a wakeup
 // with version_ at queued_ms_ <= crossings_.top_time() is queued whenever crossings_ is non-empty;
-// clamp_ marks "held at 0 until release_", counted by n_clamped_.
+// clamp_ marks "held at 0 until release_", counted by n_clamped_; gate_[i] is +inf when t_pred_[i] is
+// finite, else release_[i].
+// Delivery (deliver_row) runs two inputs at a time as SIMD lanes (models/double2.hpp) with the same IEEE
+// operations as one at a time, so spike times do not depend on it.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -37,6 +40,7 @@
 #include "engine/population.hpp"
 #include "engine/wakeup_heap.hpp"
 #include "engine/rebase_grid.hpp"
+#include "models/double2.hpp"
 #include "models/spiking_params.hpp"
 #include "models/stepped_lif.hpp"
 
@@ -53,9 +57,10 @@ class exact_lif final : public population, public membrane_view, public membrane
         q_(size),
         t_pred_(size),
         release_(size),
+        gate_(size),
         crossings_(size),
         clamp_(size),
-        flags_(size),
+        pending_(size),
         grid_(rebase_exponent / std::max(k_.inv_tau_mem, k_.inv_tau_syn)) {
     reset(0.0);
   }
@@ -70,6 +75,7 @@ class exact_lif final : public population, public membrane_view, public membrane
     std::fill(q_.begin(), q_.end(), 0.0);
     std::fill(t_pred_.begin(), t_pred_.end(), inf);
     std::fill(release_.begin(), release_.end(), -inf);
+    std::fill(gate_.begin(), gate_.end(), -inf);
     std::fill(clamp_.begin(), clamp_.end(), 0);
     crossings_.clear();
     ++version_;
@@ -78,61 +84,12 @@ class exact_lif final : public population, public membrane_view, public membrane
   }
 
   void deliver_dense(double t_ms, std::span<const double> w, float scale) override {
-    const frame f = advance_to(t_ms);
-    const auto n = static_cast<std::uint32_t>(w.size());
-    if (n_clamped_ > 0)
-      for (std::uint32_t j = 0; j < n; ++j) apply_clamp(j, t_ms);
-    const double cp = static_cast<double>(scale) * f.cp;
-    const double cq = static_cast<double>(scale) * f.cq;
-    const double sgn = scale > 0.0f ? 1.0 : (scale < 0.0f ? -1.0 : 0.0);
-    double* __restrict p = p_.data();
-    double* __restrict q = q_.data();
-    const double* __restrict tp = t_pred_.data();
-    const double* __restrict rel = release_.data();
-    const double* __restrict th = params_.threshold.data();
-    const double* __restrict wp = w.data();
-    std::uint8_t* __restrict flag = flags_.data();
-    // Pass 1 (branch-free, vectorisable): add the input, and flag the neurons whose prediction may
-    // change — a crossing was pending, or the input is excitatory and a crossing is now possible.
-    for (std::uint32_t j = 0; j < n; ++j) {
-      const double wj = wp[j];
-      const double pj = p[j] + wj * cp, qj = q[j] + wj * cq;
-      p[j] = pj;
-      q[j] = qj;
-      const local x = k_.state(pj, qj, f);
-      const bool excitatory = wj * sgn > 0.0;
-      const bool possible = (rel[j] > t_ms) | (k_.potential(x) >= th[j]) | k_.may_cross(x, th[j]);
-      flag[j] = static_cast<std::uint8_t>((tp[j] != inf) | (excitatory & possible));
-    }
-    counters().neuron_updates += n;
-    // Pass 2: re-predict the few flagged neurons.
-    for (std::uint32_t j = 0; j < n; ++j)
-      if (flag[j]) repredict(j, t_ms, f);
-    sync_wakeup();
+    deliver_row<true>(t_ms, {}, w, scale);
   }
 
   void deliver_sparse(double t_ms, std::span<const std::uint32_t> post, std::span<const double> w,
                       float scale) override {
-    const frame f = advance_to(t_ms);
-    const double cp = static_cast<double>(scale) * f.cp;
-    const double cq = static_cast<double>(scale) * f.cq;
-    const double sgn = scale > 0.0f ? 1.0 : (scale < 0.0f ? -1.0 : 0.0);
-    for (std::size_t k = 0; k < post.size(); ++k) {
-      const std::uint32_t j = post[k];
-      if (n_clamped_ > 0) apply_clamp(j, t_ms);
-      const double wj = w[k];
-      p_[j] += wj * cp;
-      q_[j] += wj * cq;
-      if (t_pred_[j] != inf) {
-        repredict(j, t_ms, f);
-      } else if (wj * sgn > 0.0) {
-        const local x = k_.state(p_[j], q_[j], f);
-        const double th = params_.threshold[j];
-        if (release_[j] > t_ms || k_.potential(x) >= th || k_.may_cross(x, th)) repredict(j, t_ms, f);
-      }
-    }
-    counters().neuron_updates += post.size();
-    sync_wakeup();
+    deliver_row<false>(t_ms, post, w, scale);
   }
 
   void wakeup(double t_ms, std::uint32_t, std::uint32_t version) override {
@@ -243,6 +200,95 @@ class exact_lif final : public population, public membrane_view, public membrane
     }
   }
 
+  // One row of input at t_ms: weight w[k] to neuron k (Dense) or post[k]. Pass 1 adds every input and lists
+  // in pending_, in row order, the targets whose prediction may change (may_change). It runs two inputs at a
+  // time as double2 lanes and has no data-dependent branch (the list grows by a 0/1 flag): these outcomes
+  // are unpredictable, and mispredicted branches cost more than the arithmetic. Pass 2 re-predicts the
+  // listed targets from their state after the whole row (a target listed twice, a multapse, is re-predicted
+  // twice from the same state). A sparse pair naming one neuron twice runs one input after the other.
+  template <bool Dense>
+  void deliver_row(double t_ms, std::span<const std::uint32_t> post, std::span<const double> w, float scale) {
+    const frame f = advance_to(t_ms);
+    const std::size_t n = w.size();
+    if (n_clamped_ > 0)
+      for (std::size_t k = 0; k < n; ++k) apply_clamp(Dense ? static_cast<std::uint32_t>(k) : post[k], t_ms);
+    const double cp = static_cast<double>(scale) * f.cp;
+    const double cq = static_cast<double>(scale) * f.cq;
+    const double sgn = scale > 0.0f ? 1.0 : (scale < 0.0f ? -1.0 : 0.0);
+    if (pending_.size() < n) pending_.resize(n);  // only a sparse row with multapses outgrows size()
+    double* __restrict p = p_.data();
+    double* __restrict q = q_.data();
+    const double* __restrict gate = gate_.data();
+    const double* __restrict th = params_.threshold.data();
+    const double* __restrict wp = w.data();
+    const std::uint32_t* __restrict ix = post.data();
+    std::uint32_t* __restrict out = pending_.data();
+    std::size_t m = 0;
+    const auto one = [&](std::size_t k) {
+      const std::uint32_t j = Dense ? static_cast<std::uint32_t>(k) : ix[k];
+      const double wj = wp[k];
+      const double pj = p[j] + wj * cp, qj = q[j] + wj * cq;
+      p[j] = pj;
+      q[j] = qj;
+      out[m] = j;
+      m += static_cast<std::size_t>(may_change(pj, qj, wj, gate[j], th[j], sgn, t_ms, f) & 1);
+    };
+    std::size_t k = 0;
+    for (; k + 2 <= n; k += 2) {
+      const double2 wk = load2(wp + k);
+      double2 pk, qk, gk, hk;
+      std::uint32_t j0 = static_cast<std::uint32_t>(k), j1 = j0 + 1;
+      if constexpr (Dense) {
+        pk = load2(p + k);
+        qk = load2(q + k);
+        gk = load2(gate + k);
+        hk = load2(th + k);
+      } else {
+        j0 = ix[k];
+        j1 = ix[k + 1];
+        if (j0 == j1) {
+          one(k);
+          one(k + 1);
+          continue;
+        }
+        pk = double2{p[j0], p[j1]};
+        qk = double2{q[j0], q[j1]};
+        gk = double2{gate[j0], gate[j1]};
+        hk = double2{th[j0], th[j1]};
+      }
+      pk += wk * cp;
+      qk += wk * cq;
+      if constexpr (Dense) {
+        store2(p + k, pk);
+        store2(q + k, qk);
+      } else {
+        p[j0] = pk[0];
+        p[j1] = pk[1];
+        q[j0] = qk[0];
+        q[j1] = qk[1];
+      }
+      const mask2 flag = may_change(pk, qk, wk, gk, hk, sgn, t_ms, f);
+      out[m] = j0;
+      m += static_cast<std::size_t>(flag[0] & 1);
+      out[m] = j1;
+      m += static_cast<std::size_t>(flag[1] & 1);
+    }
+    if (k < n) one(k);
+    counters().neuron_updates += n;
+    for (std::size_t i = 0; i < m; ++i) repredict(out[i], t_ms, f);
+    sync_wakeup();
+  }
+
+  // Whether an input w that left a neuron at (p, q) may change its prediction (per lane for double2): a
+  // crossing was pending (gate +inf), or the input is excitatory and a crossing is now possible (refractory:
+  // gate = release > t_ms; at or above threshold now; or the kernel's may_cross).
+  template <class T>
+  auto may_change(T p, T q, T w, T gate, T theta, double sgn, double t_ms, const frame& f) const {
+    const auto x = k_.state(p, q, f);
+    const auto possible = (gate > t_ms) | (k_.potential(x) >= theta) | k_.may_cross(x, theta);
+    return (gate == inf) | ((w * sgn > 0.0) & possible);
+  }
+
   void repredict(std::uint32_t i, double t_ms, const frame& f) {
     ++counters().crossing_predictions;
     const double tp = crossing(i, t_ms, f);
@@ -250,6 +296,7 @@ class exact_lif final : public population, public membrane_view, public membrane
       t_pred_[i] = tp;
       crossings_.set(i, tp);
     }
+    gate_[i] = tp != inf ? inf : release_[i];
   }
 
   // Keeps the earliest predicted crossing queued: a new wakeup only when it moved earlier.
@@ -300,11 +347,14 @@ class exact_lif final : public population, public membrane_view, public membrane
   Kernel k_;
   spiking_params params_;
   std::vector<double> p_, q_, t_pred_, release_;
+  // Per neuron, what deliver_row reads of t_pred_ and release_ in one load: +inf while a crossing is pending,
+  // else release_ (set wherever either changes: reset, repredict, which fire calls after setting release_).
+  std::vector<double> gate_;
   wakeup_heap crossings_;
   std::uint32_t version_ = 0;  // of the queued wakeup
   double queued_ms_ = inf;     // time of the queued wakeup (+inf: none)
   std::vector<std::uint8_t> clamp_;
-  std::vector<std::uint8_t> flags_;  // scratch for deliver_dense
+  std::vector<std::uint32_t> pending_;  // scratch for deliver_row: the targets to re-predict
   std::uint32_t n_clamped_ = 0;
   rebase_grid grid_;  // the reference time T of p_, q_
 };

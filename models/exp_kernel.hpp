@@ -96,17 +96,26 @@ struct exp_kernel {
     return f;
   }
 
-  // The state at a frame's time.
-  struct local {
-    double v, j;  // potential, synaptic current
+  // The state at a frame's time. state, potential and may_cross take T = double or a lane vector
+  // (models/double2.hpp; comparisons then give lane masks).
+  template <class T>
+  struct local_t {
+    T v, j;  // potential, synaptic current
   };
-  local state(double p, double q, const frame& f) const { return {(p + q * f.psi) * f.xm, q * f.xs}; }
+  using local = local_t<double>;
+  template <class T>
+  local_t<T> state(T p, T q, const frame& f) const {
+    return {(p + q * f.psi) * f.xm, q * f.xs};
+  }
   // At any s >= 0, for a neuron whose potential is held at 0 until then (clamped) or not.
   local state_at(double p, double q, double s, bool clamped) const {
     const double j = q * std::exp(-s * inv_tau_syn);
     return {clamped ? 0.0 : value_at(p, q, s), j};
   }
-  double potential(const local& x) const { return x.v; }
+  template <class T>
+  T potential(const local_t<T>& x) const {
+    return x.v;
+  }
   double value_at(double p, double q, double s) const { return p * std::exp(-s * inv_tau_mem) + q * decayed_psi(s); }
   double current_at(double q, double s) const { return q * std::exp(-s * inv_tau_syn); }
   // p that makes u = 0 at the frame's time / at s (psi(s) = e^{-L delta} phi(s - L) beyond L).
@@ -128,7 +137,10 @@ struct exp_kernel {
   }
 
   // Necessary for a future crossing: u rising now.
-  bool may_cross(const local& x, double /*theta*/) const { return x.j > x.v; }
+  template <class T>
+  auto may_cross(const local_t<T>& x, T /*theta*/) const {
+    return x.j > x.v;
+  }
 
   // Potential s >= 0 after the state x; with its current J(s) in jd (for the slope: tau_mem u' = J - u). Two
   // transcendentals: where |s delta| <= 1, e^{-s/tau_syn} = e^{-s/tau_mem} (1 + expm1(-s delta)).
