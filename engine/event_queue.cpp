@@ -23,8 +23,8 @@ void event_queue::push(double time_ms, event_kind kind, std::uint32_t target, st
   ++next_seq_;
 }
 
-void event_queue::push_arrival(double time_ms, double emit_ms, std::uint32_t target, std::uint32_t index,
-                               std::uint32_t group, float grade) {
+event event_queue::make_arrival(double time_ms, double emit_ms, std::uint32_t target, std::uint32_t index,
+                                std::uint32_t group, float grade) {
   event e;
   e.time_ms = time_ms;
   e.order = static_cast<std::uint64_t>(event_kind::arrival) << 56;
@@ -33,12 +33,94 @@ void event_queue::push_arrival(double time_ms, double emit_ms, std::uint32_t tar
   e.index = index;
   e.aux = group;
   e.grade = grade;
-  insert(e);
+  return e;
+}
+
+void event_queue::push_arrival(double time_ms, double emit_ms, std::uint32_t target, std::uint32_t index,
+                               std::uint32_t group, float grade) {
+  insert(make_arrival(time_ms, emit_ms, target, index, group, grade));
+}
+
+void event_queue::push_arrival(double time_ms, double emit_ms, std::uint32_t target, std::uint32_t index,
+                               std::uint32_t group, float grade, std::uint32_t stream) {
+  const event e = make_arrival(time_ms, emit_ms, target, index, group, grade);
+  if (stream >= streams_.size()) {
+    insert(e);
+    return;
+  }
+  ring& r = streams_[stream];
+  if (r.count > 0 && precedes(e, r.back())) {  // out of the stream's order: the heap path keeps it exact
+    insert(e);
+    return;
+  }
+  check_causality(e.time_ms, "event");
+  ++pushes_;
+  r.push_back(e);
+  ++stream_size_;
+  if (r.count == 1) {
+    live_.push_back(stream);
+    live_up(live_.size() - 1);
+  }
+}
+
+void event_queue::set_streams(std::uint32_t n) {
+  streams_.assign(n, ring{});
+  live_.clear();
+  live_.reserve(n);
+  stream_size_ = 0;
+}
+
+std::size_t event_queue::stream_capacity() const {
+  std::size_t c = 0;
+  for (const ring& r : streams_) c += r.items.size();
+  return c;
+}
+
+void event_queue::ring::push_back(const event& e) {
+  if (count == items.size()) {  // full: double, unrolled from head
+    std::vector<event> grown(std::max<std::size_t>(8, 2 * items.size()));
+    for (std::size_t k = 0; k < count; ++k) grown[k] = items[(head + k) & (items.size() - 1)];
+    items.swap(grown);
+    head = 0;
+  }
+  items[(head + count) & (items.size() - 1)] = e;
+  ++count;
+}
+
+void event_queue::ring::pop_front() {
+  head = (head + 1) & (items.size() - 1);
+  --count;
+}
+
+void event_queue::live_up(std::size_t k) {
+  while (k > 0) {
+    const std::size_t parent = (k - 1) / 2;
+    if (!stream_before(live_[k], live_[parent])) break;
+    std::swap(live_[k], live_[parent]);
+    k = parent;
+  }
+}
+
+void event_queue::live_down(std::size_t k) {
+  const std::size_t n = live_.size();
+  for (;;) {
+    const std::size_t l = 2 * k + 1;
+    if (l >= n) break;
+    std::size_t least = l;
+    if (l + 1 < n && stream_before(live_[l + 1], live_[l])) least = l + 1;
+    if (!stream_before(live_[least], live_[k])) break;
+    std::swap(live_[k], live_[least]);
+    k = least;
+  }
+}
+
+void event_queue::check_causality(double time_ms, const char* what) const {
+  if (!(time_ms >= now_ms_))
+    throw std::logic_error(fmt::format("event_queue: {} at {} ms pushed at {} ms", what, time_ms, now_ms_));
 }
 
 void event_queue::insert(const event& e) {
-  if (!(e.time_ms >= now_ms_))
-    throw std::logic_error(fmt::format("event_queue: event at {} ms pushed at {} ms", e.time_ms, now_ms_));
+  check_causality(e.time_ms, "event");
   ++pushes_;
   if (e.time_ms != now_ms_) {
     heap_.push(e);
@@ -51,8 +133,7 @@ void event_queue::insert(const event& e) {
 }
 
 void event_queue::push_settle(double time_ms, std::uint32_t target, std::uint32_t rank) {
-  if (!(time_ms >= now_ms_))
-    throw std::logic_error(fmt::format("event_queue: settle at {} ms pushed at {} ms", time_ms, now_ms_));
+  check_causality(time_ms, "settle");
   if (rank > max_settle_rank) throw std::logic_error(fmt::format("event_queue: settle rank {} too large", rank));
   constexpr std::uint64_t seq_mask = (std::uint64_t{1} << settle_rank_shift) - 1;
   event e;
@@ -74,17 +155,31 @@ int event_queue::best_fifo() const {
 
 double event_queue::next_time() const {
   if (fifo_size_ > 0) return now_ms_;
-  return heap_.top().time_ms;
+  if (live_.empty()) return heap_.top().time_ms;
+  const double s = streams_[live_[0]].front().time_ms;
+  return heap_.empty() ? s : std::min(s, heap_.top().time_ms);
 }
 
 event event_queue::pop() {
   ++pops_;
+  // The least of three candidates: the current-time FIFOs' least front, the heap's top, the least stream front.
+  enum class source { current, heap, stream };
+  const event* best = nullptr;
+  source from = source::current;
   const int k = best_fifo();
-  if (k >= 0) {
-    fifo& f = fifos_[static_cast<std::size_t>(k)];
-    const event& front = f.items[f.head];
-    if (heap_.empty() || precedes(front, heap_.top())) {
-      event e = front;
+  if (k >= 0) best = &fifos_[static_cast<std::size_t>(k)].items[fifos_[static_cast<std::size_t>(k)].head];
+  if (!heap_.empty() && (best == nullptr || precedes(heap_.top(), *best))) {
+    best = &heap_.top();
+    from = source::heap;
+  }
+  if (!live_.empty() && (best == nullptr || precedes(streams_[live_[0]].front(), *best))) {
+    best = &streams_[live_[0]].front();
+    from = source::stream;
+  }
+  const event e = *best;
+  switch (from) {
+    case source::current: {
+      fifo& f = fifos_[static_cast<std::size_t>(k)];
       if (k == static_cast<int>(event_kind::arrival)) {
         std::pop_heap(f.items.begin(), f.items.end(), later{});
         f.items.pop_back();
@@ -96,11 +191,23 @@ event event_queue::pop() {
         f.items.clear();
         f.head = 0;
       }
-      return e;
+      break;
+    }
+    case source::heap:
+      heap_.pop();
+      break;
+    case source::stream: {
+      ring& r = streams_[live_[0]];
+      r.pop_front();
+      --stream_size_;
+      if (r.count == 0) {
+        live_[0] = live_.back();
+        live_.pop_back();
+      }
+      if (!live_.empty()) live_down(0);
+      break;
     }
   }
-  event e = heap_.top();
-  heap_.pop();
   now_ms_ = e.time_ms;
   return e;
 }
@@ -112,6 +219,12 @@ void event_queue::clear(double time_ms) {
     f.head = 0;
   }
   fifo_size_ = 0;
+  for (ring& r : streams_) {
+    r.head = 0;
+    r.count = 0;
+  }
+  live_.clear();
+  stream_size_ = 0;
   now_ms_ = time_ms;
 }
 

@@ -25,6 +25,14 @@ simulator::simulator(network& net, std::uint64_t seed) : net_(net), seed_(seed) 
   for (std::uint32_t r : settle_rank_)
     if (r > max_settle_rank) throw input_error("more than 65535 tick populations chained by zero-delay projections");
   for (std::uint32_t p = 0; p < net_.population_count(); ++p) net_.pop(p).attach(p, this, &counters_.populations[p]);
+  // One arrival stream per fan-out group (event_queue.hpp): a group's arrivals come in emission order.
+  stream_base_.assign(net_.population_count(), 0);
+  std::uint32_t streams = 0;
+  for (std::uint32_t p = 0; p < net_.population_count(); ++p) {
+    stream_base_[p] = streams;
+    streams += static_cast<std::uint32_t>(net_.fanout(p).size());
+  }
+  queue_.set_streams(streams);
   // Per projection, the one rank that counts its spikes_in and per-spike rule work: the rank holding both
   // ends when one rank does (its spikes stay there), else rank 0 (every rank applies every spike).
   const partition& part = net_.part();
@@ -200,7 +208,7 @@ void simulator::emit_spike(std::uint32_t population, std::uint32_t neuron, doubl
   }
   const auto& groups = net_.fanout(population);
   for (std::uint32_t g = 0; g < groups.size(); ++g)
-    queue_.push_arrival(t_ms + groups[g].delay_ms, t_ms, population, global, g, grade);
+    queue_.push_arrival(t_ms + groups[g].delay_ms, t_ms, population, global, g, grade, stream_base_[population] + g);
 }
 
 void simulator::receive_spike(const spike_record& s) {
@@ -209,7 +217,8 @@ void simulator::receive_spike(const spike_record& s) {
   for (std::uint32_t g = 0; g < groups.size(); ++g)
     // A group faster than the window holds only projections within the sender's rank.
     if (groups[g].delay_ms >= window)
-      queue_.push_arrival(s.time_ms + groups[g].delay_ms, s.time_ms, s.population, s.neuron, g, s.grade);
+      queue_.push_arrival(s.time_ms + groups[g].delay_ms, s.time_ms, s.population, s.neuron, g, s.grade,
+                          stream_base_[s.population] + g);
 }
 
 void simulator::schedule_wakeup(std::uint32_t population, std::uint32_t neuron, double t_ms, std::uint32_t version) {

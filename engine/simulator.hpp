@@ -148,6 +148,7 @@ class simulator final : public spike_port {
   stop_reason stop_ = stop_reason::none;
   std::uint64_t sample_index_ = 0;
   std::vector<std::uint32_t> counts_arrivals_;  // per projection: 1 when this rank counts its spikes_in
+  std::vector<std::uint32_t> stream_base_;      // per population: the queue's arrival stream of its group 0
   std::uint64_t pushes_at_sync_ = 0;
   std::uint64_t pops_at_sync_ = 0;
 };

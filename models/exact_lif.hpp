@@ -224,14 +224,16 @@ class exact_lif final : public population, public membrane_view, public membrane
     const std::uint32_t* __restrict ix = post.data();
     std::uint32_t* __restrict out = pending_.data();
     std::size_t m = 0;
-    const auto one = [&](std::size_t k) {
+    // One input at a time (the row's odd end, a pair naming one neuron twice); returns the list's new length
+    // (m stays in a register in the pair loop, which it would not if this captured it).
+    const auto one = [&](std::size_t k, std::size_t listed) {
       const std::uint32_t j = Dense ? static_cast<std::uint32_t>(k) : ix[k];
       const double wj = wp[k];
       const double pj = p[j] + wj * cp, qj = q[j] + wj * cq;
       p[j] = pj;
       q[j] = qj;
-      out[m] = j;
-      m += static_cast<std::size_t>(may_change(pj, qj, wj, gate[j], th[j], sgn, t_ms, f) & 1);
+      out[listed] = j;
+      return listed + static_cast<std::size_t>(may_change(pj, qj, wj, gate[j], th[j], sgn, t_ms, f) & 1);
     };
     std::size_t k = 0;
     for (; k + 2 <= n; k += 2) {
@@ -247,8 +249,7 @@ class exact_lif final : public population, public membrane_view, public membrane
         j0 = ix[k];
         j1 = ix[k + 1];
         if (j0 == j1) {
-          one(k);
-          one(k + 1);
+          m = one(k + 1, one(k, m));
           continue;
         }
         pk = double2{p[j0], p[j1]};
@@ -273,7 +274,7 @@ class exact_lif final : public population, public membrane_view, public membrane
       out[m] = j1;
       m += static_cast<std::size_t>(flag[1] & 1);
     }
-    if (k < n) one(k);
+    if (k < n) m = one(k, m);
     counters().neuron_updates += n;
     for (std::size_t i = 0; i < m; ++i) repredict(out[i], t_ms, f);
     sync_wakeup();

@@ -141,3 +141,63 @@ TEST_CASE("event_queue: settles run after arrivals and ticks, before sample_end,
   CHECK_THROWS_AS(q.push_settle(0.5, 0, 0), std::logic_error);
   CHECK_THROWS_AS(q.push_settle(2.0, 0, max_settle_rank + 1), std::logic_error);
 }
+
+TEST_CASE("event_queue: arrival streams pop in the same total order as the heap path") {
+  // The same random arrivals pushed once without streams and once through 3 streams, interleaved with
+  // wakeups and pops. Per stream the arrivals mostly come in order (later emission times), sometimes not
+  // (same time, lower neuron; an earlier time), which must take the heap path without changing the order.
+  for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+    event_queue plain, streamed;
+    streamed.set_streams(3);
+    rng r(seed);
+    std::vector<double> last(3, 0.0);
+    for (int round = 0; round < 20000; ++round) {
+      if (r.uniform() < 0.55 || plain.empty()) {
+        const auto s = static_cast<std::uint32_t>(r.below(4));  // stream 3 does not exist: heap path
+        const double now = plain.now();
+        const double delay = 0.5 * static_cast<double>(s % 3);  // streams 0 and 3: zero delay, at now
+        double emit = now;
+        if (delay > 0.0 && r.uniform() < 0.1) emit = std::max(0.0, now - 0.25);  // received late
+        const auto neuron = static_cast<std::uint32_t>(r.below(5));
+        const auto grade = static_cast<float>(r.below(2));
+        plain.push_arrival(emit + delay, emit, s, neuron, 0, grade);
+        streamed.push_arrival(emit + delay, emit, s, neuron, 0, grade, s);
+        if (r.uniform() < 0.2) {
+          const double t = now + 0.25 * static_cast<double>(r.below(3));
+          plain.push(t, event_kind::wakeup, 7, static_cast<std::uint32_t>(round));
+          streamed.push(t, event_kind::wakeup, 7, static_cast<std::uint32_t>(round));
+        }
+      } else {
+        REQUIRE(streamed.next_time() == plain.next_time());
+        const event a = plain.pop(), b = streamed.pop();
+        REQUIRE(a.time_ms == b.time_ms);
+        REQUIRE(a.order == b.order);
+        REQUIRE(a.emit_ms == b.emit_ms);
+        REQUIRE(a.target == b.target);
+        REQUIRE(a.index == b.index);
+        REQUIRE(a.grade == b.grade);
+        REQUIRE(streamed.now() == plain.now());
+      }
+      REQUIRE(streamed.size() == plain.size());
+    }
+    CHECK(streamed.pushes() == plain.pushes());
+    CHECK(streamed.pops() == plain.pops());
+  }
+}
+
+TEST_CASE("event_queue: a stream's memory is bounded by the arrivals in flight, and clear() empties it") {
+  event_queue q;
+  q.set_streams(1);
+  for (int k = 0; k < 100000; ++k) {
+    const double t = 0.01 * k;
+    q.push_arrival(t + 0.05, t, 0, 0, 0, 1.0f, 0);  // at most five in flight
+    if (k >= 4) CHECK(q.pop().emit_ms == 0.01 * (k - 4));
+  }
+  CHECK(q.size() == 4);
+  CHECK(q.stream_capacity() == 8);
+  q.clear(0.0);
+  CHECK(q.empty());
+  q.push_arrival(1.0, 0.0, 0, 3, 0, 1.0f, 0);
+  CHECK(q.pop().index == 3);
+  CHECK_THROWS_AS(q.push_arrival(0.5, 0.0, 0, 0, 0, 1.0f, 0), std::logic_error);  // before now = 1
+}
