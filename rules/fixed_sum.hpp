@@ -34,12 +34,16 @@ class fixed_sum {
     saturated_ = false;
   }
 
+  // x in units of 2^-32, rounded half away from zero (as std::llround, without its library call: within the
+  // range the truncation is exact, and so is s - trunc(s), by Sterbenz's lemma or because s is an integer).
   static std::int64_t to_fixed(double x) {
     const double s = x * scale;
     if (!(s == s)) return 0;  // NaN contributes nothing (callers check finiteness upstream)
     if (s >= static_cast<double>(limit)) return limit;
     if (s <= -static_cast<double>(limit)) return -limit;
-    return std::llround(s);
+    const auto r = static_cast<std::int64_t>(s);
+    const double frac = s - static_cast<double>(r);
+    return r + static_cast<std::int64_t>(frac >= 0.5) - static_cast<std::int64_t>(frac <= -0.5);
   }
   void add(std::size_t i, double x) {
     const std::int64_t f = to_fixed(x);

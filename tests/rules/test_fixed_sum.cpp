@@ -5,8 +5,10 @@
 #include <limits>
 #include <vector>
 
+#include "engine/rng.hpp"
 #include "rules/fixed_sum.hpp"
 
+using evsnn::rng;
 using evsnn::rules::fixed_scalar;
 using evsnn::rules::fixed_sum;
 
@@ -87,4 +89,20 @@ TEST_CASE("fixed_sum: merging disjoint ranges (from several threads) equals one 
   CHECK_FALSE(big.saturated());  // the caller marks it
   big.mark_saturated();
   CHECK(big.saturated());
+}
+
+TEST_CASE("fixed_sum: contributions round as std::llround does, halves away from zero") {
+  rng r(7);
+  std::vector<double> xs{0.0, -0.0, 0.5 / fixed_sum::scale, -0.5 / fixed_sum::scale, 1.5 / fixed_sum::scale,
+                         -2.5 / fixed_sum::scale, 0x1p-33, -0x1p-33, 0x1p20 + 0.5 / fixed_sum::scale,
+                         std::nextafter(0.5, 0.0) / fixed_sum::scale, 0x1p29, -0x1p29 - 0x1p-40};
+  for (int k = 0; k < 200000; ++k) {
+    const double mag = std::ldexp(1.0, static_cast<int>(r.below(70)) - 40);  // 2^-40 .. 2^29
+    xs.push_back(r.uniform(-mag, mag));
+    xs.push_back(std::round(xs.back() * fixed_sum::scale * 2.0) / 2.0 / fixed_sum::scale);  // exact halves
+  }
+  for (const double x : xs) {
+    CAPTURE(x);
+    REQUIRE(fixed_sum::to_fixed(x) == std::llround(x * fixed_sum::scale));
+  }
 }
