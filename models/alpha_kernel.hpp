@@ -81,7 +81,7 @@ struct alpha_kernel {
 
   // Necessary and sufficient for a future crossing from u(0) = B - A < theta: a concave parabola in y
   // whose vertex B/(2A) lies in the future (y < 1) and reaches theta.
-  // Branch-free (bitwise &) so that the delivery loop vectorises.
+  // Branch-free (bitwise &), so that with double2 lanes it gives a lane mask (exact_lif::deliver_row).
   template <class T>
   auto may_cross(const local_t<T>& x, T theta) const {
     const T B = x.B, A = x.A;

@@ -157,13 +157,7 @@ class exact_lif final : public population, public membrane_view, public membrane
       }
       p_[i] += d * f.em;
       ++counters().neuron_updates;
-      if (t_pred_[i] != inf) {
-        repredict(i, t_ms, f);
-      } else if (d > 0.0) {
-        const local x = k_.state(p_[i], q_[i], f);
-        const double th = params_.threshold[i];
-        if (release_[i] > t_ms || k_.potential(x) >= th || k_.may_cross(x, th)) repredict(i, t_ms, f);
-      }
+      if (may_change(p_[i], q_[i], d, gate_[i], params_.threshold[i], 1.0, t_ms, f) & 1) repredict(i, t_ms, f);
     }
     sync_wakeup();
   }
@@ -280,9 +274,9 @@ class exact_lif final : public population, public membrane_view, public membrane
     sync_wakeup();
   }
 
-  // Whether an input w that left a neuron at (p, q) may change its prediction (per lane for double2): a
-  // crossing was pending (gate +inf), or the input is excitatory and a crossing is now possible (refractory:
-  // gate = release > t_ms; at or above threshold now; or the kernel's may_cross).
+  // Whether an input w (or a kick of w) that left a neuron at (p, q) may change its prediction (per lane for
+  // double2): a crossing was pending (gate +inf), or the input is excitatory and a crossing is now possible
+  // (refractory: gate = release > t_ms; at or above threshold now; or the kernel's may_cross).
   template <class T>
   auto may_change(T p, T q, T w, T gate, T theta, double sgn, double t_ms, const frame& f) const {
     const auto x = k_.state(p, q, f);
