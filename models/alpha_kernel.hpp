@@ -80,12 +80,12 @@ struct alpha_kernel {
   }
 
   // Necessary and sufficient for a future crossing from u(0) = B - A < theta: a concave parabola in y
-  // whose vertex B/(2A) lies in the future (y < 1) and reaches theta.
+  // (A > 0, implied by 0 < B < 2A) whose vertex B/(2A) lies in the future (y < 1) and reaches theta.
   // Branch-free (bitwise &), so that with double2 lanes it gives a lane mask (exact_lif::deliver_row).
   template <class T>
   auto may_cross(const local_t<T>& x, T theta) const {
     const T B = x.B, A = x.A;
-    return (A > 0.0) & (B > 0.0) & (B < 2.0 * A) & (B * B >= 4.0 * A * theta);
+    return (B > 0.0) & (B < 2.0 * A) & (B * B >= 4.0 * A * theta);
   }
 
   // Smallest s > 0 with u(s) = theta, or +inf; requires u(0) = B - A < theta.

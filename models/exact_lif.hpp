@@ -30,6 +30,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <span>
 #include <string>
@@ -61,6 +62,9 @@ class exact_lif final : public population, public membrane_view, public membrane
         crossings_(size),
         clamp_(size),
         pending_(size),
+        predicted_(size),
+        uniform_threshold_(std::adjacent_find(params_.threshold.begin(), params_.threshold.end(),
+                                              std::not_equal_to<>()) == params_.threshold.end()),
         grid_(rebase_exponent / std::max(k_.inv_tau_mem, k_.inv_tau_syn)) {
     reset(0.0);
   }
@@ -84,12 +88,18 @@ class exact_lif final : public population, public membrane_view, public membrane
   }
 
   void deliver_dense(double t_ms, std::span<const double> w, float scale) override {
-    deliver_row<true>(t_ms, {}, w, scale);
+    if (uniform_threshold_)
+      deliver_row<true, true>(t_ms, {}, w, scale);
+    else
+      deliver_row<true, false>(t_ms, {}, w, scale);
   }
 
   void deliver_sparse(double t_ms, std::span<const std::uint32_t> post, std::span<const double> w,
                       float scale) override {
-    deliver_row<false>(t_ms, post, w, scale);
+    if (uniform_threshold_)
+      deliver_row<false, true>(t_ms, post, w, scale);
+    else
+      deliver_row<false, false>(t_ms, post, w, scale);
   }
 
   void wakeup(double t_ms, std::uint32_t, std::uint32_t version) override {
@@ -200,7 +210,7 @@ class exact_lif final : public population, public membrane_view, public membrane
   // are unpredictable, and mispredicted branches cost more than the arithmetic. Pass 2 re-predicts the
   // listed targets from their state after the whole row (a target listed twice, a multapse, is re-predicted
   // twice from the same state). A sparse pair naming one neuron twice runs one input after the other.
-  template <bool Dense>
+  template <bool Dense, bool Uniform>
   void deliver_row(double t_ms, std::span<const std::uint32_t> post, std::span<const double> w, float scale) {
     const frame f = advance_to(t_ms);
     const std::size_t n = w.size();
@@ -217,10 +227,13 @@ class exact_lif final : public population, public membrane_view, public membrane
     const double* __restrict wp = w.data();
     const std::uint32_t* __restrict ix = post.data();
     std::uint32_t* __restrict out = pending_.data();
+    const double2 cp2 = {cp, cp}, cq2 = {cq, cq};
+    const double th0 = Uniform && n > 0 ? th[0] : 0.0;
+    const double2 th2 = {th0, th0};  // every neuron's threshold when Uniform
     std::size_t m = 0;
-    // One input at a time (the row's odd end, a pair naming one neuron twice); returns the list's new length
-    // (m stays in a register in the pair loop, which it would not if this captured it).
-    const auto one = [&](std::size_t k, std::size_t listed) {
+    // One input at a time (the row's odd end, a pair naming one neuron twice); returns the list's new length.
+    // Inlined, so that the pair loop makes no call (a call would spill every loop constant each iteration).
+    const auto one = [&](std::size_t k, std::size_t listed) __attribute__((always_inline)) {
       const std::uint32_t j = Dense ? static_cast<std::uint32_t>(k) : ix[k];
       const double wj = wp[k];
       const double pj = p[j] + wj * cp, qj = q[j] + wj * cq;
@@ -232,27 +245,27 @@ class exact_lif final : public population, public membrane_view, public membrane
     std::size_t k = 0;
     for (; k + 2 <= n; k += 2) {
       const double2 wk = load2(wp + k);
-      double2 pk, qk, gk, hk;
+      double2 pk, qk, gk, hk = th2;
       std::uint32_t j0 = static_cast<std::uint32_t>(k), j1 = j0 + 1;
       if constexpr (Dense) {
         pk = load2(p + k);
         qk = load2(q + k);
         gk = load2(gate + k);
-        hk = load2(th + k);
+        if constexpr (!Uniform) hk = load2(th + k);
       } else {
         j0 = ix[k];
         j1 = ix[k + 1];
-        if (j0 == j1) {
+        if (j0 == j1) [[unlikely]] {
           m = one(k + 1, one(k, m));
           continue;
         }
         pk = double2{p[j0], p[j1]};
         qk = double2{q[j0], q[j1]};
         gk = double2{gate[j0], gate[j1]};
-        hk = double2{th[j0], th[j1]};
+        if constexpr (!Uniform) hk = double2{th[j0], th[j1]};
       }
-      pk += wk * cp;
-      qk += wk * cq;
+      pk += wk * cp2;
+      qk += wk * cq2;
       if constexpr (Dense) {
         store2(p + k, pk);
         store2(q + k, qk);
@@ -270,7 +283,13 @@ class exact_lif final : public population, public membrane_view, public membrane
     }
     if (k < n) m = one(k, m);
     counters().neuron_updates += n;
-    for (std::size_t i = 0; i < m; ++i) repredict(out[i], t_ms, f);
+    // Pass 2 in two loops: the crossings first (independent of each other, so their long sqrt/div/log chains
+    // overlap), then the heap updates.
+    if (predicted_.size() < m) predicted_.resize(m);
+    double* __restrict tp = predicted_.data();
+    for (std::size_t i = 0; i < m; ++i) tp[i] = crossing(out[i], t_ms, f);
+    counters().crossing_predictions += m;
+    for (std::size_t i = 0; i < m; ++i) set_prediction(out[i], tp[i]);
     sync_wakeup();
   }
 
@@ -286,7 +305,10 @@ class exact_lif final : public population, public membrane_view, public membrane
 
   void repredict(std::uint32_t i, double t_ms, const frame& f) {
     ++counters().crossing_predictions;
-    const double tp = crossing(i, t_ms, f);
+    set_prediction(i, crossing(i, t_ms, f));
+  }
+
+  void set_prediction(std::uint32_t i, double tp) {
     if (tp != t_pred_[i]) {
       t_pred_[i] = tp;
       crossings_.set(i, tp);
@@ -324,7 +346,7 @@ class exact_lif final : public population, public membrane_view, public membrane
     port().emit_spike(id(), i, t_ms, 1.0f);
   }
 
-  double crossing(std::uint32_t i, double t_ms, const frame& f) const {
+  __attribute__((always_inline)) double crossing(std::uint32_t i, double t_ms, const frame& f) const {
     double t0 = t_ms;
     local x;
     if (release_[i] > t_ms) {
@@ -350,6 +372,8 @@ class exact_lif final : public population, public membrane_view, public membrane
   double queued_ms_ = inf;     // time of the queued wakeup (+inf: none)
   std::vector<std::uint8_t> clamp_;
   std::vector<std::uint32_t> pending_;  // scratch for deliver_row: the targets to re-predict
+  std::vector<double> predicted_;       // scratch for deliver_row: their new crossings
+  bool uniform_threshold_;              // every neuron has the same threshold (deliver_row need not gather it)
   std::uint32_t n_clamped_ = 0;
   rebase_grid grid_;  // the reference time T of p_, q_
 };
