@@ -8,9 +8,14 @@
 // e^{-s/tau_syn}] with c = tau_syn/(tau_mem - tau_syn) (c = 1 when tau_mem = 2 tau_syn; the limit
 // (s/tau_mem) e^{-s/tau_mem} when they are equal), as p += w cp, q += w cq with the two coefficients of the
 // Kernel's frame computed once per delivered row and shared by every target.
-// After each input the next threshold crossing is predicted (Kernel::crossing) and kept in a
-// per-population indexed heap (wakeup_heap, updated in place); only the population's earliest
-// crossing is in the simulator's queue, as one versioned wakeup. A prediction that moves earlier than
+// After each input the next threshold crossing is predicted and kept in a per-population indexed heap
+// (wakeup_heap, updated in place); only the population's earliest crossing is in the simulator's queue, as
+// one versioned wakeup. A prediction is deferred: the heap holds a cheap lower bound (Kernel::crossing_bound,
+// which knows exactly whether there is a crossing) and the state it came from, and the crossing itself
+// (Kernel::crossing, the logarithm or root finding) is computed from that state only when the entry reaches
+// the front of the heap. Most predictions are replaced by the next input first and never need it. The order
+// of crossings is that of exact times: a resolved front entry is at or below every other entry's bound, so
+// at or below its crossing, and ties go to the lower neuron either way. A prediction that moves earlier than
 // the queued wakeup replaces it (the old one is dropped as stale when popped); one that moves later
 // leaves it, and the early wakeup re-schedules at the new earliest time.
 // Reset at a spike: "subtract" removes threshold from u (p -= theta e^{(t-T)/tau_mem}, in both
@@ -21,7 +26,9 @@
 // Kicks (membrane_kick, for perturbation rules): u jumps by dv at a hook's time and the crossing is
 // re-tested at once, exactly as after an input.
 // Invariants: between events, for every neuron t_pred_ is the earliest time >= max(now, release)
-// where u reaches its threshold (or +inf), and crossings_ holds exactly the finite t_pred_; a wakeup
+// where u reaches its threshold (or +inf), or, where deferred_, a lower bound of it that is finite exactly
+// when it is, computed from deferred_state_; crossings_ holds exactly the finite t_pred_ and its front entry
+// is not deferred; a wakeup
 // with version_ at queued_ms_ <= crossings_.top_time() is queued whenever crossings_ is non-empty;
 // clamp_ marks "held at 0 until release_", counted by n_clamped_; gate_[i] is +inf when t_pred_[i] is
 // finite, else release_[i].
@@ -58,9 +65,11 @@ class exact_lif final : public population, public membrane_view, public membrane
         q_(size),
         t_pred_(size),
         release_(size),
+        deferred_state_(size),
         gate_(size),
         crossings_(size),
         clamp_(size),
+        deferred_(size),
         pending_(size),
         predicted_(size),
         uniform_threshold_(std::adjacent_find(params_.threshold.begin(), params_.threshold.end(),
@@ -81,6 +90,7 @@ class exact_lif final : public population, public membrane_view, public membrane
     std::fill(release_.begin(), release_.end(), -inf);
     std::fill(gate_.begin(), gate_.end(), -inf);
     std::fill(clamp_.begin(), clamp_.end(), 0);
+    std::fill(deferred_.begin(), deferred_.end(), 0);
     crossings_.clear();
     ++version_;
     queued_ms_ = inf;
@@ -110,7 +120,7 @@ class exact_lif final : public population, public membrane_view, public membrane
     queued_ms_ = inf;
     const frame f = advance_to(t_ms);
     // Every neuron predicted to cross now fires, in neuron order.
-    while (!crossings_.empty() && crossings_.top_time() <= t_ms) {
+    while (resolve_front(), !crossings_.empty() && crossings_.top_time() <= t_ms) {
       const std::uint32_t i = crossings_.top();
       crossings_.pop();
       fire(i, t_ms, f);
@@ -173,7 +183,7 @@ class exact_lif final : public population, public membrane_view, public membrane
   }
 
   // Next predicted crossing of neuron i (+inf if none); for tests and tools.
-  double predicted_crossing(std::uint32_t i) const { return t_pred_[i]; }
+  double predicted_crossing(std::uint32_t i) const { return deferred_[i] ? resolved(i) : t_pred_[i]; }
 
  private:
   static constexpr double inf = std::numeric_limits<double>::infinity();
@@ -283,11 +293,11 @@ class exact_lif final : public population, public membrane_view, public membrane
     }
     if (k < n) m = one(k, m);
     counters().neuron_updates += n;
-    // Pass 2 in two loops: the crossings first (independent of each other, so their long sqrt/div/log chains
+    // Pass 2 in two loops: the predictions first (independent of each other, so their long arithmetic chains
     // overlap), then the heap updates.
     if (predicted_.size() < m) predicted_.resize(m);
     double* __restrict tp = predicted_.data();
-    for (std::size_t i = 0; i < m; ++i) tp[i] = crossing(out[i], t_ms, f);
+    for (std::size_t i = 0; i < m; ++i) tp[i] = predict(out[i], t_ms, f);
     counters().crossing_predictions += m;
     for (std::size_t i = 0; i < m; ++i) set_prediction(out[i], tp[i]);
     sync_wakeup();
@@ -305,7 +315,7 @@ class exact_lif final : public population, public membrane_view, public membrane
 
   void repredict(std::uint32_t i, double t_ms, const frame& f) {
     ++counters().crossing_predictions;
-    set_prediction(i, crossing(i, t_ms, f));
+    set_prediction(i, predict(i, t_ms, f));
   }
 
   void set_prediction(std::uint32_t i, double tp) {
@@ -316,8 +326,18 @@ class exact_lif final : public population, public membrane_view, public membrane
     gate_[i] = tp != inf ? inf : release_[i];
   }
 
+  // Replaces deferred front entries by their crossings until the front is exact (each moves later or leaves).
+  void resolve_front() {
+    while (!crossings_.empty() && deferred_[crossings_.top()]) {
+      const std::uint32_t i = crossings_.top();
+      deferred_[i] = 0;
+      set_prediction(i, resolved(i));
+    }
+  }
+
   // Keeps the earliest predicted crossing queued: a new wakeup only when it moved earlier.
   void sync_wakeup() {
+    resolve_front();
     const double top = crossings_.top_time();
     if (top < queued_ms_) {
       queued_ms_ = top;
@@ -346,7 +366,9 @@ class exact_lif final : public population, public membrane_view, public membrane
     port().emit_spike(id(), i, t_ms, 1.0f);
   }
 
-  __attribute__((always_inline)) double crossing(std::uint32_t i, double t_ms, const frame& f) const {
+  // Neuron i's next crossing from its state at t_ms: the crossing time, or (deferred_[i] set, the state kept
+  // in deferred_state_[i]) a lower bound of it, finite exactly when the crossing is.
+  __attribute__((always_inline)) double predict(std::uint32_t i, double t_ms, const frame& f) {
     double t0 = t_ms;
     local x;
     if (release_[i] > t_ms) {
@@ -356,14 +378,33 @@ class exact_lif final : public population, public membrane_view, public membrane
       x = k_.state(p_[i], q_[i], f);
     }
     const double theta = params_.threshold[i];
+    deferred_[i] = 0;
     if (k_.potential(x) >= theta) return t0;
-    const double s = k_.crossing(x, theta);
-    return s == inf ? inf : t0 + s;
+    bool exact;
+    const double s = k_.crossing_bound(x, theta, exact);
+    if (s == inf) return inf;
+    if (!exact) {
+      deferred_[i] = 1;
+      deferred_state_[i] = {x, t0};
+    }
+    return t0 + s;
+  }
+
+  // The crossing a deferred prediction of neuron i stands for (what predict would have returned).
+  double resolved(std::uint32_t i) const {
+    const deferred_prediction& d = deferred_state_[i];
+    const double s = k_.crossing(d.x, params_.threshold[i]);
+    return s == inf ? inf : d.t0 + s;
   }
 
   Kernel k_;
   spiking_params params_;
   std::vector<double> p_, q_, t_pred_, release_;
+  struct deferred_prediction {
+    local x;    // the state at t0
+    double t0;  // time of the prediction (the release time when it was made in a refractory period)
+  };
+  std::vector<deferred_prediction> deferred_state_;
   // Per neuron, what deliver_row reads of t_pred_ and release_ in one load: +inf while a crossing is pending,
   // else release_ (set wherever either changes: reset, repredict, which fire calls after setting release_).
   std::vector<double> gate_;
@@ -371,6 +412,7 @@ class exact_lif final : public population, public membrane_view, public membrane
   std::uint32_t version_ = 0;  // of the queued wakeup
   double queued_ms_ = inf;     // time of the queued wakeup (+inf: none)
   std::vector<std::uint8_t> clamp_;
+  std::vector<std::uint8_t> deferred_;  // t_pred_ is a lower bound (deferred_state_ gives the crossing)
   std::vector<std::uint32_t> pending_;  // scratch for deliver_row: the targets to re-predict
   std::vector<double> predicted_;       // scratch for deliver_row: their new crossings
   bool uniform_threshold_;              // every neuron has the same threshold (deliver_row need not gather it)

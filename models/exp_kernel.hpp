@@ -166,17 +166,43 @@ struct exp_kernel {
 
   // Smallest s > 0 with u(s) = theta, or +inf; requires u(0) = x.v < theta, theta > 0.
   double crossing(const local& x, double theta) const {
-    constexpr double inf = std::numeric_limits<double>::infinity();
+    const double s_max = crossing_bracket(x, theta);
+    return s_max == inf_s ? inf_s : root(x, theta, s_max);
+  }
+
+  // A cheap lower bound of crossing(x, theta) (exact_lif evaluates crossing() itself only for the crossings
+  // that reach the front of its heap): +inf exactly when crossing() is, and then exact is true. On [0, s*] u
+  // rises and tau_mem u' = J(s) - u(s) <= J - v, so the crossing is at least tau_mem (theta - v)/(J - v); the
+  // margins (1e-6 relative, 1e-9 tau_mem absolute) keep it below the root as computed, whose rounding error
+  // is largest where u rises slowly, far above this bound.
+  double crossing_bound(const local& x, double theta, bool& exact) const {
+    exact = true;
+    if (crossing_bracket(x, theta) == inf_s) return inf_s;
+    exact = false;
+    const double s = tau_mem_ms * ((theta - x.v) / (x.j - x.v)) * (1.0 - 1e-6) - 1e-9 * tau_mem_ms;
+    return s > 0.0 ? s : 0.0;
+  }
+
+ private:
+  static constexpr double inf_s = std::numeric_limits<double>::infinity();
+
+  // The end s* of the bracket [0, s*] holding the crossing, or +inf when there is no crossing.
+  double crossing_bracket(const local& x, double theta) const {
     const double v = x.v, j = x.j;
-    if (!(j > v) || !(j > theta)) return inf;
+    if (!(j > v) || !(j > theta)) return inf_s;
     const double rise = j - v, d = j + eps * v;
-    if (!(d > 0.0)) return inf;  // no maximum: u rises for ever towards 0, never reaches theta > 0
+    if (!(d > 0.0)) return inf_s;  // no maximum: u rises for ever towards 0, never reaches theta > 0
     // s* = tau_mem log1p(z)/eps (log1p only where z is small: log(1 + z) is as accurate and cheaper elsewhere).
     const double z = eps * rise / d;
     const double s_max = eps == 0.0 ? tau_mem_ms * (rise / d)
                                     : tau_mem_ms * (std::fabs(z) < 0.25 ? std::log1p(z) : std::log(1.0 + z)) / eps;
-    if (!(s_max > 0.0) || !(s_max < inf)) return inf;
-    if (value(x, s_max) < theta) return inf;
+    if (!(s_max > 0.0) || !(s_max < inf_s)) return inf_s;
+    if (value(x, s_max) < theta) return inf_s;
+    return s_max;
+  }
+
+  // The root of u(s) = theta in [0, s_max], u(0) < theta <= u(s_max), u increasing there.
+  double root(const local& x, double theta, double s_max) const {
     // Root of g(s) = u(s) - theta on [lo, hi], g(lo) < 0 <= g(hi), g increasing; tau_mem g' = J(s) - u(s).
     double lo = 0.0, hi = s_max, s = 0.5 * s_max;
     for (int it = 0; it < 200; ++it) {
