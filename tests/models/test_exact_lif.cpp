@@ -2,9 +2,14 @@
 // neuron twice one input after the other, an odd row's last input alone) gives bit-identical spike times to
 // the same inputs delivered one per call, for dense and sparse rows, both kernels, mixed signs, per-neuron
 // thresholds, refractory clamps and pending crossings.
+// Deferred crossings: each kernel's crossing_bound stays at or below its crossing as computed and is finite
+// exactly when it is; neurons whose bounds interleave with other neurons' crossings fire at their crossings'
+// exact bits, in (time, neuron) order.
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cmath>
+#include <limits>
 #include <memory>
 #include <vector>
 
@@ -118,4 +123,115 @@ TEST_CASE("exact_lif: dense rows are delivered as dense and sparse ones with mul
   std::vector<synapse_triplet> syn;
   for (std::uint32_t i = 0; i < n_post; ++i) syn.push_back({0, i, 0.5});
   CHECK(projection("p", 0, 1, 1, n_post, 0.0, false, syn).dense());
+}
+
+namespace {
+
+// Checks one state: the bound is at or below the crossing, +inf exactly with it, and exact (equal) when flagged.
+template <class Kernel>
+void check_bound(const Kernel& k, const typename Kernel::local& x, double theta, std::size_t& finite,
+                 std::size_t& deferred) {
+  bool exact = false;
+  const double bound = k.crossing_bound(x, theta, exact);
+  const double s = k.crossing(x, theta);
+  REQUIRE(std::isinf(bound) == std::isinf(s));
+  if (exact)
+    REQUIRE(bound == s);
+  else
+    REQUIRE(bound <= s);
+  REQUIRE(bound >= 0.0);
+  if (!std::isinf(s)) ++finite;
+  if (!exact) ++deferred;
+}
+
+}  // namespace
+
+TEST_CASE("exact_lif: crossing_bound is a lower bound of the crossing, finite exactly when it is") {
+  rng r(11);
+  SUBCASE("alpha_kernel") {
+    const alpha_kernel k(20.0);
+    std::size_t finite = 0, deferred = 0;
+    for (int n = 0; n < 200000; ++n) {
+      const double theta = r.uniform(0.1, 2.0);
+      const double A = r.uniform(-1.0, 5.0);
+      double B;
+      switch (n % 4) {
+        case 0: B = r.uniform(-1.0, 6.0); break;                                     // anything
+        case 1: B = A + theta * (1.0 - std::ldexp(r.uniform(), -static_cast<int>(r.below(50)))); break;  // y -> 1
+        case 2: B = std::sqrt(4.0 * std::fabs(A) * theta) * (1.0 + r.uniform(-1e-9, 1e-9)); break;  // tangent
+        default: B = r.uniform(0.0, 2.0 * std::fabs(A)); break;                       // vertex ahead
+      }
+      if (B - A >= theta) continue;  // crossing() requires u(0) < theta
+      check_bound(k, {B, A}, theta, finite, deferred);
+    }
+    CHECK(finite > 20000);
+    CHECK(deferred > 20000);
+  }
+  SUBCASE("exp_kernel") {
+    for (const double tau_syn : {3.0, 10.0, 10.0 * (1.0 + 1e-12), 25.0}) {
+      CAPTURE(tau_syn);
+      const exp_kernel k(10.0, tau_syn);
+      std::size_t finite = 0, deferred = 0;
+      for (int n = 0; n < 20000; ++n) {
+        const double theta = r.uniform(0.1, 2.0);
+        const double v = n % 2 == 0 ? r.uniform(-2.0, theta) : theta * (1.0 - std::ldexp(r.uniform(), -static_cast<int>(r.below(45))));
+        const double j = r.uniform(-1.0, 8.0);
+        if (v >= theta) continue;
+        check_bound(k, {v, j}, theta, finite, deferred);
+      }
+      CHECK(finite > 2000);
+      CHECK(deferred > 2000);
+    }
+  }
+}
+
+TEST_CASE("exact_lif: deferred crossings fire at their exact bits in (time, neuron) order") {
+  // One input at t = 0 to each of 64 resting neurons: u(s) = w kappa(s), whose crossing the kernel gives from
+  // the state (B, A) = (w, w) (alpha) or (v, J) = (0, w) (exp). The weights put the crossings within 1e-3 ms
+  // (several exactly equal), closer than the lower bounds are tight (0.09 ms for alpha), so every bound lies
+  // below every crossing: the front is resolved entry by entry, and neuron order is not time order.
+  constexpr std::uint32_t n = 64;
+  const double theta = 1.0;
+  for (const bool alpha : {true, false}) {
+    CAPTURE(alpha);
+    rng r(5);
+    std::vector<double> w(n);
+    for (std::uint32_t i = 0; i < n; ++i) w[i] = (alpha ? 4.6 : 6.5) + 1e-5 * static_cast<double>(r.below(16));
+    std::vector<synapse_triplet> syn;
+    for (std::uint32_t i = 0; i < n; ++i) syn.push_back({0, i, w[i]});
+    spiking_params p;
+    p.threshold.assign(n, theta);
+    p.refractory_ms = 1000.0;  // one spike each
+    network net;
+    net.add_population(spike_source::replay("in", 1, {{0.0, 0, 1.0f}}));
+    if (alpha)
+      net.add_population(std::make_unique<lif_alpha>("t", n, alpha_kernel(20.0), p));
+    else
+      net.add_population(std::make_unique<cuba_lif>("t", n, exp_kernel(10.0, 3.0), p));
+    net.add_projection(projection("in->t", 0, 1, 1, n, 0.0, false, std::move(syn)));
+    simulator sim(net, 1);
+    sim.run(100.0);
+    std::vector<spike_record> out;
+    for (const spike_record& s : sim.spikes())
+      if (s.population == 1) out.push_back(s);
+    REQUIRE(out.size() == n);
+    for (std::size_t k = 0; k < n; ++k) {
+      const std::uint32_t i = out[k].neuron;
+      const double expected = alpha ? alpha_kernel(20.0).crossing({w[i], w[i]}, theta)
+                                    : exp_kernel(10.0, 3.0).crossing({0.0, w[i]}, theta);
+      CHECK(out[k].time_ms == expected);
+      if (k > 0) {
+        const bool ordered = out[k - 1].time_ms < out[k].time_ms ||
+                             (out[k - 1].time_ms == out[k].time_ms && out[k - 1].neuron < i);
+        CHECK(ordered);
+      }
+    }
+    // The bounds interleave: the earliest and latest crossings lie within what one bound leaves open.
+    bool exact = false;
+    const double s0 = out.front().time_ms;
+    const double b_last = alpha ? alpha_kernel(20.0).crossing_bound({w[out.back().neuron], w[out.back().neuron]}, theta, exact)
+                                : exp_kernel(10.0, 3.0).crossing_bound({0.0, w[out.back().neuron]}, theta, exact);
+    CHECK_FALSE(exact);
+    CHECK(b_last < s0);
+  }
 }
