@@ -30,6 +30,7 @@ std::unique_ptr<population> make_lif_alpha(const std::string& name, std::uint32_
                            tau_mem, tau_syn));
   }
   spiking_params sp = read_spiking_params(params, size);
+  read_max_spikes(params, sp);
   params.finish();
   return std::make_unique<lif_alpha>(name, size, alpha_kernel(tau_mem), std::move(sp));
 }
@@ -40,6 +41,7 @@ std::unique_ptr<population> make_cuba_lif(const std::string& name, std::uint32_t
   // Any positive tau_syn_ms: equal to tau_mem_ms gives the limit kernel (s/tau_mem) e^{-s/tau_mem}.
   const double tau_syn = params.at("tau_syn_ms").as_positive();
   spiking_params sp = read_spiking_params(params, size);
+  read_max_spikes(params, sp);
   params.finish();
   return std::make_unique<cuba_lif>(name, size, exp_kernel(tau_mem, tau_syn), std::move(sp));
 }

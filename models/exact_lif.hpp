@@ -23,6 +23,8 @@
 // neuron cannot spike before t_spike + refractory_ms; with "zero" the membrane is also held at 0 until then
 // (inputs still charge the synaptic current), with "subtract" it keeps integrating. A neuron spikes at most
 // once per instant: one still at threshold right after its spike fires again at the next representable time.
+// Spike cap (params.max_spikes > 0): a neuron that has emitted that many spikes since reset spikes no more
+// (its crossing threshold theta_ becomes +inf; the declared thresholds, which rules read, stay).
 // Kicks (membrane_kick, for perturbation rules): u jumps by dv at a hook's time and the crossing is
 // re-tested at once, exactly as after an input.
 // Invariants: between events, for every neuron t_pred_ is the earliest time >= max(now, release)
@@ -30,7 +32,8 @@
 // when it is, computed from deferred_state_; crossings_ holds exactly the finite t_pred_ and its front entry
 // is not deferred; a wakeup
 // with version_ at queued_ms_ <= crossings_.top_time() is queued whenever crossings_ is non-empty;
-// clamp_ marks "held at 0 until release_", counted by n_clamped_; gate_[i] is +inf when t_pred_[i] is
+// clamp_ marks "held at 0 until release_", counted by n_clamped_; theta_[i] is params_.threshold[i], or +inf
+// once neuron i reached the spike cap; gate_[i] is +inf when t_pred_[i] is
 // finite, else release_[i].
 // Delivery (deliver_row) runs two inputs at a time as SIMD lanes (models/double2.hpp) with the same IEEE
 // operations as one at a time, so spike times do not depend on it.
@@ -72,7 +75,10 @@ class exact_lif final : public population, public membrane_view, public membrane
         deferred_(size),
         pending_(size),
         predicted_(size),
-        uniform_threshold_(std::adjacent_find(params_.threshold.begin(), params_.threshold.end(),
+        theta_(params_.threshold),
+        n_spikes_(params_.max_spikes > 0 ? size : 0),
+        uniform_threshold_(params_.max_spikes == 0 &&
+                           std::adjacent_find(params_.threshold.begin(), params_.threshold.end(),
                                               std::not_equal_to<>()) == params_.threshold.end()),
         grid_(rebase_exponent / std::max(k_.inv_tau_mem, k_.inv_tau_syn)) {
     reset(0.0);
@@ -91,6 +97,8 @@ class exact_lif final : public population, public membrane_view, public membrane
     std::fill(gate_.begin(), gate_.end(), -inf);
     std::fill(clamp_.begin(), clamp_.end(), 0);
     std::fill(deferred_.begin(), deferred_.end(), 0);
+    std::copy(params_.threshold.begin(), params_.threshold.end(), theta_.begin());
+    std::fill(n_spikes_.begin(), n_spikes_.end(), 0);
     crossings_.clear();
     ++version_;
     queued_ms_ = inf;
@@ -177,7 +185,7 @@ class exact_lif final : public population, public membrane_view, public membrane
       }
       p_[i] += d * f.em;
       ++counters().neuron_updates;
-      if (may_change(p_[i], q_[i], d, gate_[i], params_.threshold[i], 1.0, t_ms, f) & 1) repredict(i, t_ms, f);
+      if (may_change(p_[i], q_[i], d, gate_[i], theta_[i], 1.0, t_ms, f) & 1) repredict(i, t_ms, f);
     }
     sync_wakeup();
   }
@@ -233,7 +241,7 @@ class exact_lif final : public population, public membrane_view, public membrane
     double* __restrict p = p_.data();
     double* __restrict q = q_.data();
     const double* __restrict gate = gate_.data();
-    const double* __restrict th = params_.threshold.data();
+    const double* __restrict th = theta_.data();
     const double* __restrict wp = w.data();
     const std::uint32_t* __restrict ix = post.data();
     std::uint32_t* __restrict out = pending_.data();
@@ -361,6 +369,7 @@ class exact_lif final : public population, public membrane_view, public membrane
       ++n_clamped_;
     }
     ++counters().neuron_updates;
+    if (!n_spikes_.empty() && ++n_spikes_[i] == params_.max_spikes) theta_[i] = inf;
     t_pred_[i] = inf;
     repredict(i, t_ms, f);
     port().emit_spike(id(), i, t_ms, 1.0f);
@@ -377,7 +386,7 @@ class exact_lif final : public population, public membrane_view, public membrane
     } else {
       x = k_.state(p_[i], q_[i], f);
     }
-    const double theta = params_.threshold[i];
+    const double theta = theta_[i];
     deferred_[i] = 0;
     if (k_.potential(x) >= theta) return t0;
     bool exact;
@@ -393,7 +402,7 @@ class exact_lif final : public population, public membrane_view, public membrane
   // The crossing a deferred prediction of neuron i stands for (what predict would have returned).
   double resolved(std::uint32_t i) const {
     const deferred_prediction& d = deferred_state_[i];
-    const double s = k_.crossing(d.x, params_.threshold[i]);
+    const double s = k_.crossing(d.x, theta_[i]);
     return s == inf ? inf : d.t0 + s;
   }
 
@@ -415,7 +424,9 @@ class exact_lif final : public population, public membrane_view, public membrane
   std::vector<std::uint8_t> deferred_;  // t_pred_ is a lower bound (deferred_state_ gives the crossing)
   std::vector<std::uint32_t> pending_;  // scratch for deliver_row: the targets to re-predict
   std::vector<double> predicted_;       // scratch for deliver_row: their new crossings
-  bool uniform_threshold_;              // every neuron has the same threshold (deliver_row need not gather it)
+  std::vector<double> theta_;           // the threshold crossings are tested against (+inf: capped)
+  std::vector<std::uint32_t> n_spikes_; // spikes since reset (only with a spike cap)
+  bool uniform_threshold_;              // no cap, every neuron has the same threshold (deliver_row need not gather it)
   std::uint32_t n_clamped_ = 0;
   rebase_grid grid_;  // the reference time T of p_, q_
 };

@@ -20,4 +20,12 @@ spiking_params read_spiking_params(const json_node& params, std::uint32_t size) 
   return p;
 }
 
+void read_max_spikes(const json_node& params, spiking_params& p) {
+  if (auto m = params.get("max_spikes")) {
+    const std::uint64_t v = m->as_uint();
+    if (v == 0 || v > 0xffffffffu) m->fail(fmt::format("max_spikes must be a positive integer below 2^32 (got {})", v));
+    p.max_spikes = static_cast<std::uint32_t>(v);
+  }
+}
+
 }  // namespace evsnn

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "engine/psp_kernel.hpp"
 
@@ -19,7 +20,8 @@ stepped_lif::stepped_lif(std::string name, std::string model, std::uint32_t size
       j_(current_ ? size : 0),
       in_(size),
       release_step_(size),
-      touched_(size) {
+      touched_(size),
+      n_spikes_(spiking_ && spiking_->max_spikes > 0 ? size : 0) {
   if (spiking_) {
     // A step end at or past t_spike + refractory_ms (a time within 1e-9 steps of a step end is on it).
     refractory_steps_ = static_cast<std::uint64_t>(std::ceil(spiking_->refractory_ms / dt_ms - 1e-9));
@@ -34,6 +36,7 @@ void stepped_lif::reset() {
   std::fill(in_.begin(), in_.end(), 0.0);
   std::fill(release_step_.begin(), release_step_.end(), 0);
   std::fill(touched_.begin(), touched_.end(), 0);
+  std::fill(n_spikes_.begin(), n_spikes_.end(), 0);
 }
 
 void stepped_lif::add_dense(std::span<const double> w, float scale) {
@@ -56,6 +59,8 @@ void stepped_lif::fire(std::uint32_t i, std::uint64_t k, std::vector<stepped_spi
   const double theta = spiking_->threshold[i];
   v = spiking_->reset == reset_mode::subtract ? v - theta : 0.0;
   release_step_[i] = k + 1 + refractory_steps_;
+  if (!n_spikes_.empty() && ++n_spikes_[i] == spiking_->max_spikes)
+    release_step_[i] = std::numeric_limits<std::uint64_t>::max();  // capped: no further spike
   out.push_back({i, 1.0f, static_cast<double>(k + 1) * dt_ms(), k + 1});
 }
 

@@ -15,7 +15,8 @@
 // Refractory period r: a neuron that spiked at the end of step k may spike again only at a step end
 // >= (k+1) dt + r (counted in steps, ceil(r/dt)); with "zero" its v is held at 0 until then; delta
 // neurons drop inputs that arrive before it. With a null spiking_params the population is a
-// non-spiking readout (li).
+// non-spiking readout (li). A neuron that has emitted spiking->max_spikes spikes (when > 0) spikes no more
+// until reset.
 // Invariants: v_, j_, in_, release_step_, touched_ have size() entries; in_ is all zero between steps;
 // no allocation after construction.
 #include <cstdint>
@@ -61,6 +62,7 @@ class stepped_lif final : public stepped_population {
   std::vector<double> v_, j_, in_;
   std::vector<std::uint64_t> release_step_;  // may spike at emission step >= this
   std::vector<std::uint8_t> touched_;        // got input this step
+  std::vector<std::uint32_t> n_spikes_;      // spikes since reset (only with max_spikes)
 };
 
 }  // namespace evsnn

@@ -570,6 +570,21 @@ TEST_CASE("loader: model parameter constraints") {
     params["refractory_ms"] = -2;
     error_of(doc, "net.json: /populations/1/params/refractory_ms: must be >= 0, got -2");
   }
+  SUBCASE("max_spikes: a positive integer, for lif_alpha and cuba_lif only") {
+    params["max_spikes"] = 0;
+    error_of(doc, "net.json: /populations/1/params/max_spikes: max_spikes must be a positive integer below 2^32 (got 0)");
+    params["max_spikes"] = 2.5;
+    error_of(doc, "net.json: /populations/1/params/max_spikes: expected an integer");
+    params["max_spikes"] = 30;
+    temp_dir d;
+    CHECK_NOTHROW(load_doc(d, doc));
+    doc["populations"][1]["model"] = "cuba_lif";
+    params = {{"tau_mem_ms", 10}, {"tau_syn_ms", 3}, {"max_spikes", 5}};
+    CHECK_NOTHROW(load_doc(d, doc));
+    doc["populations"][1]["model"] = "lif_delta";
+    params = {{"tau_mem_ms", 10}, {"max_spikes", 5}};
+    error_of(doc, "net.json: /populations/1/params: unknown key 'max_spikes'");
+  }
   SUBCASE("negative duration") {
     doc["duration_ms"] = -5;
     error_of(doc, "net.json: /duration_ms: must be > 0, got -5");

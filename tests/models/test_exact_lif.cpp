@@ -5,6 +5,8 @@
 // Deferred crossings: each kernel's crossing_bound stays at or below its crossing as computed and is finite
 // exactly when it is; neurons whose bounds interleave with other neurons' crossings fire at their crossings'
 // exact bits, in (time, neuron) order.
+// Spike cap (max_spikes): each neuron keeps exactly its first K spikes of the uncapped run, bit for bit, in
+// both samples of a two-sample run (the count resets), and the time-stepped twin caps the same way.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -16,6 +18,7 @@
 #include "engine/network.hpp"
 #include "engine/rng.hpp"
 #include "engine/simulator.hpp"
+#include "engine/stepped_simulator.hpp"
 #include "models/cuba_lif.hpp"
 #include "models/lif_alpha.hpp"
 #include "models/spike_source.hpp"
@@ -233,5 +236,78 @@ TEST_CASE("exact_lif: deferred crossings fire at their exact bits in (time, neur
                                 : exp_kernel(10.0, 3.0).crossing_bound({0.0, w[out.back().neuron]}, theta, exact);
     CHECK_FALSE(exact);
     CHECK(b_last < s0);
+  }
+}
+
+namespace {
+
+// 6 neurons, each driven by its own strong 1 kHz input for 60 ms so that it spikes many times per sample.
+network capped_network(bool alpha, std::uint32_t max_spikes) {
+  constexpr std::uint32_t n = 6;
+  std::vector<input_event> events;
+  for (int k = 0; k < 60; ++k)
+    for (std::uint32_t i = 0; i < n; ++i) events.push_back({1.0 * k + 0.1 * i, i, 1.0f});
+  std::vector<synapse_triplet> syn;
+  for (std::uint32_t i = 0; i < n; ++i) syn.push_back({i, i, 0.6 + 0.1 * i});
+  spiking_params p;
+  p.threshold.assign(n, 1.0);
+  p.max_spikes = max_spikes;
+  network net;
+  net.add_population(spike_source::replay("in", n, std::move(events)));
+  if (alpha)
+    net.add_population(std::make_unique<lif_alpha>("t", n, alpha_kernel(20.0), p));
+  else
+    net.add_population(std::make_unique<cuba_lif>("t", n, exp_kernel(10.0, 3.0), p));
+  net.add_projection(projection("in->t", 0, 1, n, n, 0.0, false, std::move(syn)));
+  return net;
+}
+
+// Per neuron, the spike times of population 1.
+template <class Sim>
+std::vector<std::vector<double>> per_neuron(const Sim& sim) {
+  std::vector<std::vector<double>> out(6);
+  for (const spike_record& s : sim.spikes())
+    if (s.population == 1) out[s.neuron].push_back(s.time_ms);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("exact_lif: a spike cap keeps each neuron's first max_spikes spikes, per sample") {
+  constexpr std::uint32_t cap = 3;
+  for (const bool alpha : {true, false}) {
+    CAPTURE(alpha);
+    network free_net = capped_network(alpha, 0);
+    simulator free_sim(free_net, 1);
+    free_sim.run(80.0);
+    const auto free = per_neuron(free_sim);
+    network net = capped_network(alpha, cap);
+    simulator sim(net, 1);
+    for (int sample = 0; sample < 2; ++sample) {
+      CAPTURE(sample);
+      sim.clear_spikes();
+      sim.run(80.0);
+      const auto capped = per_neuron(sim);
+      for (std::uint32_t i = 0; i < 6; ++i) {
+        REQUIRE(free[i].size() > cap + 2);
+        REQUIRE(capped[i].size() == cap);
+        for (std::uint32_t k = 0; k < cap; ++k) CHECK(capped[i][k] == free[i][k]);  // bit-identical
+      }
+    }
+    // The declared thresholds (what rules read) are unchanged by the cap.
+    for (const double th : net.pop(1).membrane()->thresholds()) CHECK(th == 1.0);
+    // The time-stepped twin: at most cap spikes per neuron, and its uncapped twin has more.
+    network stepped_net = capped_network(alpha, cap), stepped_free_net = capped_network(alpha, 0);
+    stepped_simulator st(stepped_net, 0.1, 1), st_free(stepped_free_net, 0.1, 1);
+    st.record_spikes(true);
+    st_free.record_spikes(true);
+    st.run(80.0);
+    st_free.run(80.0);
+    const auto stepped = per_neuron(st), stepped_free = per_neuron(st_free);
+    for (std::uint32_t i = 0; i < 6; ++i) {
+      CHECK(stepped[i].size() == cap);
+      CHECK(stepped_free[i].size() > cap);
+      for (std::uint32_t k = 0; k < cap; ++k) CHECK(stepped[i][k] == stepped_free[i][k]);
+    }
   }
 }
