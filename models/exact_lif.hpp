@@ -30,10 +30,9 @@
 // Invariants: between events, for every neuron t_pred_ is the earliest time >= max(now, release)
 // where u reaches its threshold (or +inf), or, where deferred_, a lower bound of it that is finite exactly
 // when it is, computed from deferred_state_; crossings_ holds exactly the finite t_pred_ and its front entry
-// is not deferred; a wakeup
-// with version_ at queued_ms_ <= crossings_.top_time() is queued whenever crossings_ is non-empty;
-// clamp_ marks "held at 0 until release_", counted by n_clamped_; theta_[i] is params_.threshold[i], or +inf
-// once neuron i reached the spike cap; gate_[i] is +inf when t_pred_[i] is
+// is not deferred; a wakeup with version_ at queued_ms_ <= crossings_.top_time() is queued whenever
+// crossings_ is non-empty; clamp_ marks "held at 0 until release_", counted by n_clamped_; theta_[i] is
+// params_.threshold[i], or +inf once neuron i reached the spike cap; gate_[i] is +inf when t_pred_[i] is
 // finite, else release_[i].
 // Delivery (deliver_row) runs two inputs at a time as SIMD lanes (models/double2.hpp) with the same IEEE
 // operations as one at a time, so spike times do not depend on it.
