@@ -5,7 +5,8 @@ Runs `evsnn train CONFIG --epochs 1` once per setting on a copy of the config wh
 --limit samples (the data set's `limit`, a seeded subset) with evaluation off, so that only the training pass is
 timed. Each setting is "T" (one process, T threads) or "RxT" (mpirun -np R, T threads per rank). Prints samples/s
 from log.json (the epoch's training pass), the speed-up against the first setting, the whole process's wall time,
-and checks that every setting wrote the same network.json (bit-identical training whatever the threads and ranks).
+and checks that every setting wrote the same trained network, network.json and its weight files (bit-identical
+training whatever the threads and ranks).
 
   /usr/bin/python3 tools/compare/train_scaling.py examples/train/fmnist_sfdfa.json --settings 1,2,4,8,16,2x8 \\
       --limit 6000 --json /tmp/scaling.json
@@ -65,7 +66,12 @@ def main():
                 sys.exit("train_scaling: %s failed (%d): %s" % (" ".join(cmd), r.returncode, r.stderr.strip()))
             log = json.load(open(os.path.join(out, "log.json")))
             sps = log["epochs"][-1]["samples_per_s"]
-            digest = hashlib.sha256(open(os.path.join(out, "network.json"), "rb").read()).hexdigest()[:16]
+            # The trained network: network.json and the weight files it names (weights_*.csv), byte for byte.
+            h = hashlib.sha256()
+            for name in sorted(os.listdir(out)):
+                if name == "network.json" or name.startswith("weights_"):
+                    h.update(name.encode() + b"\0" + open(os.path.join(out, name), "rb").read())
+            digest = h.hexdigest()[:16]
             rows.append({"setting": setting, "ranks": ranks, "threads": threads, "samples_per_s": sps,
                          "process_wall_s": wall, "network_sha256": digest})
             print("%-8s %10.1f samples/s  x%5.2f  %7.1f s whole process  network %s" %
@@ -74,7 +80,7 @@ def main():
         os.remove(tmp_cfg)
         shutil.rmtree(work, ignore_errors=True)
     same = len({r["network_sha256"] for r in rows}) == 1
-    print("same network.json in every setting: %s" % ("yes" if same else "NO"))
+    print("same trained network (network.json and weight files) in every setting: %s" % ("yes" if same else "NO"))
     if args.json:
         json.dump({"config": args.config, "limit": args.limit, "rows": rows, "same_network": same},
                   open(args.json, "w"), indent=1)
