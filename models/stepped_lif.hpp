@@ -17,7 +17,8 @@
 // neurons drop inputs that arrive before it. With a null spiking_params the population is a
 // non-spiking readout (li). A neuron that has emitted spiking->max_spikes spikes (when > 0) spikes no more
 // until reset.
-// Invariants: v_, j_, in_, release_step_, touched_ have size() entries; in_ is all zero between steps;
+// Invariants: v_, j_, in_, release_step_, touched_ have size() entries (n_spikes_ too with a spike cap, else
+// none); in_ is all zero between steps;
 // no allocation after construction.
 #include <cstdint>
 #include <optional>
