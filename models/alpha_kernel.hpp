@@ -100,14 +100,18 @@ struct alpha_kernel {
   // is +inf or 0; else -ln y >= 2 (1 - y)/(1 + y) on (0, 1) (the difference rises to 0 at y = 1: its
   // derivative is (1 - y)^2/(y (1 + y)^2)), times 1 - 2^-40, far below 1 by more than the few ulps of
   // rounding in either side, so the bound stays below crossing() as computed.
-  double crossing_bound(const local& x, double theta, bool& exact) const {
+  // Where not exact, hint receives y, from which resolve gives crossing() itself without redoing root_y.
+  double crossing_bound(const local& x, double theta, bool& exact, double& hint) const {
     exact = true;
     if (!may_cross(x, theta)) return std::numeric_limits<double>::infinity();
     const double y = root_y(x, theta);
     if (y >= 1.0) return 0.0;
     exact = false;
+    hint = y;
     return tau_mem_ms * (2.0 * (1.0 - y) / (1.0 + y)) * (1.0 - 0x1p-40);
   }
+  // crossing(x, theta), bit for bit, from the hint of a crossing_bound that was not exact.
+  double resolve(const local&, double, double hint) const { return -tau_mem_ms * std::log(hint); }
 
  private:
   // The larger root y of B y - A y^2 = theta (may_cross holds).

@@ -12,8 +12,8 @@
 // (wakeup_heap, updated in place); only the population's earliest crossing is in the simulator's queue, as
 // one versioned wakeup. A prediction is deferred: the heap holds a cheap lower bound (Kernel::crossing_bound,
 // which knows exactly whether there is a crossing) and the state it came from, and the crossing itself
-// (Kernel::crossing, the logarithm or root finding) is computed from that state only when the entry reaches
-// the front of the heap. Most predictions are replaced by the next input first and never need it. The order
+// (Kernel::resolve: the logarithm or root finding, from that state and the bound's by-product, bit for bit
+// Kernel::crossing) is computed only when the entry reaches the front of the heap. Most predictions are replaced by the next input first and never need it. The order
 // of crossings is that of exact times: a resolved front entry is at or below every other entry's bound, so
 // at or below its crossing, and ties go to the lower neuron either way. A prediction that moves earlier than
 // the queued wakeup replaces it (the old one is dropped as stale when popped); one that moves later
@@ -389,11 +389,12 @@ class exact_lif final : public population, public membrane_view, public membrane
     deferred_[i] = 0;
     if (k_.potential(x) >= theta) return t0;
     bool exact;
-    const double s = k_.crossing_bound(x, theta, exact);
+    double hint;
+    const double s = k_.crossing_bound(x, theta, exact, hint);
     if (s == inf) return inf;
     if (!exact) {
       deferred_[i] = 1;
-      deferred_state_[i] = {x, t0};
+      deferred_state_[i] = {x, t0, hint};
     }
     return t0 + s;
   }
@@ -401,8 +402,7 @@ class exact_lif final : public population, public membrane_view, public membrane
   // The crossing a deferred prediction of neuron i stands for (what predict would have returned).
   double resolved(std::uint32_t i) const {
     const deferred_prediction& d = deferred_state_[i];
-    const double s = k_.crossing(d.x, theta_[i]);
-    return s == inf ? inf : d.t0 + s;
+    return d.t0 + k_.resolve(d.x, theta_[i], d.hint);
   }
 
   Kernel k_;
@@ -411,6 +411,7 @@ class exact_lif final : public population, public membrane_view, public membrane
   struct deferred_prediction {
     local x;    // the state at t0
     double t0;  // time of the prediction (the release time when it was made in a refractory period)
+    double hint;  // the bound's by-product from which Kernel::resolve finishes the crossing
   };
   std::vector<deferred_prediction> deferred_state_;
   // Per neuron, what deliver_row reads of t_pred_ and release_ in one load: +inf while a crossing is pending,

@@ -175,13 +175,19 @@ struct exp_kernel {
   // rises and tau_mem u' = J(s) - u(s) <= J - v, so the crossing is at least tau_mem (theta - v)/(J - v); the
   // margins (1e-6 relative, 1e-9 tau_mem absolute) keep it below the root as computed, whose rounding error
   // is largest where u rises slowly, far above this bound.
-  double crossing_bound(const local& x, double theta, bool& exact) const {
+  // Where not exact, hint receives the bracket's end s*, from which resolve finds crossing() itself without
+  // redoing the bracket (its logarithm and one value()).
+  double crossing_bound(const local& x, double theta, bool& exact, double& hint) const {
     exact = true;
-    if (crossing_bracket(x, theta) == inf_s) return inf_s;
+    const double s_max = crossing_bracket(x, theta);
+    if (s_max == inf_s) return inf_s;
     exact = false;
+    hint = s_max;
     const double s = tau_mem_ms * ((theta - x.v) / (x.j - x.v)) * (1.0 - 1e-6) - 1e-9 * tau_mem_ms;
     return s > 0.0 ? s : 0.0;
   }
+  // crossing(x, theta), bit for bit, from the hint of a crossing_bound that was not exact.
+  double resolve(const local& x, double theta, double hint) const { return root(x, theta, hint); }
 
  private:
   static constexpr double inf_s = std::numeric_limits<double>::infinity();

@@ -3,14 +3,16 @@
 // the same inputs delivered one per call, for dense and sparse rows, both kernels, mixed signs, per-neuron
 // thresholds, refractory clamps and pending crossings.
 // Deferred crossings: each kernel's crossing_bound stays at or below its crossing as computed and is finite
-// exactly when it is; neurons whose bounds interleave with other neurons' crossings fire at their crossings'
-// exact bits, in (time, neuron) order.
+// exactly when it is, and resolve from its hint gives the crossing's bits; neurons whose bounds interleave
+// with other neurons' crossings fire at their crossings' exact bits, in (time, neuron) order.
 // Spike cap (max_spikes): each neuron keeps exactly its first K spikes of the uncapped run, bit for bit, in
 // both samples of a two-sample run (the count resets), and the time-stepped twin caps the same way.
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <memory>
 #include <vector>
@@ -135,13 +137,16 @@ template <class Kernel>
 void check_bound(const Kernel& k, const typename Kernel::local& x, double theta, std::size_t& finite,
                  std::size_t& deferred) {
   bool exact = false;
-  const double bound = k.crossing_bound(x, theta, exact);
+  double hint = 0.0;
+  const double bound = k.crossing_bound(x, theta, exact, hint);
   const double s = k.crossing(x, theta);
   REQUIRE(std::isinf(bound) == std::isinf(s));
-  if (exact)
+  if (exact) {
     REQUIRE(bound == s);
-  else
+  } else {
     REQUIRE(bound <= s);
+    REQUIRE(std::bit_cast<std::uint64_t>(k.resolve(x, theta, hint)) == std::bit_cast<std::uint64_t>(s));
+  }
   REQUIRE(bound >= 0.0);
   if (!std::isinf(s)) ++finite;
   if (!exact) ++deferred;
@@ -231,9 +236,10 @@ TEST_CASE("exact_lif: deferred crossings fire at their exact bits in (time, neur
     }
     // The bounds interleave: the earliest and latest crossings lie within what one bound leaves open.
     bool exact = false;
+    double hint = 0.0;
     const double s0 = out.front().time_ms;
-    const double b_last = alpha ? alpha_kernel(20.0).crossing_bound({w[out.back().neuron], w[out.back().neuron]}, theta, exact)
-                                : exp_kernel(10.0, 3.0).crossing_bound({0.0, w[out.back().neuron]}, theta, exact);
+    const double b_last = alpha ? alpha_kernel(20.0).crossing_bound({w[out.back().neuron], w[out.back().neuron]}, theta, exact, hint)
+                                : exp_kernel(10.0, 3.0).crossing_bound({0.0, w[out.back().neuron]}, theta, exact, hint);
     CHECK_FALSE(exact);
     CHECK(b_last < s0);
   }
