@@ -4,6 +4,8 @@
 #include <cmath>
 #include <limits>
 
+#include <fmt/format.h>
+
 #include "engine/error.hpp"
 #include "engine/rng.hpp"
 #include "engine/zero_delay_order.hpp"
@@ -33,6 +35,7 @@ simulator::simulator(network& net, std::uint64_t seed) : net_(net), seed_(seed) 
     streams += static_cast<std::uint32_t>(net_.fanout(p).size());
   }
   queue_.set_streams(streams);
+  pending_limit_ = default_pending_limit();
   // Per projection, the one rank that counts its spikes_in and per-spike rule work: the rank holding both
   // ends when one rank does (its spikes stay there), else rank 0 (every rank applies every spike).
   const partition& part = net_.part();
@@ -78,12 +81,28 @@ void simulator::set_limits(std::uint64_t max_events, std::uint64_t max_spikes) {
   update_check_point();
 }
 
+std::uint64_t simulator::default_pending_limit() const {
+  double slots = 0.0;
+  for (std::uint32_t p = 0; p < net_.population_count(); ++p)
+    slots += static_cast<double>(net_.pop(p).size()) * static_cast<double>(std::max<std::size_t>(1, net_.fanout(p).size()));
+  constexpr double floor = 1u << 20, per_slot = 64.0;
+  return static_cast<std::uint64_t>(std::min(std::max(floor, per_slot * slots), 0x1p62));
+}
+
+std::string simulator::pending_stop_text() const {
+  return fmt::format("{} events pending at t = {} ms, more than the limit of {}: the network's activity outruns its "
+                     "delays (a runaway, e.g. recurrent excitation with no refractory period firing ever faster)",
+                     queue_.size(), now(), pending_limit_);
+}
+
 void simulator::update_check_point() {
-  check_at_ = spikes_emitted_ > spike_limit_ ? 0 : std::min(next_poll_, event_limit_);
+  check_at_ = spikes_emitted_ > spike_limit_ || queue_.size() > pending_limit_ ? 0 : std::min(next_poll_, event_limit_);
 }
 
 bool simulator::check_stop() {
-  if (spikes_emitted_ > spike_limit_) {
+  if (queue_.size() > pending_limit_) {
+    stop_ = stop_reason::max_pending;
+  } else if (spikes_emitted_ > spike_limit_) {
     stop_ = stop_reason::max_spikes;
   } else if (events_processed_ >= event_limit_) {
     stop_ = stop_reason::max_events;
@@ -209,6 +228,7 @@ void simulator::emit_spike(std::uint32_t population, std::uint32_t neuron, doubl
   const auto& groups = net_.fanout(population);
   for (std::uint32_t g = 0; g < groups.size(); ++g)
     queue_.push_arrival(t_ms + groups[g].delay_ms, t_ms, population, global, g, grade, stream_base_[population] + g);
+  if (queue_.size() > pending_limit_) check_at_ = 0;
 }
 
 void simulator::receive_spike(const spike_record& s) {
@@ -224,6 +244,7 @@ void simulator::receive_spike(const spike_record& s) {
 void simulator::schedule_wakeup(std::uint32_t population, std::uint32_t neuron, double t_ms, std::uint32_t version) {
   ++counters_.populations[population].wakeups_scheduled;
   queue_.push(t_ms, event_kind::wakeup, population, neuron, version);
+  if (queue_.size() > pending_limit_) check_at_ = 0;
 }
 
 void simulator::schedule_settle(std::uint32_t population, double t_ms) {

@@ -10,6 +10,11 @@
 // Stopping: a stop poll (asked every N events) and the event/spike limits stop a run at an event
 // boundary; the simulator then stays stopped (every run call returns at once, the queue keeps its
 // pending events) until clear_stop(). The engine knows nothing of signals: the poll is the caller's.
+// Memory is bounded by the network, not by the run's length: the events pending in the queue (spikes in
+// flight, wakeups) may not exceed a limit, by default default_pending_limit() (64 per neuron and fan-out
+// group, at least 2^20; an event takes 40 bytes, twice that at most in a grown buffer). A network whose
+// activity outruns its delays (a runaway: recurrent excitation with no refractory period firing ever
+// faster) stops with stop_reason::max_pending instead of filling the machine's memory.
 // Partitioned networks (network::part(), issue 17): only the populations this rank simulates are reset and
 // started, spikes carry global neuron indices, and a projection's spikes_in (and its rules' per-spike
 // work) count on one rank only — the one holding both ends, else rank 0 (every rank applies every spike's
@@ -22,6 +27,7 @@
 #include <cstdint>
 #include <functional>
 #include <limits>
+#include <string>
 #include <vector>
 
 #include "engine/counters.hpp"
@@ -47,7 +53,7 @@ class spike_sink {
 };
 
 // Why a run ended before the time it was asked to reach (none: it did not).
-enum class stop_reason { none, requested, max_events, max_spikes };
+enum class stop_reason { none, requested, max_events, max_spikes, max_pending };
 
 class simulator final : public spike_port {
  public:
@@ -64,6 +70,17 @@ class simulator final : public spike_port {
   // Guards, counted from this call (0: no limit): the run stops before processing event max_events + 1,
   // and at the first event boundary after more than max_spikes spikes were emitted.
   void set_limits(std::uint64_t max_events, std::uint64_t max_spikes);
+  // The most events that may be pending (0: no limit); the run stops at the first spike or wakeup that
+  // leaves more pending.
+  void set_pending_limit(std::uint64_t max_pending) { pending_limit_ = max_pending == 0 ? no_limit : max_pending; }
+  std::uint64_t pending_limit() const { return pending_limit_; }
+  // 64 per neuron and fan-out group of every population (the spikes one neuron may have in flight through
+  // one group's delay), at least 2^20 events.
+  std::uint64_t default_pending_limit() const;
+  std::size_t pending() const { return queue_.size(); }
+  // Why a max_pending stop happened, for messages: "N events pending at t = T ms, more than the limit of L:
+  // the network's activity outruns its delays (...)". Front ends add how to set the limit.
+  std::string pending_stop_text() const;
   stop_reason stopped() const { return stop_; }
   // Lets a stopped simulator run again (limits count on from where they were).
   void clear_stop() { stop_ = stop_reason::none; }
@@ -142,7 +159,8 @@ class simulator final : public spike_port {
   std::uint64_t next_poll_ = no_limit;     // events_processed_ at which stop_poll_ is asked next
   std::uint64_t event_limit_ = no_limit;   // events_processed_ that may not be exceeded
   std::uint64_t spike_limit_ = no_limit;   // spikes_emitted_ that may not be exceeded
-  std::uint64_t check_at_ = no_limit;      // min(next_poll_, event_limit_), 0 after the spike limit was passed
+  std::uint64_t pending_limit_ = no_limit; // queue_.size() that may not be exceeded
+  std::uint64_t check_at_ = no_limit;      // min(next_poll_, event_limit_), 0 after the spike or pending limit was passed
   std::uint64_t events_processed_ = 0;
   std::uint64_t spikes_emitted_ = 0;
   stop_reason stop_ = stop_reason::none;

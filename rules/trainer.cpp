@@ -175,6 +175,7 @@ unsigned trainer::threads() const { return pool_->size(); }
 std::size_t trainer::train_size() const { return splits_.train->size(); }
 
 double trainer::score_sample(worker& w, std::size_t idx, std::uint64_t uid, const std::string& when) {
+  throw_if_runaway(*w.sim, cfg_.file, when, idx);
   const loss_value lv = loss_->computed_by_rule()
                             ? w.rule->sample_loss().value()
                             : loss_->evaluate(w.monitor.activity(w.buf.duration_ms), w.buf.label, w.grad);

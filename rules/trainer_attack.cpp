@@ -114,6 +114,7 @@ attack_report trainer::attack(const attack_options& o) {
           w.rule->set_target(s.label);
           w.rule->set_duration(s.duration_ms);
           w.pres->present(s.events, s.duration_ms);
+          throw_if_runaway(*w.sim, cfg_.file, "attack", i);
           return loss_->computed_by_rule() ? w.rule->sample_loss().value()
                                            : loss_->evaluate(w.monitor.activity(s.duration_ms), s.label, w.grad);
         };

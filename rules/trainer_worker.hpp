@@ -3,9 +3,13 @@
 // of the network with its simulator, presenter, output monitor and rule workers (a worker per thread, or a
 // lane per sample of a batch for online rules), and a batch's statistics.
 #include <memory>
+#include <string>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "datasets/sample.hpp"
+#include "engine/error.hpp"
 #include "engine/presenter.hpp"
 #include "engine/simulator.hpp"
 #include "rules/fixed_sum.hpp"
@@ -28,6 +32,14 @@ struct trainer::worker {
   data::sample buf;
   std::vector<double> grad;
 };
+
+// A sample whose simulator stopped at its bound on pending events (a runaway network: simulator.hpp) is an
+// input error naming the config, the phase and the sample; training cannot go on from a truncated sample.
+inline void throw_if_runaway(const simulator& sim, const std::string& config, const std::string& when, std::size_t idx) {
+  if (sim.stopped() == stop_reason::max_pending)
+    throw input_error(fmt::format("{}: {}: sample {}: {}; lower the excitation or add a refractory period", config,
+                                  when, idx, sim.pending_stop_text()));
+}
 
 struct trainer::batch_stats {
   fixed_scalar loss_sum;

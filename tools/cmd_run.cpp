@@ -1,4 +1,5 @@
 // evsnn run NET.json [--duration-ms T] [--out DIR] [--json] [--weights-svg FILE] [--svg FILE] [--max-spikes N] [--max-events N]
+//                    [--max-pending N]
 //                    [--data SPEC [--data-dir D] [--input POP] [--samples N] [--carry [--gap-ms G]]]
 //                    [--stepped [--dt-ms DT]]
 // Simulate a network event by event: for its own duration (sources replay or fire Poisson), or on
@@ -10,7 +11,9 @@
 // Spikes stream into DIR/.evsnn-tmp-<pid>/spikes.csv as they happen (memory does not grow with the
 // run); the files replace the folder's previous run as a set (output_folder). SIGINT/SIGTERM stop the
 // simulation at the next event boundary: the outputs then hold the run so far, marked interrupted,
-// and the exit status is 128 + the signal. --max-spikes / --max-events stop it likewise, exit 2.
+// and the exit status is 128 + the signal. --max-spikes / --max-events stop it likewise, exit 2, and so does
+// the simulator's bound on pending events (a runaway network; default simulator::default_pending_limit,
+// --max-pending N sets it, 0 lifts it).
 // With --data, each sample lasts --duration-ms, else the network's duration_ms, else its own duration
 // (at least its last input) and then on until no event is pending (presenter::present_drained; tools/data_run).
 // --svg FILE draws a spike raster of the run (tools/spike_raster: spikes binned as they stream, memory
@@ -64,6 +67,7 @@ struct run_options {
   double dt_ms = 0.1;
   std::uint64_t max_spikes = 0;
   std::uint64_t max_events = 0;
+  std::int64_t max_pending = -1;  // -1: the simulator's default; 0: no limit
   std::string spikes_format = "csv";
   std::string partition = "neurons";  // under mpirun
 };
@@ -108,6 +112,7 @@ std::string stop_reason_text(stop_reason r, const run_options& o, int signal) {
     case stop_reason::requested: return stop_signals::name(signal);
     case stop_reason::max_spikes: return fmt::format("--max-spikes {}", o.max_spikes);
     case stop_reason::max_events: return fmt::format("--max-events {}", o.max_events);
+    case stop_reason::max_pending: return "pending events over --max-pending";
     case stop_reason::none: break;
   }
   return {};
@@ -128,8 +133,8 @@ void run_stepped(const run_options& o, network& net) {
                                   o.net_path, net.proj(net.plastic(0).projection()).name()));
   if (!o.data.empty())
     throw input_error("--stepped: presenting a data set (--data) runs event-driven only; run the network's own input");
-  if (o.max_spikes > 0 || o.max_events > 0)
-    throw input_error("--stepped: --max-spikes and --max-events guard event-driven runs only");
+  if (o.max_spikes > 0 || o.max_events > 0 || o.max_pending >= 0)
+    throw input_error("--stepped: --max-spikes, --max-events and --max-pending guard event-driven runs only");
   const double duration = o.duration_ms > 0 ? o.duration_ms : net.duration_ms;
   if (!(duration > 0))
     throw input_error(fmt::format("{}: /duration_ms: missing; give it in the file or with --duration-ms", o.net_path));
@@ -235,6 +240,7 @@ void run_command(const run_options& o) {
   sinks.add(raster.get());
   if (!sinks.empty()) sim.set_spike_sink(&sinks);
   sim.set_limits(o.max_events, o.max_spikes);
+  if (o.max_pending >= 0) sim.set_pending_limit(static_cast<std::uint64_t>(o.max_pending));
   const stop_signals signals;
   progress_line progress;
   std::size_t sample = 0, samples = 0;
@@ -330,6 +336,9 @@ void run_command(const run_options& o) {
   if (stop == stop_reason::max_events)
     throw input_error(fmt::format("run stopped after {} events ({}) at t = {} ms{}", sim.events_processed(), reason,
                                   sim.now(), where));
+  if (stop == stop_reason::max_pending)
+    throw input_error(fmt::format("{}: run stopped: {}; --max-pending N sets the limit (0: none){}", o.net_path,
+                                  sim.pending_stop_text(), where));
 }
 }  // namespace
 
@@ -338,7 +347,7 @@ void run_dealt(const run_options& o, communicator& comm) {
   std::string alone;
   if (!o.data.empty()) alone = "--data";
   if (o.stepped) alone = "--stepped";
-  if (o.max_spikes > 0 || o.max_events > 0) alone = "--max-spikes / --max-events";
+  if (o.max_spikes > 0 || o.max_events > 0 || o.max_pending >= 0) alone = "--max-spikes / --max-events / --max-pending";
   if (!o.weights_svg.empty()) alone = "--weights-svg";
   if (!alone.empty())
     throw input_error(fmt::format("evsnn run {} runs as one process; under mpirun (here {} ranks) evsnn run deals the "
@@ -370,6 +379,11 @@ void add_run_command(CLI::App& app, communicator& comm) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("--max-events", o->max_events, "Stop the run (exit 2, outputs so far marked stopped) after N events")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--max-pending", o->max_pending,
+                  "Stop the run (exit 2, outputs so far marked stopped) once more than N events are pending (spikes in "
+                  "flight): a runaway network's memory bound. Default: 64 per neuron and fan-out group, at least "
+                  "1048576; 0: no limit")
+      ->check(CLI::NonNegativeNumber);
   cmd->add_option("--weights-svg", o->weights_svg,
                   "Draw the weight histogram of every plastic projection before and after the run (SVG)");
   cmd->add_option("--svg", o->svg,

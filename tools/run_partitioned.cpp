@@ -123,17 +123,20 @@ void run_partitioned(const partitioned_options& o, communicator& comm) {
     if (root) whole = gathered_network(doc, o, net->part(), all, counts);
   }
   const partitioned_run::stats& traffic = run.traffic();
-  std::vector<std::uint64_t> totals{traffic.spikes_sent, traffic.bytes_received};
+  // totals[2]: the ranks that stopped at their bound on pending events (a runaway network), not on a signal.
+  std::vector<std::uint64_t> totals{traffic.spikes_sent, traffic.bytes_received,
+                                    sim.stopped() == stop_reason::max_pending ? 1u : 0u};
   comm.sum(totals);
+  const bool runaway = totals[2] > 0;
   if (!root) return;
 
   const double simulated = complete ? duration : sim.now();
   nlohmann::json summary = run_summary(sim, *net, simulated, wall);
   for (std::uint32_t k = 0; k < net->projection_count(); ++k) summary["projections"][k]["synapses"] = synapses[k];
-  nlohmann::json status = {{"status", complete ? "complete" : "interrupted"}};
+  nlohmann::json status = {{"status", complete ? "complete" : runaway ? "stopped" : "interrupted"}};
   if (!complete) {
     status["stopped_at_ms"] = sim.now();
-    status["stop_reason"] = stop_signals::name(signals.received());
+    status["stop_reason"] = runaway ? "pending events over the limit" : stop_signals::name(signals.received());
   }
   summary.update(status);
   std::vector<std::string> names;
@@ -178,6 +181,10 @@ void run_partitioned(const partitioned_options& o, communicator& comm) {
                "swaps on rank 0\n",
                format_summary(summary), comm.size(), net->part().describe(names), net->part().window_ms(),
                traffic.windows, totals[0], static_cast<double>(totals[1]) / 1e6, traffic.exchange_s);
+  if (runaway)
+    throw input_error(fmt::format("{}: run stopped at t = {} ms: on {} of {} ranks more events were pending than the "
+                                  "limit of {}: the network's activity outruns its delays (a runaway)",
+                                  o.net_path, sim.now(), totals[2], comm.size(), sim.pending_limit()));
   if (!complete)
     throw exit_status(128 + signals.received(), fmt::format("evsnn: interrupted ({}) at t = {} ms", stop_signals::name(signals.received()), sim.now()));
 }

@@ -265,6 +265,10 @@ bool serve_session::work(double wall_ms) {
       fail(error_code::simulation, e.what());
       return false;
     }
+    if (sim_->stopped() == stop_reason::max_pending) {  // a runaway network: it would stop again at once
+      fail(error_code::simulation, sim_->pending_stop_text());
+      return false;
+    }
     if (sim_->stopped() != stop_reason::none) {
       sim_->clear_stop();
       partial_to_ = std::max(partial_to_, sim_->now());  // events up to now (some at now) are done

@@ -1,9 +1,13 @@
-// simulator: delays, zero-delay order, hooks, counters and determinism on whole networks.
+// simulator: delays, zero-delay order, hooks, counters and determinism on whole networks; the stop poll,
+// event/spike limits and the bound on pending events (a runaway network).
 #include <doctest/doctest.h>
 
 #include <bit>
 #include <cstring>
+#include <string>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "engine/error.hpp"
 #include "engine/network_loader.hpp"
@@ -346,6 +350,73 @@ TEST_CASE("simulator: event and spike limits stop exactly; a run within them com
     sim.set_limits(3, 0);
     sim.run(5.0);
     CHECK(sim.stopped() == stop_reason::max_events);
+  }
+}
+
+namespace {
+// Two lif_alpha neurons exciting both through a 1 ms delay, no refractory period: each spike adds current,
+// so they fire ever faster and the spikes in flight grow without bound.
+std::unique_ptr<network> growing_runaway(const model_registry& models) {
+  const nlohmann::json doc = nlohmann::json::parse(R"({"format": "evsnn-network/1", "duration_ms": 1000,
+    "populations": [
+      {"name": "in", "model": "spike_source", "size": 1, "params": {"spikes": [[1.0, 0]]}},
+      {"name": "e", "model": "lif_alpha", "size": 2, "params": {"tau_mem_ms": 10, "threshold": 1}}],
+    "projections": [
+      {"pre": "in", "post": "e", "weights": [[20, 20]]},
+      {"pre": "e", "post": "e", "delay_ms": 1, "weights": [[5, 5], [5, 5]]}]})");
+  return build_network(doc, "grow.json", ".", models);
+}
+}  // namespace
+
+TEST_CASE("simulator: a runaway network stops at its bound on pending events, memory bounded by the network") {
+  const model_registry models = builtin_model_registry();
+  {
+    auto net = growing_runaway(models);
+    simulator sim(*net, 1);
+    CHECK(sim.default_pending_limit() == (1u << 20));  // the floor: 3 neuron-group slots x 64 is less
+    CHECK(sim.pending_limit() == sim.default_pending_limit());
+    sim.record_spikes(false);
+    sim.set_pending_limit(5000);
+    sim.run(1000.0);
+    REQUIRE(sim.stopped() == stop_reason::max_pending);
+    // Stopped at the event boundary after the push that passed the limit: an event adds at most a wakeup
+    // and one arrival per spike of its two neurons.
+    CHECK(sim.pending() > 5000);
+    CHECK(sim.pending() <= 5003);
+    CHECK(sim.now() < 1000.0);
+    CHECK(sim.pending_stop_text().find(std::to_string(sim.pending()) + " events pending at t = ") == 0);
+    CHECK(sim.pending_stop_text().find("more than the limit of 5000") != std::string::npos);
+    // It stays stopped: clearing the stop stops again at once, as the queue is still over the limit.
+    const std::uint64_t events = sim.events_processed();
+    sim.clear_stop();
+    sim.run_until(1000.0);
+    CHECK(sim.stopped() == stop_reason::max_pending);
+    CHECK(sim.events_processed() == events);
+  }
+  {
+    // No limit: the same network really grows past it (so the bound above is what stopped it).
+    auto net = growing_runaway(models);
+    simulator sim(*net, 1);
+    sim.record_spikes(false);
+    sim.set_pending_limit(0);
+    sim.set_limits(200000, 0);
+    sim.run(1000.0);
+    CHECK(sim.stopped() == stop_reason::max_events);
+    CHECK(sim.pending() > 20000);
+  }
+  {
+    // 64 per neuron and fan-out group once that passes the floor (a population with no fan-out counts once).
+    network net;
+    net.add_population(spike_source::replay("in", 1, {{0.1, 0, 1.f}}));
+    net.add_population(relay(20000));
+    std::vector<synapse_triplet> syn;
+    for (std::uint32_t i = 0; i < 20000; ++i) syn.push_back({i, i, 2.f});
+    net.add_projection(projection("a", 1, 1, 20000, 20000, 0.5, false, syn));
+    net.add_projection(projection("b", 1, 1, 20000, 20000, 1.5, false, syn));
+    simulator sim(net, 1);
+    CHECK(sim.default_pending_limit() == 64u * (1u + 2u * 20000u));
+    sim.run(5.0);
+    CHECK(sim.stopped() == stop_reason::none);
   }
 }
 

@@ -1,5 +1,6 @@
 // evsnn run's outputs as a real process: spikes streamed in bounded memory, SIGINT stopping a run
-// cleanly (exit 130, outputs so far marked interrupted), --max-spikes / --max-events (exit 2), output
+// cleanly (exit 130, outputs so far marked interrupted), --max-spikes / --max-events and the bound on
+// pending events of a runaway network (--max-pending; exit 2), output
 // folders replaced as a set (no temporaries left, no mix of two runs), samples that drain, and
 // unwritable --out folders (exit 2, one line) for run, energy and bench --export.
 #include <doctest/doctest.h>
@@ -178,6 +179,51 @@ TEST_CASE("run: --max-spikes and --max-events stop a run with one line, exit 2, 
   r = run_cli(d, "run " + shell_quote(net.string()) + " --duration-ms 1.01 --max-events 1000000 --json");
   REQUIRE(r.status == 0);
   CHECK(json::parse(r.out)["status"] == "complete");
+}
+
+TEST_CASE("run: a runaway network stops at the bound on pending events (exit 2, one line), memory bounded") {
+  // Two lif_alpha neurons exciting both through 1 ms, no refractory period: ever faster, without bound.
+  cli_temp_dir d;
+  const fs::path net = d.write("grow.json", R"({"format": "evsnn-network/1", "duration_ms": 1000,
+    "populations": [
+      {"name": "in", "model": "spike_source", "size": 1, "params": {"spikes": [[1.0, 0]]}},
+      {"name": "e", "model": "lif_alpha", "size": 2, "params": {"tau_mem_ms": 10, "threshold": 1}}],
+    "projections": [
+      {"pre": "in", "post": "e", "weights": [[20, 20]]},
+      {"pre": "e", "post": "e", "delay_ms": 1, "weights": [[5, 5], [5, 5]]}]})");
+  const fs::path out = d.path / "out";
+  cli_result r = run_cli(d, "run " + shell_quote(net.string()) + " --out " + shell_quote(out.string()) +
+                                " --max-pending 2000");
+  check_one_error_line(r, "grow.json: run stopped: ");
+  CHECK(r.err.find(" events pending at t = ") != std::string::npos);
+  CHECK(r.err.find("more than the limit of 2000") != std::string::npos);
+  CHECK(r.err.find("--max-pending N sets the limit") != std::string::npos);
+  const json summary = json::parse(read_text(out / "summary.json"));
+  CHECK(summary["status"] == "stopped");
+  CHECK(summary["stop_reason"] == "pending events over --max-pending");
+  CHECK(summary["duration_ms"].get<double>() < 1000.0);
+  CHECK(spike_rows(out / "spikes.csv") == summary["spikes"].get<std::size_t>());
+  CHECK(temporaries(out).empty());
+
+  // The default bound (2^20 events for a network this small) stops it too, in bounded memory: the queue at
+  // most 80 MiB, against gigabytes within a minute without it.
+  child run(spawn_evsnn({"run", net.string()}, d.path / "o.txt", d.path / "e.txt"));
+  long rss_kib = 0;
+  CHECK(run.wait(&rss_kib) == 2);
+  INFO("peak RSS " << rss_kib << " KiB");
+#if defined(__SANITIZE_ADDRESS__)
+  constexpr long bound_kib = 1024 * 1024;  // AddressSanitizer's shadow memory and 256 MB quarantine
+#else
+  constexpr long bound_kib = 400 * 1024;
+#endif
+  CHECK(rss_kib < bound_kib);
+  CHECK(read_text(d.path / "e.txt").find("more than the limit of 1048576") != std::string::npos);
+
+  // --max-pending 0 lifts the bound (another guard then stops it); --stepped refuses it.
+  r = run_cli(d, "run " + shell_quote(net.string()) + " --max-pending 0 --max-events 300000");
+  check_one_error_line(r, "run stopped after 300000 events (--max-events 300000)");
+  r = run_cli(d, "run " + shell_quote(net.string()) + " --stepped --max-pending 10");
+  check_one_error_line(r, "--max-pending guard event-driven runs only");
 }
 
 TEST_CASE("run: memory does not grow with the number of spikes written") {

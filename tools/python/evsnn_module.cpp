@@ -213,8 +213,9 @@ energy         dict: energy.json of `evsnn energy` for this run (counts event-dr
                or None (energy=False, a data set run, or a run that stopped early).
 readout        dict: name -> float64 array, the value of every neuron of each `li` population at the end.
 samples        dict of arrays label, spikes, duration_ms per sample (samples.csv) with a data set, else None.
-status         "complete", or "stopped" (max_spikes / max_events reached: the results hold the run so far).
-stop_reason    None, or "max_spikes=N" / "max_events=N".
+status         "complete", or "stopped" (max_spikes / max_events reached, or a runaway network past the bound
+               on pending events: the results hold the run so far).
+stop_reason    None, or "max_spikes=N" / "max_events=N" / "N events pending at t = T ms, more than ...".
 stopped_at_ms  None, or the simulated time at which the run stopped.
 wall_time_s    wall time of the event-driven simulation (float).
 simulated_ms   simulated time (the rates' denominator; with a data set, the samples' total).)")

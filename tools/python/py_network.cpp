@@ -144,6 +144,7 @@ run_outcome run_network(py_network& n, const run_request& r, const std::function
     out.stopped_at_ms = sim.now();
     out.stop_reason = stop == stop_reason::max_spikes   ? fmt::format("max_spikes={}", r.max_spikes)
                       : stop == stop_reason::max_events ? fmt::format("max_events={}", r.max_events)
+                      : stop == stop_reason::max_pending ? sim.pending_stop_text()
                                                         : std::string("KeyboardInterrupt");
     status["stopped_at_ms"] = out.stopped_at_ms;
     status["stop_reason"] = out.stop_reason;
