@@ -154,55 +154,73 @@ class bp_exact_worker final : public rule_worker {
       acc_t_[s.neuron] = s.t_ms;
     }
     // Pairs (own spike k, earlier arrival z). The kernel of a pair factors into e^{t_z/tau} e^{-t_k/tau}
-    // (times relative to the sample begin): four exponentials per arrival and per spike instead of four per
-    // pair, while the exponents stay in double range (t/tau_syn <= 600); beyond that, per pair.
+    // (times relative to the sample begin) while the exponents stay in double range (t/tau_syn <= 600); beyond
+    // that, per pair with value()/slope(), exact for any gap. Factored, a pair's terms are sums over the
+    // neuron's later spikes: for arrival z from pre and neuron i, with S_m = sum_k q_k c e^{-t_k/tau_mem} and
+    // S_s likewise over i's spikes after t_z, the weight gradient is -(e^{t_z/tau_mem} S_m - e^{t_z/tau_syn} S_s)
+    // and the arrival's error gains w (S_s e^{..}/tau_syn - S_m e^{..}/tau_mem). Arrivals run backward in time,
+    // adding each spike to its neuron's sums as t_z passes below it: one term per (arrival, neuron with a later
+    // spike) instead of one per (arrival, later spike), along the arrival's row of the weights.
     r.arrival_error.assign(r.arrivals.size(), 0.0);
     double t_last = 0.0;
     if (!r.spikes.empty()) t_last = r.spikes.back().t_ms;
     const double inv_fast = std::max(k.inv_tau_mem, k.inv_tau_syn);
-    const bool factored = t_last * inv_fast <= 600.0 && k.separable();  // else value()/slope(), exact for any gap
-    if (factored) {
-      em_.resize(r.arrivals.size());
-      es_.resize(r.arrivals.size());
-      for (std::size_t z = 0; z < r.arrivals.size(); ++z) {
-        em_[z] = std::exp(r.arrivals[z].t_ms * k.inv_tau_mem);
-        es_[z] = k.inv_tau_syn > 0.0 ? std::exp(r.arrivals[z].t_ms * k.inv_tau_syn) : 0.0;
-      }
-    }
+    const bool factored = t_last * inv_fast <= 600.0 && k.separable();
     const double* w = r.proj->weights().data();
     std::uint64_t pairs = 0;
-    for (std::size_t k2 = 0; k2 < r.spikes.size(); ++k2) {
-      const double q = q_[k2];
-      if (q == 0.0) continue;
-      const own_spike& s = r.spikes[k2];
-      pairs += static_cast<std::uint64_t>(
-          std::lower_bound(r.arrivals.begin(), r.arrivals.end(), s.t_ms,
-                           [](const arrival& a, double t) { return a.t_ms < t; }) -
-          r.arrivals.begin());
-      if (factored) {
-        const double xm = k.norm * std::exp(-s.t_ms * k.inv_tau_mem);
-        const double xs = k.inv_tau_syn > 0.0 ? k.norm * std::exp(-s.t_ms * k.inv_tau_syn) : 0.0;
-        for (std::size_t z = 0; z < r.arrivals.size() && r.arrivals[z].t_ms < s.t_ms; ++z) {
-          const double a = em_[z] * xm, b = es_[z] * xs;  // c e^{-dt/tau_mem}, c e^{-dt/tau_syn}
-          const std::size_t syn = std::size_t(r.arrivals[z].pre) * n + s.neuron;
-          g.add(syn, -q * (a - b));
-          r.arrival_error[z] += q * static_cast<double>(w[syn]) * (k.inv_tau_syn * b - k.inv_tau_mem * a);
+    if (factored) {
+      sum_m_.assign(n, 0.0);
+      sum_s_.assign(n, 0.0);
+      seen_.assign(n, 0);
+      active_.clear();
+      std::size_t k2 = r.spikes.size();
+      for (std::size_t z = r.arrivals.size(); z-- > 0;) {
+        const arrival& a = r.arrivals[z];
+        for (; k2 > 0 && r.spikes[k2 - 1].t_ms > a.t_ms; --k2) {
+          const double q = q_[k2 - 1];
+          if (q == 0.0) continue;
+          const own_spike& s = r.spikes[k2 - 1];
+          if (!seen_[s.neuron]) {
+            seen_[s.neuron] = 1;
+            active_.push_back(s.neuron);
+          }
+          sum_m_[s.neuron] += q * (k.norm * std::exp(-s.t_ms * k.inv_tau_mem));
+          if (k.inv_tau_syn > 0.0) sum_s_[s.neuron] += q * (k.norm * std::exp(-s.t_ms * k.inv_tau_syn));
         }
-      } else {
+        if (active_.empty()) continue;
+        const double em = std::exp(a.t_ms * k.inv_tau_mem);
+        const double es = k.inv_tau_syn > 0.0 ? std::exp(a.t_ms * k.inv_tau_syn) : 0.0;
+        const std::size_t row = std::size_t(a.pre) * n;
+        double e = 0.0;
+        for (const std::uint32_t i : active_) {
+          const double am = em * sum_m_[i], bs = es * sum_s_[i];  // sum_k q_k c e^{-(t_k - t_z)/tau}
+          g.add(row + i, -(am - bs));
+          e += static_cast<double>(w[row + i]) * (k.inv_tau_syn * bs - k.inv_tau_mem * am);
+        }
+        r.arrival_error[z] = e;
+        pairs += active_.size();
+      }
+    } else {
+      for (std::size_t k2 = 0; k2 < r.spikes.size(); ++k2) {
+        const double q = q_[k2];
+        if (q == 0.0) continue;
+        const own_spike& s = r.spikes[k2];
         for (std::size_t z = 0; z < r.arrivals.size() && r.arrivals[z].t_ms < s.t_ms; ++z) {
           const arrival& a = r.arrivals[z];
           const double dt = s.t_ms - a.t_ms;
           const std::size_t syn = std::size_t(a.pre) * n + s.neuron;
           g.add(syn, -q * k.value(dt));
           r.arrival_error[z] += q * static_cast<double>(w[syn]) * k.slope(dt);
+          ++pairs;
         }
       }
     }
     count_pairs(info, pairs);
   }
 
-  // The backward pass's work: two multiply-adds per (arrival, later own spike) pair or (arrival, readout
-  // neuron) pair — a gradient term and an arrival-error term — as rule operations of the layer.
+  // The backward pass's work: two multiply-adds per (arrival, neuron with a later spike) pair, (arrival, later
+  // own spike) pair where the kernel does not factor, or (arrival, readout neuron) pair — a gradient term and
+  // an arrival-error term — as rule operations of the layer.
   void count_pairs(const layer_info& info, std::uint64_t pairs) {
     sim_.counters().projections[info.projection].rule_ops += 2 * pairs;
   }
@@ -212,7 +230,8 @@ class bp_exact_worker final : public rule_worker {
   std::vector<layer_record> layers_;
   std::vector<int> layer_of_;
   std::vector<std::uint8_t> seen_;
-  std::vector<double> acc_, acc_t_, q_, em_, es_;
+  std::vector<double> acc_, acc_t_, q_, sum_m_, sum_s_;
+  std::vector<std::uint32_t> active_;  // neurons with a spike after the current arrival, in order of appearance
   double t0_ = 0.0;
 };
 
