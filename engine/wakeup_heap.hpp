@@ -3,8 +3,9 @@
 // most, keyed by (time, neuron). set(i, t) inserts, moves (earlier or later) or, with t = +inf,
 // removes neuron i's entry in O(log k) through its stored position, so a changed prediction never
 // leaves a stale entry behind. A population keeps one of these and puts only its earliest crossing
-// in the simulator's event queue.
-// Invariants: heap_ is a 4-ary min-heap under (time, neuron); pos_[heap_[k].neuron] == k for every
+// in the simulator's event queue. Many changes at once (a dense row's targets) can be staged and the heap
+// rebuilt once (stage, rebuild).
+// Invariants (outside a stage/rebuild batch): heap_ is a 4-ary min-heap under (time, neuron); pos_[heap_[k].neuron] == k for every
 // k; pos_[i] == npos exactly when neuron i has no entry; no entry has time +inf.
 #include <cstdint>
 #include <limits>
@@ -44,6 +45,31 @@ class wakeup_heap {
   }
 
   void pop() { remove_at(0); }
+
+  // Batch update, for many changes at once: stage() makes the change set() would (insert, move, remove)
+  // without restoring the heap order, and rebuild() restores it in O(size) (Floyd's heap construction) instead
+  // of O(log size) per change. Between them only stage() may be called. The entries, hence the top under the
+  // (time, neuron) total order and every later top, are those the same set() calls would leave.
+  void stage(std::uint32_t neuron, double time_ms) {
+    const std::uint32_t k = pos_[neuron];
+    if (time_ms == std::numeric_limits<double>::infinity()) {
+      if (k == npos) return;
+      pos_[neuron] = npos;
+      const entry last = heap_.back();
+      heap_.pop_back();
+      if (k != heap_.size()) place(k, last);
+    } else if (k == npos) {
+      heap_.push_back({time_ms, neuron});
+      pos_[neuron] = static_cast<std::uint32_t>(heap_.size() - 1);
+    } else {
+      heap_[k].time_ms = time_ms;
+    }
+  }
+  void rebuild() {
+    const auto n = static_cast<std::uint32_t>(heap_.size());
+    if (n < 2) return;
+    for (std::uint32_t k = (n - 2) / 4 + 1; k-- > 0;) sift_down(k);
+  }
 
   void clear() {
     for (const entry& e : heap_) pos_[e.neuron] = npos;

@@ -306,7 +306,18 @@ class exact_lif final : public population, public membrane_view, public membrane
     double* __restrict tp = predicted_.data();
     for (std::size_t i = 0; i < m; ++i) tp[i] = predict(out[i], t_ms, f);
     counters().crossing_predictions += m;
-    for (std::size_t i = 0; i < m; ++i) set_prediction(out[i], tp[i]);
+    // A dense row that moves at least half as many heap entries as the heap holds: staged, and the heap
+    // rebuilt once in O(size) rather than sifted per change (sparse rows keep the per-change path, inlined).
+    std::size_t moved = 0;
+    if constexpr (Dense)
+      if (m >= 32 && 2 * m >= crossings_.size())
+        for (std::size_t i = 0; i < m; ++i) moved += tp[i] != t_pred_[out[i]];
+    if (moved >= 32 && 2 * moved >= crossings_.size()) {
+      for (std::size_t i = 0; i < m; ++i) set_prediction<true>(out[i], tp[i]);
+      crossings_.rebuild();
+    } else {
+      for (std::size_t i = 0; i < m; ++i) set_prediction(out[i], tp[i]);
+    }
     sync_wakeup();
   }
 
@@ -325,10 +336,14 @@ class exact_lif final : public population, public membrane_view, public membrane
     set_prediction(i, predict(i, t_ms, f));
   }
 
+  template <bool Staged = false>
   void set_prediction(std::uint32_t i, double tp) {
     if (tp != t_pred_[i]) {
       t_pred_[i] = tp;
-      crossings_.set(i, tp);
+      if constexpr (Staged)
+        crossings_.stage(i, tp);
+      else
+        crossings_.set(i, tp);
     }
     gate_[i] = tp != inf ? inf : release_[i];
   }
