@@ -239,6 +239,7 @@ void simulator::receive_spike(const spike_record& s) {
     if (groups[g].delay_ms >= window)
       queue_.push_arrival(s.time_ms + groups[g].delay_ms, s.time_ms, s.population, s.neuron, g, s.grade,
                           stream_base_[s.population] + g);
+  if (queue_.size() > pending_limit_) check_at_ = 0;
 }
 
 void simulator::schedule_wakeup(std::uint32_t population, std::uint32_t neuron, double t_ms, std::uint32_t version) {

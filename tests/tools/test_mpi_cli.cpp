@@ -182,6 +182,22 @@ TEST_CASE("mpirun run: 2 and 3 ranks write one process's spikes, readout, counte
     CHECK(model_counters(d.path / "ff1") == model_counters(many));
     CHECK(test::read_text(d.path / "ff1" / "readout.csv") == test::read_text(many / "readout.csv"));
   }
+  // A runaway network (two lif_alpha neurons exciting both, no refractory period) stops every rank at the
+  // bound on pending events: exit 2, one error line, the outputs so far marked stopped.
+  const std::string grow = test::shell_quote(d.write("grow.json", R"({"format": "evsnn-network/1", "duration_ms": 1000,
+    "populations": [
+      {"name": "in", "model": "spike_source", "size": 1, "params": {"spikes": [[1.0, 0]]}},
+      {"name": "e", "model": "lif_alpha", "size": 2, "params": {"tau_mem_ms": 10, "threshold": 1}}],
+    "projections": [
+      {"pre": "in", "post": "e", "weights": [[20, 20]]},
+      {"pre": "e", "post": "e", "delay_ms": 1, "weights": [[5, 5], [5, 5]]}]})").string());
+  const auto runaway = test::run_cli(d, "run " + grow + " --out " + (d.path / "grow").string(), mpirun(2));
+  INFO(runaway.err);
+  CHECK(runaway.status == 2);
+  CHECK(runaway.err.find("more events were pending than the limit of 1048576") != std::string::npos);
+  const json grown = json::parse(test::read_text(d.path / "grow" / "summary.json"));
+  CHECK(grown["status"] == "stopped");
+  CHECK(grown["stop_reason"] == "pending events over the limit");
   // What runs as one process only is refused, on every rank alike.
   const auto stepped = test::run_cli(d, "run " + net + " --stepped", mpirun(2));
   CHECK(stepped.status == 2);
