@@ -7,14 +7,13 @@
 #include <string>
 #include <vector>
 
-#include <nlohmann/json.hpp>
-
 #include "engine/error.hpp"
 #include "engine/network_loader.hpp"
 #include "engine/simulator.hpp"
 #include "models/builtin_models.hpp"
 #include "models/lif_delta.hpp"
 #include "models/spike_source.hpp"
+#include "tests/support/runaway_network.hpp"
 #include "tools/bench_networks.hpp"
 
 using namespace evsnn;
@@ -354,17 +353,8 @@ TEST_CASE("simulator: event and spike limits stop exactly; a run within them com
 }
 
 namespace {
-// Two lif_alpha neurons exciting both through a 1 ms delay, no refractory period: each spike adds current,
-// so they fire ever faster and the spikes in flight grow without bound.
 std::unique_ptr<network> growing_runaway(const model_registry& models) {
-  const nlohmann::json doc = nlohmann::json::parse(R"({"format": "evsnn-network/1", "duration_ms": 1000,
-    "populations": [
-      {"name": "in", "model": "spike_source", "size": 1, "params": {"spikes": [[1.0, 0]]}},
-      {"name": "e", "model": "lif_alpha", "size": 2, "params": {"tau_mem_ms": 10, "threshold": 1}}],
-    "projections": [
-      {"pre": "in", "post": "e", "weights": [[20, 20]]},
-      {"pre": "e", "post": "e", "delay_ms": 1, "weights": [[5, 5], [5, 5]]}]})");
-  return build_network(doc, "grow.json", ".", models);
+  return build_network(test::growing_runaway_network(), "grow.json", ".", models);
 }
 }  // namespace
 

@@ -17,6 +17,7 @@
 #include "tests/rules/trainer_fixture.hpp"
 #include "tests/support/cli_process.hpp"
 #include "tests/support/dealt_networks.hpp"
+#include "tests/support/runaway_network.hpp"
 #include "tools/mpi_communicator.hpp"
 
 using namespace evsnn;
@@ -184,13 +185,7 @@ TEST_CASE("mpirun run: 2 and 3 ranks write one process's spikes, readout, counte
   }
   // A runaway network (two lif_alpha neurons exciting both, no refractory period) stops every rank at the
   // bound on pending events: exit 2, one error line, the outputs so far marked stopped.
-  const std::string grow = test::shell_quote(d.write("grow.json", R"({"format": "evsnn-network/1", "duration_ms": 1000,
-    "populations": [
-      {"name": "in", "model": "spike_source", "size": 1, "params": {"spikes": [[1.0, 0]]}},
-      {"name": "e", "model": "lif_alpha", "size": 2, "params": {"tau_mem_ms": 10, "threshold": 1}}],
-    "projections": [
-      {"pre": "in", "post": "e", "weights": [[20, 20]]},
-      {"pre": "e", "post": "e", "delay_ms": 1, "weights": [[5, 5], [5, 5]]}]})").string());
+  const std::string grow = test::shell_quote(d.write("grow.json", test::growing_runaway_network().dump()).string());
   const auto runaway = test::run_cli(d, "run " + grow + " --out " + (d.path / "grow").string(), mpirun(2));
   INFO(runaway.err);
   CHECK(runaway.status == 2);

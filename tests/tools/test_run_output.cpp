@@ -23,6 +23,7 @@
 
 #include "engine/npy_reader.hpp"
 #include "tests/support/cli_process.hpp"
+#include "tests/support/runaway_network.hpp"
 #include "tools/run_output.hpp"
 
 namespace fs = std::filesystem;
@@ -182,15 +183,8 @@ TEST_CASE("run: --max-spikes and --max-events stop a run with one line, exit 2, 
 }
 
 TEST_CASE("run: a runaway network stops at the bound on pending events (exit 2, one line), memory bounded") {
-  // Two lif_alpha neurons exciting both through 1 ms, no refractory period: ever faster, without bound.
   cli_temp_dir d;
-  const fs::path net = d.write("grow.json", R"({"format": "evsnn-network/1", "duration_ms": 1000,
-    "populations": [
-      {"name": "in", "model": "spike_source", "size": 1, "params": {"spikes": [[1.0, 0]]}},
-      {"name": "e", "model": "lif_alpha", "size": 2, "params": {"tau_mem_ms": 10, "threshold": 1}}],
-    "projections": [
-      {"pre": "in", "post": "e", "weights": [[20, 20]]},
-      {"pre": "e", "post": "e", "delay_ms": 1, "weights": [[5, 5], [5, 5]]}]})");
+  const fs::path net = d.write("grow.json", growing_runaway_network().dump());
   const fs::path out = d.path / "out";
   cli_result r = run_cli(d, "run " + shell_quote(net.string()) + " --out " + shell_quote(out.string()) +
                                 " --max-pending 2000");
