@@ -5,8 +5,9 @@
 // leaves a stale entry behind. A population keeps one of these and puts only its earliest crossing
 // in the simulator's event queue. Many changes at once (a dense row's targets) can be staged and the heap
 // rebuilt once (stage, rebuild).
-// Invariants (outside a stage/rebuild batch): heap_ is a 4-ary min-heap under (time, neuron); pos_[heap_[k].neuron] == k for every
-// k; pos_[i] == npos exactly when neuron i has no entry; no entry has time +inf.
+// Invariants (outside a stage/rebuild batch): heap_ is a 4-ary min-heap under (time, neuron);
+// pos_[heap_[k].neuron] == k for every k; pos_[i] == npos exactly when neuron i has no entry; no entry has
+// time +inf.
 #include <cstdint>
 #include <limits>
 #include <vector>

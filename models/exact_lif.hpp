@@ -13,9 +13,10 @@
 // one versioned wakeup. A prediction is deferred: the heap holds a cheap lower bound (Kernel::crossing_bound,
 // which knows exactly whether there is a crossing) and the state it came from, and the crossing itself
 // (Kernel::resolve: the logarithm or root finding, from that state and the bound's by-product, bit for bit
-// Kernel::crossing) is computed only when the entry reaches the front of the heap. Most predictions are replaced by the next input first and never need it. The order
-// of crossings is that of exact times: a resolved front entry is at or below every other entry's bound, so
-// at or below its crossing, and ties go to the lower neuron either way. A prediction that moves earlier than
+// Kernel::crossing) is computed only when the entry reaches the front of the heap. Most predictions are
+// replaced by the next input first and never need it. The order of crossings is that of exact times: a
+// resolved front entry is at or below every other entry's bound, so at or below its crossing, and ties go to
+// the lower neuron either way. A prediction that moves earlier than
 // the queued wakeup replaces it (the old one is dropped as stale when popped); one that moves later
 // leaves it, and the early wakeup re-schedules at the new earliest time.
 // Reset at a spike: "subtract" removes threshold from u (p -= theta e^{(t-T)/tau_mem}, in both
