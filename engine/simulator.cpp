@@ -89,10 +89,14 @@ std::uint64_t simulator::default_pending_limit() const {
   return static_cast<std::uint64_t>(std::min(std::max(floor, per_slot * slots), 0x1p62));
 }
 
+std::string_view simulator::runaway_cause() {
+  return "the network's activity outruns its delays (a runaway, e.g. recurrent excitation with no refractory "
+         "period firing ever faster)";
+}
+
 std::string simulator::pending_stop_text() const {
-  return fmt::format("{} events pending at t = {} ms, more than the limit of {}: the network's activity outruns its "
-                     "delays (a runaway, e.g. recurrent excitation with no refractory period firing ever faster)",
-                     queue_.size(), now(), pending_limit_);
+  return fmt::format("{} events pending at t = {} ms, more than the limit of {}: {}", queue_.size(), now(),
+                     pending_limit_, runaway_cause());
 }
 
 void simulator::update_check_point() {
@@ -228,7 +232,7 @@ void simulator::emit_spike(std::uint32_t population, std::uint32_t neuron, doubl
   const auto& groups = net_.fanout(population);
   for (std::uint32_t g = 0; g < groups.size(); ++g)
     queue_.push_arrival(t_ms + groups[g].delay_ms, t_ms, population, global, g, grade, stream_base_[population] + g);
-  if (queue_.size() > pending_limit_) check_at_ = 0;
+  note_pending();
 }
 
 void simulator::receive_spike(const spike_record& s) {
@@ -239,13 +243,13 @@ void simulator::receive_spike(const spike_record& s) {
     if (groups[g].delay_ms >= window)
       queue_.push_arrival(s.time_ms + groups[g].delay_ms, s.time_ms, s.population, s.neuron, g, s.grade,
                           stream_base_[s.population] + g);
-  if (queue_.size() > pending_limit_) check_at_ = 0;
+  note_pending();
 }
 
 void simulator::schedule_wakeup(std::uint32_t population, std::uint32_t neuron, double t_ms, std::uint32_t version) {
   ++counters_.populations[population].wakeups_scheduled;
   queue_.push(t_ms, event_kind::wakeup, population, neuron, version);
-  if (queue_.size() > pending_limit_) check_at_ = 0;
+  note_pending();
 }
 
 void simulator::schedule_settle(std::uint32_t population, double t_ms) {

@@ -28,6 +28,7 @@
 #include <functional>
 #include <limits>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "engine/counters.hpp"
@@ -81,6 +82,8 @@ class simulator final : public spike_port {
   // Why a max_pending stop happened, for messages: "N events pending at t = T ms, more than the limit of L:
   // the network's activity outruns its delays (...)". Front ends add how to set the limit.
   std::string pending_stop_text() const;
+  // The cause every max_pending message names (pending_stop_text's, and the sum over MPI ranks).
+  static std::string_view runaway_cause();
   stop_reason stopped() const { return stop_; }
   // Lets a stopped simulator run again (limits count on from where they were).
   void clear_stop() { stop_ = stop_reason::none; }
@@ -147,6 +150,11 @@ class simulator final : public spike_port {
   std::uint64_t seed_;
   event_queue queue_;
   run_counters counters_;
+  // After a push: a queue over the pending limit stops the run at the next event boundary.
+  void note_pending() {
+    if (queue_.size() > pending_limit_) check_at_ = 0;
+  }
+
   std::vector<hook_entry> hooks_;
   std::vector<std::vector<hook*>> pre_hooks_;        // per projection
   std::vector<std::vector<post_hook>> post_hooks_;   // per postsynaptic population

@@ -183,8 +183,9 @@ void run_partitioned(const partitioned_options& o, communicator& comm) {
                traffic.windows, totals[0], static_cast<double>(totals[1]) / 1e6, traffic.exchange_s);
   if (runaway)
     throw input_error(fmt::format("{}: run stopped at t = {} ms: on {} of {} ranks more events were pending than the "
-                                  "limit of {}: the network's activity outruns its delays (a runaway)",
-                                  o.net_path, sim.now(), totals[2], comm.size(), sim.pending_limit()));
+                                  "limit of {}: {}",
+                                  o.net_path, sim.now(), totals[2], comm.size(), sim.pending_limit(),
+                                  simulator::runaway_cause()));
   if (!complete)
     throw exit_status(128 + signals.received(), fmt::format("evsnn: interrupted ({}) at t = {} ms", stop_signals::name(signals.received()), sim.now()));
 }
