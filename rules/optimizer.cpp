@@ -71,12 +71,22 @@ class adam_family final : public optimizer {
       return;
     }
     const double correction2 = 1.0 - std::pow(beta2_, t);
+    // Plain pointers and local constants: the loop has no loads that a store could alias, so it
+    // vectorises (the operations, and so the bits, are the scalar ones).
+    double* const mp = m.data();
+    double* const vp = second.data();
+    double* const pp = params.data();
+    const double* const gp = grad.data();
+    const double b1 = beta1_, b2 = beta2_, eps = epsilon_;
     for (std::size_t i = begin; i < end; ++i) {
-      m[i] = beta1_ * m[i] + (1.0 - beta1_) * grad[i];
-      second[i] = beta2_ * second[i] + (1.0 - beta2_) * grad[i] * grad[i];
-      const double m_hat = m[i] / correction1;
-      const double v_hat = second[i] / correction2;
-      params[i] = params[i] - lr * m_hat / (std::sqrt(v_hat) + epsilon_);
+      const double g = gp[i];
+      const double mi = b1 * mp[i] + (1.0 - b1) * g;
+      const double vi = b2 * vp[i] + (1.0 - b2) * g * g;
+      mp[i] = mi;
+      vp[i] = vi;
+      const double m_hat = mi / correction1;
+      const double v_hat = vi / correction2;
+      pp[i] = pp[i] - lr * m_hat / (std::sqrt(v_hat) + eps);
     }
   }
 
