@@ -415,8 +415,7 @@ bool trainer::train_while(const progress_fn& progress, const std::function<bool(
 void trainer::run_batch(std::span<const std::size_t> batch, std::uint64_t epoch, std::size_t number, double lr_scale,
                         update_alignment* alignment, batch_stats& stats) {
   run_parallel(rank_share(batch), *splits_.train, true, epoch, epoch * splits_.train->size(), stats);
-  fixed_sum_set total = rule_->make_sums();
-  merge_sums(total, &worker::sums);
+  fixed_sum_set& total = merge_workers(&worker::sums);  // worker 0's sums, cleared before the next batch
   sum_over_ranks(total);
   if (total.saturated())
     throw input_error(fmt::format("{}: epoch {}, batch {}: a gradient sum left the exact fixed-point range "
@@ -424,8 +423,7 @@ void trainer::run_batch(std::span<const std::size_t> batch, std::uint64_t epoch,
                                   cfg_.file, epoch, number, last_good_note()));
   rule_->end_batch(total, batch.size(), grads_);
   if (alignment) {
-    fixed_sum_set ref_total = reference_->make_sums();
-    merge_sums(ref_total, &worker::ref_sums);
+    fixed_sum_set& ref_total = merge_workers(&worker::ref_sums);
     sum_over_ranks(ref_total);
     reference_->end_batch(ref_total, batch.size(), ref_grads_);
     alignment->add(grads_, ref_grads_);

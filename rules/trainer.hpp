@@ -113,7 +113,8 @@ class trainer {
   // Rows spread over the pool in contiguous blocks (for the rules' end_batch).
   parallel_rows block_rows();
   void merge_sums(fixed_sum_set& total, std::span<const fixed_sum_set* const> parts);
-  void merge_sums(fixed_sum_set& total, fixed_sum_set worker::*part);  // every worker's
+  // Every worker's part merged into worker 0's, which is returned: the batch's total, without a copy.
+  fixed_sum_set& merge_workers(fixed_sum_set worker::*part);
   // trainer_ranks.cpp: this rank's share of a batch or split, and sums over the ranks (no-ops in one process).
   std::span<const std::size_t> rank_share(std::span<const std::size_t> all) const;
   void sum_over_ranks(fixed_sum_set& sums) const;
@@ -166,6 +167,15 @@ class trainer {
   std::vector<std::vector<double>> grads_, ref_grads_;
   std::vector<fixed_sum_set> lockstep_sums_;  // one per thread: the lanes' gradients of one step
   std::vector<rule_worker*> lanes_;            // the rule workers of a lockstep batch, in batch order
+  // Scratch of the per-batch steps, sized once (no allocation in the steady state): merge_sums' parts and
+  // saturation flags, optimizer_step's chunks (fixed by the layer sizes) and range flags.
+  struct step_chunk {
+    std::size_t layer, begin, end;
+  };
+  std::vector<const fixed_sum_set*> merge_parts_;
+  std::vector<char> merge_saturated_;
+  std::vector<step_chunk> step_chunks_;
+  std::vector<char> step_out_of_range_;
   std::uint64_t epochs_done_ = 0;
   std::uint64_t optimizer_updates_ = 0;  // trained values written by optimizer steps (for the training price)
   train_log log_;

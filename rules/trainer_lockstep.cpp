@@ -49,7 +49,6 @@ void trainer::run_lockstep(std::span<const std::size_t> batch, std::uint64_t epo
   // After the lanes have run a step: the rule couples them, then each thread gathers its lanes' gradients
   // and thread 0's sums take the others' (fixed point: the grouping does not change the total).
   fixed_sum_set& total = lockstep_sums_[0];
-  std::vector<const fixed_sum_set*> merge_parts;
   const parallel_rows par = [&](std::size_t rows, const std::function<void(std::size_t)>& row) {
     pool_->run(threads, [&](std::size_t t) {
       for (std::size_t r = t; r < rows; r += threads) row(r);
@@ -61,9 +60,9 @@ void trainer::run_lockstep(std::span<const std::size_t> batch, std::uint64_t epo
       lockstep_sums_[t].clear();
       for (std::size_t b = t; b < B; b += threads) workers_[b]->rule->accumulate_tick(lockstep_sums_[t]);
     });
-    merge_parts.clear();
-    for (std::size_t t = 1; t < threads; ++t) merge_parts.push_back(&lockstep_sums_[t]);
-    merge_sums(total, merge_parts);  // spread over the pool, not a serial pass per thread
+    merge_parts_.clear();
+    for (std::size_t t = 1; t < threads; ++t) merge_parts_.push_back(&lockstep_sums_[t]);
+    merge_sums(total, merge_parts_);  // spread over the pool, not a serial pass per thread
     sum_over_ranks(total);
   };
   // One optimizer step on the gathered sums.

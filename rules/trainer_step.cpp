@@ -30,7 +30,8 @@ void trainer::merge_sums(fixed_sum_set& total, std::span<const fixed_sum_set* co
   for (const fixed_sum& s : total.sums) elements += s.size();
   const std::size_t tasks = std::min<std::size_t>(pool_->size(), std::max<std::size_t>(1, elements / 16384));
   const std::size_t n_sums = total.sums.size();
-  std::vector<char> saturated(tasks * n_sums, 0);
+  std::vector<char>& saturated = merge_saturated_;
+  saturated.assign(tasks * n_sums, 0);
   pool_->run(tasks, [&](std::size_t t) {
     for (std::size_t k = 0; k < n_sums; ++k) {
       const std::size_t n = total.sums[k].size(), begin = n * t / tasks, end = n * (t + 1) / tasks;
@@ -42,30 +43,34 @@ void trainer::merge_sums(fixed_sum_set& total, std::span<const fixed_sum_set* co
     if (saturated[i]) total.sums[i % n_sums].mark_saturated();
 }
 
-void trainer::merge_sums(fixed_sum_set& total, fixed_sum_set worker::*part) {
-  std::vector<const fixed_sum_set*> parts;
-  for (const auto& w : workers_) parts.push_back(&((*w).*part));
-  merge_sums(total, parts);
+// Worker 0's sums take the others': in fixed point, 0 + w0 + w1 + ... and w0 + w1 + ... are the same
+// integers, so the total is a fresh set's, without allocating and zeroing one per batch.
+fixed_sum_set& trainer::merge_workers(fixed_sum_set worker::*part) {
+  fixed_sum_set& total = (*workers_[0]).*part;
+  merge_parts_.clear();
+  for (std::size_t w = 1; w < workers_.size(); ++w) merge_parts_.push_back(&((*workers_[w]).*part));
+  merge_sums(total, merge_parts_);
+  return total;
 }
 
 void trainer::optimizer_step(double lr_scale, std::uint64_t epoch, std::size_t batch) {
   // Every element's update depends on that element alone: the blocks are cut into chunks of at least 16384
   // elements spread over the pool (the bits of one serial pass, no serial phase that grows with the threads).
-  struct chunk {
-    std::size_t layer, begin, end;
-  };
-  std::vector<chunk> chunks;
-  for (std::size_t l = 0; l < master_.size(); ++l) {
-    const std::size_t n = master_[l].size();
-    const std::size_t pieces = std::min<std::size_t>(pool_->size(), std::max<std::size_t>(1, n / 16384));
-    for (std::size_t p = 0; p < pieces; ++p) chunks.push_back({l, n * p / pieces, n * (p + 1) / pieces});
-    optimizer_updates_ += n;
-  }
+  // The chunks depend on the layer sizes and the pool alone: cut once.
+  std::vector<step_chunk>& chunks = step_chunks_;
+  if (chunks.empty())
+    for (std::size_t l = 0; l < master_.size(); ++l) {
+      const std::size_t n = master_[l].size();
+      const std::size_t pieces = std::min<std::size_t>(pool_->size(), std::max<std::size_t>(1, n / 16384));
+      for (std::size_t p = 0; p < pieces; ++p) chunks.push_back({l, n * p / pieces, n * (p + 1) / pieces});
+    }
+  for (const std::vector<double>& m : master_) optimizer_updates_ += m.size();
   const std::size_t tasks = std::min<std::size_t>(pool_->size(), chunks.size());
-  std::vector<char> out_of_range(tasks, 0);
+  std::vector<char>& out_of_range = step_out_of_range_;
+  out_of_range.assign(tasks, 0);
   pool_->run(tasks, [&](std::size_t t) {
     for (std::size_t c = t; c < chunks.size(); c += tasks) {
-      const chunk& k = chunks[c];
+      const step_chunk& k = chunks[c];
       const std::span<double> w = master_[k.layer];
       optimizer_->step_range(k.layer, w, grads_[k.layer], lr_scale, k.begin, k.end);
       for (std::size_t i = k.begin; i < k.end; ++i) {
