@@ -95,7 +95,8 @@ trainer::trainer(train_config cfg, const model_registry& models, std::filesystem
   }
   for (auto& w : workers_) {
     w->rule = rule_->make_worker(*w->sim, w->chain);
-    w->sums = rule_->make_sums();
+    // An online rule's lanes add into the trainer's per-thread lockstep sums, never into their own.
+    if (rule_->online_step_ms() <= 0.0) w->sums = rule_->make_sums();
     if (reference_) {
       w->reference = reference_->make_worker(*w->sim, w->chain);
       w->reference->set_learning(false);
@@ -121,6 +122,13 @@ trainer::trainer(train_config cfg, const model_registry& models, std::filesystem
       for (std::size_t l = 0; l < master_.size(); ++l)
         if (!w->chain.blocks[l].bias) w->net->proj(w->chain.blocks[l].projection).share_weights(master_[l]);
   optimizer_->bind(sizes);
+  // The optimizer step's chunks (trainer_step.cpp): each block cut into at most one piece per thread, of at
+  // least 16,384 elements.
+  for (std::size_t l = 0; l < master_.size(); ++l) {
+    const std::size_t n = master_[l].size();
+    const std::size_t pieces = std::min<std::size_t>(pool_->size(), std::max<std::size_t>(1, n / 16384));
+    for (std::size_t p = 0; p < pieces; ++p) step_chunks_.push_back({l, n * p / pieces, n * (p + 1) / pieces});
+  }
 }
 
 trainer::~trainer() = default;
@@ -191,14 +199,18 @@ double trainer::score_sample(worker& w, std::size_t idx, std::uint64_t uid, cons
   return lv.value;
 }
 
-void trainer::run_parallel(std::span<const std::size_t> indices, const data::dataset& ds, bool learn,
-                           std::uint64_t epoch, std::uint64_t uid_base, batch_stats& stats) {
+std::size_t trainer::run_parallel(std::span<const std::size_t> indices, const data::dataset& ds, bool learn,
+                                  std::uint64_t epoch, std::uint64_t uid_base, batch_stats& stats) {
   std::atomic<std::size_t> next{0};
   std::exception_ptr failure;
   std::mutex failure_mutex;
   auto body = [&](worker& w) {
     try {
       w.rule->set_learning(learn);
+      if (learn) {
+        w.sums.clear();
+        if (w.reference && w.reference->learning()) w.ref_sums.clear();
+      }
       const loss_input in = loss_->input();
       while (true) {
         const std::size_t k = next.fetch_add(1);
@@ -254,6 +266,7 @@ void trainer::run_parallel(std::span<const std::size_t> indices, const data::dat
     stats.steps += w.steps;
     stats.counters.add(w.sim->counters());
   }
+  return n_workers;
 }
 
 eval_result trainer::evaluate(const std::string& split, std::size_t limit) {
@@ -353,13 +366,9 @@ bool trainer::train_while(const progress_fn& progress, const std::function<bool(
     for (std::size_t b = 0; b < n_batches; ++b) {
       const std::span<const std::size_t> batch(order.data() + b * B, std::min(B, n - b * B));
       const bool measure = reference_ && cfg_.alignment_every > 0 && b % cfg_.alignment_every == 0;
-      for (auto& w : workers_) {
-        w->sums.clear();
-        if (w->reference) {
-          w->reference->set_learning(measure);
-          if (measure) w->ref_sums.clear();
-        }
-      }
+      // (Each worker clears its own sums as its share of the batch begins: no serial pass over every copy.)
+      for (auto& w : workers_)
+        if (w->reference) w->reference->set_learning(measure);
       batch_stats stats;
       if (rule_->online_step_ms() > 0.0)
         run_lockstep(batch, e, b + 1, lr_scale, stats);
@@ -414,8 +423,8 @@ bool trainer::train_while(const progress_fn& progress, const std::function<bool(
 
 void trainer::run_batch(std::span<const std::size_t> batch, std::uint64_t epoch, std::size_t number, double lr_scale,
                         update_alignment* alignment, batch_stats& stats) {
-  run_parallel(rank_share(batch), *splits_.train, true, epoch, epoch * splits_.train->size(), stats);
-  fixed_sum_set& total = merge_workers(&worker::sums);  // worker 0's sums, cleared before the next batch
+  const std::size_t ran = run_parallel(rank_share(batch), *splits_.train, true, epoch, epoch * splits_.train->size(), stats);
+  fixed_sum_set& total = merge_workers(&worker::sums, ran);  // worker 0's sums (it clears them as the next batch begins)
   sum_over_ranks(total);
   if (total.saturated())
     throw input_error(fmt::format("{}: epoch {}, batch {}: a gradient sum left the exact fixed-point range "
@@ -423,7 +432,7 @@ void trainer::run_batch(std::span<const std::size_t> batch, std::uint64_t epoch,
                                   cfg_.file, epoch, number, last_good_note()));
   rule_->end_batch(total, batch.size(), grads_);
   if (alignment) {
-    fixed_sum_set& ref_total = merge_workers(&worker::ref_sums);
+    fixed_sum_set& ref_total = merge_workers(&worker::ref_sums, ran);
     sum_over_ranks(ref_total);
     reference_->end_batch(ref_total, batch.size(), ref_grads_);
     alignment->add(grads_, ref_grads_);

@@ -113,15 +113,18 @@ class trainer {
   // Rows spread over the pool in contiguous blocks (for the rules' end_batch).
   parallel_rows block_rows();
   void merge_sums(fixed_sum_set& total, std::span<const fixed_sum_set* const> parts);
-  // Every worker's part merged into worker 0's, which is returned: the batch's total, without a copy.
-  fixed_sum_set& merge_workers(fixed_sum_set worker::*part);
+  // The parts of workers [0, count) (those run_parallel ran; each cleared its own) merged into worker 0's,
+  // which is returned: the batch's total, without a copy.
+  fixed_sum_set& merge_workers(fixed_sum_set worker::*part, std::size_t count);
   // trainer_ranks.cpp: this rank's share of a batch or split, and sums over the ranks (no-ops in one process).
   std::span<const std::size_t> rank_share(std::span<const std::size_t> all) const;
   void sum_over_ranks(fixed_sum_set& sums) const;
   void sum_over_ranks(batch_stats& stats) const;
   double max_over_ranks(double x) const;
-  void run_parallel(std::span<const std::size_t> indices, const data::dataset& ds, bool learn, std::uint64_t epoch,
-                    std::uint64_t uid_base, batch_stats& stats);
+  // Runs the samples of indices on the first workers (learn: each clears its sums first, then adds its samples
+  // into them) and returns how many workers ran.
+  std::size_t run_parallel(std::span<const std::size_t> indices, const data::dataset& ds, bool learn,
+                           std::uint64_t epoch, std::uint64_t uid_base, batch_stats& stats);
   // A batch of an offline rule: the samples in parallel, then one optimizer step on the merged sums
   // (alignment: measure it against the reference on this batch).
   void run_batch(std::span<const std::size_t> batch, std::uint64_t epoch, std::size_t number, double lr_scale,

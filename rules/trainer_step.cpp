@@ -45,10 +45,10 @@ void trainer::merge_sums(fixed_sum_set& total, std::span<const fixed_sum_set* co
 
 // Worker 0's sums take the others': in fixed point, 0 + w0 + w1 + ... and w0 + w1 + ... are the same
 // integers, so the total is a fresh set's, without allocating and zeroing one per batch.
-fixed_sum_set& trainer::merge_workers(fixed_sum_set worker::*part) {
+fixed_sum_set& trainer::merge_workers(fixed_sum_set worker::*part, std::size_t count) {
   fixed_sum_set& total = (*workers_[0]).*part;
   merge_parts_.clear();
-  for (std::size_t w = 1; w < workers_.size(); ++w) merge_parts_.push_back(&((*workers_[w]).*part));
+  for (std::size_t w = 1; w < count; ++w) merge_parts_.push_back(&((*workers_[w]).*part));
   merge_sums(total, merge_parts_);
   return total;
 }
@@ -56,14 +56,8 @@ fixed_sum_set& trainer::merge_workers(fixed_sum_set worker::*part) {
 void trainer::optimizer_step(double lr_scale, std::uint64_t epoch, std::size_t batch) {
   // Every element's update depends on that element alone: the blocks are cut into chunks of at least 16384
   // elements spread over the pool (the bits of one serial pass, no serial phase that grows with the threads).
-  // The chunks depend on the layer sizes and the pool alone: cut once.
-  std::vector<step_chunk>& chunks = step_chunks_;
-  if (chunks.empty())
-    for (std::size_t l = 0; l < master_.size(); ++l) {
-      const std::size_t n = master_[l].size();
-      const std::size_t pieces = std::min<std::size_t>(pool_->size(), std::max<std::size_t>(1, n / 16384));
-      for (std::size_t p = 0; p < pieces; ++p) chunks.push_back({l, n * p / pieces, n * (p + 1) / pieces});
-    }
+  // The chunks depend on the layer sizes and the pool alone: cut once, by the constructor.
+  const std::vector<step_chunk>& chunks = step_chunks_;
   for (const std::vector<double>& m : master_) optimizer_updates_ += m.size();
   const std::size_t tasks = std::min<std::size_t>(pool_->size(), chunks.size());
   std::vector<char>& out_of_range = step_out_of_range_;
