@@ -1,5 +1,6 @@
 #include "rules/feedback_alignment.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
@@ -28,8 +29,10 @@ struct layer_state {
   std::vector<double> t_last;
   std::vector<std::uint32_t> count;
   std::vector<std::uint32_t> fired;  // neurons that spiked this sample, in order of first spike
-  // Presynaptic neurons whose spikes reached the layer this sample, in order of first arrival: only
-  // their synapses can have a non-zero eligibility (P_ij = 0 before j's first arrival).
+  // Presynaptic neurons whose spikes reached the layer this sample, in increasing index order: only their
+  // synapses can have a non-zero eligibility (P_ij = 0 before j's first arrival). Sorted, the loops over
+  // a row's active synapses walk it forward (prefetched; docs/benchmarks.md), and every element they
+  // touch is independent of the others, so the order changes no bits.
   std::vector<std::uint32_t> active_pre;
   std::vector<std::uint8_t> pre_seen;
   std::vector<double> s, p, d_out;   // SFDFA: grade accumulators, perturbations, output grade sums
@@ -130,7 +133,7 @@ class feedback_alignment_worker final : public rule_worker {
     st.fs[ctx.pre] += es;
     if (!st.pre_seen[ctx.pre]) {
       st.pre_seen[ctx.pre] = 1;
-      st.active_pre.push_back(ctx.pre);
+      st.active_pre.insert(std::upper_bound(st.active_pre.begin(), st.active_pre.end(), ctx.pre), ctx.pre);
     }
     ctx.counters.trace_updates += 2;
     // SFDFA: graded spikes of hidden neurons carry directional derivatives forward (input spikes carry none).
