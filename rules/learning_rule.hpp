@@ -119,7 +119,7 @@ class learning_rule {
  protected:
   // row(0) .. row(rows - 1), spread over the trainer's threads when it gave them; each row must touch only
   // its own outputs, so results do not depend on the spread.
-  void for_rows(std::size_t rows, const std::function<void(std::size_t)>& row) const {
+  void for_rows(std::size_t rows, index_fn row) const {
     if (par_) {
       par_(rows, row);
     } else {
@@ -127,8 +127,8 @@ class learning_rule {
     }
   }
   // fn(l, begin, end) over every block l of sums in ranges of at most 1024 elements, spread by for_rows.
-  void for_elements(const fixed_sum_set& sums,
-                    const std::function<void(std::size_t, std::size_t, std::size_t)>& fn) const {
+  template <class Fn>  // Fn: void(std::size_t l, std::size_t begin, std::size_t end)
+  void for_elements(const fixed_sum_set& sums, const Fn& fn) const {
     constexpr std::size_t chunk = 1024;
     for (std::size_t l = 0; l < sums.sums.size(); ++l) {
       const std::size_t n = sums.sums[l].size();

@@ -22,7 +22,7 @@ double tp_contrast(std::size_t B, std::size_t H, std::size_t K, const double* E,
   buf.z.resize(B * B);
   double* y = buf.y.data();
   double* z = buf.z.data();
-  const auto rows = [&](const std::function<void(std::size_t)>& row) {
+  const auto rows = [&](index_fn row) {
     if (par != nullptr)
       (*par)(B, row);
     else

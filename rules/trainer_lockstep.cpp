@@ -49,7 +49,7 @@ void trainer::run_lockstep(std::span<const std::size_t> batch, std::uint64_t epo
   // After the lanes have run a step: the rule couples them, then each thread gathers its lanes' gradients
   // and thread 0's sums take the others' (fixed point: the grouping does not change the total).
   fixed_sum_set& total = lockstep_sums_[0];
-  const parallel_rows par = [&](std::size_t rows, const std::function<void(std::size_t)>& row) {
+  const parallel_rows par = [&](std::size_t rows, index_fn row) {
     pool_->run(threads, [&](std::size_t t) {
       for (std::size_t r = t; r < rows; r += threads) row(r);
     });

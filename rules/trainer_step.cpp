@@ -13,7 +13,7 @@
 namespace evsnn::rules {
 
 parallel_rows trainer::block_rows() {
-  return [pool = pool_.get()](std::size_t rows, const std::function<void(std::size_t)>& row) {
+  return [pool = pool_.get()](std::size_t rows, index_fn row) {
     // Blocks of at least 16 rows (a row is hundreds to thousands of operations).
     const std::size_t tasks = std::min<std::size_t>(pool->size(), std::max<std::size_t>(1, rows / 16));
     pool->run(tasks, [&](std::size_t t) {

@@ -41,7 +41,7 @@ void worker_pool::loop(std::size_t index) {
   }
 }
 
-void worker_pool::run(std::size_t n, const task_fn& task) {
+void worker_pool::run(std::size_t n, task_fn task) {
   if (n == 0) return;
   if (n > size()) throw std::logic_error("worker_pool::run: more tasks than threads");
   {

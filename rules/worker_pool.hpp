@@ -12,19 +12,38 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 namespace evsnn::rules {
 
+// A callable taking an index, by reference: no copy and no allocation (a std::function of a lambda that
+// captures more than two pointers allocates on every call of run or for_rows). It must outlive the call it is
+// passed to, as an argument's temporary does; never store one.
+class index_fn {
+ public:
+  template <class F>
+    requires(!std::is_same_v<std::remove_cvref_t<F>, index_fn> && std::is_invocable_v<F&, std::size_t>)
+  index_fn(F&& f)  // NOLINT: converts implicitly, like std::function
+      : object_(const_cast<void*>(static_cast<const void*>(std::addressof(f)))),
+        call_([](void* object, std::size_t i) { (*static_cast<std::remove_reference_t<F>*>(object))(i); }) {}
+  void operator()(std::size_t i) const { call_(object_, i); }
+
+ private:
+  void* object_;
+  void (*call_)(void*, std::size_t);
+};
+
 // Runs row(r) for every r in [0, rows), spread over threads; each row is written by exactly one call, so
 // results do not depend on the spread. The sequential one: for (r = 0; r < rows; ++r) row(r).
-using parallel_rows = std::function<void(std::size_t rows, const std::function<void(std::size_t)>& row)>;
+using parallel_rows = std::function<void(std::size_t rows, index_fn row)>;
 
 class worker_pool {
  public:
-  using task_fn = std::function<void(std::size_t)>;
+  using task_fn = index_fn;
 
   // threads: how many tasks can run at once (0 counts as 1).
   explicit worker_pool(unsigned threads);
@@ -34,7 +53,7 @@ class worker_pool {
 
   unsigned size() const { return static_cast<unsigned>(threads_.size()) + 1; }
   // Runs task(0) .. task(n - 1) concurrently (n <= size()) and waits for all of them.
-  void run(std::size_t n, const task_fn& task);
+  void run(std::size_t n, task_fn task);
 
  private:
   void loop(std::size_t index);
@@ -44,7 +63,7 @@ class worker_pool {
   std::uint64_t generation_ = 0;   // incremented by every run()
   std::size_t tasks_ = 0;          // n of the current run()
   std::size_t pending_ = 0;        // pool tasks of the current run() not yet finished
-  const task_fn* task_ = nullptr;
+  const task_fn* task_ = nullptr;  // the running call's (on its caller's stack)
   std::exception_ptr failure_;
   bool stopping_ = false;
   std::vector<std::jthread> threads_;  // last: started after the state above exists

@@ -27,7 +27,7 @@ using nlohmann::json;
 namespace {
 
 // couple_lanes' row spreader, sequential (the trainer's spreads rows over its threads).
-const evsnn::rules::parallel_rows sequential = [](std::size_t rows, const std::function<void(std::size_t)>& row) {
+const evsnn::rules::parallel_rows sequential = [](std::size_t rows, evsnn::rules::index_fn row) {
   for (std::size_t r = 0; r < rows; ++r) row(r);
 };
 
