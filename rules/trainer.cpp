@@ -423,8 +423,9 @@ bool trainer::train_while(const progress_fn& progress, const std::function<bool(
 
 void trainer::run_batch(std::span<const std::size_t> batch, std::uint64_t epoch, std::size_t number, double lr_scale,
                         update_alignment* alignment, batch_stats& stats) {
-  const std::size_t ran = run_parallel(rank_share(batch), *splits_.train, true, epoch, epoch * splits_.train->size(), stats);
-  fixed_sum_set& total = merge_workers(&worker::sums, ran);  // worker 0's sums (it clears them as the next batch begins)
+  const std::size_t ran =
+      run_parallel(rank_share(batch), *splits_.train, true, epoch, epoch * splits_.train->size(), stats);
+  fixed_sum_set& total = merge_workers(&worker::sums, ran);  // worker 0's (it clears them as its next batch begins)
   sum_over_ranks(total);
   if (total.saturated())
     throw input_error(fmt::format("{}: epoch {}, batch {}: a gradient sum left the exact fixed-point range "
