@@ -48,7 +48,8 @@ def main():
     ap.add_argument("--threads", default="2,8,16", help="comma-separated thread counts")
     ap.add_argument("--batch", type=int, default=50)
     ap.add_argument("--batches", type=int, default=400, help="random batches drawn per setting")
-    ap.add_argument("--shares", default="1,0.5", help="comma-separated: share of a sample's cost that follows its input spikes")
+    ap.add_argument("--shares", default="1,0.5",
+                    help="comma-separated: share of a sample's cost that follows its input spikes")
     ap.add_argument("--seed", type=int, default=1)
     args = ap.parse_args()
     counts = input_spikes(args.images)
