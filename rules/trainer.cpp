@@ -122,13 +122,7 @@ trainer::trainer(train_config cfg, const model_registry& models, std::filesystem
       for (std::size_t l = 0; l < master_.size(); ++l)
         if (!w->chain.blocks[l].bias) w->net->proj(w->chain.blocks[l].projection).share_weights(master_[l]);
   optimizer_->bind(sizes);
-  // The optimizer step's chunks (trainer_step.cpp): each block cut into at most one piece per thread, of at
-  // least 16,384 elements.
-  for (std::size_t l = 0; l < master_.size(); ++l) {
-    const std::size_t n = master_[l].size();
-    const std::size_t pieces = std::min<std::size_t>(pool_->size(), std::max<std::size_t>(1, n / 16384));
-    for (std::size_t p = 0; p < pieces; ++p) step_chunks_.push_back({l, n * p / pieces, n * (p + 1) / pieces});
-  }
+  cut_step_chunks();
 }
 
 trainer::~trainer() = default;
@@ -249,7 +243,7 @@ std::size_t trainer::run_parallel(std::span<const std::size_t> indices, const da
       next = indices.size();
     }
   };
-  const std::size_t n_workers = std::min<std::size_t>(pool_->size(), std::max<std::size_t>(1, indices.size()));
+  const std::size_t n_workers = pool_->tasks_for(indices.size());
   for (std::size_t t = 0; t < n_workers; ++t) {
     worker& w = *workers_[t];
     w.loss_sum.clear();

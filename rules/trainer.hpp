@@ -144,6 +144,7 @@ class trainer {
   // One optimizer step of every layer on grads_ (float32 layers rounded back to float32 values), spread over
   // the pool; weights beyond +-3e38 or not finite are check_weights_finite's error naming epoch and batch.
   void optimizer_step(double lr_scale, std::uint64_t epoch, std::size_t batch);
+  void cut_step_chunks();  // optimizer_step's chunks, from the layer sizes and the pool (by the constructor)
   void write_outputs() const;
   // Divergence: non-finite weights after a step are an error naming the epoch, batch and layer.
   void check_weights_finite(std::uint64_t epoch, std::size_t batch) const;

@@ -20,7 +20,7 @@ void trainer::run_lockstep(std::span<const std::size_t> batch, std::uint64_t epo
                            double lr_scale, batch_stats& stats) {
   const std::span<const std::size_t> mine = rank_share(batch);
   const std::size_t B = mine.size();  // this rank's lanes
-  const std::size_t threads = std::max<std::size_t>(1, std::min<std::size_t>(pool_->size(), B));
+  const std::size_t threads = pool_->tasks_for(B);
   const double step_ms = rule_->online_step_ms();
   const std::uint64_t uid_base = epoch * splits_.train->size();
   // fn(lane, its index, the thread's index): the lanes in a fixed pattern over the threads.

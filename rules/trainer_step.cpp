@@ -15,7 +15,7 @@ namespace evsnn::rules {
 parallel_rows trainer::block_rows() {
   return [pool = pool_.get()](std::size_t rows, index_fn row) {
     // Blocks of at least 16 rows (a row is hundreds to thousands of operations).
-    const std::size_t tasks = std::min<std::size_t>(pool->size(), std::max<std::size_t>(1, rows / 16));
+    const std::size_t tasks = pool->tasks_for(rows / 16);
     pool->run(tasks, [&](std::size_t t) {
       for (std::size_t r = rows * t / tasks; r < rows * (t + 1) / tasks; ++r) row(r);
     });
@@ -28,7 +28,7 @@ parallel_rows trainer::block_rows() {
 void trainer::merge_sums(fixed_sum_set& total, std::span<const fixed_sum_set* const> parts) {
   std::size_t elements = 0;
   for (const fixed_sum& s : total.sums) elements += s.size();
-  const std::size_t tasks = std::min<std::size_t>(pool_->size(), std::max<std::size_t>(1, elements / 16384));
+  const std::size_t tasks = pool_->tasks_for(elements / 16384);
   const std::size_t n_sums = total.sums.size();
   std::vector<char>& saturated = merge_saturated_;
   saturated.assign(tasks * n_sums, 0);
@@ -53,13 +53,21 @@ fixed_sum_set& trainer::merge_workers(fixed_sum_set worker::*part, std::size_t c
   return total;
 }
 
+void trainer::cut_step_chunks() {
+  // Each block in at most one piece per thread, of at least 16,384 elements.
+  for (std::size_t l = 0; l < master_.size(); ++l) {
+    const std::size_t n = master_[l].size(), pieces = pool_->tasks_for(n / 16384);
+    for (std::size_t p = 0; p < pieces; ++p) step_chunks_.push_back({l, n * p / pieces, n * (p + 1) / pieces});
+  }
+}
+
 void trainer::optimizer_step(double lr_scale, std::uint64_t epoch, std::size_t batch) {
   // Every element's update depends on that element alone: the blocks are cut into chunks of at least 16384
   // elements spread over the pool (the bits of one serial pass, no serial phase that grows with the threads).
   // The chunks depend on the layer sizes and the pool alone: cut once, by the constructor.
   const std::vector<step_chunk>& chunks = step_chunks_;
   for (const std::vector<double>& m : master_) optimizer_updates_ += m.size();
-  const std::size_t tasks = std::min<std::size_t>(pool_->size(), chunks.size());
+  const std::size_t tasks = pool_->tasks_for(chunks.size());
   std::vector<char>& out_of_range = step_out_of_range_;
   out_of_range.assign(tasks, 0);
   pool_->run(tasks, [&](std::size_t t) {

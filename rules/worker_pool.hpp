@@ -7,6 +7,7 @@
 // recorded) is rethrown by run() after every task of the call has ended.
 // Invariants: size() >= 1 threads of work (the caller plus size() - 1 pool threads); n <= size();
 // run() is called by one thread at a time and is not reentrant.
+#include <algorithm>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -52,6 +53,10 @@ class worker_pool {
   ~worker_pool();
 
   unsigned size() const { return static_cast<unsigned>(threads_.size()) + 1; }
+  // How many tasks to cut `units` pieces of work into: one per unit, at least one, at most size().
+  std::size_t tasks_for(std::size_t units) const {
+    return std::min<std::size_t>(size(), std::max<std::size_t>(1, units));
+  }
   // Runs task(0) .. task(n - 1) concurrently (n <= size()) and waits for all of them.
   void run(std::size_t n, task_fn task);
 
