@@ -44,6 +44,9 @@ trainer::trainer(train_config cfg, const model_registry& models, std::filesystem
   const plasticity_registry plastic_rules = builtin_plasticity_registry();
   for (unsigned t = 0; t < n_threads; ++t) workers_.push_back(build_copy(models, plastic_rules, n_threads));
   pool_ = std::make_unique<worker_pool>(n_threads);
+  sample_cost_.assign(splits_.train->size(), 0);
+  dispatch_.reserve(std::max<std::size_t>(cfg_.batch_size, 1));
+  dispatch_costs_.reserve(dispatch_.capacity());
   const layer_chain& ch = workers_[0]->chain;
   const std::uint32_t classes = splits_.train->classes();
   if (ch.output().size < classes)
@@ -195,6 +198,13 @@ double trainer::score_sample(worker& w, std::size_t idx, std::uint64_t uid, cons
 
 std::size_t trainer::run_parallel(std::span<const std::size_t> indices, const data::dataset& ds, bool learn,
                                   std::uint64_t epoch, std::uint64_t uid_base, batch_stats& stats) {
+  // Longest first (training): the batch's samples in descending order of what each cost when last trained (its
+  // synaptic events, which predict its time), so that no long sample starts last and holds up the batch's end;
+  // samples not trained yet (all of them in the first epoch) keep their order. Which worker runs which sample
+  // changes no result (the sums are exact).
+  dispatch_costs_.resize(indices.size());
+  for (std::size_t k = 0; k < indices.size(); ++k) dispatch_costs_[k] = learn ? sample_cost_[indices[k]] : 0;
+  longest_first(dispatch_costs_, dispatch_);
   std::atomic<std::size_t> next{0};
   std::exception_ptr failure;
   std::mutex failure_mutex;
@@ -209,7 +219,8 @@ std::size_t trainer::run_parallel(std::span<const std::size_t> indices, const da
       while (true) {
         const std::size_t k = next.fetch_add(1);
         if (k >= indices.size()) break;
-        const std::size_t idx = indices[k];
+        const std::size_t idx = indices[dispatch_[k]];
+        const std::uint64_t events_before = w.sim->counters().total_synaptic_events();
         ds.load(idx, w.buf, learn ? epoch + 1 : 0);
         w.sim->set_sample_index(uid_base + idx);
         w.rule->set_target(w.buf.label);
@@ -232,6 +243,7 @@ std::size_t trainer::run_parallel(std::span<const std::size_t> indices, const da
         const double loss = score_sample(w, idx, uid_base + idx, learn ? fmt::format("epoch {}", epoch) : "evaluation");
         if (passes > 1) w.rule->end_pass(0, loss);
         if (learn) {
+          sample_cost_[idx] = w.sim->counters().total_synaptic_events() - events_before;
           const output_error err{in, w.grad, w.buf.duration_ms};
           w.rule->accumulate(err, w.sums);
           if (w.reference && w.reference->learning()) w.reference->accumulate(err, w.ref_sums);

@@ -177,6 +177,10 @@ class trainer {
     std::size_t layer, begin, end;
   };
   std::vector<const fixed_sum_set*> merge_parts_;
+  // run_parallel's dispatch: per training sample, its synaptic events when last trained (0: not yet); the
+  // order (positions in the batch) in which the workers take a batch's samples, and the batch's costs.
+  std::vector<std::uint64_t> sample_cost_, dispatch_costs_;
+  std::vector<std::size_t> dispatch_;
   std::vector<char> merge_saturated_;
   std::vector<step_chunk> step_chunks_;
   std::vector<char> step_out_of_range_;

@@ -1,8 +1,16 @@
 #include "rules/worker_pool.hpp"
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace evsnn::rules {
+
+void longest_first(std::span<const std::uint64_t> costs, std::vector<std::size_t>& order) {
+  order.resize(costs.size());
+  for (std::size_t k = 0; k < order.size(); ++k) order[k] = k;
+  std::sort(order.begin(), order.end(),
+            [&](std::size_t a, std::size_t b) { return costs[a] != costs[b] ? costs[a] > costs[b] : a < b; });
+}
 
 worker_pool::worker_pool(unsigned threads) {
   const unsigned n = threads > 0 ? threads : 1;

@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <thread>
 #include <type_traits>
 #include <vector>
@@ -41,6 +42,11 @@ class index_fn {
 // Runs row(r) for every r in [0, rows), spread over threads; each row is written by exactly one call, so
 // results do not depend on the spread. The sequential one: for (r = 0; r < rows; ++r) row(r).
 using parallel_rows = std::function<void(std::size_t rows, index_fn row)>;
+
+// The order in which to hand pieces of work to the first free thread so that long ones do not start last
+// (longest processing time first): the positions [0, costs.size()) by descending cost, equal costs in
+// position order, into order (resized; it allocates only when its capacity is short).
+void longest_first(std::span<const std::uint64_t> costs, std::vector<std::size_t>& order);
 
 class worker_pool {
  public:

@@ -1,8 +1,13 @@
 // worker_pool: every task of a call runs exactly once, later calls reuse the same threads (none is
-// created per call), fewer tasks than threads, and an exception in a task reaches the caller.
+// created per call), fewer tasks than threads, and an exception in a task reaches the caller; longest_first
+// against a stable sort.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdint>
+#include <numeric>
+#include <random>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -11,6 +16,7 @@
 
 #include "rules/worker_pool.hpp"
 
+using evsnn::rules::longest_first;
 using evsnn::rules::worker_pool;
 
 TEST_CASE("worker_pool: every task runs once per call, on the same threads call after call") {
@@ -65,4 +71,27 @@ TEST_CASE("worker_pool: an exception in a task is rethrown after every task has 
   std::atomic<int> ok{0};
   pool.run(4, [&](std::size_t) { ++ok; });
   CHECK(ok == 4);
+}
+
+TEST_CASE("longest_first: positions by descending cost, equal costs in position order, like a stable sort") {
+  std::mt19937_64 rng(7);
+  std::vector<std::size_t> order;
+  for (std::size_t n : {0u, 1u, 2u, 7u, 50u, 333u}) {
+    for (std::uint64_t range : {1u, 3u, 1000u}) {  // range 1: all equal (the first epoch's zeros)
+      std::vector<std::uint64_t> costs(n);
+      for (auto& c : costs) c = rng() % range;
+      std::vector<std::size_t> expected(n);
+      std::iota(expected.begin(), expected.end(), std::size_t{0});
+      std::stable_sort(expected.begin(), expected.end(), [&](std::size_t a, std::size_t b) { return costs[a] > costs[b]; });
+      longest_first(costs, order);
+      CAPTURE(n);
+      CAPTURE(range);
+      CHECK(order == expected);
+    }
+  }
+  const std::size_t capacity = order.capacity();
+  const std::vector<std::uint64_t> few{5, 9, 9, 1};
+  longest_first(few, order);
+  CHECK(order == std::vector<std::size_t>{1, 2, 0, 3});
+  CHECK(order.capacity() == capacity);  // no reallocation for a shorter list
 }

@@ -10,6 +10,13 @@ for that dispatch and for a longest-first order. A sample's cost is `share` x it
 bandwidth, no difference between threads. It bounds what the per-sample unit of work allows, nothing more.
 
   /usr/bin/python3 tools/compare/dispatch_model.py --threads 2,8,16 --batch 50 --shares 1,0.5
+
+With --costs, the batches are drawn from measured samples instead: a CSV with a header and the columns
+sample, time_us (the sample's measured time) and predictor (what the trainer orders by: the sample's
+synaptic events when it last ran). It prints first-free in batch order, the trainer's longest-first by
+the predictor, and longest-first by the measured time itself (the best a predictor could do).
+
+  /usr/bin/python3 tools/compare/dispatch_model.py --costs sample_costs.csv --threads 2,8,16
 """
 import argparse
 import gzip
@@ -42,6 +49,49 @@ def makespan(costs, threads):
     return max(free)
 
 
+def read_costs(path):
+    """(time, predictor) per measured sample, from --costs's CSV."""
+    rows = []
+    with open(path) as f:
+        header = f.readline()
+        for number, line in enumerate(f, start=2):
+            fields = line.strip().split(",")
+            try:
+                time, predictor = float(fields[1]), float(fields[2])
+            except (IndexError, ValueError):
+                sys.exit(f"{path}:{number}: expected sample,time_us,predictor")
+            if not time > 0:
+                sys.exit(f"{path}:{number}: time_us must be > 0")
+            rows.append((time, predictor))
+    if not header or not rows:
+        sys.exit(f"{path}: no samples")
+    return rows
+
+
+def measured(args):
+    rows = read_costs(args.costs)
+    if args.batch < 1 or args.batch > len(rows):
+        sys.exit(f"--batch: 1 to {len(rows)}")
+    times = sorted(t for t, _ in rows)
+    mean = sum(times) / len(times)
+    sd = (sum((t - mean) ** 2 for t in times) / len(times)) ** 0.5
+    print(f"{len(rows)} measured samples: time median {times[len(times) // 2]:.0f} us, 1 % "
+          f"{times[len(times) // 100]:.0f}, 99 % {times[-len(times) // 100]:.0f}, coefficient of variation "
+          f"{sd / mean:.2f}")
+    for threads in (int(t) for t in args.threads.split(",")):
+        rng = random.Random(args.seed)
+        work = first_free = by_predictor = by_time = 0.0
+        for _ in range(args.batches):
+            batch = rng.sample(rows, args.batch)
+            costs = [t for t, _ in batch]
+            work += sum(costs)
+            first_free += makespan(costs, threads)
+            by_predictor += makespan([t for t, _ in sorted(batch, key=lambda r: -r[1])], threads)
+            by_time += makespan(sorted(costs, reverse=True), threads)
+        print(f"threads {threads:3d}, batch {args.batch}: first free thread {work / first_free:.2f}x, "
+              f"longest first by predictor {work / by_predictor:.2f}x, by measured time {work / by_time:.2f}x")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--images", default=os.path.join(REPO, "data", "fashion-mnist", "train-images-idx3-ubyte.gz"))
@@ -51,7 +101,10 @@ def main():
     ap.add_argument("--shares", default="1,0.5",
                     help="comma-separated: share of a sample's cost that follows its input spikes")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--costs", help="CSV of measured samples: sample,time_us,predictor (see above)")
     args = ap.parse_args()
+    if args.costs:
+        return measured(args)
     counts = input_spikes(args.images)
     if args.batch < 1 or args.batch > len(counts):
         sys.exit(f"--batch: 1 to {len(counts)}")
