@@ -8,6 +8,7 @@
 // error (a gradient that large means training has diverged) instead of using a clamped value.
 // fixed_scalar is one such sum 2^63 times wider (128 bits), for totals such as an epoch's loss.
 // Invariants: every element is in [-limit, limit]; merge() requires equal sizes.
+#include <algorithm>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -65,7 +66,26 @@ class fixed_sum {
     }
     return saturated;
   }
+  // Moves other's elements [begin, end) into these, added (or copied, when `copy`: this range's old values are
+  // dropped), and sets them to zero in other. Returns what merge_range returns; neither object's flag changes.
+  bool take_range(fixed_sum& other, std::size_t begin, std::size_t end, bool copy) {
+    bool saturated = other.saturated_;
+    if (copy) {
+      std::copy(other.v_.begin() + static_cast<std::ptrdiff_t>(begin), other.v_.begin() + static_cast<std::ptrdiff_t>(end),
+                v_.begin() + static_cast<std::ptrdiff_t>(begin));
+    } else {
+      for (std::size_t i = begin; i < end; ++i) {
+        const std::int64_t x = v_[i] + other.v_[i];
+        saturated = saturated || x > limit || x < -limit;
+        v_[i] = x > limit ? limit : (x < -limit ? -limit : x);
+      }
+    }
+    std::fill(other.v_.begin() + static_cast<std::ptrdiff_t>(begin), other.v_.begin() + static_cast<std::ptrdiff_t>(end), 0);
+    return saturated;
+  }
   void mark_saturated() { saturated_ = true; }
+  // For a sum whose every element take_range moved out (all zero now) or copied over: the flag from the values.
+  void reset_saturated() { saturated_ = false; }
   // The fixed-point values themselves (multiples of 2^-32 as integers), to be summed elsewhere (over MPI
   // ranks); then check_range() restores the invariant.
   std::span<std::int64_t> raw() { return v_; }

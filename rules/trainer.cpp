@@ -107,6 +107,7 @@ trainer::trainer(train_config cfg, const model_registry& models, std::filesystem
     }
     w->grad.assign(ch.output().size, 0.0);
   }
+  if (rule_->online_step_ms() <= 0.0) gatherer_ = std::make_unique<sum_gatherer>(workers_[0]->sums, pool_->size());
   std::vector<std::size_t> sizes;
   for (const trained_block& b : ch.blocks) {
     const auto wts = b.bias ? workers_[0]->net->pop(ch.layers[b.layer].population).trainable()->bias_values()
@@ -208,13 +209,14 @@ std::size_t trainer::run_parallel(std::span<const std::size_t> indices, const da
   std::atomic<std::size_t> next{0};
   std::exception_ptr failure;
   std::mutex failure_mutex;
-  auto body = [&](worker& w) {
+  // A learning worker's sums are zero as the batch begins (the gatherer left them so); it hands them to the
+  // gatherer when no sample is left, after an error too.
+  const bool gather = learn && gatherer_ != nullptr;
+  auto body = [&](std::size_t t) {
+    worker& w = *workers_[t];
     try {
       w.rule->set_learning(learn);
-      if (learn) {
-        w.sums.clear();
-        if (w.reference && w.reference->learning()) w.ref_sums.clear();
-      }
+      if (learn && w.reference && w.reference->learning()) w.ref_sums.clear();
       const loss_input in = loss_->input();
       while (true) {
         const std::size_t k = next.fetch_add(1);
@@ -254,6 +256,7 @@ std::size_t trainer::run_parallel(std::span<const std::size_t> indices, const da
       if (!failure) failure = std::current_exception();
       next = indices.size();
     }
+    if (gather) gatherer_->finish(t, w.sums);
   };
   const std::size_t n_workers = pool_->tasks_for(indices.size());
   for (std::size_t t = 0; t < n_workers; ++t) {
@@ -262,7 +265,8 @@ std::size_t trainer::run_parallel(std::span<const std::size_t> indices, const da
     w.correct = w.samples = w.steps = 0;
     w.sim->counters().reset();
   }
-  pool_->run(n_workers, [&](std::size_t t) { body(*workers_[t]); });
+  if (gather) gatherer_->begin(n_workers);
+  pool_->run(n_workers, body);
   if (failure) std::rethrow_exception(failure);
   for (std::size_t t = 0; t < n_workers; ++t) {
     worker& w = *workers_[t];
@@ -372,7 +376,6 @@ bool trainer::train_while(const progress_fn& progress, const std::function<bool(
     for (std::size_t b = 0; b < n_batches; ++b) {
       const std::span<const std::size_t> batch(order.data() + b * B, std::min(B, n - b * B));
       const bool measure = reference_ && cfg_.alignment_every > 0 && b % cfg_.alignment_every == 0;
-      // (Each worker clears its own sums as its share of the batch begins: no serial pass over every copy.)
       for (auto& w : workers_)
         if (w->reference) w->reference->set_learning(measure);
       batch_stats stats;
@@ -431,7 +434,7 @@ void trainer::run_batch(std::span<const std::size_t> batch, std::uint64_t epoch,
                         update_alignment* alignment, batch_stats& stats) {
   const std::size_t ran =
       run_parallel(rank_share(batch), *splits_.train, true, epoch, epoch * splits_.train->size(), stats);
-  fixed_sum_set& total = merge_workers(&worker::sums, ran);  // worker 0's (it clears them as its next batch begins)
+  fixed_sum_set& total = gatherer_->total();
   sum_over_ranks(total);
   if (total.saturated())
     throw input_error(fmt::format("{}: epoch {}, batch {}: a gradient sum left the exact fixed-point range "

@@ -36,6 +36,7 @@
 #include "rules/plasticity_rules.hpp"
 #include "rules/loss.hpp"
 #include "rules/optimizer.hpp"
+#include "rules/sum_gatherer.hpp"
 #include "rules/train_config.hpp"
 #include "rules/train_log.hpp"
 #include "rules/worker_pool.hpp"
@@ -114,15 +115,16 @@ class trainer {
   parallel_rows block_rows();
   void merge_sums(fixed_sum_set& total, std::span<const fixed_sum_set* const> parts);
   // The parts of workers [0, count) (those run_parallel ran; each cleared its own) merged into worker 0's,
-  // which is returned: the batch's total, without a copy.
+  // which is returned: the batch's total, without a copy (the alignment reference's sums).
   fixed_sum_set& merge_workers(fixed_sum_set worker::*part, std::size_t count);
   // trainer_ranks.cpp: this rank's share of a batch or split, and sums over the ranks (no-ops in one process).
   std::span<const std::size_t> rank_share(std::span<const std::size_t> all) const;
   void sum_over_ranks(fixed_sum_set& sums) const;
   void sum_over_ranks(batch_stats& stats) const;
   double max_over_ranks(double x) const;
-  // Runs the samples of indices on the first workers (learn: each clears its sums first, then adds its samples
-  // into them) and returns how many workers ran.
+  // Runs the samples of indices on the first workers and returns how many workers ran. Learning, each adds its
+  // samples into its sums, which gatherer_ gathers into the batch's total as the workers finish (and each clears
+  // its reference sums first, when alignment is measured).
   std::size_t run_parallel(std::span<const std::size_t> indices, const data::dataset& ds, bool learn,
                            std::uint64_t epoch, std::uint64_t uid_base, batch_stats& stats);
   // A batch of an offline rule: the samples in parallel, then one optimizer step on the merged sums
@@ -164,6 +166,7 @@ class trainer {
   std::unique_ptr<learning_rule> input_gradient_;  // attack(): bp_exact for FGSM on continuous-time chains
   std::vector<std::unique_ptr<worker>> workers_;
   std::unique_ptr<worker_pool> pool_;
+  std::unique_ptr<sum_gatherer> gatherer_;  // an offline rule's: the workers' sums into a batch's total
   // Master weights (when shared_weights_, every network copy's own arrays: sized once, never reallocated).
   bool shared_weights_ = false;
   std::vector<std::vector<double>> master_;

@@ -1,0 +1,59 @@
+#pragma once
+// sum_gatherer: the training workers' fixed-point sums gathered into one total while the workers finish their
+// shares of a batch, instead of in a pass over every worker's sums after the last one has finished. A worker
+// with no sample left calls finish(): it merges, chunk by chunk, the sums of every worker that has finished
+// (its own included) into the total, setting them to zero as it goes, and returns once every chunk of every
+// worker of the batch is merged or being merged. So the merge runs in the batch's tail, where threads
+// otherwise wait, and what is left after the last worker finishes is that worker's chunks, spread over all the
+// threads; no worker clears its sums before a batch (they are left zero). A worker waits for work without
+// using a core (std::atomic::wait). The total is the same integers in any order (fixed point).
+// Invariants: between batches every part handed to finish() is zero with its saturation flags cleared (from
+// construction: make_sums() gives zeros); the first merge into a chunk of a batch copies, so the total needs no
+// clearing either; a chunk is written by one thread at a time (its lock), and each (worker, chunk) is merged
+// exactly once per batch. Every worker started for a batch must call finish(), even after an error.
+#include <atomic>
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+#include "rules/fixed_sum.hpp"
+
+namespace evsnn::rules {
+
+class sum_gatherer {
+ public:
+  // shape: sums of the workers' shape (their values are not used); max_workers: the most workers of a batch;
+  // chunk_elements: elements per chunk (the unit of merging and locking).
+  sum_gatherer(const fixed_sum_set& shape, std::size_t max_workers, std::size_t chunk_elements = 8192);
+  sum_gatherer(const sum_gatherer&) = delete;
+  sum_gatherer& operator=(const sum_gatherer&) = delete;
+
+  // Before a batch that `workers` workers (1 .. max_workers) run; not while one runs.
+  void begin(std::size_t workers);
+  // Worker w (< workers, once per batch) has added its last sample into part (which it does not touch again in
+  // this batch): merges finished workers' chunks, then returns when none is left to take.
+  void finish(std::size_t w, fixed_sum_set& part);
+  // After every worker's finish() has returned: the batch's total, with saturation flags (a part's flag, or a
+  // merged sum beyond the range). Valid until the next begin().
+  fixed_sum_set& total();
+  std::size_t chunks() const { return chunks_.size(); }
+
+ private:
+  struct chunk {
+    std::size_t sum, begin, end;
+  };
+  void merge(std::size_t part, std::size_t c);  // caller holds chunk c's lock
+
+  fixed_sum_set total_;
+  std::vector<chunk> chunks_;
+  std::size_t max_workers_ = 0, workers_ = 0;
+  std::vector<fixed_sum_set*> parts_;                      // per worker: its sums, set by finish()
+  std::unique_ptr<std::atomic<bool>[]> finished_;          // per worker
+  std::unique_ptr<std::atomic<bool>[]> busy_;              // per chunk: its lock
+  std::unique_ptr<std::atomic<unsigned char>[]> merged_;   // per (worker, chunk): taken (under the chunk's lock)
+  std::vector<char> copied_;                               // per chunk: holds a worker's values (its lock)
+  std::vector<char> saturated_;                            // per chunk (its lock)
+  std::atomic<std::size_t> finished_count_{0};
+};
+
+}  // namespace evsnn::rules
