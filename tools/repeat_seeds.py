@@ -2,9 +2,12 @@
 """repeat_seeds: run one training config with several seeds and summarise the spread.
 
 For each seed s the config is copied with its network inlined and both the network's `seed` (initial
-weights) and the config's `seed` (shuffling, the rule's own randomness) set to s; the data set is left as it
-is (the same task for every seed). Each run goes to OUT/seed_<s>/ through `evsnn train`; a finished run
-(its log has the requested number of epochs) is not run again. The summary prints, over the seeds, the mean
+weights) and the config's `seed` (shuffling, the rule's own randomness) set to s; a seed written inside a
+projection (e.g. its weights' own `seed`, which the network's seed does not reach) is moved by 1000 (s - s0),
+s0 being the network's seed in the config, so seed s0 reproduces the config itself. The data set is left as
+it is (the same task for every seed). Each run goes to OUT/seed_<s>/ through `evsnn train`; a finished run
+(its log has the requested number of epochs) is not run again, and an interrupted one continues from its
+checkpoint (`--resume`). The summary prints, over the seeds, the mean
 ± sample standard deviation of the best and the final test accuracy, of the model-wide and per-layer update
 cosines (each run's mean over its epochs), and of the training samples/s, and writes it to OUT/summary.json.
 
@@ -55,6 +58,16 @@ def run_summary(rows):
     return out
 
 
+def shift_seeds(value, shift):
+    """A copy of a projection's JSON with every integer `seed` in it moved by shift."""
+    if isinstance(value, dict):
+        return {k: (v + shift if k == "seed" and isinstance(v, int) and not isinstance(v, bool) else
+                    shift_seeds(v, shift)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [shift_seeds(v, shift) for v in value]
+    return value
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("config")
@@ -87,13 +100,18 @@ def main():
         log = os.path.join(folder, "log.csv")
         if not (os.path.exists(log) and len(read_log(log)) >= args.epochs):
             variant = dict(config)
+            shift = 1000 * (s - network.get("seed", 0))
             variant["network"] = dict(network, seed=s)
+            if "projections" in network:
+                variant["network"]["projections"] = [shift_seeds(p, shift) for p in network["projections"]]
             variant["seed"] = s
             # Relative data paths stay relative to the original config's folder.
             variant_path = os.path.join(folder, "config.json")
             with open(variant_path, "w") as f:
                 json.dump(variant, f, indent=1)
             command = [args.evsnn, "train", variant_path, "--epochs", str(args.epochs), "--out", folder, "--quiet"]
+            if os.path.exists(os.path.join(folder, "checkpoint.evsnn")):
+                command.append("--resume")
             if args.threads:
                 command += ["--threads", str(args.threads)]
             if args.lock:
