@@ -6,7 +6,10 @@
 // worker of the batch is merged or being merged. So the merge runs in the batch's tail, where threads
 // otherwise wait, and what is left after the last worker finishes is that worker's chunks, spread over all the
 // threads; no worker clears its sums before a batch (they are left zero). A worker waits for work without
-// using a core (std::atomic::wait). The total is the same integers in any order (fixed point).
+// using a core (std::atomic::wait). The total is the same integers in any order (fixed point). (Which partial
+// sums exist depends on the order, so a total near the range's end, +-1.07e9, may be flagged saturated in one
+// order and not in another; the trainer stops either way soon after: such sums mean divergence.) The trainer
+// uses one for the workers' sums of a batch and, for online rules, for the threads' sums of a lockstep step.
 // Invariants: between batches every part handed to finish() is zero with its saturation flags cleared (from
 // construction: make_sums() gives zeros); the first merge into a chunk of a batch copies, so the total needs no
 // clearing either; a chunk is written by one thread at a time (its lock), and each (worker, chunk) is merged

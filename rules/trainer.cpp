@@ -107,7 +107,8 @@ trainer::trainer(train_config cfg, const model_registry& models, std::filesystem
     }
     w->grad.assign(ch.output().size, 0.0);
   }
-  if (rule_->online_step_ms() <= 0.0) gatherer_ = std::make_unique<sum_gatherer>(workers_[0]->sums, pool_->size());
+  gatherer_ = std::make_unique<sum_gatherer>(rule_->make_sums(), pool_->size());
+  if (reference_) ref_gatherer_ = std::make_unique<sum_gatherer>(reference_->make_sums(), pool_->size());
   std::vector<std::size_t> sizes;
   for (const trained_block& b : ch.blocks) {
     const auto wts = b.bias ? workers_[0]->net->pop(ch.layers[b.layer].population).trainable()->bias_values()
@@ -209,14 +210,14 @@ std::size_t trainer::run_parallel(std::span<const std::size_t> indices, const da
   std::atomic<std::size_t> next{0};
   std::exception_ptr failure;
   std::mutex failure_mutex;
-  // A learning worker's sums are zero as the batch begins (the gatherer left them so); it hands them to the
-  // gatherer when no sample is left, after an error too.
-  const bool gather = learn && gatherer_ != nullptr;
+  // A learning worker's sums are zero as the batch begins (the gatherers left them so); it hands them to the
+  // gatherers when no sample is left, after an error too.
+  const bool gather = learn && rule_->online_step_ms() <= 0.0;
+  const bool gather_ref = gather && ref_gatherer_ && workers_[0]->reference && workers_[0]->reference->learning();
   auto body = [&](std::size_t t) {
     worker& w = *workers_[t];
     try {
       w.rule->set_learning(learn);
-      if (learn && w.reference && w.reference->learning()) w.ref_sums.clear();
       const loss_input in = loss_->input();
       while (true) {
         const std::size_t k = next.fetch_add(1);
@@ -257,6 +258,7 @@ std::size_t trainer::run_parallel(std::span<const std::size_t> indices, const da
       next = indices.size();
     }
     if (gather) gatherer_->finish(t, w.sums);
+    if (gather_ref) ref_gatherer_->finish(t, w.ref_sums);
   };
   const std::size_t n_workers = pool_->tasks_for(indices.size());
   for (std::size_t t = 0; t < n_workers; ++t) {
@@ -266,6 +268,7 @@ std::size_t trainer::run_parallel(std::span<const std::size_t> indices, const da
     w.sim->counters().reset();
   }
   if (gather) gatherer_->begin(n_workers);
+  if (gather_ref) ref_gatherer_->begin(n_workers);
   pool_->run(n_workers, body);
   if (failure) std::rethrow_exception(failure);
   for (std::size_t t = 0; t < n_workers; ++t) {
@@ -432,8 +435,7 @@ bool trainer::train_while(const progress_fn& progress, const std::function<bool(
 
 void trainer::run_batch(std::span<const std::size_t> batch, std::uint64_t epoch, std::size_t number, double lr_scale,
                         update_alignment* alignment, batch_stats& stats) {
-  const std::size_t ran =
-      run_parallel(rank_share(batch), *splits_.train, true, epoch, epoch * splits_.train->size(), stats);
+  run_parallel(rank_share(batch), *splits_.train, true, epoch, epoch * splits_.train->size(), stats);
   fixed_sum_set& total = gatherer_->total();
   sum_over_ranks(total);
   if (total.saturated())
@@ -442,7 +444,7 @@ void trainer::run_batch(std::span<const std::size_t> batch, std::uint64_t epoch,
                                   cfg_.file, epoch, number, last_good_note()));
   rule_->end_batch(total, batch.size(), grads_);
   if (alignment) {
-    fixed_sum_set& ref_total = merge_workers(&worker::ref_sums, ran);
+    fixed_sum_set& ref_total = ref_gatherer_->total();
     sum_over_ranks(ref_total);
     reference_->end_batch(ref_total, batch.size(), ref_grads_);
     alignment->add(grads_, ref_grads_);

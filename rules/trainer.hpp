@@ -113,18 +113,14 @@ class trainer {
   struct batch_stats;
   // Rows spread over the pool in contiguous blocks (for the rules' end_batch).
   parallel_rows block_rows();
-  void merge_sums(fixed_sum_set& total, std::span<const fixed_sum_set* const> parts);
-  // The parts of workers [0, count) (those run_parallel ran; each cleared its own) merged into worker 0's,
-  // which is returned: the batch's total, without a copy (the alignment reference's sums).
-  fixed_sum_set& merge_workers(fixed_sum_set worker::*part, std::size_t count);
   // trainer_ranks.cpp: this rank's share of a batch or split, and sums over the ranks (no-ops in one process).
   std::span<const std::size_t> rank_share(std::span<const std::size_t> all) const;
   void sum_over_ranks(fixed_sum_set& sums) const;
   void sum_over_ranks(batch_stats& stats) const;
   double max_over_ranks(double x) const;
   // Runs the samples of indices on the first workers and returns how many workers ran. Learning, each adds its
-  // samples into its sums, which gatherer_ gathers into the batch's total as the workers finish (and each clears
-  // its reference sums first, when alignment is measured).
+  // samples into its sums (and its reference sums, when alignment is measured), which gatherer_ (ref_gatherer_)
+  // gathers into the batch's total as the workers finish.
   std::size_t run_parallel(std::span<const std::size_t> indices, const data::dataset& ds, bool learn,
                            std::uint64_t epoch, std::uint64_t uid_base, batch_stats& stats);
   // A batch of an offline rule: the samples in parallel, then one optimizer step on the merged sums
@@ -166,7 +162,9 @@ class trainer {
   std::unique_ptr<learning_rule> input_gradient_;  // attack(): bp_exact for FGSM on continuous-time chains
   std::vector<std::unique_ptr<worker>> workers_;
   std::unique_ptr<worker_pool> pool_;
-  std::unique_ptr<sum_gatherer> gatherer_;  // an offline rule's: the workers' sums into a batch's total
+  // The workers' sums (an online rule's: the threads' lockstep sums) into a batch's (a step's) total; the
+  // reference rule's sums, when alignment is measured.
+  std::unique_ptr<sum_gatherer> gatherer_, ref_gatherer_;
   // Master weights (when shared_weights_, every network copy's own arrays: sized once, never reallocated).
   bool shared_weights_ = false;
   std::vector<std::vector<double>> master_;
@@ -174,19 +172,17 @@ class trainer {
   std::vector<std::vector<double>> grads_, ref_grads_;
   std::vector<fixed_sum_set> lockstep_sums_;  // one per thread: the lanes' gradients of one step
   std::vector<rule_worker*> lanes_;            // the rule workers of a lockstep batch, in batch order
-  // Scratch of the per-batch steps, sized once (no allocation in the steady state): merge_sums' parts and
-  // saturation flags, optimizer_step's chunks (fixed by the layer sizes) and range flags.
+  // Scratch of the per-batch steps, sized once (no allocation in the steady state): optimizer_step's chunks
+  // (fixed by the layer sizes) and range flags.
   struct step_chunk {
     std::size_t layer, begin, end;
   };
-  std::vector<const fixed_sum_set*> merge_parts_;
+  std::vector<step_chunk> step_chunks_;
+  std::vector<char> step_out_of_range_;
   // run_parallel's dispatch: per training sample, its synaptic events when last trained (0: not yet); the
   // order (positions in the batch) in which the workers take a batch's samples, and the batch's costs.
   std::vector<std::uint64_t> sample_cost_, dispatch_costs_;
   std::vector<std::size_t> dispatch_;
-  std::vector<char> merge_saturated_;
-  std::vector<step_chunk> step_chunks_;
-  std::vector<char> step_out_of_range_;
   std::uint64_t epochs_done_ = 0;
   std::uint64_t optimizer_updates_ = 0;  // trained values written by optimizer steps (for the training price)
   train_log log_;

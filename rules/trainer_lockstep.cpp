@@ -46,9 +46,9 @@ void trainer::run_lockstep(std::span<const std::size_t> batch, std::uint64_t epo
   double longest = 0.0;
   for (std::size_t b = 0; b < B; ++b) longest = std::max(longest, workers_[b]->buf.duration_ms);
   longest = max_over_ranks(longest);  // every rank takes every step
-  // After the lanes have run a step: the rule couples them, then each thread gathers its lanes' gradients
-  // and thread 0's sums take the others' (fixed point: the grouping does not change the total).
-  fixed_sum_set& total = lockstep_sums_[0];
+  // After the lanes have run a step: the rule couples them, then each thread adds its lanes' gradients into
+  // its sums, which the gatherer takes into the step's total (fixed point: the grouping does not change it).
+  fixed_sum_set* total = nullptr;
   const parallel_rows par = [&](std::size_t rows, index_fn row) {
     pool_->run(threads, [&](std::size_t t) {
       for (std::size_t r = t; r < rows; r += threads) row(r);
@@ -56,22 +56,26 @@ void trainer::run_lockstep(std::span<const std::size_t> batch, std::uint64_t epo
   };
   auto gather = [&]() {
     rule_->couple_lanes(lanes_, par);
+    gatherer_->begin(threads);
     pool_->run(threads, [&](std::size_t t) {
-      lockstep_sums_[t].clear();
-      for (std::size_t b = t; b < B; b += threads) workers_[b]->rule->accumulate_tick(lockstep_sums_[t]);
+      try {
+        for (std::size_t b = t; b < B; b += threads) workers_[b]->rule->accumulate_tick(lockstep_sums_[t]);
+      } catch (...) {
+        gatherer_->finish(t, lockstep_sums_[t]);  // the other threads wait for every thread's sums
+        throw;
+      }
+      gatherer_->finish(t, lockstep_sums_[t]);
     });
-    merge_parts_.clear();
-    for (std::size_t t = 1; t < threads; ++t) merge_parts_.push_back(&lockstep_sums_[t]);
-    merge_sums(total, merge_parts_);  // spread over the pool, not a serial pass per thread
-    sum_over_ranks(total);
+    total = &gatherer_->total();
+    sum_over_ranks(*total);
   };
   // One optimizer step on the gathered sums.
   auto step = [&](double t_ms) {
-    if (total.saturated())
+    if (total->saturated())
       throw input_error(fmt::format("{}: epoch {}, batch {}: a gradient sum left the exact fixed-point range "
                                     "(|sum| < 1.07e9): training has diverged; {}",
                                     cfg_.file, epoch, number, last_good_note()));
-    rule_->end_batch(total, batch.size(), grads_);
+    rule_->end_batch(*total, batch.size(), grads_);
     optimizer_step(lr_scale, epoch, number);
     broadcast_weights(t_ms);  // biases only when the copies share the master weights (online rules do)
   };
@@ -86,7 +90,7 @@ void trainer::run_lockstep(std::span<const std::size_t> batch, std::uint64_t epo
   each_lane([&](worker& w, std::size_t, std::size_t) { w.pres->finish(); });
   gather();
   bool tail = false;
-  for (const fixed_sum& s : total.sums)
+  for (const fixed_sum& s : total->sums)
     for (std::size_t i = 0; i < s.size() && !tail; ++i) tail = s.get(i) != 0.0;
   if (tail) step(-1.0);
   for (std::size_t b = 0; b < B; ++b) {

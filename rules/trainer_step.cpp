@@ -1,6 +1,6 @@
 // trainer_step: the per-batch arithmetic of the trainer, spread over its worker pool so that no serial phase
-// grows with the threads: the rows of the rules' end_batch, merging the workers' fixed-point sums, the optimizer step (with float32 rounding and
-// the divergence check), each with the bits of one serial pass.
+// grows with the threads: the rows of the rules' end_batch and the optimizer step (with float32 rounding and
+// the divergence check), each with the bits of one serial pass. (The workers' sums: sum_gatherer.)
 #include <algorithm>
 #include <cmath>
 
@@ -20,37 +20,6 @@ parallel_rows trainer::block_rows() {
       for (std::size_t r = rows * t / tasks; r < rows * (t + 1) / tasks; ++r) row(r);
     });
   };
-}
-
-// parts into total, with the elements spread over the pool (no serial phase that grows with the threads):
-// each element still adds the parts in their order, as a serial merge does, so the bits (and any saturation)
-// are the same for any thread count.
-void trainer::merge_sums(fixed_sum_set& total, std::span<const fixed_sum_set* const> parts) {
-  std::size_t elements = 0;
-  for (const fixed_sum& s : total.sums) elements += s.size();
-  const std::size_t tasks = pool_->tasks_for(elements / 16384);
-  const std::size_t n_sums = total.sums.size();
-  std::vector<char>& saturated = merge_saturated_;
-  saturated.assign(tasks * n_sums, 0);
-  pool_->run(tasks, [&](std::size_t t) {
-    for (std::size_t k = 0; k < n_sums; ++k) {
-      const std::size_t n = total.sums[k].size(), begin = n * t / tasks, end = n * (t + 1) / tasks;
-      for (const fixed_sum_set* part : parts)
-        if (total.sums[k].merge_range(part->sums[k], begin, end)) saturated[t * n_sums + k] = 1;
-    }
-  });
-  for (std::size_t i = 0; i < saturated.size(); ++i)
-    if (saturated[i]) total.sums[i % n_sums].mark_saturated();
-}
-
-// Worker 0's sums take the others': in fixed point, 0 + w0 + w1 + ... and w0 + w1 + ... are the same
-// integers, so the total is a fresh set's, without allocating and zeroing one per batch.
-fixed_sum_set& trainer::merge_workers(fixed_sum_set worker::*part, std::size_t count) {
-  fixed_sum_set& total = (*workers_[0]).*part;
-  merge_parts_.clear();
-  for (std::size_t w = 1; w < count; ++w) merge_parts_.push_back(&((*workers_[w]).*part));
-  merge_sums(total, merge_parts_);
-  return total;
 }
 
 void trainer::cut_step_chunks() {
