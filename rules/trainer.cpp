@@ -198,8 +198,8 @@ double trainer::score_sample(worker& w, std::size_t idx, std::uint64_t uid, cons
   return lv.value;
 }
 
-std::size_t trainer::run_parallel(std::span<const std::size_t> indices, const data::dataset& ds, bool learn,
-                                  std::uint64_t epoch, std::uint64_t uid_base, batch_stats& stats) {
+void trainer::run_parallel(std::span<const std::size_t> indices, const data::dataset& ds, bool learn,
+                           std::uint64_t epoch, std::uint64_t uid_base, batch_stats& stats) {
   // Longest first (training): the batch's samples in descending order of what each cost when last trained (its
   // synaptic events, which predict its time), so that no long sample starts last and holds up the batch's end;
   // samples not trained yet (all of them in the first epoch) keep their order. Which worker runs which sample
@@ -279,7 +279,6 @@ std::size_t trainer::run_parallel(std::span<const std::size_t> indices, const da
     stats.steps += w.steps;
     stats.counters.add(w.sim->counters());
   }
-  return n_workers;
 }
 
 eval_result trainer::evaluate(const std::string& split, std::size_t limit) {

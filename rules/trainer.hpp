@@ -118,10 +118,10 @@ class trainer {
   void sum_over_ranks(fixed_sum_set& sums) const;
   void sum_over_ranks(batch_stats& stats) const;
   double max_over_ranks(double x) const;
-  // Runs the samples of indices on the first workers and returns how many workers ran. Learning, each adds its
+  // Runs the samples of indices on the first workers. Learning, each adds its
   // samples into its sums (and its reference sums, when alignment is measured), which gatherer_ (ref_gatherer_)
   // gathers into the batch's total as the workers finish.
-  std::size_t run_parallel(std::span<const std::size_t> indices, const data::dataset& ds, bool learn,
+  void run_parallel(std::span<const std::size_t> indices, const data::dataset& ds, bool learn,
                            std::uint64_t epoch, std::uint64_t uid_base, batch_stats& stats);
   // A batch of an offline rule: the samples in parallel, then one optimizer step on the merged sums
   // (alignment: measure it against the reference on this batch).
