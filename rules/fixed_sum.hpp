@@ -66,25 +66,20 @@ class fixed_sum {
     }
     return saturated;
   }
-  // Moves other's elements [begin, end) into these, added (or copied, when `copy`: this range's old values are
-  // dropped), and sets them to zero in other. Returns what merge_range returns; neither object's flag changes.
-  bool take_range(fixed_sum& other, std::size_t begin, std::size_t end, bool copy) {
+  // Moves other's elements [begin, end) into these (added, saturating) and sets them to zero in other. Returns
+  // what merge_range returns; neither object's flag changes.
+  bool take_range(fixed_sum& other, std::size_t begin, std::size_t end) {
     bool saturated = other.saturated_;
-    if (copy) {
-      std::copy(other.v_.begin() + static_cast<std::ptrdiff_t>(begin), other.v_.begin() + static_cast<std::ptrdiff_t>(end),
-                v_.begin() + static_cast<std::ptrdiff_t>(begin));
-    } else {
-      for (std::size_t i = begin; i < end; ++i) {
-        const std::int64_t x = v_[i] + other.v_[i];
-        saturated = saturated || x > limit || x < -limit;
-        v_[i] = x > limit ? limit : (x < -limit ? -limit : x);
-      }
+    for (std::size_t i = begin; i < end; ++i) {
+      const std::int64_t x = v_[i] + other.v_[i];
+      saturated = saturated || x > limit || x < -limit;
+      v_[i] = x > limit ? limit : (x < -limit ? -limit : x);
+      other.v_[i] = 0;
     }
-    std::fill(other.v_.begin() + static_cast<std::ptrdiff_t>(begin), other.v_.begin() + static_cast<std::ptrdiff_t>(end), 0);
     return saturated;
   }
   void mark_saturated() { saturated_ = true; }
-  // For a sum whose every element take_range moved out (all zero now) or copied over: the flag from the values.
+  // For a sum whose every element take_range moved out (all zero now): its flag cleared.
   void reset_saturated() { saturated_ = false; }
   // The fixed-point values themselves (multiples of 2^-32 as integers), to be summed elsewhere (over MPI
   // ranks); then check_range() restores the invariant.

@@ -20,7 +20,6 @@ sum_gatherer::sum_gatherer(const fixed_sum_set& shape, std::size_t max_workers, 
   finished_ = std::make_unique<std::atomic<bool>[]>(max_workers_);
   busy_ = std::make_unique<std::atomic<bool>[]>(chunks_.size());
   merged_ = std::make_unique<std::atomic<unsigned char>[]>(max_workers_ * chunks_.size());
-  copied_.assign(chunks_.size(), 0);
   saturated_.assign(chunks_.size(), 0);
 }
 
@@ -33,7 +32,8 @@ void sum_gatherer::begin(std::size_t workers) {
     finished_[w].store(false, std::memory_order_relaxed);
   }
   for (std::size_t i = 0; i < workers * chunks_.size(); ++i) merged_[i].store(0, std::memory_order_relaxed);
-  std::fill(copied_.begin(), copied_.end(), 0);
+  started_.store(false, std::memory_order_relaxed);
+  total_ready_.store(false, std::memory_order_relaxed);
   std::fill(saturated_.begin(), saturated_.end(), 0);
   finished_count_.store(0, std::memory_order_relaxed);
   // The pool's start of the batch orders these stores before any worker's finish().
@@ -42,27 +42,32 @@ void sum_gatherer::begin(std::size_t workers) {
 void sum_gatherer::merge(std::size_t part, std::size_t c) {
   const chunk& k = chunks_[c];
   fixed_sum& from = parts_[part]->sums[k.sum];
-  if (total_.sums[k.sum].take_range(from, k.begin, k.end, !copied_[c])) saturated_[c] = 1;
-  copied_[c] = 1;
+  if (total_.sums[k.sum].take_range(from, k.begin, k.end)) saturated_[c] = 1;
 }
 
 void sum_gatherer::finish(std::size_t w, fixed_sum_set& part) {
+  const std::size_t n_chunks = chunks_.size();
   parts_[w] = &part;
+  const bool first = !started_.exchange(true, std::memory_order_acq_rel);
+  if (first) {
+    // The first worker to finish: its sums become the total (a swap, no copy; its chunks count as merged), the
+    // last batch's total its sums, cleared below once the others may merge.
+    std::swap(total_.sums, part.sums);
+    for (std::size_t c = 0; c < n_chunks; ++c) {
+      merged_[w * n_chunks + c].store(1, std::memory_order_relaxed);
+      saturated_[c] = total_.sums[chunks_[c].sum].saturated() ? 1 : 0;
+    }
+    total_ready_.store(true, std::memory_order_release);
+    total_ready_.notify_all();
+  }
   finished_[w].store(true, std::memory_order_release);
   finished_count_.fetch_add(1, std::memory_order_acq_rel);
   finished_count_.notify_all();
-  if (workers_ == 1) {  // alone: the worker's sums become the total, and the old total (all zero) its sums
-    std::swap(total_.sums, part.sums);
-    for (fixed_sum& s : part.sums) {
-      s.clear();
-    }
-    for (std::size_t c = 0; c < chunks_.size(); ++c) {
-      saturated_[c] = total_.sums[chunks_[c].sum].saturated() ? 1 : 0;
-      copied_[c] = 1;
-    }
-    return;
+  if (first) {
+    for (fixed_sum& s : part.sums) s.clear();
+  } else {
+    total_ready_.wait(false, std::memory_order_acquire);  // the first worker's swap, a moment at most
   }
-  const std::size_t n_chunks = chunks_.size();
   const std::size_t offset = n_chunks * w / workers_;  // workers start on different chunks
   while (true) {
     const std::size_t finished = finished_count_.load(std::memory_order_acquire);

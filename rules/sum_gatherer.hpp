@@ -5,14 +5,15 @@
 // (its own included) into the total, setting them to zero as it goes, and returns once every chunk of every
 // worker of the batch is merged or being merged. So the merge runs in the batch's tail, where threads
 // otherwise wait, and what is left after the last worker finishes is that worker's chunks, spread over all the
-// threads; no worker clears its sums before a batch (they are left zero). A worker waits for work without
-// using a core (std::atomic::wait). The total is the same integers in any order (fixed point). (Which partial
+// threads. The first worker to finish swaps its sums with the total instead of copying them (and clears the
+// storage it gets back); no other worker clears its sums before a batch (they are left zero). A worker waits
+// without using a core (std::atomic::wait). The total is the same integers in any order (fixed point). (Which partial
 // sums exist depends on the order, so a total near the range's end, +-1.07e9, may be flagged saturated in one
 // order and not in another; the trainer stops either way soon after: such sums mean divergence.) The trainer
 // uses one for the workers' sums of a batch and, for online rules, for the threads' sums of a lockstep step.
 // Invariants: between batches every part handed to finish() is zero with its saturation flags cleared (from
-// construction: make_sums() gives zeros); the first merge into a chunk of a batch copies, so the total needs no
-// clearing either; a chunk is written by one thread at a time (its lock), and each (worker, chunk) is merged
+// construction: make_sums() gives zeros); no chunk of the total is merged into before the first worker's swap
+// (total_ready_); a chunk is written by one thread at a time (its lock), and each (worker, chunk) is merged
 // exactly once per batch. Every worker started for a batch must call finish(), even after an error.
 #include <atomic>
 #include <cstddef>
@@ -54,9 +55,10 @@ class sum_gatherer {
   std::unique_ptr<std::atomic<bool>[]> finished_;          // per worker
   std::unique_ptr<std::atomic<bool>[]> busy_;              // per chunk: its lock
   std::unique_ptr<std::atomic<unsigned char>[]> merged_;   // per (worker, chunk): taken (under the chunk's lock)
-  std::vector<char> copied_;                               // per chunk: holds a worker's values (its lock)
   std::vector<char> saturated_;                            // per chunk (its lock)
   std::atomic<std::size_t> finished_count_{0};
+  std::atomic<bool> started_{false};      // a worker has claimed the swap
+  std::atomic<bool> total_ready_{false};  // the swap is done: chunks may be merged into the total
 };
 
 }  // namespace evsnn::rules

@@ -82,7 +82,8 @@ TEST_CASE("longest_first: positions by descending cost, equal costs in position 
       for (auto& c : costs) c = rng() % range;
       std::vector<std::size_t> expected(n);
       std::iota(expected.begin(), expected.end(), std::size_t{0});
-      std::stable_sort(expected.begin(), expected.end(), [&](std::size_t a, std::size_t b) { return costs[a] > costs[b]; });
+      std::stable_sort(expected.begin(), expected.end(),
+                       [&](std::size_t a, std::size_t b) { return costs[a] > costs[b]; });
       longest_first(costs, order);
       CAPTURE(n);
       CAPTURE(range);
