@@ -69,13 +69,9 @@ class fixed_sum {
   // Moves other's elements [begin, end) into these (added, saturating) and sets them to zero in other. Returns
   // what merge_range returns; neither object's flag changes.
   bool take_range(fixed_sum& other, std::size_t begin, std::size_t end) {
-    bool saturated = other.saturated_;
-    for (std::size_t i = begin; i < end; ++i) {
-      const std::int64_t x = v_[i] + other.v_[i];
-      saturated = saturated || x > limit || x < -limit;
-      v_[i] = x > limit ? limit : (x < -limit ? -limit : x);
-      other.v_[i] = 0;
-    }
+    const bool saturated = merge_range(other, begin, end);
+    std::fill(other.v_.begin() + static_cast<std::ptrdiff_t>(begin),
+              other.v_.begin() + static_cast<std::ptrdiff_t>(end), 0);
     return saturated;
   }
   void mark_saturated() { saturated_ = true; }

@@ -40,7 +40,6 @@ class sum_gatherer {
   // After every worker's finish() has returned: the batch's total, with saturation flags (a part's flag, or a
   // merged sum beyond the range). Valid until the next begin().
   fixed_sum_set& total();
-  std::size_t chunks() const { return chunks_.size(); }
 
  private:
   struct chunk {

@@ -213,7 +213,7 @@ void trainer::run_parallel(std::span<const std::size_t> indices, const data::dat
   // A learning worker's sums are zero as the batch begins (the gatherers left them so); it hands them to the
   // gatherers when no sample is left, after an error too.
   const bool gather = learn && rule_->online_step_ms() <= 0.0;
-  const bool gather_ref = gather && ref_gatherer_ && workers_[0]->reference && workers_[0]->reference->learning();
+  const bool gather_ref = gather && ref_gatherer_ && workers_[0]->reference->learning();  // alignment measured
   auto body = [&](std::size_t t) {
     worker& w = *workers_[t];
     try {
