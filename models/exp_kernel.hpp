@@ -46,6 +46,7 @@ struct exp_kernel {
         inv_tau_syn(1.0 / tau_syn),
         delta((tau_mem - tau_syn) / (tau_mem * tau_syn)),
         eps((tau_mem - tau_syn) / tau_syn),
+        ratio(tau_mem / tau_syn),
         norm(tau_syn / (tau_mem - tau_syn)),
         span_ms(delta > 0.0 ? horizon * std::min(tau_mem, tau_syn) : 0.0),
         phi_span(phi(span_ms)),
@@ -55,6 +56,7 @@ struct exp_kernel {
   double inv_tau_mem, inv_tau_syn;
   double delta;       // 1/tau_syn - 1/tau_mem
   double eps;         // tau_mem delta = tau_mem/tau_syn - 1 (> -1)
+  double ratio;       // r = tau_mem/tau_syn
   double norm;        // reported only
   double span_ms;     // L
   double phi_span;    // phi(L)
@@ -136,10 +138,12 @@ struct exp_kernel {
     }
   }
 
-  // Necessary for a future crossing: u rising now.
+  // Necessary for a future crossing (false only where crossing() is +inf as computed): u rising now (J > v),
+  // J > theta, a maximum (D > 0), and the maximum not surely below theta (may_reach).
   template <class T>
-  auto may_cross(const local_t<T>& x, T /*theta*/) const {
-    return x.j > x.v;
+  auto may_cross(const local_t<T>& x, T theta) const {
+    const T rise = x.j - x.v, d = x.j + eps * x.v;
+    return (x.j > x.v) & (x.j > theta) & (d > 0.0) & may_reach(x.j, rise, d, theta);
   }
 
   // Potential s >= 0 after the state x; with its current J(s) in jd (for the slope: tau_mem u' = J - u). Two
@@ -192,12 +196,29 @@ struct exp_kernel {
  private:
   static constexpr double inf_s = std::numeric_limits<double>::infinity();
 
+  // False where the maximum u(s*) is below theta by more than the rounding of crossing_bracket's own test, from
+  // rise = J - v > 0 and D = J + eps v > 0, in a few flops. At the maximum u = J(s*) = J (1 + z)^{-r/eps} with
+  // r = tau_mem/tau_syn = 1 + eps, 1 + z = r J/D, so u(s*) = J e^{-x}, x = (r/eps) log(1 + z) >= 0. For either
+  // sign of z (> -1), (r/eps) log(1 + z) >= (r/eps) 2z/(2 + z) = 2r (rise/D)/(2 + z) =: x0 >= 0 (log y is above
+  // 2(y - 1)/(y + 1) for y > 1 and below it for y < 1; at eps = 0 x = x0 = rise/D), and e^{-x} <= 1/(1 + x +
+  // x^2/2 + x^3/6) for x >= 0, so u(s*) <= J/(1 + x0 + x0^2/2 + x0^3/6). The margin, 1e-12 (2J + rise) >=
+  // 1e-12 (J + |v|), is a thousand times value()'s rounding error, so where this is false crossing_bracket's
+  // value(x, s*) < theta holds too: the answer, bit for bit, of the test it saves (a logarithm and value()).
+  template <class T>
+  auto may_reach(T j, T rise, T d, T theta) const {
+    const T y = rise / d, z = eps * y;
+    const T x0 = (2.0 * ratio) * y / (2.0 + z);
+    const T bound = j / (1.0 + x0 * (1.0 + x0 * (0.5 + x0 * (1.0 / 6.0))));
+    return bound + 1e-12 * (2.0 * j + rise) >= theta;
+  }
+
   // The end s* of the bracket [0, s*] holding the crossing, or +inf when there is no crossing.
   double crossing_bracket(const local& x, double theta) const {
     const double v = x.v, j = x.j;
     if (!(j > v) || !(j > theta)) return inf_s;
     const double rise = j - v, d = j + eps * v;
     if (!(d > 0.0)) return inf_s;  // no maximum: u rises for ever towards 0, never reaches theta > 0
+    if (!may_reach(j, rise, d, theta)) return inf_s;  // most rejections, without the three transcendentals
     // s* = tau_mem log1p(z)/eps (log1p only where z is small: log(1 + z) is as accurate and cheaper elsewhere).
     const double z = eps * rise / d;
     const double s_max = eps == 0.0 ? tau_mem_ms * (rise / d)
@@ -207,10 +228,16 @@ struct exp_kernel {
     return s_max;
   }
 
-  // The root of u(s) = theta in [0, s_max], u(0) < theta <= u(s_max), u increasing there.
+  // The root of u(s) = theta in [0, s_max], u(0) = v < theta <= u(s_max), u increasing there. On [0, s*] u is
+  // concave (tau_mem u'' = -J(s)/tau_syn - u' < 0 while u' >= 0 and J > 0), so u(s) <= v + s (J - v)/tau_mem:
+  // Newton's method started at s0 = tau_mem (theta - v)/(J - v), where u <= theta, climbs to the root
+  // monotonically (each tangent lies above u), quadratically once near it. It stops when its step is below
+  // 1e-15 (1 + s) and takes that step. Bisection on the bracket [lo, hi] (g(lo) < 0 <= g(hi)) guards against
+  // rounding (a step outside the bracket) and a flat tangent (a crossing at the maximum itself).
   double root(const local& x, double theta, double s_max) const {
-    // Root of g(s) = u(s) - theta on [lo, hi], g(lo) < 0 <= g(hi), g increasing; tau_mem g' = J(s) - u(s).
-    double lo = 0.0, hi = s_max, s = 0.5 * s_max;
+    double lo = 0.0, hi = s_max;
+    double s = tau_mem_ms * ((theta - x.v) / (x.j - x.v));
+    if (!(s > lo && s < hi)) s = 0.5 * (lo + hi);
     for (int it = 0; it < 200; ++it) {
       double jd;
       const double u = value(x, s, jd);
@@ -220,9 +247,16 @@ struct exp_kernel {
         lo = s;
       else
         hi = s;
-      double next = (dg > 0.0) ? s - g / dg : 0.5 * (lo + hi);
-      if (!(next > lo && next < hi)) next = 0.5 * (lo + hi);
-      if (std::fabs(next - s) <= 1e-15 * (1.0 + s) || hi - lo <= 1e-15 * (1.0 + hi)) {
+      double next = 0.5 * (lo + hi);
+      if (dg > 0.0) {
+        const double step = -g / dg;
+        if (std::fabs(step) <= 1e-15 * (1.0 + s)) {
+          s += step;
+          break;
+        }
+        if (s + step > lo && s + step < hi) next = s + step;
+      }
+      if (hi - lo <= 1e-15 * (1.0 + hi)) {
         s = next;
         break;
       }

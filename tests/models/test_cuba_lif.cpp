@@ -268,3 +268,94 @@ TEST_CASE("cuba_lif: membrane_view and the stepped twin at and next to tau_mem =
   CHECK(dynamic_cast<const stepped_lif&>(*stepped).current_to_voltage() ==
         doctest::Approx(1.0 * (std::exp(-0.01) - std::exp(-0.02))).epsilon(1e-13));
 }
+
+namespace {
+
+// The maximum of u after the state (v, J) (J > v, J > theta, D = J + eps v > 0), in long double: u(s*) = J(s*)
+// with s*/tau_syn = (tau_mem/tau_syn) log(1 + z)/eps (exp_kernel.hpp), or J e^{-(J - v)/D} when eps = 0.
+long double reference_peak(double tau_mem, double tau_syn, double v, double j) {
+  const long double tm = tau_mem, ts = tau_syn, eps = (tm - ts) / ts, d = j + eps * v, rise = (long double)j - v;
+  const long double x = eps == 0 ? rise / d : (tm / ts) * std::log1p(eps * rise / d) / eps;
+  return j * std::exp(-x);
+}
+
+// u(s) after the state (v, J), in long double (the separated form, accurate enough away from tau_mem = tau_syn).
+long double reference_u(double tau_mem, double tau_syn, double v, double j, long double s) {
+  const long double tm = tau_mem, ts = tau_syn, em = std::exp(-s / tm);
+  return v * em + j * (ts / (tm - ts)) * (em - std::exp(-s / ts));
+}
+
+}  // namespace
+
+TEST_CASE("cuba_lif: may_cross rejects only states whose maximum stays below threshold") {
+  // may_cross (and the prediction's bracket) rejects most rising states with a few flops (exp_kernel::may_reach);
+  // a rejection must never drop a crossing, also where the maximum is within 1e-13 of threshold.
+  rng r(11);
+  int rejected = 0, near = 0, tested = 0;
+  for (int trial = 0; trial < 200000; ++trial) {
+    const double tau_mem = 5.0 + 45.0 * r.uniform();
+    const double pick = r.uniform();
+    const double tau_syn = pick < 0.1 ? tau_mem : tau_mem * std::exp(6.0 * (r.uniform() - 0.5));
+    const exp_kernel k(tau_mem, tau_syn);
+    const double theta = 0.5 + r.uniform();
+    // A third of the states start just below threshold with a current just above it (a small rise, where the
+    // rejection's bound is tightest).
+    const double gap = std::pow(10.0, -1.0 - 5.0 * r.uniform());
+    const bool close = trial % 3 == 0;
+    const double v = close ? theta * (1.0 - gap * r.uniform()) : theta * (2.0 * r.uniform() - 1.0) * 0.999;
+    const double j = close ? theta * (1.0 + gap * r.uniform()) : theta * (1.0 + 4.0 * r.uniform() * r.uniform());
+    if (!(j + k.eps * v > 0.0)) continue;
+    const long double peak = reference_peak(tau_mem, tau_syn, v, j);
+    // Half the states: theta moved to the peak itself, give or take a few parts in 1e14.
+    const double th = trial % 2 ? static_cast<double>(peak) * (1.0 + 4e-14 * (r.uniform() - 0.5)) : theta;
+    if (!(j > th) || !(v < th)) continue;
+    ++tested;
+    const bool may = k.may_cross(exp_kernel::local{v, j}, th);
+    if (!may) {
+      ++rejected;
+      CHECK(peak < th);
+      CHECK(std::isinf(k.crossing({v, j}, th)));
+    }
+    if (std::fabs(static_cast<double>(peak) - th) < 1e-12 * th) ++near;
+  }
+  // Far from the borderline most rising states without a crossing are rejected.
+  MESSAGE(tested, " tested, ", rejected, " rejected, ", near, " near");
+  CHECK(tested > 100000);
+  CHECK(near > 40000);
+  CHECK(rejected > tested / 8);
+}
+
+TEST_CASE("cuba_lif: crossings against a long double reference") {
+  // Newton from the concave side (exp_kernel::root) against bisection of u in long double, wherever the
+  // crossing is well conditioned (u rises at it at least 1e-3 theta per tau_mem).
+  rng r(12);
+  int checked = 0;
+  for (int trial = 0; trial < 50000; ++trial) {
+    const double tau_mem = 5.0 + 45.0 * r.uniform();
+    const double tau_syn = tau_mem * std::exp(4.0 * (r.uniform() - 0.5));
+    if (std::fabs(tau_mem - tau_syn) < 1e-3 * tau_mem) continue;
+    const exp_kernel k(tau_mem, tau_syn);
+    const double theta = 1.0, v = 1.98 * r.uniform() - 1.0, j = 1.0 + 3.0 * r.uniform();
+    const double s = k.crossing({v, j}, theta);
+    if (std::isinf(s)) {
+      if (j + k.eps * v > 0.0) CHECK(reference_peak(tau_mem, tau_syn, v, j) < theta + 1e-12L);
+      continue;
+    }
+    bool exact;
+    double hint;
+    CHECK(k.crossing_bound({v, j}, theta, exact, hint) <= s);
+    long double lo = 0, hi = s * 1.001L + 1e-9L;
+    if (reference_u(tau_mem, tau_syn, v, j, hi) < theta) continue;  // the peak is within 0.1 % of the crossing
+    for (int it = 0; it < 200; ++it) {
+      const long double mid = 0.5L * (lo + hi);
+      (reference_u(tau_mem, tau_syn, v, j, mid) < theta ? lo : hi) = mid;
+    }
+    double jd;
+    const double u = k.value({v, j}, s, jd);
+    if ((jd - u) / tau_mem < 1e-3 * theta / tau_mem) continue;
+    ++checked;
+    CHECK(std::fabs(static_cast<double>(lo - s)) <= 1e-13 * (1.0 + s));
+  }
+  MESSAGE(checked, " checked");
+  CHECK(checked > 10000);
+}
