@@ -4,6 +4,8 @@
 //  - "ff":  700-256-256-20 lif_alpha feed-forward, Poisson input at 10 Hz, 1 s (dense layers).
 //  - "recurrent": 3200 excitatory + 800 inhibitory lif_alpha, 2 % connectivity in all four
 //    directions, 1.5 ms delays, driven by 1000 Poisson inputs at 10 Hz (10 % connectivity), 1 s.
+//  - "recurrent_cuba": the same with cuba_lif neurons (exponential synaptic current, tau_syn 5 ms), whose
+//    crossings have no closed form.
 #include <string>
 #include <vector>
 

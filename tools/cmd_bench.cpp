@@ -67,7 +67,7 @@ void bench_command(const bench_options& o) {
   }
   nlohmann::json results = nlohmann::json::array();
   if (!o.json)
-    fmt::print("{:<10} {:>9} {:>10} {:>12} {:>10} {:>11} {:>12}\n", "network", "neurons", "synapses", "syn.events",
+    fmt::print("{:<14} {:>9} {:>10} {:>12} {:>10} {:>11} {:>12}\n", "network", "neurons", "synapses", "syn.events",
                "spikes", "best ms", "M syn.ev/s");
   for (const auto& name : names) {
     const nlohmann::json doc = with_plasticity(bench_network(name), o.plasticity);
@@ -98,7 +98,7 @@ void bench_command(const bench_options& o) {
                        {"best_wall_s", best},
                        {"synaptic_events_per_s", rate}});
     if (!o.json)
-      fmt::print("{:<10} {:>9} {:>10} {:>12} {:>10} {:>11.2f} {:>12.1f}\n", name, net->neuron_count(),
+      fmt::print("{:<14} {:>9} {:>10} {:>12} {:>10} {:>11.2f} {:>12.1f}\n", name, net->neuron_count(),
                  net->synapse_count(), c.total_synaptic_events(), c.total_spikes(), best * 1e3, rate * 1e-6);
   }
   if (o.json) fmt::print("{}\n", results.dump(2));
@@ -108,7 +108,7 @@ void bench_command(const bench_options& o) {
 void add_bench_command(CLI::App& app) {
   auto o = std::make_shared<bench_options>();
   CLI::App* cmd = app.add_subcommand("bench", "Time the standard benchmark networks (synaptic events per second)");
-  cmd->add_option("networks", o->names, "Networks to run: ff, recurrent (default: all)");
+  cmd->add_option("networks", o->names, "Networks to run: ff, recurrent, recurrent_cuba (default: all)");
   cmd->add_option("--repeat", o->repeat, "Runs per network; the best time is reported")->check(positive());
   cmd->add_flag("--json", o->json, "Print results as JSON");
   cmd->add_option("--export", o->export_dir, "Write the networks as JSON files into this folder instead of running");

@@ -70,5 +70,6 @@ static void bm_network(benchmark::State& state, const char* name) {
 }
 BENCHMARK_CAPTURE(bm_network, ff, "ff")->Unit(benchmark::kMillisecond);
 BENCHMARK_CAPTURE(bm_network, recurrent, "recurrent")->Unit(benchmark::kMillisecond);
+BENCHMARK_CAPTURE(bm_network, recurrent_cuba, "recurrent_cuba")->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

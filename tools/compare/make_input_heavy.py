@@ -5,9 +5,10 @@
 (tau_mem 20 ms, threshold 1) one to one (weight 0.8, delay 1 ms); the neurons are coupled with a fixed
 in-degree of 80 (distinct presynaptic neurons, no self-connections), weights N(0.04, 0.05), delay 1.5 ms,
 so that the network fires at about 3 Hz per neuron (12,500 spikes, 1.24 M synaptic events); --w-in 0.85
-makes it about 7 Hz.
+makes it about 7 Hz. --model cuba_lif builds the same network of cuba_lif neurons (exponential synaptic current,
+--tau-syn-ms, default 5 ms; their crossings have no closed form).
 
-  make_input_heavy.py OUT [--seed S] [--w-in W]
+  make_input_heavy.py OUT [--seed S] [--w-in W] [--model lif_alpha|cuba_lif] [--tau-syn-ms T]
 
 OUT/input_heavy.json   one network JSON: inline sparse lists (pre, post, w), input spikes in in.csv
 OUT/in.csv             time_ms,channel rows, sorted by time
@@ -48,16 +49,18 @@ def build(seed):
     return times, channels, pre, post, w
 
 
-def network(source_params, rec_weights, w_in):
+def network(source_params, rec_weights, w_in, model, tau_syn_ms):
     lif = {"tau_mem_ms": 20.0, "threshold": 1.0}
+    if model == "cuba_lif":
+        lif["tau_syn_ms"] = tau_syn_ms
     return {
         "format": "evsnn-network/1",
-        "description": "input-heavy recurrent network: 4000 private 60 Hz inputs into 4000 lif_alpha, in-degree 80",
+        "description": f"input-heavy recurrent network: 4000 private 60 Hz inputs into 4000 {model}, in-degree 80",
         "seed": 1,
         "duration_ms": DURATION_MS,
         "populations": [
             {"name": "input", "model": "spike_source", "size": N, "params": source_params},
-            {"name": "exc", "model": "lif_alpha", "size": N, "params": lif},
+            {"name": "exc", "model": model, "size": N, "params": lif},
         ],
         "projections": [
             {"pre": "input", "post": "exc", "delay_ms": 1.0,
@@ -72,6 +75,8 @@ def main():
     ap.add_argument("out")
     ap.add_argument("--seed", type=int, default=12)
     ap.add_argument("--w-in", type=float, default=0.8, help="weight of each input onto its neuron")
+    ap.add_argument("--model", choices=("lif_alpha", "cuba_lif"), default="lif_alpha")
+    ap.add_argument("--tau-syn-ms", type=float, default=5.0, help="cuba_lif's synaptic time constant")
     args = ap.parse_args()
     times, channels, pre, post, w = build(args.seed)
     os.makedirs(os.path.join(args.out, "npy"), exist_ok=True)
@@ -81,7 +86,7 @@ def main():
         f.writelines(f"{t!r},{c}\n" for t, c in zip(times.tolist(), channels.tolist()))
     rec = {"pre": pre.tolist(), "post": post.tolist(), "w": w.tolist()}
     with open(os.path.join(args.out, "input_heavy.json"), "w") as f:
-        json.dump(network({"spikes_csv": "in.csv"}, rec, args.w_in), f)
+        json.dump(network({"spikes_csv": "in.csv"}, rec, args.w_in, args.model, args.tau_syn_ms), f)
 
     d = os.path.join(args.out, "npy")
     np.save(os.path.join(d, "pre.npy"), pre)
@@ -90,7 +95,7 @@ def main():
     np.save(os.path.join(d, "sp.npy"), np.stack([times, channels.astype(np.float64)], axis=1))
     rec_npy = {"pre": {"npy": "pre.npy"}, "post": {"npy": "post.npy"}, "w": {"npy": "w.npy"}}
     with open(os.path.join(d, "input_heavy_npy.json"), "w") as f:
-        json.dump(network({"spikes_npy": "sp.npy"}, rec_npy, args.w_in), f)
+        json.dump(network({"spikes_npy": "sp.npy"}, rec_npy, args.w_in, args.model, args.tau_syn_ms), f)
     print(f"{args.out}: {times.size} input spikes, {pre.size} recurrent synapses")
 
 
