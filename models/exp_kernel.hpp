@@ -199,17 +199,17 @@ struct exp_kernel {
   // False where the maximum u(s*) is below theta by more than the rounding of crossing_bracket's own test, from
   // rise = J - v > 0 and D = J + eps v > 0, in a few flops. At the maximum u = J(s*) = J (1 + z)^{-r/eps} with
   // r = tau_mem/tau_syn = 1 + eps, 1 + z = r J/D, so u(s*) = J e^{-x}, x = (r/eps) log(1 + z) >= 0. For either
-  // sign of z (> -1), (r/eps) log(1 + z) >= (r/eps) 2z/(2 + z) = 2r (rise/D)/(2 + z) =: x0 >= 0 (log y is above
-  // 2(y - 1)/(y + 1) for y > 1 and below it for y < 1; at eps = 0 x = x0 = rise/D), and e^{-x} <= 1/(1 + x +
-  // x^2/2 + x^3/6) for x >= 0, so u(s*) <= J/(1 + x0 + x0^2/2 + x0^3/6). The margin, 1e-12 (2J + rise) >=
-  // 1e-12 (J + |v|), is a thousand times value()'s rounding error, so where this is false crossing_bracket's
-  // value(x, s*) < theta holds too: the answer, bit for bit, of the test it saves (a logarithm and value()).
+  // sign of z (> -1), (r/eps) log(1 + z) >= (r/eps) 2z/(2 + z) = 2r rise/(2D + eps rise) =: x0 >= 0 (log y is
+  // above 2(y - 1)/(y + 1) for y > 1 and below it for y < 1; at eps = 0 x = x0 = rise/D), and e^{-x} <= 1/P(x),
+  // P(x) = 1 + x + x^2/2 + x^3/6, for x >= 0, so u(s*) <= J/P(x0). False where J < (theta - margin) P(x0): the
+  // margin, 1e-12 (2J + rise) >= 1e-12 (J + |v|), is a thousand times value()'s rounding error, so there
+  // crossing_bracket's value(x, s*) < theta holds too: the answer, bit for bit, of the test it saves (a
+  // logarithm and value()). One division.
   template <class T>
   auto may_reach(T j, T rise, T d, T theta) const {
-    const T y = rise / d, z = eps * y;
-    const T x0 = (2.0 * ratio) * y / (2.0 + z);
-    const T bound = j / (1.0 + x0 * (1.0 + x0 * (0.5 + x0 * (1.0 / 6.0))));
-    return bound + 1e-12 * (2.0 * j + rise) >= theta;
+    const T x0 = (2.0 * ratio) * rise / (2.0 * d + eps * rise);
+    const T p = 1.0 + x0 * (1.0 + x0 * (0.5 + x0 * (1.0 / 6.0)));
+    return j >= (theta - 1e-12 * (2.0 * j + rise)) * p;
   }
 
   // The end s* of the bracket [0, s*] holding the crossing, or +inf when there is no crossing.
