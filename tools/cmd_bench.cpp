@@ -57,6 +57,7 @@ void bench_command(const bench_options& o) {
   const model_registry models = builtin_model_registry();
   const plasticity_registry rules = rules::builtin_plasticity_registry();
   std::vector<std::string> names = o.names.empty() ? bench_network_names() : o.names;
+  for (const auto& n : names) bench_network(n);  // an unknown name is an error before any output
   if (!o.export_dir.empty()) {
     std::vector<std::string> files;
     for (const auto& n : bench_network_names()) files.push_back("bench_" + n + ".json");

@@ -365,6 +365,13 @@ TEST_CASE("run, energy, bench --export: an unwritable --out is one line, exit 2,
   REQUIRE(run_cli(d, "bench ff --export " + shell_quote(exp.string())).status == 0);
   CHECK(fs::exists(exp / "bench_ff.json"));
   CHECK(temporaries(exp).empty());
+  // An unknown network is the error, before any table line or exported file.
+  const cli_result unknown = run_cli(d, "bench ff nonesuch --export " + shell_quote((d.path / "exp2").string()));
+  check_one_error_line(unknown, "unknown benchmark network 'nonesuch' (known: ff, recurrent, recurrent_cuba)");
+  CHECK(!fs::exists(d.path / "exp2"));
+  const cli_result unknown_run = run_cli(d, "bench ff nonesuch");
+  check_one_error_line(unknown_run, "unknown benchmark network 'nonesuch'");
+  CHECK(unknown_run.out.empty());
 }
 
 TEST_CASE("run --spikes-format npy: spikes.npy holds exactly the rows of spikes.csv, numpy's layout") {
