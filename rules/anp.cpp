@@ -1,7 +1,9 @@
 #include "rules/anp.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <optional>
+#include <span>
 
 #include <fmt/format.h>
 
@@ -45,6 +47,26 @@ class anp_worker final : public rule_worker {
   void set_target(std::uint32_t label) override { label_ = label; }
   void begin_pass(unsigned pass) override { pass_ = pass == 0 ? 0 : 1; }
   void end_pass(unsigned pass, double loss) override { loss_[pass == 0 ? 0 : 1] = loss; }
+
+  // A pass's record: its spike counts per layer (the clean pass: and the input counts), then its loss.
+  void export_pass(unsigned pass, std::vector<double>& record) const override {
+    const unsigned p = pass == 0 ? 0 : 1;
+    record.clear();
+    for (const auto& c : counts_[p]) record.insert(record.end(), c.begin(), c.end());
+    if (p == 0) record.insert(record.end(), in_counts_.begin(), in_counts_.end());
+    record.push_back(loss_[p]);
+  }
+  void import_pass(unsigned pass, std::span<const double> record) override {
+    const unsigned p = pass == 0 ? 0 : 1;
+    std::size_t k = 0;
+    const auto take = [&](std::vector<double>& v) {
+      std::copy_n(record.begin() + static_cast<std::ptrdiff_t>(k), v.size(), v.begin());
+      k += v.size();
+    };
+    for (auto& c : counts_[p]) take(c);
+    if (p == 0) take(in_counts_);
+    loss_[p] = record[k];
+  }
 
   void on_sample_begin(double /*t_ms*/, std::uint64_t sample) override {
     if (!learning_) return;

@@ -6,6 +6,8 @@
 // noise_dt_ms) every neuron of every trained layer gets u += sigma theta_i xi, xi ~ N(0, 1), through
 // engine/membrane_kick.hpp (the threshold is re-tested at once), then the clean pass, which the trainer
 // scores. The noise stream is seeded by (seed, sample uid), so results do not depend on the thread count.
+// The two passes may run on different workers (splits_passes): each exports its counts and loss, and the
+// worker that finishes a sample's second pass accumulates it.
 // Activity r_l = spike counts of layer l (clean), r~_l (noisy), dr_l = r~_l - r_l; x_{l-1} = clean
 // presynaptic counts (input spike counts for layer 0).
 // Hidden layer l: critic p_l = softmax(U_l r_l + c_l), dL_l = CE(p~_l, y) - CE(p_l, y); output layer:
@@ -45,6 +47,7 @@ class anp final : public learning_rule {
   anp(anp_params params, const layer_chain& chain, std::uint64_t seed);
   const char* name() const override { return "anp"; }
   unsigned passes_per_sample() const override { return 2; }
+  bool splits_passes() const override { return true; }  // the passes meet in accumulate only (export_pass)
   fixed_sum_set make_sums() const override;
   std::unique_ptr<rule_worker> make_worker(simulator& sim, const layer_chain& chain) override;
   void end_batch(const fixed_sum_set& total, std::size_t n, std::vector<std::vector<double>>& grads) override;

@@ -60,6 +60,12 @@ class rule_worker : public hook {
   // one scored (and seen by an alignment reference), and accumulate follows it. Evaluation runs once, without these calls.
   virtual void begin_pass(unsigned /*pass*/) {}
   virtual void end_pass(unsigned /*pass*/, double /*loss*/) {}
+  // Rules whose passes may run on different workers (learning_rule::splits_passes): export_pass writes into
+  // record what pass k left in this worker that accumulate needs (called after end_pass(k)); the worker that
+  // accumulates the sample, after its own pass, gets the other passes' records through import_pass, so that
+  // its accumulate adds exactly what one worker running every pass would. record keeps its capacity.
+  virtual void export_pass(unsigned /*pass*/, std::vector<double>& /*record*/) const {}
+  virtual void import_pass(unsigned /*pass*/, std::span<const double> /*record*/) {}
   // Rules that differentiate through the input (bp_exact): after accumulate, dL/dt of each input spike of the
   // sample, as (channel, time relative to the sample begin, dL/dt) in arrival order; empty for the others.
   struct input_spike_gradient {
@@ -99,6 +105,9 @@ class learning_rule {
   virtual std::size_t min_batch_size() const { return 1; }
   // How many times the trainer runs each training sample (same input and weights; rule_worker::begin_pass).
   virtual unsigned passes_per_sample() const { return 1; }
+  // True when a sample's passes depend on each other only through rule_worker::export_pass / import_pass: the
+  // trainer may then run them on different workers (a batch's work split finer than one sample per thread).
+  virtual bool splits_passes() const { return false; }
   virtual fixed_sum_set make_sums() const = 0;
   // A worker for one simulator whose network has the trainer's chain (same ids); it subscribes its
   // hooks to sim.

@@ -63,6 +63,13 @@ trainer::trainer(train_config cfg, const model_registry& models, std::filesystem
                                   ch.output().readout ? "an li readout" : "spiking"));
   rule_ = make_rule(root.at("rule"), ch, in, cfg_.seed);
   rule_->set_parallel_rows(block_rows());
+  if (rule_->splits_passes() && rule_->passes_per_sample() > 1 && pool_->size() > 1) {
+    pass_slots_ = std::vector<pass_slot>(std::max<std::size_t>(cfg_.batch_size, 1));
+    for (pass_slot& slot : pass_slots_) {
+      slot.records.resize(rule_->passes_per_sample());
+      slot.events.resize(rule_->passes_per_sample());
+    }
+  }
   if (cfg_.batch_size < rule_->min_batch_size())
     throw input_error(fmt::format("{}: /batch_size: rule {} learns from a batch of at least {} samples, got {}",
                                   cfg_.file, rule_->name(), rule_->min_batch_size(), cfg_.batch_size));
@@ -207,6 +214,14 @@ void trainer::run_parallel(std::span<const std::size_t> indices, const data::dat
   dispatch_costs_.resize(indices.size());
   for (std::size_t k = 0; k < indices.size(); ++k) dispatch_costs_[k] = learn ? sample_cost_[indices[k]] : 0;
   longest_first(dispatch_costs_, dispatch_);
+  // Split passes: every pass of a multi-pass sample is a task of its own, the sample's extra passes first, so
+  // that a batch of fewer samples than threads still keeps them busy (and a batch's end is finer grained).
+  const unsigned passes = learn ? rule_->passes_per_sample() : 1;
+  const bool split = learn && passes > 1 && !pass_slots_.empty();
+  const std::size_t per_sample = split ? passes : 1;
+  const std::size_t tasks = indices.size() * per_sample;
+  if (split)
+    for (std::size_t k = 0; k < indices.size(); ++k) pass_slots_[k].done.store(0, std::memory_order_relaxed);
   std::atomic<std::size_t> next{0};
   std::exception_ptr failure;
   std::mutex failure_mutex;
@@ -221,8 +236,9 @@ void trainer::run_parallel(std::span<const std::size_t> indices, const data::dat
       const loss_input in = loss_->input();
       while (true) {
         const std::size_t k = next.fetch_add(1);
-        if (k >= indices.size()) break;
-        const std::size_t idx = indices[dispatch_[k]];
+        if (k >= tasks) break;
+        const std::size_t pos = dispatch_[k / per_sample];
+        const std::size_t idx = indices[pos];
         const std::uint64_t events_before = w.sim->counters().total_synaptic_events();
         ds.load(idx, w.buf, learn ? epoch + 1 : 0);
         w.sim->set_sample_index(uid_base + idx);
@@ -232,8 +248,35 @@ void trainer::run_parallel(std::span<const std::size_t> indices, const data::dat
           w.reference->set_target(w.buf.label);
           w.reference->set_duration(w.buf.duration_ms);
         }
+        if (split) {
+          // One pass of the sample; the worker that finishes its last pass accumulates it.
+          const unsigned pass = passes - 1 - static_cast<unsigned>(k % per_sample);
+          pass_slot& slot = pass_slots_[pos];
+          w.rule->begin_pass(pass);
+          w.pres->present(w.buf.events, w.buf.duration_ms);
+          if (pass > 0) {
+            w.rule->end_pass(pass, loss_->evaluate(w.monitor.activity(w.buf.duration_ms), w.buf.label, w.grad).value);
+            w.steps += static_cast<std::uint64_t>(std::ceil(w.buf.duration_ms / cfg_.energy_dt_ms));
+          } else {
+            w.rule->end_pass(0, score_sample(w, idx, uid_base + idx, fmt::format("epoch {}", epoch)));
+            slot.grad.assign(w.grad.begin(), w.grad.end());
+            if (w.reference && w.reference->learning())
+              w.reference->accumulate(output_error{in, w.grad, w.buf.duration_ms}, w.ref_sums);
+          }
+          w.rule->export_pass(pass, slot.records[pass]);
+          slot.events[pass] = w.sim->counters().total_synaptic_events() - events_before;
+          if (slot.done.fetch_add(1, std::memory_order_acq_rel) + 1 == passes) {
+            std::uint64_t events = 0;
+            for (unsigned p = 0; p < passes; ++p) {
+              if (p != pass) w.rule->import_pass(p, slot.records[p]);
+              events += slot.events[p];
+            }
+            sample_cost_[idx] = events;
+            w.rule->accumulate(output_error{in, slot.grad, w.buf.duration_ms}, w.sums);
+          }
+          continue;
+        }
         // Multi-pass rules: the extra passes first (same input: same sample index), the scored pass 0 last.
-        const unsigned passes = learn ? rule_->passes_per_sample() : 1;
         for (unsigned pass = passes - 1; pass > 0; --pass) {
           w.rule->begin_pass(pass);
           w.pres->present(w.buf.events, w.buf.duration_ms);
@@ -255,12 +298,12 @@ void trainer::run_parallel(std::span<const std::size_t> indices, const data::dat
     } catch (...) {
       std::lock_guard<std::mutex> lock(failure_mutex);
       if (!failure) failure = std::current_exception();
-      next = indices.size();
+      next = tasks;
     }
     if (gather) gatherer_->finish(t, w.sums);
     if (gather_ref) ref_gatherer_->finish(t, w.ref_sums);
   };
-  const std::size_t n_workers = pool_->tasks_for(indices.size());
+  const std::size_t n_workers = pool_->tasks_for(tasks);
   for (std::size_t t = 0; t < n_workers; ++t) {
     worker& w = *workers_[t];
     w.loss_sum.clear();

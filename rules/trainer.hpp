@@ -16,6 +16,7 @@
 // number of ranks; only rank 0 writes files.
 // Invariants: master weights == every worker's projection weights between batches; log_[k] is the
 // metrics of epoch k+1 (epoch 0 = evaluation before training when asked, stored in log_.initial).
+#include <atomic>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -183,6 +184,16 @@ class trainer {
   // order (positions in the batch) in which the workers take a batch's samples, and the batch's costs.
   std::vector<std::uint64_t> sample_cost_, dispatch_costs_;
   std::vector<std::size_t> dispatch_;
+  // run_parallel's split passes (a rule that splits_passes, on more than one thread): per position in the batch,
+  // each pass's record (rule_worker::export_pass), the scored pass's loss gradient, each pass's synaptic
+  // events, and how many of the sample's passes have finished (the last one accumulates the sample).
+  struct pass_slot {
+    std::vector<std::vector<double>> records;
+    std::vector<double> grad;
+    std::vector<std::uint64_t> events;
+    std::atomic<unsigned> done{0};
+  };
+  std::vector<pass_slot> pass_slots_;  // batch_size of them when passes are split, sized once
   std::uint64_t epochs_done_ = 0;
   std::uint64_t optimizer_updates_ = 0;  // trained values written by optimizer steps (for the training price)
   train_log log_;

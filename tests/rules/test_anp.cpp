@@ -317,12 +317,15 @@ TEST_CASE("anp: trains a spiking chain above chance, online (batch 1) too, and i
   }
 }
 
-TEST_CASE("anp: same seed, same weights and critics for 1 and 3 threads; resume continues exactly") {
+TEST_CASE("anp: same seed, same weights and critics for 1, 2, 3 and 8 threads; resume continues exactly") {
+  // On more than one thread a sample's noisy and clean passes are tasks of their own (split passes), so these
+  // runs compare that path with one worker running both passes; batch 3 on 8 threads leaves threads idle.
   std::vector<std::vector<double>> ref;
-  for (unsigned threads : {1u, 3u}) {
+  for (unsigned threads : {1u, 2u, 3u, 8u}) {
     auto cfg = anp_config(test::fresh_dir("anp_threads" + std::to_string(threads)));
     cfg["threads"] = threads;
     cfg["epochs"] = 2;
+    cfg["batch_size"] = 3;
     rules::trainer tr = test::make_trainer(cfg);
     tr.train(nullptr, nullptr);
     const auto w = weights_and_state(tr);
@@ -350,6 +353,79 @@ TEST_CASE("anp: same seed, same weights and critics for 1 and 3 threads; resume 
   rules::trainer full = test::make_trainer(full_cfg);
   full.train(nullptr, nullptr);
   CHECK(weights_and_state(resumed) == weights_and_state(full));
+}
+
+TEST_CASE("anp: a sample's passes on two workers add what one worker running both adds") {
+  // The trainer's split passes (on more than one thread): the noisy pass on one worker, the clean one on
+  // another, and whichever finishes last imports the other's record (export_pass) and accumulates. Each worker
+  // has run another sample first, so a field left out of a record would leave that sample's value behind.
+  const auto doc = anp_config(test::fresh_dir("anp_split"))["network"];
+  test::rule_fixture f0(doc), f1(doc), f2(doc);
+  rules::anp_params params;
+  params.sigma = 0.3;  // noise that changes every layer's counts
+  rules::anp rule(params, f0.chain, 7);
+  // Critics that are not uniform (fresh ones are), so that the hidden layers' estimates do not vanish.
+  std::vector<std::vector<float>> state;
+  rng r(8);
+  for (const auto block : rule.state()) {
+    state.emplace_back(block.size());
+    for (float& x : state.back()) x = static_cast<float>(r.normal(0.0, 1.0));
+  }
+  state.back() = {0.0f};  // the batch parity
+  rule.load_state(state);
+  auto w0 = rule.make_worker(*f0.sim, f0.chain), w1 = rule.make_worker(*f1.sim, f1.chain),
+       w2 = rule.make_worker(*f2.sim, f2.chain);
+  const auto in = test::random_input(30, 2, 15.0, 4), other = test::random_input(30, 3, 15.0, 5);
+  std::vector<double> grad = {0.5, -0.25, 0.125};
+  const rules::output_error err{rules::loss_input::counts, grad, 20.0};
+  const auto pass = [](rules::rule_worker& w, test::rule_fixture& f, unsigned k, const std::vector<input_event>& ev,
+                       std::uint64_t uid, std::uint32_t label, double loss) {
+    w.set_target(label);
+    w.set_duration(20.0);
+    w.begin_pass(k);
+    f.sim->set_sample_index(uid);
+    f.run(ev, 20.0);
+    w.end_pass(k, loss);
+  };
+  // One worker, both passes.
+  rules::fixed_sum_set one = rule.make_sums();
+  pass(*w0, f0, 1, in, 11, 2, 0.75);
+  pass(*w0, f0, 0, in, 11, 2, 0.5);
+  w0->accumulate(err, one);
+  // Another sample first on each of the two, then the noisy pass on w1 and the clean one on w2.
+  for (unsigned last : {0u, 1u}) {
+    CAPTURE(last);
+    pass(*w1, f1, 1, other, 12, 0, 2.0);
+    pass(*w1, f1, 0, other, 12, 0, 1.5);
+    pass(*w2, f2, 1, other, 13, 1, 3.0);
+    pass(*w2, f2, 0, other, 13, 1, 2.5);
+    pass(*w1, f1, 1, in, 11, 2, 0.75);
+    pass(*w2, f2, 0, in, 11, 2, 0.5);
+    std::vector<double> noisy, clean;
+    w1->export_pass(1, noisy);
+    w2->export_pass(0, clean);
+    rules::fixed_sum_set two = rule.make_sums();
+    if (last == 0) {  // the clean pass finished last: its worker accumulates
+      w2->import_pass(1, noisy);
+      w2->accumulate(err, two);
+    } else {
+      w1->import_pass(0, clean);
+      w1->accumulate(err, two);
+    }
+    REQUIRE(two.sums.size() == one.sums.size());
+    std::size_t nonzero = 0;
+    for (std::size_t b = 0; b < one.sums.size(); ++b)
+      for (std::size_t i = 0; i < one.sums[b].size(); ++i) {
+        CHECK(two.sums[b].get(i) == one.sums[b].get(i));
+        nonzero += one.sums[b].get(i) != 0.0;
+      }
+    for (const auto& block : one.sums) {  // the sample trains every layer and the critics
+      std::size_t block_nonzero = 0;
+      for (std::size_t i = 0; i < block.size(); ++i) block_nonzero += block.get(i) != 0.0;
+      CHECK(block_nonzero > 0);
+    }
+    CHECK(nonzero > 100);
+  }
 }
 
 TEST_CASE("anp: config errors name the JSON path") {
