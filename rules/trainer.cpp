@@ -44,9 +44,6 @@ trainer::trainer(train_config cfg, const model_registry& models, std::filesystem
   const plasticity_registry plastic_rules = builtin_plasticity_registry();
   for (unsigned t = 0; t < n_threads; ++t) workers_.push_back(build_copy(models, plastic_rules, n_threads));
   pool_ = std::make_unique<worker_pool>(n_threads);
-  sample_cost_.assign(splits_.train->size(), 0);
-  dispatch_.reserve(std::max<std::size_t>(cfg_.batch_size, 1));
-  dispatch_costs_.reserve(dispatch_.capacity());
   const layer_chain& ch = workers_[0]->chain;
   const std::uint32_t classes = splits_.train->classes();
   if (ch.output().size < classes)
@@ -65,11 +62,12 @@ trainer::trainer(train_config cfg, const model_registry& models, std::filesystem
   rule_->set_parallel_rows(block_rows());
   if (rule_->splits_passes() && rule_->passes_per_sample() > 1 && pool_->size() > 1) {
     pass_slots_ = std::vector<pass_slot>(std::max<std::size_t>(cfg_.batch_size, 1));
-    for (pass_slot& slot : pass_slots_) {
-      slot.records.resize(rule_->passes_per_sample());
-      slot.events.resize(rule_->passes_per_sample());
-    }
+    for (pass_slot& slot : pass_slots_) slot.records.resize(rule_->passes_per_sample());
   }
+  const std::size_t tasks_per_sample = pass_slots_.empty() ? 1 : rule_->passes_per_sample();
+  task_cost_.assign(splits_.train->size() * tasks_per_sample, 0);
+  dispatch_.reserve(std::max<std::size_t>(cfg_.batch_size, 1) * tasks_per_sample);
+  dispatch_costs_.reserve(dispatch_.capacity());
   if (cfg_.batch_size < rule_->min_batch_size())
     throw input_error(fmt::format("{}: /batch_size: rule {} learns from a batch of at least {} samples, got {}",
                                   cfg_.file, rule_->name(), rule_->min_batch_size(), cfg_.batch_size));
@@ -207,19 +205,22 @@ double trainer::score_sample(worker& w, std::size_t idx, std::uint64_t uid, cons
 
 void trainer::run_parallel(std::span<const std::size_t> indices, const data::dataset& ds, bool learn,
                            std::uint64_t epoch, std::uint64_t uid_base, batch_stats& stats) {
-  // Longest first (training): the batch's samples in descending order of what each cost when last trained (its
-  // synaptic events, which predict its time), so that no long sample starts last and holds up the batch's end;
-  // samples not trained yet (all of them in the first epoch) keep their order. Which worker runs which sample
-  // changes no result (the sums are exact).
-  dispatch_costs_.resize(indices.size());
-  for (std::size_t k = 0; k < indices.size(); ++k) dispatch_costs_[k] = learn ? sample_cost_[indices[k]] : 0;
-  longest_first(dispatch_costs_, dispatch_);
-  // Split passes: every pass of a multi-pass sample is a task of its own, the sample's extra passes first, so
-  // that a batch of fewer samples than threads still keeps them busy (and a batch's end is finer grained).
+  // Split passes: every pass of a multi-pass sample is a task of its own (task j of a sample runs pass
+  // passes-1-j), so that a batch of fewer samples than threads still keeps them busy and a batch's end is
+  // finer grained. Otherwise a task is a sample with all its passes.
   const unsigned passes = learn ? rule_->passes_per_sample() : 1;
   const bool split = learn && passes > 1 && !pass_slots_.empty();
   const std::size_t per_sample = split ? passes : 1;
   const std::size_t tasks = indices.size() * per_sample;
+  // Longest first (training): the batch's tasks in descending order of what each cost when last trained (its
+  // synaptic events and neuron updates, which predict its time: membrane kicks, as in anp's noisy pass, are
+  // neuron updates without synaptic events), so that no long task starts last and holds up the batch's end;
+  // tasks not trained yet (all of them in the first epoch) keep their order. Which worker runs which task
+  // changes no result (the sums are exact).
+  dispatch_costs_.resize(tasks);
+  for (std::size_t k = 0; k < tasks; ++k)
+    dispatch_costs_[k] = learn ? task_cost_[indices[k / per_sample] * per_sample + k % per_sample] : 0;
+  longest_first(dispatch_costs_, dispatch_);
   if (split)
     for (std::size_t k = 0; k < indices.size(); ++k) pass_slots_[k].done.store(0, std::memory_order_relaxed);
   std::atomic<std::size_t> next{0};
@@ -231,69 +232,61 @@ void trainer::run_parallel(std::span<const std::size_t> indices, const data::dat
   const bool gather_ref = gather && ref_gatherer_ && workers_[0]->reference->learning();  // alignment measured
   auto body = [&](std::size_t t) {
     worker& w = *workers_[t];
+    const auto work = [&w] {
+      return w.sim->counters().total_synaptic_events() + w.sim->counters().total_neuron_updates();
+    };
     try {
       w.rule->set_learning(learn);
       const loss_input in = loss_->input();
       while (true) {
         const std::size_t k = next.fetch_add(1);
         if (k >= tasks) break;
-        const std::size_t pos = dispatch_[k / per_sample];
+        const std::size_t task = dispatch_[k], pos = task / per_sample;
         const std::size_t idx = indices[pos];
-        const std::uint64_t events_before = w.sim->counters().total_synaptic_events();
+        const std::size_t cost_at = idx * per_sample + task % per_sample;  // task_cost_ (training only)
+        const std::uint64_t work_before = work();
         ds.load(idx, w.buf, learn ? epoch + 1 : 0);
-        w.sim->set_sample_index(uid_base + idx);
         w.rule->set_target(w.buf.label);
         w.rule->set_duration(w.buf.duration_ms);
         if (w.reference) {
           w.reference->set_target(w.buf.label);
           w.reference->set_duration(w.buf.duration_ms);
         }
-        if (split) {
-          // One pass of the sample; the worker that finishes its last pass accumulates it.
-          const unsigned pass = passes - 1 - static_cast<unsigned>(k % per_sample);
-          pass_slot& slot = pass_slots_[pos];
-          w.rule->begin_pass(pass);
+        // The passes of this task, hi down to lo: all of them (the extra ones first, the scored pass 0 last), or
+        // with split passes one.
+        const unsigned hi = split ? passes - 1 - static_cast<unsigned>(task % per_sample) : passes - 1;
+        const unsigned lo = split ? hi : 0;
+        for (unsigned pass = hi;; --pass) {
+          w.sim->set_sample_index(uid_base + idx);  // again for each pass: the sample's end advanced it
+          if (passes > 1) w.rule->begin_pass(pass);
           w.pres->present(w.buf.events, w.buf.duration_ms);
           if (pass > 0) {
             w.rule->end_pass(pass, loss_->evaluate(w.monitor.activity(w.buf.duration_ms), w.buf.label, w.grad).value);
             w.steps += static_cast<std::uint64_t>(std::ceil(w.buf.duration_ms / cfg_.energy_dt_ms));
           } else {
-            w.rule->end_pass(0, score_sample(w, idx, uid_base + idx, fmt::format("epoch {}", epoch)));
-            slot.grad.assign(w.grad.begin(), w.grad.end());
-            if (w.reference && w.reference->learning())
-              w.reference->accumulate(output_error{in, w.grad, w.buf.duration_ms}, w.ref_sums);
+            const double loss =
+                score_sample(w, idx, uid_base + idx, learn ? fmt::format("epoch {}", epoch) : "evaluation");
+            if (passes > 1) w.rule->end_pass(0, loss);
           }
-          w.rule->export_pass(pass, slot.records[pass]);
-          slot.events[pass] = w.sim->counters().total_synaptic_events() - events_before;
-          if (slot.done.fetch_add(1, std::memory_order_acq_rel) + 1 == passes) {
-            std::uint64_t events = 0;
-            for (unsigned p = 0; p < passes; ++p) {
-              if (p != pass) w.rule->import_pass(p, slot.records[p]);
-              events += slot.events[p];
-            }
-            sample_cost_[idx] = events;
-            w.rule->accumulate(output_error{in, slot.grad, w.buf.duration_ms}, w.sums);
-          }
+          if (pass == lo) break;
+        }
+        if (!learn) continue;
+        task_cost_[cost_at] = work() - work_before;
+        const output_error err{in, w.grad, w.buf.duration_ms};
+        if (lo == 0 && w.reference && w.reference->learning()) w.reference->accumulate(err, w.ref_sums);
+        if (!split) {
+          w.rule->accumulate(err, w.sums);
           continue;
         }
-        // Multi-pass rules: the extra passes first (same input: same sample index), the scored pass 0 last.
-        for (unsigned pass = passes - 1; pass > 0; --pass) {
-          w.rule->begin_pass(pass);
-          w.pres->present(w.buf.events, w.buf.duration_ms);
-          w.sim->set_sample_index(uid_base + idx);  // again: the sample's end advanced it
-          w.rule->end_pass(pass, loss_->evaluate(w.monitor.activity(w.buf.duration_ms), w.buf.label, w.grad).value);
-          w.steps += static_cast<std::uint64_t>(std::ceil(w.buf.duration_ms / cfg_.energy_dt_ms));
-        }
-        if (passes > 1) w.rule->begin_pass(0);
-        w.pres->present(w.buf.events, w.buf.duration_ms);
-        const double loss = score_sample(w, idx, uid_base + idx, learn ? fmt::format("epoch {}", epoch) : "evaluation");
-        if (passes > 1) w.rule->end_pass(0, loss);
-        if (learn) {
-          sample_cost_[idx] = w.sim->counters().total_synaptic_events() - events_before;
-          const output_error err{in, w.grad, w.buf.duration_ms};
-          w.rule->accumulate(err, w.sums);
-          if (w.reference && w.reference->learning()) w.reference->accumulate(err, w.ref_sums);
-        }
+        // Split: the pass's record; the worker that finishes the sample's last pass imports the others' and
+        // accumulates the sample.
+        pass_slot& slot = pass_slots_[pos];
+        if (hi == 0) slot.grad.assign(w.grad.begin(), w.grad.end());
+        w.rule->export_pass(hi, slot.records[hi]);
+        if (slot.done.fetch_add(1, std::memory_order_acq_rel) + 1 < passes) continue;
+        for (unsigned p = 0; p < passes; ++p)
+          if (p != hi) w.rule->import_pass(p, slot.records[p]);
+        w.rule->accumulate(output_error{in, slot.grad, w.buf.duration_ms}, w.sums);
       }
     } catch (...) {
       std::lock_guard<std::mutex> lock(failure_mutex);

@@ -180,17 +180,17 @@ class trainer {
   };
   std::vector<step_chunk> step_chunks_;
   std::vector<char> step_out_of_range_;
-  // run_parallel's dispatch: per training sample, its synaptic events when last trained (0: not yet); the
-  // order (positions in the batch) in which the workers take a batch's samples, and the batch's costs.
-  std::vector<std::uint64_t> sample_cost_, dispatch_costs_;
+  // run_parallel's dispatch: per task of a training sample (the sample, or with split passes each of its
+  // passes), its synaptic events and neuron updates when last trained (0: not yet); the order (task numbers in
+  // the batch) in which the workers take a batch's tasks, and the batch's costs.
+  std::vector<std::uint64_t> task_cost_, dispatch_costs_;
   std::vector<std::size_t> dispatch_;
   // run_parallel's split passes (a rule that splits_passes, on more than one thread): per position in the batch,
-  // each pass's record (rule_worker::export_pass), the scored pass's loss gradient, each pass's synaptic
-  // events, and how many of the sample's passes have finished (the last one accumulates the sample).
+  // each pass's record (rule_worker::export_pass), the scored pass's loss gradient, and how many of the sample's
+  // passes have finished (the last one accumulates the sample).
   struct pass_slot {
     std::vector<std::vector<double>> records;
     std::vector<double> grad;
-    std::vector<std::uint64_t> events;
     std::atomic<unsigned> done{0};
   };
   std::vector<pass_slot> pass_slots_;  // batch_size of them when passes are split, sized once
