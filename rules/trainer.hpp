@@ -4,8 +4,9 @@
 // checkpoint (the file format), alignment (cosines with a reference rule), output_monitor (what the
 // loss reads). Each of `threads` workers owns a copy of the network (built from the same document), a simulator, a
 // presenter (state reset between samples), an output monitor and the rule's worker hooks. A batch's
-// samples are handed to the workers in any order; each adds its samples' contributions into its own
-// fixed-point sums, which are merged exactly, so the result is bit-identical whatever the thread count.
+// samples (or, for a rule that splits_passes, their passes) are handed to the workers in any order; each adds
+// its samples' contributions into its own fixed-point sums, which are merged exactly, so the result is
+// bit-identical whatever the thread count.
 // After each batch the rule turns the sums into mean gradients, the optimizer updates the master
 // weights and every worker's copy is refreshed. Every random choice derives from (seed, epoch, sample):
 // the shuffle of epoch e, stochastic encoders (draw = e + 1) and the rule's perturbations, so a run
