@@ -57,7 +57,9 @@ class rule_worker : public hook {
   // Rules that run each training sample several times (learning_rule::passes_per_sample() > 1, e.g. anp's
   // noisy and clean copies): the trainer calls begin_pass(k) before pass k and end_pass(k, loss) after it
   // with the trainer's loss of that pass; passes run k = passes-1 down to 0, so pass 0 runs last, is the
-  // one scored (and seen by an alignment reference), and accumulate follows it. Evaluation runs once, without these calls.
+  // one scored (and seen by an alignment reference), and accumulate follows it (with split passes, below, the
+  // passes may run on different workers and accumulate follows the last to finish). Evaluation runs once,
+  // without these calls.
   virtual void begin_pass(unsigned /*pass*/) {}
   virtual void end_pass(unsigned /*pass*/, double /*loss*/) {}
   // Rules whose passes may run on different workers (learning_rule::splits_passes): export_pass writes into

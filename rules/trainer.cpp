@@ -217,9 +217,9 @@ void trainer::run_parallel(std::span<const std::size_t> indices, const data::dat
   // neuron updates without synaptic events), so that no long task starts last and holds up the batch's end;
   // tasks not trained yet (all of them in the first epoch) keep their order. Which worker runs which task
   // changes no result (the sums are exact).
+  const auto cost_at = [&](std::size_t task) { return indices[task / per_sample] * per_sample + task % per_sample; };
   dispatch_costs_.resize(tasks);
-  for (std::size_t k = 0; k < tasks; ++k)
-    dispatch_costs_[k] = learn ? task_cost_[indices[k / per_sample] * per_sample + k % per_sample] : 0;
+  for (std::size_t k = 0; k < tasks; ++k) dispatch_costs_[k] = learn ? task_cost_[cost_at(k)] : 0;
   longest_first(dispatch_costs_, dispatch_);
   if (split)
     for (std::size_t k = 0; k < indices.size(); ++k) pass_slots_[k].done.store(0, std::memory_order_relaxed);
@@ -243,7 +243,6 @@ void trainer::run_parallel(std::span<const std::size_t> indices, const data::dat
         if (k >= tasks) break;
         const std::size_t task = dispatch_[k], pos = task / per_sample;
         const std::size_t idx = indices[pos];
-        const std::size_t cost_at = idx * per_sample + task % per_sample;  // task_cost_ (training only)
         const std::uint64_t work_before = work();
         ds.load(idx, w.buf, learn ? epoch + 1 : 0);
         w.rule->set_target(w.buf.label);
@@ -271,7 +270,7 @@ void trainer::run_parallel(std::span<const std::size_t> indices, const data::dat
           if (pass == lo) break;
         }
         if (!learn) continue;
-        task_cost_[cost_at] = work() - work_before;
+        task_cost_[cost_at(task)] = work() - work_before;
         const output_error err{in, w.grad, w.buf.duration_ms};
         if (lo == 0 && w.reference && w.reference->learning()) w.reference->accumulate(err, w.ref_sums);
         if (!split) {
