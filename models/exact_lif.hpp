@@ -33,8 +33,8 @@
 // when it is, computed from deferred_state_; crossings_ holds exactly the finite t_pred_ and its front entry
 // is not deferred; a wakeup with version_ at queued_ms_ <= crossings_.top_time() is queued whenever
 // crossings_ is non-empty; clamp_ marks "held at 0 until release_", counted by n_clamped_; theta_[i] is
-// params_.threshold[i], or +inf once neuron i reached the spike cap; gate_[i] is +inf when t_pred_[i] is
-// finite, else release_[i].
+// params_.threshold[i], or +inf once neuron i reached the spike cap; gate_[i] is NaN where clamp_[i], else
+// +inf when t_pred_[i] is finite, else -inf.
 // Delivery (deliver_row) runs two inputs at a time as SIMD lanes (models/double2.hpp) with the same IEEE
 // operations as one at a time, so spike times do not depend on it.
 #include <algorithm>
@@ -106,18 +106,12 @@ class exact_lif final : public population, public membrane_view, public membrane
   }
 
   void deliver_dense(double t_ms, std::span<const double> w, float scale) override {
-    if (uniform_threshold_)
-      deliver_row<true, true>(t_ms, {}, w, scale);
-    else
-      deliver_row<true, false>(t_ms, {}, w, scale);
+    deliver<true>(t_ms, {}, w, scale);
   }
 
   void deliver_sparse(double t_ms, std::span<const std::uint32_t> post, std::span<const double> w,
                       float scale) override {
-    if (uniform_threshold_)
-      deliver_row<false, true>(t_ms, post, w, scale);
-    else
-      deliver_row<false, false>(t_ms, post, w, scale);
+    deliver<false>(t_ms, post, w, scale);
   }
 
   void wakeup(double t_ms, std::uint32_t, std::uint32_t version) override {
@@ -185,7 +179,7 @@ class exact_lif final : public population, public membrane_view, public membrane
       }
       p_[i] += d * f.em;
       ++counters().neuron_updates;
-      if (may_change(p_[i], q_[i], d, gate_[i], theta_[i], 1.0, t_ms, f) & 1) repredict(i, t_ms, f);
+      if (may_change(p_[i], q_[i], d, gate_[i], theta_[i], 1.0, f) & 1) repredict(i, t_ms, f);
     }
     sync_wakeup();
   }
@@ -219,6 +213,22 @@ class exact_lif final : public population, public membrane_view, public membrane
       p_[i] = clamped_p(i);
       clamp_[i] = 0;
       --n_clamped_;
+      gate_[i] = t_pred_[i] != inf ? inf : -inf;
+    }
+  }
+
+  // deliver_row for the population's current case: held neurons or none, one threshold or several.
+  template <bool Dense>
+  void deliver(double t_ms, std::span<const std::uint32_t> post, std::span<const double> w, float scale) {
+    if (n_clamped_ > 0) {
+      if (uniform_threshold_)
+        deliver_row<Dense, true, true>(t_ms, post, w, scale);
+      else
+        deliver_row<Dense, false, true>(t_ms, post, w, scale);
+    } else if (uniform_threshold_) {
+      deliver_row<Dense, true, false>(t_ms, post, w, scale);
+    } else {
+      deliver_row<Dense, false, false>(t_ms, post, w, scale);
     }
   }
 
@@ -228,19 +238,20 @@ class exact_lif final : public population, public membrane_view, public membrane
   // are unpredictable, and mispredicted branches cost more than the arithmetic. Pass 2 re-predicts the
   // listed targets from their state after the whole row (a target listed twice, a multapse, is re-predicted
   // twice from the same state). A sparse pair naming one neuron twice runs one input after the other.
-  template <bool Dense, bool Uniform>
+  // Clamping (some neuron is held at rest, its gate_ NaN): a pair with a held neuron runs one input after the
+  // other, each releasing its neuron first when its refractory period is over (as apply_clamp) and testing a
+  // neuron still held with may_change_held. The rest, most pairs, take the lanes.
+  template <bool Dense, bool Uniform, bool Clamping>
   void deliver_row(double t_ms, std::span<const std::uint32_t> post, std::span<const double> w, float scale) {
     const frame f = advance_to(t_ms);
     const std::size_t n = w.size();
-    if (n_clamped_ > 0)
-      for (std::size_t k = 0; k < n; ++k) apply_clamp(Dense ? static_cast<std::uint32_t>(k) : post[k], t_ms);
     const double cp = static_cast<double>(scale) * f.cp;
     const double cq = static_cast<double>(scale) * f.cq;
     const double sgn = scale > 0.0f ? 1.0 : (scale < 0.0f ? -1.0 : 0.0);
     if (pending_.size() < n) pending_.resize(n);  // only a sparse row with multapses outgrows size()
     double* __restrict p = p_.data();
     double* __restrict q = q_.data();
-    const double* __restrict gate = gate_.data();
+    double* __restrict gate = gate_.data();  // written only where a held neuron is released
     const double* __restrict th = theta_.data();
     const double* __restrict wp = w.data();
     const std::uint32_t* __restrict ix = post.data();
@@ -254,32 +265,51 @@ class exact_lif final : public population, public membrane_view, public membrane
     const auto one = [&](std::size_t k, std::size_t listed) __attribute__((always_inline)) {
       const std::uint32_t j = Dense ? static_cast<std::uint32_t>(k) : ix[k];
       const double wj = wp[k];
+      if constexpr (Clamping)
+        if (std::isnan(gate[j]) && t_ms >= release_[j]) {  // released: u = 0 at release_ (apply_clamp)
+          p[j] = k_.zero_p_at(q[j], release_[j] - grid_.t_ref());
+          clamp_[j] = 0;
+          --n_clamped_;
+          gate[j] = t_pred_[j] != inf ? inf : -inf;
+        }
       const double pj = p[j] + wj * cp, qj = q[j] + wj * cq;
       p[j] = pj;
       q[j] = qj;
       out[listed] = j;
-      return listed + static_cast<std::size_t>(may_change(pj, qj, wj, gate[j], th[j], sgn, t_ms, f) & 1);
+      if constexpr (Clamping)
+        if (std::isnan(gate[j]))
+          return listed + static_cast<std::size_t>(may_change_held(j, qj, wj, th[j], sgn, f));
+      return listed + static_cast<std::size_t>(may_change(pj, qj, wj, gate[j], th[j], sgn, f) & 1);
     };
+    // The pair loop leaves for the pairs that run one input after the other (multapses, held neurons), so that
+    // their code (the release calls exp) stays out of it and does not spill its registers.
     std::size_t k = 0;
+    for (;; m = one(k + 1, one(k, m)), k += 2) {
     for (; k + 2 <= n; k += 2) {
       const double2 wk = load2(wp + k);
       double2 pk, qk, gk, hk = th2;
       std::uint32_t j0 = static_cast<std::uint32_t>(k), j1 = j0 + 1;
       if constexpr (Dense) {
-        pk = load2(p + k);
-        qk = load2(q + k);
         gk = load2(gate + k);
-        if constexpr (!Uniform) hk = load2(th + k);
       } else {
         j0 = ix[k];
         j1 = ix[k + 1];
-        if (j0 == j1) [[unlikely]] {
-          m = one(k + 1, one(k, m));
-          continue;
-        }
+        if (j0 == j1) [[unlikely]]
+          break;
+        gk = double2{gate[j0], gate[j1]};
+      }
+      if constexpr (Clamping) {
+        const mask2 held = gk != gk;
+        if ((held[0] | held[1]) != 0) [[unlikely]]
+          break;
+      }
+      if constexpr (Dense) {
+        pk = load2(p + k);
+        qk = load2(q + k);
+        if constexpr (!Uniform) hk = load2(th + k);
+      } else {
         pk = double2{p[j0], p[j1]};
         qk = double2{q[j0], q[j1]};
-        gk = double2{gate[j0], gate[j1]};
         if constexpr (!Uniform) hk = double2{th[j0], th[j1]};
       }
       pk += wk * cp2;
@@ -293,11 +323,13 @@ class exact_lif final : public population, public membrane_view, public membrane
         q[j0] = qk[0];
         q[j1] = qk[1];
       }
-      const mask2 flag = may_change(pk, qk, wk, gk, hk, sgn, t_ms, f);
+      const mask2 flag = may_change(pk, qk, wk, gk, hk, sgn, f);
       out[m] = j0;
       m += static_cast<std::size_t>(flag[0] & 1);
       out[m] = j1;
       m += static_cast<std::size_t>(flag[1] & 1);
+    }
+    if (k + 2 > n) break;
     }
     if (k < n) m = one(k, m);
     counters().neuron_updates += n;
@@ -322,14 +354,28 @@ class exact_lif final : public population, public membrane_view, public membrane
     sync_wakeup();
   }
 
-  // Whether an input w (or a kick of w) that left a neuron at (p, q) may change its prediction (per lane for
-  // double2): a crossing was pending (gate +inf), or the input is excitatory and a crossing is now possible
-  // (refractory: gate = release > t_ms; at or above threshold now; or the kernel's may_cross).
+  // Whether an input w (or a kick of w) that left a neuron at (p, q), not held at rest, may change its
+  // prediction (per lane for double2): a crossing was pending (gate +inf), or the input is excitatory and a
+  // crossing is now possible (at or above threshold now, or the kernel's may_cross). In a refractory period
+  // (reset "subtract", or the instant after a spike) the neuron integrates freely and only its firing waits:
+  // a trajectory that never reaches threshold has no crossing after the release either.
   template <class T>
-  auto may_change(T p, T q, T w, T gate, T theta, double sgn, double t_ms, const frame& f) const {
+  auto may_change(T p, T q, T w, T gate, T theta, double sgn, const frame& f) const {
     const auto x = k_.state(p, q, f);
-    const auto possible = (gate > t_ms) | (k_.potential(x) >= theta) | k_.may_cross(x, theta);
+    const auto possible = (k_.potential(x) >= theta) | k_.may_cross(x, theta);
     return (gate == inf) | ((w * sgn > 0.0) & possible);
+  }
+  // The same for a neuron held at rest until its release (reset "zero" with a refractory period), its
+  // synaptic current now q. After the release it starts from u = 0 with the current decayed since now, so its
+  // potential stays at or below that of a free neuron starting from u = 0 with the current now (a positive
+  // current only decays; a negative one never lifts u above 0): where the kernel's may_cross rules that out,
+  // against a threshold lowered by 1e-9 (relative) to cover the roundings of the two states, so does the
+  // exact prediction from the release.
+  bool may_change_held(std::uint32_t i, double q, double w, double theta, double sgn, const frame& f) const {
+    if (t_pred_[i] != inf) return true;
+    if (!(w * sgn > 0.0)) return false;
+    if (theta <= 0.0) return true;
+    return k_.may_cross(k_.state(k_.zero_p(q, f), q, f), theta * (1.0 - 1e-9));
   }
 
   void repredict(std::uint32_t i, double t_ms, const frame& f) {
@@ -346,7 +392,7 @@ class exact_lif final : public population, public membrane_view, public membrane
       else
         crossings_.set(i, tp);
     }
-    gate_[i] = tp != inf ? inf : release_[i];
+    gate_[i] = clamp_[i] ? std::numeric_limits<double>::quiet_NaN() : (tp != inf ? inf : -inf);
   }
 
   // Replaces deferred front entries by their crossings until the front is exact (each moves later or leaves).
@@ -430,8 +476,9 @@ class exact_lif final : public population, public membrane_view, public membrane
     double hint;  // the bound's by-product from which Kernel::resolve finishes the crossing
   };
   std::vector<deferred_prediction> deferred_state_;
-  // Per neuron, what deliver_row reads of t_pred_ and release_ in one load: +inf while a crossing is pending,
-  // else release_ (set wherever either changes: reset, repredict, which fire calls after setting release_).
+  // Per neuron, what deliver_row's lanes read of clamp_ and t_pred_ in one load: NaN while held at rest, else
+  // +inf while a crossing is pending, else -inf (set wherever either changes: reset, set_prediction, the
+  // releases).
   std::vector<double> gate_;
   wakeup_heap crossings_;
   std::uint32_t version_ = 0;  // of the queued wakeup
