@@ -294,8 +294,11 @@ class exact_lif final : public population, public membrane_view, public membrane
       } else {
         j0 = ix[k];
         j1 = ix[k + 1];
-        if (j0 == j1) [[unlikely]]
-          break;
+        if (j0 == j1) [[unlikely]] {
+          if constexpr (Clamping) break;
+          m = one(k + 1, one(k, m));
+          continue;
+        }
         gk = double2{gate[j0], gate[j1]};
       }
       if constexpr (Clamping) {

@@ -5,6 +5,10 @@
 // Deferred crossings: each kernel's crossing_bound stays at or below its crossing as computed and is finite
 // exactly when it is, and resolve from its hint gives the crossing's bits; neurons whose bounds interleave
 // with other neurons' crossings fire at their crossings' exact bits, in (time, neuron) order.
+// Refractory periods (reset "subtract", and "zero" holding the neuron at rest): after every row of 400 random
+// ones, each neuron's predicted crossing is an independent long double integrator's next spike, and every
+// spike is the integrator's within 1e-9 ms, for both kernels, dense and sparse rows and two refractory periods
+// (a prediction skipped where the release is followed by a crossing leaves a stale one).
 // Spike cap (max_spikes): each neuron keeps exactly its first K spikes of the uncapped run, bit for bit, in
 // both samples of a two-sample run (the count resets), and the time-stepped twin caps the same way.
 #include <doctest/doctest.h>
