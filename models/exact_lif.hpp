@@ -134,7 +134,7 @@ class exact_lif final : public population, public membrane_view, public membrane
     const double dt = t_ms - grid_.t_ref();
     if (clamp_[i]) {
       if (t_ms < release_[i]) return 0.0;
-      return k_.value_at(clamped_p(i), q_[i], dt);
+      return k_.value_at(released_p(q_[i], i), q_[i], dt);
     }
     return k_.value_at(p_[i], q_[i], dt);
   }
@@ -206,11 +206,16 @@ class exact_lif final : public population, public membrane_view, public membrane
   }
 
   // p that makes u = 0 at release_.
-  double clamped_p(std::uint32_t i) const { return k_.zero_p_at(q_[i], release_[i] - grid_.t_ref()); }
+  // p that makes u = 0 at release_[i] for synaptic state q. A neuron released only at its next input after a
+  // long silence has its release far before T, where the exponential overflows; its current has long been
+  // flushed to 0 by then (engine/rebase_grid.hpp), and so is the p (0, not 0 * inf).
+  double released_p(double q, std::uint32_t i) const {
+    return q == 0.0 ? 0.0 : k_.zero_p_at(q, release_[i] - grid_.t_ref());
+  }
 
   void apply_clamp(std::uint32_t i, double t_ms) {
     if (clamp_[i] && t_ms >= release_[i]) {
-      p_[i] = clamped_p(i);
+      p_[i] = released_p(q_[i], i);
       clamp_[i] = 0;
       --n_clamped_;
       gate_[i] = t_pred_[i] != inf ? inf : -inf;
@@ -267,7 +272,7 @@ class exact_lif final : public population, public membrane_view, public membrane
       const double wj = wp[k];
       if constexpr (Clamping)
         if (std::isnan(gate[j]) && t_ms >= release_[j]) {  // released: u = 0 at release_ (apply_clamp)
-          p[j] = k_.zero_p_at(q[j], release_[j] - grid_.t_ref());
+          p[j] = released_p(q[j], j);
           clamp_[j] = 0;
           --n_clamped_;
           gate[j] = t_pred_[j] != inf ? inf : -inf;

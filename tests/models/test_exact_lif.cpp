@@ -9,6 +9,8 @@
 // ones, each neuron's predicted crossing is an independent long double integrator's next spike, and every
 // spike is the integrator's within 1e-9 ms, for both kernels, dense and sparse rows and two refractory periods
 // (a prediction skipped where the release is followed by a crossing leaves a stale one).
+// A neuron held at rest (reset "zero") through a silence of 1 s to 1000 s answers its next input as from
+// rest (its release used to compute 0 * inf, a NaN that silenced it for good).
 // Spike cap (max_spikes): each neuron keeps exactly its first K spikes of the uncapped run, bit for bit, in
 // both samples of a two-sample run (the count resets), and the time-stepped twin caps the same way.
 #include <doctest/doctest.h>
@@ -506,4 +508,40 @@ TEST_CASE("exact_lif: through refractory periods, predictions and spikes are an 
   MESSAGE("spikes ", total, ", largest difference from the reference ", worst, " ms; finite predictions checked ",
           checked_finite);
   CHECK(total > 2000);
+}
+
+TEST_CASE("exact_lif: a neuron held at rest through a long silence answers its next input as from rest") {
+  // Reset "zero" with a refractory period: the neuron's last spike leaves it held at rest, and it is released
+  // at its next input. After a silence of thousands of time constants the population's reference time has
+  // moved far past the release (its state flushed to 0): the release must give u = 0, not 0 * inf (a NaN that
+  // silenced the neuron for good). Its spikes after the silence then repeat, in time from the input, those
+  // of the first input at rest, and its potential before that input is 0 (to 1e-12).
+  for (const bool alpha : {true, false})
+    for (const double gap_ms : {1000.0, 30000.0, 1e6}) {
+      CAPTURE(alpha);
+      CAPTURE(gap_ms);
+      spiking_params p;
+      p.threshold = {1.0};
+      p.reset = reset_mode::zero;
+      p.refractory_ms = 2.0;
+      network net;
+      net.add_population(spike_source::replay("in", 1, {{1.0, 0, 1.0f}, {gap_ms, 0, 1.0f}}));
+      if (alpha)
+        net.add_population(std::make_unique<lif_alpha>("t", 1, alpha_kernel(20.0), p));
+      else
+        net.add_population(std::make_unique<cuba_lif>("t", 1, exp_kernel(20.0, 5.0), p));
+      net.add_projection(projection("in->t", 0, 1, 1, 1, 0.0, false, {{0, 0, 30.0}}));
+      simulator sim(net, 1);
+      sim.begin_sample(0.0);
+      sim.run_until(gap_ms - 1.0);
+      CHECK(std::fabs(net.pop(1).membrane()->membrane_potential(0, gap_ms - 1.0)) <= 1e-12);
+      sim.end_sample(gap_ms + 100.0);
+      std::vector<double> first, second;
+      for (const spike_record& s : sim.spikes())
+        if (s.population == 1) (s.time_ms < gap_ms ? first : second).push_back(s.time_ms);
+      REQUIRE(first.size() >= 3);
+      REQUIRE(second.size() == first.size());
+      for (std::size_t k = 0; k < first.size(); ++k)
+        CHECK(std::fabs((second[k] - gap_ms) - (first[k] - 1.0)) <= 1e-9);
+    }
 }
