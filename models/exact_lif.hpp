@@ -205,7 +205,6 @@ class exact_lif final : public population, public membrane_view, public membrane
     return k_.at(t_ms - grid_.t_ref());
   }
 
-  // p that makes u = 0 at release_.
   // p that makes u = 0 at release_[i] for synaptic state q. A neuron released only at its next input after a
   // long silence has its release far before T, where the exponential overflows; its current has long been
   // flushed to 0 by then (engine/rebase_grid.hpp), and so is the p (0, not 0 * inf).
@@ -213,14 +212,18 @@ class exact_lif final : public population, public membrane_view, public membrane
     return q == 0.0 ? 0.0 : k_.zero_p_at(q, release_[i] - grid_.t_ref());
   }
 
-  void apply_clamp(std::uint32_t i, double t_ms) {
+  // Releases held neuron i at t_ms when its refractory period is over: u = 0 at release_. p, q and gate are
+  // p_, q_ and gate_, or deliver_row's restrict pointers to them.
+  __attribute__((always_inline)) void apply_clamp(std::uint32_t i, double t_ms, double* p, const double* q,
+                                                  double* gate) {
     if (clamp_[i] && t_ms >= release_[i]) {
-      p_[i] = released_p(q_[i], i);
+      p[i] = released_p(q[i], i);
       clamp_[i] = 0;
       --n_clamped_;
-      gate_[i] = t_pred_[i] != inf ? inf : -inf;
+      gate[i] = t_pred_[i] != inf ? inf : -inf;
     }
   }
+  void apply_clamp(std::uint32_t i, double t_ms) { apply_clamp(i, t_ms, p_.data(), q_.data(), gate_.data()); }
 
   // deliver_row for the population's current case: held neurons or none, one threshold or several.
   template <bool Dense>
@@ -271,12 +274,7 @@ class exact_lif final : public population, public membrane_view, public membrane
       const std::uint32_t j = Dense ? static_cast<std::uint32_t>(k) : ix[k];
       const double wj = wp[k];
       if constexpr (Clamping)
-        if (std::isnan(gate[j]) && t_ms >= release_[j]) {  // released: u = 0 at release_ (apply_clamp)
-          p[j] = released_p(q[j], j);
-          clamp_[j] = 0;
-          --n_clamped_;
-          gate[j] = t_pred_[j] != inf ? inf : -inf;
-        }
+        if (std::isnan(gate[j])) apply_clamp(j, t_ms, p, q, gate);
       const double pj = p[j] + wj * cp, qj = q[j] + wj * cq;
       p[j] = pj;
       q[j] = qj;
@@ -289,55 +287,55 @@ class exact_lif final : public population, public membrane_view, public membrane
     // The pair loop leaves for the pairs that run one input after the other (multapses, held neurons), so that
     // their code (the release calls exp) stays out of it and does not spill its registers.
     std::size_t k = 0;
-    for (;; m = one(k + 1, one(k, m)), k += 2) {
-    for (; k + 2 <= n; k += 2) {
-      const double2 wk = load2(wp + k);
-      double2 pk, qk, gk, hk = th2;
-      std::uint32_t j0 = static_cast<std::uint32_t>(k), j1 = j0 + 1;
-      if constexpr (Dense) {
-        gk = load2(gate + k);
-      } else {
-        j0 = ix[k];
-        j1 = ix[k + 1];
-        if (j0 == j1) [[unlikely]] {
-          if constexpr (Clamping) break;
-          m = one(k + 1, one(k, m));
-          continue;
+    for (;; m = one(k + 1, one(k, m)), k += 2) {  // after each pair that left the lane loop
+      for (; k + 2 <= n; k += 2) {
+        const double2 wk = load2(wp + k);
+        double2 pk, qk, gk, hk = th2;
+        std::uint32_t j0 = static_cast<std::uint32_t>(k), j1 = j0 + 1;
+        if constexpr (Dense) {
+          gk = load2(gate + k);
+        } else {
+          j0 = ix[k];
+          j1 = ix[k + 1];
+          if (j0 == j1) [[unlikely]] {
+            if constexpr (Clamping) break;
+            m = one(k + 1, one(k, m));
+            continue;
+          }
+          gk = double2{gate[j0], gate[j1]};
         }
-        gk = double2{gate[j0], gate[j1]};
+        if constexpr (Clamping) {
+          const mask2 held = gk != gk;
+          if ((held[0] | held[1]) != 0) [[unlikely]]
+            break;
+        }
+        if constexpr (Dense) {
+          pk = load2(p + k);
+          qk = load2(q + k);
+          if constexpr (!Uniform) hk = load2(th + k);
+        } else {
+          pk = double2{p[j0], p[j1]};
+          qk = double2{q[j0], q[j1]};
+          if constexpr (!Uniform) hk = double2{th[j0], th[j1]};
+        }
+        pk += wk * cp2;
+        qk += wk * cq2;
+        if constexpr (Dense) {
+          store2(p + k, pk);
+          store2(q + k, qk);
+        } else {
+          p[j0] = pk[0];
+          p[j1] = pk[1];
+          q[j0] = qk[0];
+          q[j1] = qk[1];
+        }
+        const mask2 flag = may_change(pk, qk, wk, gk, hk, sgn, f);
+        out[m] = j0;
+        m += static_cast<std::size_t>(flag[0] & 1);
+        out[m] = j1;
+        m += static_cast<std::size_t>(flag[1] & 1);
       }
-      if constexpr (Clamping) {
-        const mask2 held = gk != gk;
-        if ((held[0] | held[1]) != 0) [[unlikely]]
-          break;
-      }
-      if constexpr (Dense) {
-        pk = load2(p + k);
-        qk = load2(q + k);
-        if constexpr (!Uniform) hk = load2(th + k);
-      } else {
-        pk = double2{p[j0], p[j1]};
-        qk = double2{q[j0], q[j1]};
-        if constexpr (!Uniform) hk = double2{th[j0], th[j1]};
-      }
-      pk += wk * cp2;
-      qk += wk * cq2;
-      if constexpr (Dense) {
-        store2(p + k, pk);
-        store2(q + k, qk);
-      } else {
-        p[j0] = pk[0];
-        p[j1] = pk[1];
-        q[j0] = qk[0];
-        q[j1] = qk[1];
-      }
-      const mask2 flag = may_change(pk, qk, wk, gk, hk, sgn, f);
-      out[m] = j0;
-      m += static_cast<std::size_t>(flag[0] & 1);
-      out[m] = j1;
-      m += static_cast<std::size_t>(flag[1] & 1);
-    }
-    if (k + 2 > n) break;
+      if (k + 2 > n) break;
     }
     if (k < n) m = one(k, m);
     counters().neuron_updates += n;
