@@ -1,7 +1,9 @@
-// evsnn bench [NAME...] [--repeat N] [--json] [--export DIR] [--plasticity stdp|stdp_triplet]: time the
-// standard networks. --plasticity puts that rule on every excitatory projection (all but those from
-// the recurrent network's inhibitory population; small updates, weights bounded to [-1, 1]: the cost
-// of learning, not a learning experiment); each repetition starts from the initial weights.
+// evsnn bench [NAME...] [--repeat N] [--json] [--export DIR] [--plasticity stdp|stdp_triplet]
+// [--refractory-ms MS] [--reset zero|subtract]: time the standard networks. --plasticity puts that rule on
+// every excitatory projection (all but those from the recurrent network's inhibitory population; small
+// updates, weights bounded to [-1, 1]: the cost of learning, not a learning experiment); each repetition
+// starts from the initial weights. --refractory-ms and --reset set those parameters of every spiking neuron
+// population (the usual recurrent benchmarks hold neurons at rest for a refractory period).
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
@@ -25,7 +27,24 @@ struct bench_options {
   bool json = false;
   std::string export_dir;
   std::string plasticity;
+  double refractory_ms = -1.0;  // < 0: as the network has it
+  std::string reset;            // empty: as the network has it
 };
+
+// The network with --refractory-ms and --reset applied to every population that is not a spike source.
+nlohmann::json with_neuron_options(nlohmann::json net, const bench_options& o) {
+  if (o.refractory_ms < 0.0 && o.reset.empty()) return net;
+  std::string what;
+  for (auto& pop : net["populations"]) {
+    if (pop["model"] == "spike_source") continue;
+    if (o.refractory_ms >= 0.0) pop["params"]["refractory_ms"] = o.refractory_ms;
+    if (!o.reset.empty()) pop["params"]["reset"] = o.reset;
+  }
+  if (o.refractory_ms >= 0.0) what += fmt::format(", refractory {} ms", o.refractory_ms);
+  if (!o.reset.empty()) what += ", reset " + o.reset;
+  net["description"] = net["description"].get<std::string>() + what;
+  return net;
+}
 
 nlohmann::json with_plasticity(nlohmann::json net, const std::string& rule) {
   if (rule.empty()) return net;
@@ -62,7 +81,9 @@ void bench_command(const bench_options& o) {
     std::vector<std::string> files;
     for (const auto& n : bench_network_names()) files.push_back("bench_" + n + ".json");
     output_folder out(o.export_dir, "bench-export", files, "");
-    for (const auto& n : names) out.write("bench_" + n + ".json", with_plasticity(bench_network(n), o.plasticity).dump(2) + "\n");
+    for (const auto& n : names)
+      out.write("bench_" + n + ".json",
+                with_neuron_options(with_plasticity(bench_network(n), o.plasticity), o).dump(2) + "\n");
     out.commit();
     return;
   }
@@ -71,7 +92,7 @@ void bench_command(const bench_options& o) {
     fmt::print("{:<14} {:>9} {:>10} {:>12} {:>10} {:>11} {:>12}\n", "network", "neurons", "synapses", "syn.events",
                "spikes", "best ms", "M syn.ev/s");
   for (const auto& name : names) {
-    const nlohmann::json doc = with_plasticity(bench_network(name), o.plasticity);
+    const nlohmann::json doc = with_neuron_options(with_plasticity(bench_network(name), o.plasticity), o);
     auto net = build_network(doc, "bench:" + name, ".", models, &rules);
     double best = 1e300;
     run_counters c;
@@ -95,6 +116,8 @@ void bench_command(const bench_options& o) {
                        {"spikes", c.total_spikes()},
                        {"queue_pushes", c.queue_pushes},
                        {"plasticity", o.plasticity.empty() ? "none" : o.plasticity},
+                       {"refractory_ms", o.refractory_ms >= 0.0 ? nlohmann::json(o.refractory_ms) : nlohmann::json()},
+                       {"reset", o.reset.empty() ? nlohmann::json() : nlohmann::json(o.reset)},
                        {"weight_updates", weight_updates(c)},
                        {"best_wall_s", best},
                        {"synaptic_events_per_s", rate}});
@@ -115,6 +138,10 @@ void add_bench_command(CLI::App& app) {
   cmd->add_option("--export", o->export_dir, "Write the networks as JSON files into this folder instead of running");
   cmd->add_option("--plasticity", o->plasticity, "Put this plastic rule on every excitatory projection (cost of online learning)")
       ->check(CLI::IsMember({"stdp", "stdp_triplet"}));
+  cmd->add_option("--refractory-ms", o->refractory_ms, "Refractory period of every spiking neuron (ms)")
+      ->check(time_ms(true));
+  cmd->add_option("--reset", o->reset, "Reset of every spiking neuron: zero (held at rest while refractory) or subtract")
+      ->check(CLI::IsMember({"zero", "subtract"}));
   cmd->callback([o] { bench_command(*o); });
 }
 

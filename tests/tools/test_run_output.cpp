@@ -374,6 +374,39 @@ TEST_CASE("run, energy, bench --export: an unwritable --out is one line, exit 2,
   CHECK(unknown_run.out.empty());
 }
 
+TEST_CASE("bench --refractory-ms, --reset: set on every spiking population, exported and run; bad values refused") {
+  cli_temp_dir d;
+  const fs::path exp = d.path / "exp";
+  REQUIRE(run_cli(d, "bench recurrent_cuba --refractory-ms 2 --reset zero --export " + shell_quote(exp.string()))
+              .status == 0);
+  const json net = json::parse(read_text(exp / "bench_recurrent_cuba.json"));
+  int spiking = 0;
+  for (const json& pop : net["populations"]) {
+    if (pop["model"] == "spike_source") {
+      CHECK_FALSE(pop["params"].contains("refractory_ms"));
+      continue;
+    }
+    CHECK(pop["params"]["refractory_ms"] == 2.0);
+    CHECK(pop["params"]["reset"] == "zero");
+    ++spiking;
+  }
+  CHECK(spiking == 2);
+  CHECK(net["description"].get<std::string>().find("refractory 2 ms, reset zero") != std::string::npos);
+  // The run reports them, and a refractory period changes the activity.
+  const cli_result plain = run_cli(d, "bench ff --repeat 1 --json");
+  const cli_result held = run_cli(d, "bench ff --repeat 1 --json --refractory-ms 5 --reset zero");
+  REQUIRE(plain.status == 0);
+  REQUIRE(held.status == 0);
+  const json a = json::parse(plain.out)[0], b = json::parse(held.out)[0];
+  CHECK(a["refractory_ms"].is_null());
+  CHECK(b["refractory_ms"] == 5.0);
+  CHECK(b["reset"] == "zero");
+  CHECK(b["spikes"].get<std::uint64_t>() < a["spikes"].get<std::uint64_t>());
+  check_one_error_line(run_cli(d, "bench ff --refractory-ms -1"), "--refractory-ms");
+  check_one_error_line(run_cli(d, "bench ff --refractory-ms nan"), "--refractory-ms");
+  check_one_error_line(run_cli(d, "bench ff --reset sometimes"), "--reset");
+}
+
 TEST_CASE("run --spikes-format npy: spikes.npy holds exactly the rows of spikes.csv, numpy's layout") {
   cli_temp_dir d;
   const json net = json::parse(R"({"format": "evsnn-network/1", "duration_ms": 50,
