@@ -76,14 +76,14 @@ void bench_command(const bench_options& o) {
   const model_registry models = builtin_model_registry();
   const plasticity_registry rules = rules::builtin_plasticity_registry();
   std::vector<std::string> names = o.names.empty() ? bench_network_names() : o.names;
-  for (const auto& n : names) bench_network(n);  // an unknown name is an error before any output
+  // Every document first, as run and exported: an unknown name is an error before any output.
+  std::vector<nlohmann::json> docs;
+  for (const auto& n : names) docs.push_back(with_neuron_options(with_plasticity(bench_network(n), o.plasticity), o));
   if (!o.export_dir.empty()) {
     std::vector<std::string> files;
     for (const auto& n : bench_network_names()) files.push_back("bench_" + n + ".json");
     output_folder out(o.export_dir, "bench-export", files, "");
-    for (const auto& n : names)
-      out.write("bench_" + n + ".json",
-                with_neuron_options(with_plasticity(bench_network(n), o.plasticity), o).dump(2) + "\n");
+    for (std::size_t k = 0; k < names.size(); ++k) out.write("bench_" + names[k] + ".json", docs[k].dump(2) + "\n");
     out.commit();
     return;
   }
@@ -91,8 +91,9 @@ void bench_command(const bench_options& o) {
   if (!o.json)
     fmt::print("{:<14} {:>9} {:>10} {:>12} {:>10} {:>11} {:>12}\n", "network", "neurons", "synapses", "syn.events",
                "spikes", "best ms", "M syn.ev/s");
-  for (const auto& name : names) {
-    const nlohmann::json doc = with_neuron_options(with_plasticity(bench_network(name), o.plasticity), o);
+  for (std::size_t k = 0; k < names.size(); ++k) {
+    const std::string& name = names[k];
+    const nlohmann::json& doc = docs[k];
     auto net = build_network(doc, "bench:" + name, ".", models, &rules);
     double best = 1e300;
     run_counters c;
@@ -140,7 +141,7 @@ void add_bench_command(CLI::App& app) {
       ->check(CLI::IsMember({"stdp", "stdp_triplet"}));
   cmd->add_option("--refractory-ms", o->refractory_ms, "Refractory period of every spiking neuron (ms)")
       ->check(time_ms(true));
-  cmd->add_option("--reset", o->reset, "Reset of every spiking neuron: zero (held at rest while refractory) or subtract")
+  cmd->add_option("--reset", o->reset, "Reset of every spiking neuron: zero (held at rest when refractory) or subtract")
       ->check(CLI::IsMember({"zero", "subtract"}));
   cmd->callback([o] { bench_command(*o); });
 }
