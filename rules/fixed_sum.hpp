@@ -7,8 +7,13 @@
 // A contribution or a total beyond the range saturates and sets saturated(): the caller turns that into an
 // error (a gradient that large means training has diverged) instead of using a clamped value.
 // fixed_scalar is one such sum 2^63 times wider (128 bits), for totals such as an epoch's loss.
-// Invariants: every element is in [-limit, limit]; merge() requires equal sizes.
+// A sample touches a fraction of a layer's synapses, so a worker's sums after a few samples are mostly zero:
+// each block of block_elements elements has a dirty mark, set by every write, and merging, moving and clearing
+// skip the blocks not marked (a 16-thread batch of Fashion-MNIST SFDFA leaves about half of them zero).
+// Invariants: every element is in [-limit, limit]; every block with a nonzero element is marked dirty (a marked
+// block may be zero); merge() requires equal sizes.
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
@@ -21,17 +26,26 @@ class fixed_sum {
  public:
   static constexpr double scale = 4294967296.0;  // 2^32
   static constexpr std::int64_t limit = (INT64_C(1) << 62) - 1;  // two of them add without overflow
+  static constexpr unsigned block_shift = 6;
+  static constexpr std::size_t block_elements = std::size_t(1) << block_shift;  // 512 bytes per dirty mark
 
   fixed_sum() = default;
-  explicit fixed_sum(std::size_t n) : v_(n, 0) {}
+  explicit fixed_sum(std::size_t n) : v_(n, 0), dirty_(blocks(n), 0) {}
 
   std::size_t size() const { return v_.size(); }
   void resize(std::size_t n) {
     v_.assign(n, 0);
+    dirty_.assign(blocks(n), 0);
     saturated_ = false;
   }
+  // Every element to zero (the marked blocks' only).
   void clear() {
-    std::fill(v_.begin(), v_.end(), 0);
+    for (std::size_t b = 0; b < dirty_.size(); ++b)
+      if (dirty_[b]) {
+        std::fill(v_.begin() + static_cast<std::ptrdiff_t>(b << block_shift),
+                  v_.begin() + static_cast<std::ptrdiff_t>(block_end(b)), 0);
+        dirty_[b] = 0;
+      }
     saturated_ = false;
   }
 
@@ -50,6 +64,7 @@ class fixed_sum {
     const std::int64_t f = to_fixed(x);
     if (f == limit || f == -limit || x != x) saturated_ = true;
     v_[i] = saturate(v_[i] + f);
+    dirty_[i >> block_shift] = 1;
   }
   bool saturated() const { return saturated_; }
   double get(std::size_t i) const { return static_cast<double>(v_[i]) / scale; }
@@ -57,23 +72,15 @@ class fixed_sum {
   // Adds other's elements [begin, end) into these, saturating, and returns whether other was saturated or a sum
   // saturated. This object's own flag is left alone, so threads may merge disjoint ranges at once; the caller
   // then calls mark_saturated() if any returned true.
+  // Only other's marked blocks are read. Threads merging ranges that share a block both mark it (an atomic
+  // store of the same value).
   bool merge_range(const fixed_sum& other, std::size_t begin, std::size_t end) {
-    bool saturated = other.saturated_;
-    for (std::size_t i = begin; i < end; ++i) {
-      const std::int64_t x = v_[i] + other.v_[i];
-      saturated = saturated || x > limit || x < -limit;
-      v_[i] = x > limit ? limit : (x < -limit ? -limit : x);
-    }
-    return saturated;
+    return move_range<false>(const_cast<fixed_sum&>(other), begin, end);
   }
-  // Moves other's elements [begin, end) into these (added, saturating) and sets them to zero in other. Returns
-  // what merge_range returns; neither object's flag changes.
-  bool take_range(fixed_sum& other, std::size_t begin, std::size_t end) {
-    const bool saturated = merge_range(other, begin, end);
-    std::fill(other.v_.begin() + static_cast<std::ptrdiff_t>(begin),
-              other.v_.begin() + static_cast<std::ptrdiff_t>(end), 0);
-    return saturated;
-  }
+  // Moves other's elements [begin, end) into these (added, saturating) and sets them to zero in other (and
+  // other's blocks wholly inside the range unmarked). Returns what merge_range returns; neither object's flag
+  // changes.
+  bool take_range(fixed_sum& other, std::size_t begin, std::size_t end) { return move_range<true>(other, begin, end); }
   void mark_saturated() { saturated_ = true; }
   // For a sum whose every element take_range moved out (all zero now): its flag cleared.
   void reset_saturated() { saturated_ = false; }
@@ -84,6 +91,7 @@ class fixed_sum {
   void check_range(bool saturated_elsewhere) {
     saturated_ = saturated_ || saturated_elsewhere;
     for (std::int64_t& x : v_) x = saturate(x);
+    std::fill(dirty_.begin(), dirty_.end(), 1);
   }
   // All values as doubles.
   void to_double(std::span<double> out) const {
@@ -91,12 +99,37 @@ class fixed_sum {
   }
 
  private:
+  static std::size_t blocks(std::size_t n) { return (n + block_elements - 1) >> block_shift; }
+  std::size_t block_end(std::size_t b) const { return std::min(v_.size(), (b + 1) << block_shift); }
+  template <bool Take>
+  bool move_range(fixed_sum& other, std::size_t begin, std::size_t end) {
+    bool saturated = other.saturated_;
+    if (begin >= end) return saturated;
+    for (std::size_t b = begin >> block_shift, last = (end - 1) >> block_shift; b <= last; ++b) {
+      if (!other.dirty_[b]) continue;
+      const std::size_t lo = std::max(begin, b << block_shift), hi = std::min(end, block_end(b));
+      std::int64_t* __restrict to = v_.data();
+      std::int64_t* __restrict from = other.v_.data();
+      for (std::size_t i = lo; i < hi; ++i) {
+        const std::int64_t x = to[i] + from[i];
+        saturated = saturated || x > limit || x < -limit;
+        to[i] = x > limit ? limit : (x < -limit ? -limit : x);
+      }
+      std::atomic_ref<std::uint8_t>(dirty_[b]).store(1, std::memory_order_relaxed);
+      if constexpr (Take) {
+        std::fill(from + lo, from + hi, 0);
+        if (lo == b << block_shift && hi == block_end(b)) other.dirty_[b] = 0;  // no other range shares it
+      }
+    }
+    return saturated;
+  }
   // Two values within +-limit never overflow int64 when added; clamp the sum back.
   std::int64_t saturate(std::int64_t x) {
     if (x > limit || x < -limit) saturated_ = true;
     return x > limit ? limit : (x < -limit ? -limit : x);
   }
   std::vector<std::int64_t> v_;
+  std::vector<std::uint8_t> dirty_;  // per block of block_elements: may hold a nonzero element
   bool saturated_ = false;
 };
 

@@ -106,3 +106,62 @@ TEST_CASE("fixed_sum: contributions round as std::llround does, halves away from
     REQUIRE(fixed_sum::to_fixed(x) == std::llround(x * fixed_sum::scale));
   }
 }
+
+// The dirty marks only let merging, moving and clearing skip zero blocks: with sparse writes (some blocks
+// untouched, some touched at one element on either edge, a last block cut short), ranges that split blocks
+// anywhere, and values written as raw sums (MPI), every result must equal a plain element loop's.
+TEST_CASE("fixed_sum: sparse sums merge, move and clear as dense ones, whatever the ranges") {
+  const std::size_t n = 5 * fixed_sum::block_elements + 13;
+  rng r(3);
+  for (int round = 0; round < 50; ++round) {
+    CAPTURE(round);
+    fixed_sum a(n), total(n);
+    std::vector<std::int64_t> want_a(n, 0), want_total(n, 0);
+    auto add = [&](fixed_sum& s, std::vector<std::int64_t>& want, std::size_t i) {
+      const double x = r.uniform(-3.0, 3.0);
+      s.add(i, x);
+      want[i] += fixed_sum::to_fixed(x);
+    };
+    for (std::size_t b = 0; b * fixed_sum::block_elements < n; ++b) {
+      const std::size_t lo = b * fixed_sum::block_elements, hi = std::min(n, lo + fixed_sum::block_elements);
+      switch (r.below(4)) {
+        case 0: break;  // untouched
+        case 1: add(a, want_a, lo); break;
+        case 2: add(a, want_a, hi - 1); break;
+        default: add(a, want_a, lo + r.below(hi - lo)); break;
+      }
+      if (r.below(2) == 0) add(total, want_total, lo + r.below(hi - lo));
+    }
+    // Move a into total in ranges of random length (splitting blocks), in random order.
+    std::vector<std::pair<std::size_t, std::size_t>> ranges;
+    for (std::size_t begin = 0; begin < n;) {
+      const std::size_t end = std::min(n, begin + 1 + r.below(2 * fixed_sum::block_elements));
+      ranges.emplace_back(begin, end);
+      begin = end;
+    }
+    for (std::size_t k = ranges.size(); k > 1; --k) std::swap(ranges[k - 1], ranges[r.below(k)]);
+    for (const auto& [begin, end] : ranges) CHECK_FALSE(total.take_range(a, begin, end));
+    for (std::size_t i = 0; i < n; ++i) {
+      REQUIRE(a.raw()[i] == 0);
+      REQUIRE(total.raw()[i] == want_a[i] + want_total[i]);
+    }
+    // a, emptied by take_range, gathers again; total, merged into a copy, still reads the same.
+    add(a, want_a, n - 1);
+    fixed_sum copy(n);
+    copy.merge(total);
+    copy.merge(a);
+    for (std::size_t i = 0; i + 1 < n; ++i) REQUIRE(copy.raw()[i] == total.raw()[i]);
+    CHECK(copy.raw()[n - 1] == total.raw()[n - 1] + a.raw()[n - 1]);
+    // Values written as raw sums (summed over MPI ranks) are merged and cleared like added ones.
+    fixed_sum ranks(n);
+    for (std::size_t i = 0; i < n; i += 1 + r.below(3 * fixed_sum::block_elements)) ranks.raw()[i] = 1 + i;
+    ranks.check_range(false);
+    fixed_sum from_ranks(n);
+    from_ranks.merge(ranks);
+    for (std::size_t i = 0; i < n; ++i) REQUIRE(from_ranks.raw()[i] == ranks.raw()[i]);
+    for (fixed_sum* s : {&total, &copy, &ranks}) {
+      s->clear();
+      for (std::size_t i = 0; i < n; ++i) REQUIRE(s->raw()[i] == 0);
+    }
+  }
+}
