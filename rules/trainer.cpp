@@ -215,11 +215,16 @@ void trainer::run_parallel(std::span<const std::size_t> indices, const data::dat
   // Longest first (training): the batch's tasks in descending order of what each cost when last trained (its
   // synaptic events and neuron updates, which predict its time: membrane kicks, as in anp's noisy pass, are
   // neuron updates without synaptic events), so that no long task starts last and holds up the batch's end;
-  // tasks not trained yet (all of them in the first epoch) keep their order. Which worker runs which task
-  // changes no result (the sums are exact).
+  // a batch with a task not trained yet (every batch of the first epoch) is ordered by its samples' input
+  // events instead (price_by_input). Which worker runs which task changes no result (the sums are exact).
   const auto cost_at = [&](std::size_t task) { return indices[task / per_sample] * per_sample + task % per_sample; };
   dispatch_costs_.resize(tasks);
-  for (std::size_t k = 0; k < tasks; ++k) dispatch_costs_[k] = learn ? task_cost_[cost_at(k)] : 0;
+  bool unpriced = false;
+  for (std::size_t k = 0; k < tasks; ++k) {
+    dispatch_costs_[k] = learn ? task_cost_[cost_at(k)] : 0;
+    unpriced = unpriced || (learn && dispatch_costs_[k] == 0);
+  }
+  if (unpriced && tasks > pool_->size()) price_by_input(indices, ds, epoch, per_sample);
   longest_first(dispatch_costs_, dispatch_);
   if (split)
     for (std::size_t k = 0; k < indices.size(); ++k) pass_slots_[k].done.store(0, std::memory_order_relaxed);
@@ -314,6 +319,23 @@ void trainer::run_parallel(std::span<const std::size_t> indices, const data::dat
     stats.steps += w.steps;
     stats.counters.add(w.sim->counters());
   }
+}
+
+void trainer::price_by_input(std::span<const std::size_t> indices, const data::dataset& ds, std::uint64_t epoch,
+                             std::size_t per_sample) {
+  std::atomic<std::size_t> next{0};
+  pool_->run(pool_->tasks_for(indices.size()), [&](std::size_t t) {
+    data::sample& buf = workers_[t]->buf;  // the worker's own, loaded again when it trains the sample
+    for (std::size_t k; (k = next.fetch_add(1)) < indices.size();) {
+      std::uint64_t events = 0;
+      try {
+        ds.load(indices[k], buf, epoch + 1);  // the draw the sample will be trained with
+        events = buf.events.size();
+      } catch (...) {  // left to the training pass, which reports it
+      }
+      for (std::size_t j = 0; j < per_sample; ++j) dispatch_costs_[k * per_sample + j] = events;
+    }
+  });
 }
 
 eval_result trainer::evaluate(const std::string& split, std::size_t limit) {

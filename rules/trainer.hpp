@@ -109,6 +109,9 @@ class trainer {
   std::size_t train_size() const;
   std::span<const double> weights(std::size_t layer) const { return master_[layer]; }
   const learning_rule& rule() const { return *rule_; }
+  // What the last batch's tasks were dispatched by (in batch order): each one's work when last trained, or its
+  // sample's input events when the batch had a task not trained yet (for tests).
+  std::span<const std::uint64_t> last_dispatch_costs() const { return dispatch_costs_; }
 
  private:
   struct worker;
@@ -125,6 +128,12 @@ class trainer {
   // gathers into the batch's total as the workers finish.
   void run_parallel(std::span<const std::size_t> indices, const data::dataset& ds, bool learn,
                            std::uint64_t epoch, std::uint64_t uid_base, batch_stats& stats);
+  // dispatch_costs_ of a batch with tasks not trained yet: every task priced by its sample's input events, the
+  // samples loaded (with the draw they will be trained with) on the pool. In the first epoch, from initial
+  // weights, input events predict a Fashion-MNIST SFDFA sample's work with correlation 0.71, where the batch's
+  // order predicts nothing (docs/benchmarks.md).
+  void price_by_input(std::span<const std::size_t> indices, const data::dataset& ds, std::uint64_t epoch,
+                      std::size_t per_sample);
   // A batch of an offline rule: the samples in parallel, then one optimizer step on the merged sums
   // (alignment: measure it against the reference on this batch).
   void run_batch(std::span<const std::size_t> batch, std::uint64_t epoch, std::size_t number, double lr_scale,

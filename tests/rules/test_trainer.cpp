@@ -3,6 +3,7 @@
 // the effective output weights (eq. 8-9), and config errors.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 
@@ -115,6 +116,37 @@ TEST_CASE("trainer: a batch shorter than the pool merges only the workers that r
       if (align) CHECK(cosine == ref_cosine);
     }
   }
+}
+
+TEST_CASE("trainer: the first epoch's batches go out by input events, later ones by what each sample cost") {
+  // 30 Randman channels, batches of 10 on 2 threads: in epoch 1 no sample has a cost yet, so each is priced by
+  // its input events (at most 30 here, not 0); from epoch 2 on by its synaptic events and neuron updates when
+  // last trained (far more). The weights equal one thread's (the order changes no bit).
+  std::vector<std::vector<std::uint64_t>> costs;
+  std::vector<std::vector<double>> weights[2];
+  for (unsigned threads : {1u, 2u}) {
+    auto cfg = small_config("sfdfa", temp_dir("dispatch" + std::to_string(threads)));
+    cfg["threads"] = threads;
+    cfg["epochs"] = 2;
+    cfg["evaluation"] = {{"test", false}, {"validation", false}};
+    rules::trainer tr = make_trainer(cfg);
+    tr.train_while(nullptr, [&](const rules::epoch_metrics&) {
+      if (threads == 2) costs.emplace_back(tr.last_dispatch_costs().begin(), tr.last_dispatch_costs().end());
+      return true;
+    });
+    for (std::size_t l = 0; l < tr.chain().layers.size(); ++l)
+      weights[threads - 1].emplace_back(tr.weights(l).begin(), tr.weights(l).end());
+  }
+  CHECK(weights[0] == weights[1]);
+  REQUIRE(costs.size() == 2);
+  REQUIRE(costs[0].size() > 2);  // the epoch's last batch: more tasks than threads
+  REQUIRE(costs[1].size() == costs[0].size());
+  for (std::uint64_t c : costs[0]) {
+    CHECK(c > 0);
+    CHECK(c <= 30);
+  }
+  const std::uint64_t most_events = *std::max_element(costs[0].begin(), costs[0].end());
+  for (std::uint64_t c : costs[1]) CHECK(c > 4 * most_events);
 }
 
 TEST_CASE("trainer: resuming from a checkpoint continues exactly as the uninterrupted run") {
