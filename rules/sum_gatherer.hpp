@@ -2,8 +2,9 @@
 // sum_gatherer: the training workers' fixed-point sums gathered into one total while the workers finish their
 // shares of a batch, instead of in a pass over every worker's sums after the last one has finished. A worker
 // with no sample left calls finish(): it merges, chunk by chunk, the sums of every worker that has finished
-// (its own included) into the total, setting them to zero as it goes, and returns once every chunk of every
-// worker of the batch is merged or being merged. So the merge runs in the batch's tail, where threads
+// (its own included) into the total, setting them to zero as it goes (only the blocks a worker wrote: fixed_sum's
+// dirty marks), and returns once every chunk of every worker of the batch is merged or being merged. So the
+// merge runs in the batch's tail, where threads
 // otherwise wait, and what is left after the last worker finishes is that worker's chunks, spread over all the
 // threads. The first worker to finish swaps its sums with the total instead of copying them (and clears the
 // storage it gets back); no other worker clears its sums before a batch (they are left zero). A worker waits
