@@ -75,12 +75,12 @@ class fixed_sum {
   // Only other's marked blocks are read. Threads merging ranges that share a block both mark it (an atomic
   // store of the same value).
   bool merge_range(const fixed_sum& other, std::size_t begin, std::size_t end) {
-    return move_range<false>(const_cast<fixed_sum&>(other), begin, end);
+    return move_range(other, nullptr, begin, end);
   }
   // Moves other's elements [begin, end) into these (added, saturating) and sets them to zero in other (and
   // other's blocks wholly inside the range unmarked). Returns what merge_range returns; neither object's flag
   // changes.
-  bool take_range(fixed_sum& other, std::size_t begin, std::size_t end) { return move_range<true>(other, begin, end); }
+  bool take_range(fixed_sum& other, std::size_t begin, std::size_t end) { return move_range(other, &other, begin, end); }
   void mark_saturated() { saturated_ = true; }
   // For a sum whose every element take_range moved out (all zero now): its flag cleared.
   void reset_saturated() { saturated_ = false; }
@@ -101,24 +101,25 @@ class fixed_sum {
  private:
   static std::size_t blocks(std::size_t n) { return (n + block_elements - 1) >> block_shift; }
   std::size_t block_end(std::size_t b) const { return std::min(v_.size(), (b + 1) << block_shift); }
-  template <bool Take>
-  bool move_range(fixed_sum& other, std::size_t begin, std::size_t end) {
+  // merge_range, and with emptied (= &other) take_range.
+  bool move_range(const fixed_sum& other, fixed_sum* emptied, std::size_t begin, std::size_t end) {
     bool saturated = other.saturated_;
     if (begin >= end) return saturated;
+    std::int64_t* to = v_.data();
+    const std::int64_t* from = other.v_.data();
     for (std::size_t b = begin >> block_shift, last = (end - 1) >> block_shift; b <= last; ++b) {
       if (!other.dirty_[b]) continue;
       const std::size_t lo = std::max(begin, b << block_shift), hi = std::min(end, block_end(b));
-      std::int64_t* __restrict to = v_.data();
-      std::int64_t* __restrict from = other.v_.data();
       for (std::size_t i = lo; i < hi; ++i) {
         const std::int64_t x = to[i] + from[i];
         saturated = saturated || x > limit || x < -limit;
         to[i] = x > limit ? limit : (x < -limit ? -limit : x);
       }
       std::atomic_ref<std::uint8_t>(dirty_[b]).store(1, std::memory_order_relaxed);
-      if constexpr (Take) {
-        std::fill(from + lo, from + hi, 0);
-        if (lo == b << block_shift && hi == block_end(b)) other.dirty_[b] = 0;  // no other range shares it
+      if (emptied != nullptr) {
+        std::fill(emptied->v_.begin() + static_cast<std::ptrdiff_t>(lo),
+                  emptied->v_.begin() + static_cast<std::ptrdiff_t>(hi), 0);
+        if (lo == b << block_shift && hi == block_end(b)) emptied->dirty_[b] = 0;  // no other range shares it
       }
     }
     return saturated;
