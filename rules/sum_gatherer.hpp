@@ -4,10 +4,10 @@
 // with no sample left calls finish(): it merges, chunk by chunk, the sums of every worker that has finished
 // (its own included) into the total, setting them to zero as it goes (only the blocks a worker wrote: fixed_sum's
 // dirty marks), and returns once every chunk of every worker of the batch is merged or being merged. So the
-// merge runs in the batch's tail, where threads
-// otherwise wait, and what is left after the last worker finishes is that worker's chunks, spread over all the
-// threads. The first worker to finish swaps its sums with the total instead of copying them (and clears the
-// storage it gets back); no other worker clears its sums before a batch (they are left zero). A worker waits
+// merge runs in the batch's tail, where threads otherwise wait, and what is left after the last worker finishes
+// is that worker's chunks, spread over all the threads. The first worker to finish swaps its sums with the total
+// instead of copying them (and clears the storage it gets back); no other worker clears its sums before a batch
+// (they are left zero). A worker waits
 // without using a core (std::atomic::wait). The total is the same integers in any order (fixed point). (Which partial
 // sums exist depends on the order, so a total near the range's end, +-1.07e9, may be flagged saturated in one
 // order and not in another; the trainer stops either way soon after: such sums mean divergence.) The trainer

@@ -14,6 +14,7 @@
 #include "rules/trainer_worker.hpp"
 
 namespace evsnn::rules {
+
 double trainer::score_sample(worker& w, std::size_t idx, std::uint64_t uid, const std::string& when) {
   throw_if_runaway(*w.sim, cfg_.file, when, idx);
   const loss_value lv = loss_->computed_by_rule()
