@@ -76,11 +76,14 @@ encoder_options parse_encoder(const nlohmann::json& value, const std::string& fi
 }
 
 namespace {
-bool event_less(const input_event& a, const input_event& b) {
-  if (a.time_ms != b.time_ms) return a.time_ms < b.time_ms;
-  if (a.channel != b.channel) return a.channel < b.channel;
-  return a.grade < b.grade;
-}
+// A function object rather than a function pointer, so that std::sort inlines the comparison.
+struct event_less {
+  bool operator()(const input_event& a, const input_event& b) const {
+    if (a.time_ms != b.time_ms) return a.time_ms < b.time_ms;
+    if (a.channel != b.channel) return a.channel < b.channel;
+    return a.grade < b.grade;
+  }
+};
 }  // namespace
 
 namespace {
@@ -123,7 +126,7 @@ void encode(const encoder_options& o, std::size_t n, Pixel&& pixel, std::uint64_
       break;
     }
   }
-  std::sort(out.events.begin(), out.events.end(), event_less);
+  std::sort(out.events.begin(), out.events.end(), event_less{});
 }
 
 }  // namespace
