@@ -101,7 +101,8 @@ struct alpha_kernel {
   // derivative is (1 - y)^2/(y (1 + y)^2)), times 1 - 2^-40, far below 1 by more than the few ulps of
   // rounding in either side, so the bound stays below crossing() as computed.
   // Where not exact, hint receives y, from which resolve gives crossing() itself without redoing root_y.
-  double crossing_bound(const local& x, double theta, bool& exact, double& hint) const {
+  // Always inlined: exact_lif's AVX2 delivery (another target) would otherwise call it.
+  __attribute__((always_inline)) double crossing_bound(const local& x, double theta, bool& exact, double& hint) const {
     exact = true;
     if (!may_cross(x, theta)) return std::numeric_limits<double>::infinity();
     const double y = root_y(x, theta);

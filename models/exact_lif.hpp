@@ -35,8 +35,9 @@
 // crossings_ is non-empty; clamp_ marks "held at 0 until release_", counted by n_clamped_; theta_[i] is
 // params_.threshold[i], or +inf once neuron i reached the spike cap; gate_[i] is NaN where clamp_[i], else
 // +inf when t_pred_[i] is finite, else -inf.
-// Delivery (deliver_row) runs two inputs at a time as SIMD lanes (models/double2.hpp) with the same IEEE
-// operations as one at a time, so spike times do not depend on it.
+// Delivery (deliver_row) runs two inputs at a time as SIMD lanes (models/simd_lanes.hpp), and a dense row four
+// at a time where the CPU has AVX2 (chosen once, at construction), with the same IEEE operations as one at a
+// time, so spike times do not depend on the lane count or the CPU.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -51,7 +52,7 @@
 #include "engine/population.hpp"
 #include "engine/wakeup_heap.hpp"
 #include "engine/rebase_grid.hpp"
-#include "models/double2.hpp"
+#include "models/simd_lanes.hpp"
 #include "models/spiking_params.hpp"
 #include "models/stepped_lif.hpp"
 
@@ -80,7 +81,8 @@ class exact_lif final : public population, public membrane_view, public membrane
         uniform_threshold_(params_.max_spikes == 0 &&
                            std::adjacent_find(params_.threshold.begin(), params_.threshold.end(),
                                               std::not_equal_to<>()) == params_.threshold.end()),
-        grid_(rebase_exponent / std::max(k_.inv_tau_mem, k_.inv_tau_syn)) {
+        grid_(rebase_exponent / std::max(k_.inv_tau_mem, k_.inv_tau_syn)),
+        wide_(cpu_has_wide_lanes()) {
     reset(0.0);
   }
 
@@ -187,6 +189,11 @@ class exact_lif final : public population, public membrane_view, public membrane
   // Next predicted crossing of neuron i (+inf if none); for tests and tools.
   double predicted_crossing(std::uint32_t i) const { return deferred_[i] ? resolved(i) : t_pred_[i]; }
 
+  // Dense rows four inputs at a time (true where the CPU has AVX2, the default) or two; for tests, which run
+  // both and compare the bits.
+  bool wide_lanes() const { return wide_; }
+  void set_wide_lanes(bool wide) { wide_ = wide && cpu_has_wide_lanes(); }
+
  private:
   static constexpr double inf = std::numeric_limits<double>::infinity();
   // Rebase when the larger exponent (t-T)/tau exceeds this: e^30 ~ 1e13 keeps a and b far from
@@ -225,20 +232,52 @@ class exact_lif final : public population, public membrane_view, public membrane
   }
   void apply_clamp(std::uint32_t i, double t_ms) { apply_clamp(i, t_ms, p_.data(), q_.data(), gate_.data()); }
 
-  // deliver_row for the population's current case: held neurons or none, one threshold or several.
+  // deliver_row for the population's current case: held neurons or none, one threshold or several; a dense
+  // row in four lanes where the CPU allows.
   template <bool Dense>
   void deliver(double t_ms, std::span<const std::uint32_t> post, std::span<const double> w, float scale) {
+#ifdef EVSNN_WIDE_LANES
+    if constexpr (Dense)
+      if (wide_) {
+        if (n_clamped_ > 0) {
+          if (uniform_threshold_)
+            deliver_wide<true, true>(t_ms, w, scale);
+          else
+            deliver_wide<false, true>(t_ms, w, scale);
+        } else if (uniform_threshold_) {
+          deliver_wide<true, false>(t_ms, w, scale);
+        } else {
+          deliver_wide<false, false>(t_ms, w, scale);
+        }
+        return;
+      }
+#endif
     if (n_clamped_ > 0) {
       if (uniform_threshold_)
-        deliver_row<Dense, true, true>(t_ms, post, w, scale);
+        deliver_narrow<Dense, true, true>(t_ms, post, w, scale);
       else
-        deliver_row<Dense, false, true>(t_ms, post, w, scale);
+        deliver_narrow<Dense, false, true>(t_ms, post, w, scale);
     } else if (uniform_threshold_) {
-      deliver_row<Dense, true, false>(t_ms, post, w, scale);
+      deliver_narrow<Dense, true, false>(t_ms, post, w, scale);
     } else {
-      deliver_row<Dense, false, false>(t_ms, post, w, scale);
+      deliver_narrow<Dense, false, false>(t_ms, post, w, scale);
     }
   }
+  // One function per case, so that each inlines its own crossing code.
+  template <bool Dense, bool Uniform, bool Clamping>
+  __attribute__((noinline)) void deliver_narrow(double t_ms, std::span<const std::uint32_t> post,
+                                                std::span<const double> w, float scale) {
+    deliver_row<Dense, Uniform, Clamping, 2>(t_ms, post, w, scale);
+  }
+#ifdef EVSNN_WIDE_LANES
+  // The same for a dense row, compiled for AVX2: deliver_row is inlined here, so its code (pass 2 too) uses
+  // the wider ISA.
+  template <bool Uniform, bool Clamping>
+  __attribute__((target("avx2"), noinline)) void deliver_wide(double t_ms, std::span<const double> w,
+                                                              float scale) {
+    deliver_row<true, Uniform, Clamping, 4>(t_ms, {}, w, scale);
+  }
+#endif
 
   // One row of input at t_ms: weight w[k] to neuron k (Dense) or post[k]. Pass 1 adds every input and lists
   // in pending_, in row order, the targets whose prediction may change (may_change). It runs two inputs at a
@@ -249,8 +288,12 @@ class exact_lif final : public population, public membrane_view, public membrane
   // Clamping (some neuron is held at rest, its gate_ NaN): a pair with a held neuron runs one input after the
   // other, each releasing its neuron first when its refractory period is over (as apply_clamp) and testing a
   // neuron still held with may_change_held. The rest, most pairs, take the lanes.
-  template <bool Dense, bool Uniform, bool Clamping>
-  void deliver_row(double t_ms, std::span<const std::uint32_t> post, std::span<const double> w, float scale) {
+  // Lanes == 4 (dense rows, in deliver_wide only): four inputs at a time first, in the same way, and the
+  // pair loop takes the row's last inputs.
+  template <bool Dense, bool Uniform, bool Clamping, int Lanes>
+  __attribute__((always_inline)) void deliver_row(double t_ms, std::span<const std::uint32_t> post,
+                                                  std::span<const double> w, float scale) {
+    static_assert(Lanes == 2 || (Lanes == 4 && Dense));
     const frame f = advance_to(t_ms);
     const std::size_t n = w.size();
     const double cp = static_cast<double>(scale) * f.cp;
@@ -284,9 +327,40 @@ class exact_lif final : public population, public membrane_view, public membrane
           return listed + static_cast<std::size_t>(may_change_held(j, qj, wj, th[j], sgn, f));
       return listed + static_cast<std::size_t>(may_change(pj, qj, wj, gate[j], th[j], sgn, f) & 1);
     };
+    std::size_t k = 0;
+    if constexpr (Lanes == 4) {
+      const double4 cp4 = {cp, cp, cp, cp}, cq4 = {cq, cq, cq, cq}, th4 = {th0, th0, th0, th0};
+      for (;; m = one(k + 3, one(k + 2, one(k + 1, one(k, m)))), k += 4) {  // after each quad with a held neuron
+        for (; k + 4 <= n; k += 4) {
+          const double4 gk = load4(gate + k);
+          if constexpr (Clamping) {
+            const mask4 held = gk != gk;
+            if ((held[0] | held[1] | held[2] | held[3]) != 0) [[unlikely]]
+              break;
+          }
+          const double4 wk = load4(wp + k);
+          double4 pk = load4(p + k), qk = load4(q + k), hk = th4;
+          if constexpr (!Uniform) hk = load4(th + k);
+          pk += wk * cp4;
+          qk += wk * cq4;
+          store4(p + k, pk);
+          store4(q + k, qk);
+          const mask4 flag = may_change(pk, qk, wk, gk, hk, sgn, f);
+          const auto j = static_cast<std::uint32_t>(k);
+          out[m] = j;
+          m += static_cast<std::size_t>(flag[0] & 1);
+          out[m] = j + 1;
+          m += static_cast<std::size_t>(flag[1] & 1);
+          out[m] = j + 2;
+          m += static_cast<std::size_t>(flag[2] & 1);
+          out[m] = j + 3;
+          m += static_cast<std::size_t>(flag[3] & 1);
+        }
+        if (k + 4 > n) break;
+      }
+    }
     // The pair loop leaves for the pairs that run one input after the other (multapses, held neurons), so that
     // their code (the release calls exp) stays out of it and does not spill its registers.
-    std::size_t k = 0;
     for (;; m = one(k + 1, one(k, m)), k += 2) {  // after each pair that left the lane loop
       for (; k + 2 <= n; k += 2) {
         const double2 wk = load2(wp + k);
@@ -498,6 +572,7 @@ class exact_lif final : public population, public membrane_view, public membrane
   bool uniform_threshold_;              // no cap, every neuron has the same threshold (deliver_row need not gather it)
   std::uint32_t n_clamped_ = 0;
   rebase_grid grid_;  // the reference time T of p_, q_
+  bool wide_;         // dense rows in four lanes (deliver_wide)
 };
 
 }  // namespace evsnn

@@ -1,17 +1,26 @@
 #pragma once
-// double2: two doubles as one SIMD value (GCC/Clang vector extension: SSE2 on any x86-64, NEON on AArch64),
-// for the neuron models' per-input loops, which the compiler does not vectorise on its own (their 0/1
-// outcomes mix double comparisons with integer flags). Lane arithmetic is IEEE double arithmetic, the same
-// operations in the same order as the scalar code, so results are bit-identical to it (no contraction:
-// the build passes -ffp-contract=off). Comparisons give mask2 lanes of -1 (true) or 0.
-// Invariants: load2/store2 accept any alignment.
+// simd_lanes: two or four doubles as one SIMD value (GCC/Clang vector extensions), for the neuron models'
+// per-input loops, which the compiler does not vectorise on its own (their 0/1 outcomes mix double
+// comparisons with integer flags). double2 is SSE2 on any x86-64 and NEON on AArch64; double4 is one AVX
+// register, used only in code compiled for AVX2 (a function with target("avx2"), chosen at run time where the
+// CPU has it: cpu_has_wide_lanes). Lane arithmetic is IEEE double arithmetic, the same operations in the
+// same order as the scalar code, so results are bit-identical to it whatever the lane count (no contraction:
+// the build passes -ffp-contract=off). Comparisons give mask lanes of -1 (true) or 0.
+// Invariants: the loads and stores accept any alignment.
 #include <cstdint>
 #include <cstring>
+
+// EVSNN_WIDE_LANES: the four-lane loops are compiled (x86-64, GCC or Clang).
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define EVSNN_WIDE_LANES 1
+#endif
 
 namespace evsnn {
 
 using double2 = double __attribute__((vector_size(16)));
 using mask2 = std::int64_t __attribute__((vector_size(16)));
+using double4 = double __attribute__((vector_size(32)));
+using mask4 = std::int64_t __attribute__((vector_size(32)));
 
 inline double2 load2(const double* p) {
   double2 v;
@@ -20,5 +29,23 @@ inline double2 load2(const double* p) {
 }
 
 inline void store2(double* p, double2 v) { std::memcpy(p, &v, sizeof v); }
+
+// Inlined, so that in a function compiled for AVX2 they are one instruction each.
+__attribute__((always_inline)) inline double4 load4(const double* p) {
+  double4 v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+
+__attribute__((always_inline)) inline void store4(double* p, double4 v) { std::memcpy(p, &v, sizeof v); }
+
+// Whether this CPU runs the four-lane (AVX2) loops.
+inline bool cpu_has_wide_lanes() {
+#ifdef EVSNN_WIDE_LANES
+  return __builtin_cpu_supports("avx2");
+#else
+  return false;
+#endif
+}
 
 }  // namespace evsnn
