@@ -42,7 +42,7 @@ struct alpha_kernel {
   }
 
   // The state at a time as the coefficients of u(s) = B e^{-s/tau_mem} - A e^{-s/tau_syn}. state, potential
-  // and may_cross take T = double or a lane vector (models/double2.hpp; comparisons then give lane masks).
+  // and may_cross take T = double or a lane vector (models/simd_lanes.hpp; comparisons then give lane masks).
   template <class T>
   struct local_t {
     T B, A;

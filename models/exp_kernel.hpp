@@ -99,7 +99,7 @@ struct exp_kernel {
   }
 
   // The state at a frame's time. state, potential and may_cross take T = double or a lane vector
-  // (models/double2.hpp; comparisons then give lane masks).
+  // (models/simd_lanes.hpp; comparisons then give lane masks).
   template <class T>
   struct local_t {
     T v, j;  // potential, synaptic current
