@@ -35,9 +35,9 @@
 // crossings_ is non-empty; clamp_ marks "held at 0 until release_", counted by n_clamped_; theta_[i] is
 // params_.threshold[i], or +inf once neuron i reached the spike cap; gate_[i] is NaN where clamp_[i], else
 // +inf when t_pred_[i] is finite, else -inf.
-// Delivery (deliver_row) runs two inputs at a time as SIMD lanes (models/simd_lanes.hpp), and a dense row four
-// at a time where the CPU has AVX2 (chosen once, at construction), with the same IEEE operations as one at a
-// time, so spike times do not depend on the lane count or the CPU.
+// Delivery (deliver_row) runs two inputs at a time as SIMD lanes (models/simd_lanes.hpp), or four where the CPU
+// has AVX2 (chosen once, at construction), with the same IEEE operations as one at a time, so spike times do not
+// depend on the lane count or the CPU.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -189,7 +189,7 @@ class exact_lif final : public population, public membrane_view, public membrane
   // Next predicted crossing of neuron i (+inf if none); for tests and tools.
   double predicted_crossing(std::uint32_t i) const { return deferred_[i] ? resolved(i) : t_pred_[i]; }
 
-  // Dense rows four inputs at a time (true where the CPU has AVX2, the default) or two; for tests, which run
+  // Rows four inputs at a time (true where the CPU has AVX2, the default) or two; for tests, which run
   // both and compare the bits.
   bool wide_lanes() const { return wide_; }
   void set_wide_lanes(bool wide) { wide_ = wide && cpu_has_wide_lanes(); }
@@ -232,25 +232,24 @@ class exact_lif final : public population, public membrane_view, public membrane
   }
   void apply_clamp(std::uint32_t i, double t_ms) { apply_clamp(i, t_ms, p_.data(), q_.data(), gate_.data()); }
 
-  // deliver_row for the population's current case: held neurons or none, one threshold or several; a dense
-  // row in four lanes where the CPU allows.
+  // deliver_row for the population's current case: held neurons or none, one threshold or several; four
+  // lanes where the CPU allows.
   template <bool Dense>
   void deliver(double t_ms, std::span<const std::uint32_t> post, std::span<const double> w, float scale) {
 #ifdef EVSNN_WIDE_LANES
-    if constexpr (Dense)
-      if (wide_) {
-        if (n_clamped_ > 0) {
-          if (uniform_threshold_)
-            deliver_wide<true, true>(t_ms, w, scale);
-          else
-            deliver_wide<false, true>(t_ms, w, scale);
-        } else if (uniform_threshold_) {
-          deliver_wide<true, false>(t_ms, w, scale);
-        } else {
-          deliver_wide<false, false>(t_ms, w, scale);
-        }
-        return;
+    if (wide_) {
+      if (n_clamped_ > 0) {
+        if (uniform_threshold_)
+          deliver_wide<Dense, true, true>(t_ms, post, w, scale);
+        else
+          deliver_wide<Dense, false, true>(t_ms, post, w, scale);
+      } else if (uniform_threshold_) {
+        deliver_wide<Dense, true, false>(t_ms, post, w, scale);
+      } else {
+        deliver_wide<Dense, false, false>(t_ms, post, w, scale);
       }
+      return;
+    }
 #endif
     if (n_clamped_ > 0) {
       if (uniform_threshold_)
@@ -270,12 +269,11 @@ class exact_lif final : public population, public membrane_view, public membrane
     deliver_row<Dense, Uniform, Clamping, 2>(t_ms, post, w, scale);
   }
 #ifdef EVSNN_WIDE_LANES
-  // The same for a dense row, compiled for AVX2: deliver_row is inlined here, so its code (pass 2 too) uses
-  // the wider ISA.
-  template <bool Uniform, bool Clamping>
-  __attribute__((target("avx2"), noinline)) void deliver_wide(double t_ms, std::span<const double> w,
-                                                              float scale) {
-    deliver_row<true, Uniform, Clamping, 4>(t_ms, {}, w, scale);
+  // The same compiled for AVX2: deliver_row is inlined here, so its code (pass 2 too) uses the wider ISA.
+  template <bool Dense, bool Uniform, bool Clamping>
+  __attribute__((target("avx2"), noinline)) void deliver_wide(double t_ms, std::span<const std::uint32_t> post,
+                                                              std::span<const double> w, float scale) {
+    deliver_row<Dense, Uniform, Clamping, 4>(t_ms, post, w, scale);
   }
 #endif
 
@@ -288,12 +286,12 @@ class exact_lif final : public population, public membrane_view, public membrane
   // Clamping (some neuron is held at rest, its gate_ NaN): a pair with a held neuron runs one input after the
   // other, each releasing its neuron first when its refractory period is over (as apply_clamp) and testing a
   // neuron still held with may_change_held. The rest, most pairs, take the lanes.
-  // Lanes == 4 (dense rows, in deliver_wide only): four inputs at a time first, in the same way, and the
-  // pair loop takes the row's last inputs.
+  // Lanes == 4 (in deliver_wide only): four inputs at a time first, in the same way (a sparse quad with a
+  // multapse one input after another), and the pair loop takes the row's last inputs.
   template <bool Dense, bool Uniform, bool Clamping, int Lanes>
   __attribute__((always_inline)) void deliver_row(double t_ms, std::span<const std::uint32_t> post,
                                                   std::span<const double> w, float scale) {
-    static_assert(Lanes == 2 || (Lanes == 4 && Dense));
+    static_assert(Lanes == 2 || Lanes == 4);
     const frame f = advance_to(t_ms);
     const std::size_t n = w.size();
     const double cp = static_cast<double>(scale) * f.cp;
@@ -330,30 +328,65 @@ class exact_lif final : public population, public membrane_view, public membrane
     std::size_t k = 0;
     if constexpr (Lanes == 4) {
       const double4 cp4 = {cp, cp, cp, cp}, cq4 = {cq, cq, cq, cq}, th4 = {th0, th0, th0, th0};
-      for (;; m = one(k + 3, one(k + 2, one(k + 1, one(k, m)))), k += 4) {  // after each quad with a held neuron
+      // After each quad that left the lane loop (a held neuron; a multapse while some neuron is held).
+      for (;; m = one(k + 3, one(k + 2, one(k + 1, one(k, m)))), k += 4) {
         for (; k + 4 <= n; k += 4) {
-          const double4 gk = load4(gate + k);
+          std::uint32_t j0 = static_cast<std::uint32_t>(k), j1 = j0 + 1, j2 = j0 + 2, j3 = j0 + 3;
+          double4 gk;
+          if constexpr (Dense) {
+            gk = load4(gate + k);
+          } else {
+            j0 = ix[k];
+            j1 = ix[k + 1];
+            j2 = ix[k + 2];
+            j3 = ix[k + 3];
+            // A row is in CSR order (a neuron's repeats adjacent), so four distinct targets differ pairwise here.
+            if ((j0 == j1) | (j1 == j2) | (j2 == j3)) [[unlikely]] {
+              if constexpr (Clamping) break;
+              m = one(k + 3, one(k + 2, one(k + 1, one(k, m))));
+              continue;
+            }
+            gk = double4{gate[j0], gate[j1], gate[j2], gate[j3]};
+          }
           if constexpr (Clamping) {
             const mask4 held = gk != gk;
             if ((held[0] | held[1] | held[2] | held[3]) != 0) [[unlikely]]
               break;
           }
           const double4 wk = load4(wp + k);
-          double4 pk = load4(p + k), qk = load4(q + k), hk = th4;
-          if constexpr (!Uniform) hk = load4(th + k);
+          double4 pk, qk, hk = th4;
+          if constexpr (Dense) {
+            pk = load4(p + k);
+            qk = load4(q + k);
+            if constexpr (!Uniform) hk = load4(th + k);
+          } else {
+            pk = double4{p[j0], p[j1], p[j2], p[j3]};
+            qk = double4{q[j0], q[j1], q[j2], q[j3]};
+            if constexpr (!Uniform) hk = double4{th[j0], th[j1], th[j2], th[j3]};
+          }
           pk += wk * cp4;
           qk += wk * cq4;
-          store4(p + k, pk);
-          store4(q + k, qk);
+          if constexpr (Dense) {
+            store4(p + k, pk);
+            store4(q + k, qk);
+          } else {
+            p[j0] = pk[0];
+            p[j1] = pk[1];
+            p[j2] = pk[2];
+            p[j3] = pk[3];
+            q[j0] = qk[0];
+            q[j1] = qk[1];
+            q[j2] = qk[2];
+            q[j3] = qk[3];
+          }
           const mask4 flag = may_change(pk, qk, wk, gk, hk, sgn, f);
-          const auto j = static_cast<std::uint32_t>(k);
-          out[m] = j;
+          out[m] = j0;
           m += static_cast<std::size_t>(flag[0] & 1);
-          out[m] = j + 1;
+          out[m] = j1;
           m += static_cast<std::size_t>(flag[1] & 1);
-          out[m] = j + 2;
+          out[m] = j2;
           m += static_cast<std::size_t>(flag[2] & 1);
-          out[m] = j + 3;
+          out[m] = j3;
           m += static_cast<std::size_t>(flag[3] & 1);
         }
         if (k + 4 > n) break;
@@ -572,7 +605,7 @@ class exact_lif final : public population, public membrane_view, public membrane
   bool uniform_threshold_;              // no cap, every neuron has the same threshold (deliver_row need not gather it)
   std::uint32_t n_clamped_ = 0;
   rebase_grid grid_;  // the reference time T of p_, q_
-  bool wide_;         // dense rows in four lanes (deliver_wide)
+  bool wide_;         // rows in four lanes (deliver_wide)
 };
 
 }  // namespace evsnn

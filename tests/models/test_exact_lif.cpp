@@ -11,7 +11,7 @@
 // (a prediction skipped where the release is followed by a crossing leaves a stale one).
 // A neuron held at rest (reset "zero") through a silence of 1 s to 1000 s answers its next input as from
 // rest (its release used to compute 0 * inf, a NaN that silenced it for good).
-// Dense rows four inputs at a time (AVX2) give the bits and counters of two at a time.
+// Rows four inputs at a time (AVX2), dense and sparse, give the bits and counters of two at a time.
 // Spike cap (max_spikes): each neuron keeps exactly its first K spikes of the uncapped run, bit for bit, in
 // both samples of a two-sample run (the count resets), and the time-stepped twin caps the same way.
 #include <doctest/doctest.h>
@@ -144,11 +144,13 @@ TEST_CASE("exact_lif: dense rows are delivered as dense and sparse ones with mul
 
 namespace {
 
-// Dense rows into n neurons of which kernel, reset and thresholds, with four lanes or two (set_wide_lanes):
-// the spikes and the population's counters.
+// Rows into n neurons of which kernel, reset and thresholds, with four lanes or two (set_wide_lanes): the
+// spikes and the population's counters. Dense: every row holds each neuron once; sparse: 0 to 2n random targets
+// in CSR order, repeats (multapses) adjacent.
 template <class Kernel>
 std::pair<std::vector<spike_record>, population_counters> run_lanes(Kernel kernel, std::uint32_t n, reset_mode reset,
-                                                                    bool uniform, bool wide, std::uint64_t seed) {
+                                                                    bool uniform, bool dense, bool wide,
+                                                                    std::uint64_t seed) {
   rng r(seed);
   spiking_params p;
   for (std::uint32_t i = 0; i < n; ++i) p.threshold.push_back(uniform ? 0.9 : r.uniform(0.6, 1.2));
@@ -162,7 +164,11 @@ std::pair<std::vector<spike_record>, population_counters> run_lanes(Kernel kerne
     // Every fourth row at the previous one's time: same-time rows too.
     const double t = k % 4 == 3 ? events.back().time_ms : r.uniform(0.0, 200.0);
     events.push_back({t, k, 1.0f});
-    for (std::uint32_t i = 0; i < n; ++i) syn.push_back({k, i, r.normal(0.2, 0.45)});
+    std::vector<std::uint32_t> post;
+    const std::uint32_t len = dense ? n : static_cast<std::uint32_t>(r.below(2 * n + 1));
+    for (std::uint32_t i = 0; i < len; ++i) post.push_back(dense ? i : static_cast<std::uint32_t>(r.below(n)));
+    std::sort(post.begin(), post.end());
+    for (const std::uint32_t i : post) syn.push_back({k, i, r.normal(dense ? 0.2 : 0.15, 0.45)});
   }
   std::sort(events.begin(), events.end(), [](const input_event& a, const input_event& b) {
     return a.time_ms < b.time_ms || (a.time_ms == b.time_ms && a.channel < b.channel);
@@ -178,32 +184,37 @@ std::pair<std::vector<spike_record>, population_counters> run_lanes(Kernel kerne
 
 }  // namespace
 
-TEST_CASE("exact_lif: dense rows in four lanes spike at the bits of two lanes") {
+TEST_CASE("exact_lif: rows in four lanes spike at the bits of two lanes") {
   if (!cpu_has_wide_lanes()) MESSAGE("this CPU has no AVX2: both runs take two lanes");
-  // Rows of 37 (nine quads and one input alone) and 6 (one quad and one pair), held neurons within quads
-  // (reset zero, 2 ms refractory), one threshold and several.
+  // Dense rows of 37 (nine quads and one input alone) and 6 (one quad and one pair); sparse rows of up to 74
+  // and 12 targets with multapses inside quads; held neurons within quads (reset zero, 2 ms refractory), one
+  // threshold and several.
   for (const bool alpha : {true, false})
-    for (const std::uint32_t n : {37u, 6u})
-      for (const reset_mode reset : {reset_mode::subtract, reset_mode::zero})
-        for (const bool uniform : {true, false}) {
-          CAPTURE(alpha);
-          CAPTURE(n);
-          CAPTURE(uniform);
-          const std::uint64_t seed = 11 + n;
-          const auto wide = alpha ? run_lanes(alpha_kernel(20.0), n, reset, uniform, true, seed)
-                                  : run_lanes(exp_kernel(10.0, 3.0), n, reset, uniform, true, seed);
-          const auto narrow = alpha ? run_lanes(alpha_kernel(20.0), n, reset, uniform, false, seed)
-                                    : run_lanes(exp_kernel(10.0, 3.0), n, reset, uniform, false, seed);
-          CHECK(wide.first.size() >= 30);
-          REQUIRE(wide.first.size() == narrow.first.size());
-          for (std::size_t k = 0; k < wide.first.size(); ++k) {
-            CHECK(wide.first[k].neuron == narrow.first[k].neuron);
-            CHECK(std::bit_cast<std::uint64_t>(wide.first[k].time_ms) ==
-                  std::bit_cast<std::uint64_t>(narrow.first[k].time_ms));
+    for (const bool dense : {true, false})
+      for (const std::uint32_t n : {37u, 6u})
+        for (const reset_mode reset : {reset_mode::subtract, reset_mode::zero})
+          for (const bool uniform : {true, false}) {
+            CAPTURE(alpha);
+            CAPTURE(dense);
+            CAPTURE(n);
+            CAPTURE(uniform);
+            const std::uint64_t seed = 11 + n;
+            const auto go = [&](bool wide) {
+              return alpha ? run_lanes(alpha_kernel(20.0), n, reset, uniform, dense, wide, seed)
+                           : run_lanes(exp_kernel(10.0, 3.0), n, reset, uniform, dense, wide, seed);
+            };
+            const auto wide = go(true);
+            const auto narrow = go(false);
+            CHECK(wide.first.size() >= 30);
+            REQUIRE(wide.first.size() == narrow.first.size());
+            for (std::size_t k = 0; k < wide.first.size(); ++k) {
+              CHECK(wide.first[k].neuron == narrow.first[k].neuron);
+              CHECK(std::bit_cast<std::uint64_t>(wide.first[k].time_ms) ==
+                    std::bit_cast<std::uint64_t>(narrow.first[k].time_ms));
+            }
+            CHECK(wide.second.crossing_predictions == narrow.second.crossing_predictions);
+            CHECK(wide.second.neuron_updates == narrow.second.neuron_updates);
           }
-          CHECK(wide.second.crossing_predictions == narrow.second.crossing_predictions);
-          CHECK(wide.second.neuron_updates == narrow.second.neuron_updates);
-        }
 }
 
 namespace {
