@@ -45,6 +45,7 @@
 #include <limits>
 #include <span>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "engine/membrane_kick.hpp"
@@ -236,30 +237,22 @@ class exact_lif final : public population, public membrane_view, public membrane
   // lanes where the CPU allows.
   template <bool Dense>
   void deliver(double t_ms, std::span<const std::uint32_t> post, std::span<const double> w, float scale) {
+    const auto run = [&](auto uniform, auto clamping) {
+      constexpr bool u = decltype(uniform)::value, c = decltype(clamping)::value;
 #ifdef EVSNN_WIDE_LANES
-    if (wide_) {
-      if (n_clamped_ > 0) {
-        if (uniform_threshold_)
-          deliver_wide<Dense, true, true>(t_ms, post, w, scale);
-        else
-          deliver_wide<Dense, false, true>(t_ms, post, w, scale);
-      } else if (uniform_threshold_) {
-        deliver_wide<Dense, true, false>(t_ms, post, w, scale);
-      } else {
-        deliver_wide<Dense, false, false>(t_ms, post, w, scale);
-      }
-      return;
-    }
+      if (wide_) return deliver_wide<Dense, u, c>(t_ms, post, w, scale);
 #endif
+      deliver_narrow<Dense, u, c>(t_ms, post, w, scale);
+    };
     if (n_clamped_ > 0) {
       if (uniform_threshold_)
-        deliver_narrow<Dense, true, true>(t_ms, post, w, scale);
+        run(std::true_type{}, std::true_type{});
       else
-        deliver_narrow<Dense, false, true>(t_ms, post, w, scale);
+        run(std::false_type{}, std::true_type{});
     } else if (uniform_threshold_) {
-      deliver_narrow<Dense, true, false>(t_ms, post, w, scale);
+      run(std::true_type{}, std::false_type{});
     } else {
-      deliver_narrow<Dense, false, false>(t_ms, post, w, scale);
+      run(std::false_type{}, std::false_type{});
     }
   }
   // One function per case, so that each inlines its own crossing code.
@@ -305,9 +298,7 @@ class exact_lif final : public population, public membrane_view, public membrane
     const double* __restrict wp = w.data();
     const std::uint32_t* __restrict ix = post.data();
     std::uint32_t* __restrict out = pending_.data();
-    const double2 cp2 = {cp, cp}, cq2 = {cq, cq};
-    const double th0 = Uniform && n > 0 ? th[0] : 0.0;
-    const double2 th2 = {th0, th0};  // every neuron's threshold when Uniform
+    const double th0 = Uniform && n > 0 ? th[0] : 0.0;  // every neuron's threshold when Uniform
     std::size_t m = 0;
     // One input at a time (the row's odd end, a pair naming one neuron twice); returns the list's new length.
     // Inlined, so that the pair loop makes no call (a call would spill every loop constant each iteration).
@@ -325,125 +316,77 @@ class exact_lif final : public population, public membrane_view, public membrane
           return listed + static_cast<std::size_t>(may_change_held(j, qj, wj, th[j], sgn, f));
       return listed + static_cast<std::size_t>(may_change(pj, qj, wj, gate[j], th[j], sgn, f) & 1);
     };
+    // Inputs as lanes of V (double4 or double2, N of them) from k on, until fewer than N remain. The lane loop
+    // leaves for the groups that run one input after another (a sparse group naming one neuron twice: rows are
+    // in CSR order, so repeats are adjacent; a held neuron), so that their code (the release calls exp) stays out
+    // of it and does not spill its registers.
     std::size_t k = 0;
-    if constexpr (Lanes == 4) {
-      const double4 cp4 = {cp, cp, cp, cp}, cq4 = {cq, cq, cq, cq}, th4 = {th0, th0, th0, th0};
-      // After each quad that left the lane loop (a held neuron; a multapse while some neuron is held).
-      for (;; m = one(k + 3, one(k + 2, one(k + 1, one(k, m)))), k += 4) {
-        for (; k + 4 <= n; k += 4) {
-          std::uint32_t j0 = static_cast<std::uint32_t>(k), j1 = j0 + 1, j2 = j0 + 2, j3 = j0 + 3;
-          double4 gk;
+    const auto lanes = [&]<class V>(V) __attribute__((always_inline)) {
+      constexpr std::size_t N = sizeof(V) / sizeof(double);
+      const auto singly = [&] __attribute__((always_inline)) {
+        for (std::size_t l = 0; l < N; ++l) m = one(k + l, m);
+      };
+      const V cpv = V{} + cp, cqv = V{} + cq, thv = V{} + th0;
+      for (;; singly(), k += N) {  // after each group that left the lane loop
+        for (; k + N <= n; k += N) {
+          std::uint32_t j[N];
+          V gk;
           if constexpr (Dense) {
-            gk = load4(gate + k);
+            for (std::size_t l = 0; l < N; ++l) j[l] = static_cast<std::uint32_t>(k + l);
+            gk = load_lanes<V>(gate + k);
           } else {
-            j0 = ix[k];
-            j1 = ix[k + 1];
-            j2 = ix[k + 2];
-            j3 = ix[k + 3];
-            // A row is in CSR order (a neuron's repeats adjacent), so four distinct targets differ pairwise here.
-            if ((j0 == j1) | (j1 == j2) | (j2 == j3)) [[unlikely]] {
+            bool repeat = false;
+            for (std::size_t l = 0; l < N; ++l) j[l] = ix[k + l];
+            for (std::size_t l = 1; l < N; ++l) repeat |= j[l - 1] == j[l];
+            if (repeat) [[unlikely]] {
               if constexpr (Clamping) break;
-              m = one(k + 3, one(k + 2, one(k + 1, one(k, m))));
+              singly();
               continue;
             }
-            gk = double4{gate[j0], gate[j1], gate[j2], gate[j3]};
+            for (std::size_t l = 0; l < N; ++l) gk[l] = gate[j[l]];
           }
           if constexpr (Clamping) {
-            const mask4 held = gk != gk;
-            if ((held[0] | held[1] | held[2] | held[3]) != 0) [[unlikely]]
+            const auto held = gk != gk;
+            bool any = false;
+            for (std::size_t l = 0; l < N; ++l) any |= held[l] != 0;
+            if (any) [[unlikely]]
               break;
           }
-          const double4 wk = load4(wp + k);
-          double4 pk, qk, hk = th4;
+          const V wk = load_lanes<V>(wp + k);
+          V pk, qk, hk = thv;
           if constexpr (Dense) {
-            pk = load4(p + k);
-            qk = load4(q + k);
-            if constexpr (!Uniform) hk = load4(th + k);
+            pk = load_lanes<V>(p + k);
+            qk = load_lanes<V>(q + k);
+            if constexpr (!Uniform) hk = load_lanes<V>(th + k);
           } else {
-            pk = double4{p[j0], p[j1], p[j2], p[j3]};
-            qk = double4{q[j0], q[j1], q[j2], q[j3]};
-            if constexpr (!Uniform) hk = double4{th[j0], th[j1], th[j2], th[j3]};
+            for (std::size_t l = 0; l < N; ++l) {
+              pk[l] = p[j[l]];
+              qk[l] = q[j[l]];
+              if constexpr (!Uniform) hk[l] = th[j[l]];
+            }
           }
-          pk += wk * cp4;
-          qk += wk * cq4;
+          pk += wk * cpv;
+          qk += wk * cqv;
           if constexpr (Dense) {
-            store4(p + k, pk);
-            store4(q + k, qk);
+            store_lanes(p + k, pk);
+            store_lanes(q + k, qk);
           } else {
-            p[j0] = pk[0];
-            p[j1] = pk[1];
-            p[j2] = pk[2];
-            p[j3] = pk[3];
-            q[j0] = qk[0];
-            q[j1] = qk[1];
-            q[j2] = qk[2];
-            q[j3] = qk[3];
+            for (std::size_t l = 0; l < N; ++l) {
+              p[j[l]] = pk[l];
+              q[j[l]] = qk[l];
+            }
           }
-          const mask4 flag = may_change(pk, qk, wk, gk, hk, sgn, f);
-          out[m] = j0;
-          m += static_cast<std::size_t>(flag[0] & 1);
-          out[m] = j1;
-          m += static_cast<std::size_t>(flag[1] & 1);
-          out[m] = j2;
-          m += static_cast<std::size_t>(flag[2] & 1);
-          out[m] = j3;
-          m += static_cast<std::size_t>(flag[3] & 1);
-        }
-        if (k + 4 > n) break;
-      }
-    }
-    // The pair loop leaves for the pairs that run one input after the other (multapses, held neurons), so that
-    // their code (the release calls exp) stays out of it and does not spill its registers.
-    for (;; m = one(k + 1, one(k, m)), k += 2) {  // after each pair that left the lane loop
-      for (; k + 2 <= n; k += 2) {
-        const double2 wk = load2(wp + k);
-        double2 pk, qk, gk, hk = th2;
-        std::uint32_t j0 = static_cast<std::uint32_t>(k), j1 = j0 + 1;
-        if constexpr (Dense) {
-          gk = load2(gate + k);
-        } else {
-          j0 = ix[k];
-          j1 = ix[k + 1];
-          if (j0 == j1) [[unlikely]] {
-            if constexpr (Clamping) break;
-            m = one(k + 1, one(k, m));
-            continue;
+          const auto flag = may_change(pk, qk, wk, gk, hk, sgn, f);
+          for (std::size_t l = 0; l < N; ++l) {
+            out[m] = j[l];
+            m += static_cast<std::size_t>(flag[l] & 1);
           }
-          gk = double2{gate[j0], gate[j1]};
         }
-        if constexpr (Clamping) {
-          const mask2 held = gk != gk;
-          if ((held[0] | held[1]) != 0) [[unlikely]]
-            break;
-        }
-        if constexpr (Dense) {
-          pk = load2(p + k);
-          qk = load2(q + k);
-          if constexpr (!Uniform) hk = load2(th + k);
-        } else {
-          pk = double2{p[j0], p[j1]};
-          qk = double2{q[j0], q[j1]};
-          if constexpr (!Uniform) hk = double2{th[j0], th[j1]};
-        }
-        pk += wk * cp2;
-        qk += wk * cq2;
-        if constexpr (Dense) {
-          store2(p + k, pk);
-          store2(q + k, qk);
-        } else {
-          p[j0] = pk[0];
-          p[j1] = pk[1];
-          q[j0] = qk[0];
-          q[j1] = qk[1];
-        }
-        const mask2 flag = may_change(pk, qk, wk, gk, hk, sgn, f);
-        out[m] = j0;
-        m += static_cast<std::size_t>(flag[0] & 1);
-        out[m] = j1;
-        m += static_cast<std::size_t>(flag[1] & 1);
+        if (k + N > n) break;
       }
-      if (k + 2 > n) break;
-    }
+    };
+    if constexpr (Lanes == 4) lanes(double4{});
+    lanes(double2{});
     if (k < n) m = one(k, m);
     counters().neuron_updates += n;
     // Pass 2 in two loops: the predictions first (independent of each other, so their long arithmetic chains

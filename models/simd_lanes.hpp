@@ -6,7 +6,7 @@
 // CPU has it: cpu_has_wide_lanes). Lane arithmetic is IEEE double arithmetic, the same operations in the
 // same order as the scalar code, so results are bit-identical to it whatever the lane count (no contraction:
 // the build passes -ffp-contract=off). Comparisons give mask lanes of -1 (true) or 0.
-// Invariants: the loads and stores accept any alignment.
+// Invariants: load_lanes and store_lanes accept any alignment.
 #include <cstdint>
 #include <cstring>
 
@@ -22,22 +22,18 @@ using mask2 = std::int64_t __attribute__((vector_size(16)));
 using double4 = double __attribute__((vector_size(32)));
 using mask4 = std::int64_t __attribute__((vector_size(32)));
 
-inline double2 load2(const double* p) {
-  double2 v;
+// Inlined, so that in a function compiled for AVX2 a double4's are one instruction each.
+template <class V>
+__attribute__((always_inline)) inline V load_lanes(const double* p) {
+  V v;
   std::memcpy(&v, p, sizeof v);
   return v;
 }
 
-inline void store2(double* p, double2 v) { std::memcpy(p, &v, sizeof v); }
-
-// Inlined, so that in a function compiled for AVX2 they are one instruction each.
-__attribute__((always_inline)) inline double4 load4(const double* p) {
-  double4 v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
+template <class V>
+__attribute__((always_inline)) inline void store_lanes(double* p, V v) {
+  std::memcpy(p, &v, sizeof v);
 }
-
-__attribute__((always_inline)) inline void store4(double* p, double4 v) { std::memcpy(p, &v, sizeof v); }
 
 // Whether this CPU runs the four-lane (AVX2) loops.
 inline bool cpu_has_wide_lanes() {
