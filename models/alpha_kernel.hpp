@@ -49,7 +49,7 @@ struct alpha_kernel {
   };
   using local = local_t<double>;
   template <class T>
-  local_t<T> state(T p, T q, const frame& f) const {
+  __attribute__((always_inline)) local_t<T> state(T p, T q, const frame& f) const {
     return {p * f.xm, q * f.xs};
   }
   local state_at(double p, double q, double s, bool clamped) const {
@@ -57,7 +57,7 @@ struct alpha_kernel {
     return {clamped ? A : p * xm, A};
   }
   template <class T>
-  T potential(const local_t<T>& x) const {
+  __attribute__((always_inline)) T potential(const local_t<T>& x) const {
     return x.B - x.A;
   }
   double value_at(double p, double q, double s) const {
@@ -83,7 +83,7 @@ struct alpha_kernel {
   // (A > 0, implied by 0 < B < 2A) whose vertex B/(2A) lies in the future (y < 1) and reaches theta.
   // Branch-free (bitwise &), so that with double2 lanes it gives a lane mask (exact_lif::deliver_row).
   template <class T>
-  auto may_cross(const local_t<T>& x, T theta) const {
+  __attribute__((always_inline)) auto may_cross(const local_t<T>& x, T theta) const {
     const T B = x.B, A = x.A;
     return (B > 0.0) & (B < 2.0 * A) & (B * B >= 4.0 * A * theta);
   }

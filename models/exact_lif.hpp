@@ -416,7 +416,7 @@ class exact_lif final : public population, public membrane_view, public membrane
   // (reset "subtract", or the instant after a spike) the neuron integrates freely and only its firing waits:
   // a trajectory that never reaches threshold has no crossing after the release either.
   template <class T>
-  auto may_change(T p, T q, T w, T gate, T theta, double sgn, const frame& f) const {
+  __attribute__((always_inline)) auto may_change(T p, T q, T w, T gate, T theta, double sgn, const frame& f) const {
     const auto x = k_.state(p, q, f);
     const auto possible = (k_.potential(x) >= theta) | k_.may_cross(x, theta);
     return (gate == inf) | ((w * sgn > 0.0) & possible);

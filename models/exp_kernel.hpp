@@ -106,7 +106,7 @@ struct exp_kernel {
   };
   using local = local_t<double>;
   template <class T>
-  local_t<T> state(T p, T q, const frame& f) const {
+  __attribute__((always_inline)) local_t<T> state(T p, T q, const frame& f) const {
     return {(p + q * f.psi) * f.xm, q * f.xs};
   }
   // At any s >= 0, for a neuron whose potential is held at 0 until then (clamped) or not.
@@ -115,7 +115,7 @@ struct exp_kernel {
     return {clamped ? 0.0 : value_at(p, q, s), j};
   }
   template <class T>
-  T potential(const local_t<T>& x) const {
+  __attribute__((always_inline)) T potential(const local_t<T>& x) const {
     return x.v;
   }
   double value_at(double p, double q, double s) const { return p * std::exp(-s * inv_tau_mem) + q * decayed_psi(s); }
@@ -141,7 +141,7 @@ struct exp_kernel {
   // Necessary for a future crossing (false only where crossing() is +inf as computed): u rising now (J > v),
   // J > theta, a maximum (D > 0), and the maximum not surely below theta (may_reach).
   template <class T>
-  auto may_cross(const local_t<T>& x, T theta) const {
+  __attribute__((always_inline)) auto may_cross(const local_t<T>& x, T theta) const {
     const T rise = x.j - x.v, d = x.j + eps * x.v;
     return (x.j > x.v) & (x.j > theta) & (d > 0.0) & may_reach(x.j, rise, d, theta);
   }
@@ -206,7 +206,7 @@ struct exp_kernel {
   // crossing_bracket's value(x, s*) < theta holds too: the answer, bit for bit, of the test it saves (a
   // logarithm and value()). One division.
   template <class T>
-  auto may_reach(T j, T rise, T d, T theta) const {
+  __attribute__((always_inline)) auto may_reach(T j, T rise, T d, T theta) const {
     const T x0 = (2.0 * ratio) * rise / (2.0 * d + eps * rise);
     const T p = 1.0 + x0 * (1.0 + x0 * (0.5 + x0 * (1.0 / 6.0)));
     return j >= (theta - 1e-12 * (2.0 * j + rise)) * p;

@@ -3,7 +3,8 @@
 // per-input loops, which the compiler does not vectorise on its own (their 0/1 outcomes mix double
 // comparisons with integer flags). double2 is SSE2 on any x86-64 and NEON on AArch64; double4 is one AVX
 // register, used only in code compiled for AVX2 (a function with target("avx2"), chosen at run time where the
-// CPU has it: cpu_has_wide_lanes). Lane arithmetic is IEEE double arithmetic, the same operations in the
+// CPU has it: cpu_has_wide_lanes). Every function that takes or returns lanes is always_inline, in every build
+// (-O0 too): a call from AVX2 code to one compiled without AVX would pass a double4 in the wrong place. Lane arithmetic is IEEE double arithmetic, the same operations in the
 // same order as the scalar code, so results are bit-identical to it whatever the lane count (no contraction:
 // the build passes -ffp-contract=off). Comparisons give mask lanes of -1 (true) or 0.
 // Invariants: load_lanes and store_lanes accept any alignment.
