@@ -190,9 +190,8 @@ class exact_lif final : public population, public membrane_view, public membrane
   // Next predicted crossing of neuron i (+inf if none); for tests and tools.
   double predicted_crossing(std::uint32_t i) const { return deferred_[i] ? resolved(i) : t_pred_[i]; }
 
-  // Rows four inputs at a time (true where the CPU has AVX2, the default) or two; for tests, which run
-  // both and compare the bits.
-  bool wide_lanes() const { return wide_; }
+  // Rows four inputs at a time (where the CPU has AVX2, the default) or two; for tests, which run both and
+  // compare the bits.
   void set_wide_lanes(bool wide) { wide_ = wide && cpu_has_wide_lanes(); }
 
  private:
@@ -271,16 +270,15 @@ class exact_lif final : public population, public membrane_view, public membrane
 #endif
 
   // One row of input at t_ms: weight w[k] to neuron k (Dense) or post[k]. Pass 1 adds every input and lists
-  // in pending_, in row order, the targets whose prediction may change (may_change). It runs two inputs at a
-  // time as double2 lanes and has no data-dependent branch (the list grows by a 0/1 flag): these outcomes
-  // are unpredictable, and mispredicted branches cost more than the arithmetic. Pass 2 re-predicts the
-  // listed targets from their state after the whole row (a target listed twice, a multapse, is re-predicted
-  // twice from the same state). A sparse pair naming one neuron twice runs one input after the other.
-  // Clamping (some neuron is held at rest, its gate_ NaN): a pair with a held neuron runs one input after the
-  // other, each releasing its neuron first when its refractory period is over (as apply_clamp) and testing a
-  // neuron still held with may_change_held. The rest, most pairs, take the lanes.
-  // Lanes == 4 (in deliver_wide only): four inputs at a time first, in the same way (a sparse quad with a
-  // multapse one input after another), and the pair loop takes the row's last inputs.
+  // in pending_, in row order, the targets whose prediction may change (may_change). It runs Lanes inputs at a
+  // time (four, then two for the row's end, in deliver_wide; two in deliver_narrow) and has no data-dependent
+  // branch (the list grows by a 0/1 flag): these outcomes are unpredictable, and mispredicted branches cost
+  // more than the arithmetic. Pass 2 re-predicts the listed targets from their state after the whole row (a
+  // target listed twice, a multapse, is re-predicted twice from the same state). A sparse group naming one
+  // neuron twice runs one input after another.
+  // Clamping (some neuron is held at rest, its gate_ NaN): a group with a held neuron runs one input after
+  // another, each releasing its neuron first when its refractory period is over (as apply_clamp) and testing a
+  // neuron still held with may_change_held. The rest, most groups, take the lanes.
   template <bool Dense, bool Uniform, bool Clamping, int Lanes>
   __attribute__((always_inline)) void deliver_row(double t_ms, std::span<const std::uint32_t> post,
                                                   std::span<const double> w, float scale) {
@@ -300,8 +298,8 @@ class exact_lif final : public population, public membrane_view, public membrane
     std::uint32_t* __restrict out = pending_.data();
     const double th0 = Uniform && n > 0 ? th[0] : 0.0;  // every neuron's threshold when Uniform
     std::size_t m = 0;
-    // One input at a time (the row's odd end, a pair naming one neuron twice); returns the list's new length.
-    // Inlined, so that the pair loop makes no call (a call would spill every loop constant each iteration).
+    // One input at a time (the row's odd end, a group naming one neuron twice); returns the list's new length.
+    // Inlined, so that the lane loop makes no call (a call would spill every loop constant each iteration).
     const auto one = [&](std::size_t k, std::size_t listed) __attribute__((always_inline)) {
       const std::uint32_t j = Dense ? static_cast<std::uint32_t>(k) : ix[k];
       const double wj = wp[k];

@@ -4,11 +4,11 @@
 // comparisons with integer flags). double2 is SSE2 on any x86-64 and NEON on AArch64; double4 is one AVX
 // register, used only in code compiled for AVX2 (a function with target("avx2"), chosen at run time where the
 // CPU has it: cpu_has_wide_lanes). Every function that takes or returns lanes is always_inline, in every build
-// (-O0 too): a call from AVX2 code to one compiled without AVX would pass a double4 in the wrong place. Lane arithmetic is IEEE double arithmetic, the same operations in the
-// same order as the scalar code, so results are bit-identical to it whatever the lane count (no contraction:
-// the build passes -ffp-contract=off). Comparisons give mask lanes of -1 (true) or 0.
+// (-O0 too): a call from AVX2 code to one compiled without AVX would pass a double4 in the wrong place.
+// Lane arithmetic is IEEE double arithmetic, the same operations in the same order as the scalar code, so
+// results are bit-identical to it whatever the lane count (no contraction: the build passes
+// -ffp-contract=off). Comparisons give lanes of -1 (true) or 0 as 64-bit integers.
 // Invariants: load_lanes and store_lanes accept any alignment.
-#include <cstdint>
 #include <cstring>
 
 // EVSNN_WIDE_LANES: the four-lane loops are compiled (x86-64, GCC or Clang).
@@ -19,11 +19,9 @@
 namespace evsnn {
 
 using double2 = double __attribute__((vector_size(16)));
-using mask2 = std::int64_t __attribute__((vector_size(16)));
 using double4 = double __attribute__((vector_size(32)));
-using mask4 = std::int64_t __attribute__((vector_size(32)));
 
-// Inlined, so that in a function compiled for AVX2 a double4's are one instruction each.
+// Inlined, so that in a function compiled for AVX2 a double4's load or store is one instruction.
 template <class V>
 __attribute__((always_inline)) inline V load_lanes(const double* p) {
   V v;
