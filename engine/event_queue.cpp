@@ -160,25 +160,35 @@ double event_queue::next_time() const {
   return heap_.empty() ? s : std::min(s, heap_.top().time_ms);
 }
 
-event event_queue::pop() {
-  ++pops_;
+const event* event_queue::least(int& fifo_kind, int& from) const {
   // The least of three candidates: the current-time FIFOs' least front, the heap's top, the least stream front.
-  enum class source { current, heap, stream };
   const event* best = nullptr;
-  source from = source::current;
-  const int k = best_fifo();
-  if (k >= 0) best = &fifos_[static_cast<std::size_t>(k)].items[fifos_[static_cast<std::size_t>(k)].head];
+  from = from_current;
+  fifo_kind = best_fifo();
+  if (fifo_kind >= 0) best = &fifos_[static_cast<std::size_t>(fifo_kind)].items[fifos_[static_cast<std::size_t>(fifo_kind)].head];
   if (!heap_.empty() && (best == nullptr || precedes(heap_.top(), *best))) {
     best = &heap_.top();
-    from = source::heap;
+    from = from_heap;
   }
   if (!live_.empty() && (best == nullptr || precedes(streams_[live_[0]].front(), *best))) {
     best = &streams_[live_[0]].front();
-    from = source::stream;
+    from = from_stream;
   }
+  return best;
+}
+
+const event& event_queue::peek() const {
+  int k = 0, from = 0;
+  return *least(k, from);
+}
+
+event event_queue::pop() {
+  ++pops_;
+  int k = 0, from = 0;
+  const event* best = least(k, from);
   const event e = *best;
   switch (from) {
-    case source::current: {
+    case from_current: {
       fifo& f = fifos_[static_cast<std::size_t>(k)];
       if (k == static_cast<int>(event_kind::arrival)) {
         std::pop_heap(f.items.begin(), f.items.end(), later{});
@@ -193,10 +203,10 @@ event event_queue::pop() {
       }
       break;
     }
-    case source::heap:
+    case from_heap:
       heap_.pop();
       break;
-    case source::stream: {
+    case from_stream: {
       ring& r = streams_[live_[0]];
       r.pop_front();
       --stream_size_;

@@ -53,6 +53,8 @@ class event_queue {
   std::size_t size() const { return heap_.size() + fifo_size_ + stream_size_; }
   // Time of the next event; requires !empty().
   double next_time() const;
+  // The least event, which pop() would return; requires !empty(). Valid until the next push or pop.
+  const event& peek() const;
   // Removes and returns the least event; requires !empty(). Advances now() to its time.
   event pop();
   double now() const { return now_ms_; }
@@ -91,6 +93,10 @@ class event_queue {
   }
   void live_up(std::size_t k);
   void live_down(std::size_t k);
+  // Where the least event lies (pop, peek): the current-time FIFO of kind fifo_kind (when from_current), the
+  // heap, or the least stream. Requires !empty().
+  enum : int { from_current, from_heap, from_stream };
+  const event* least(int& fifo_kind, int& from) const;
   // Index of the non-empty FIFO whose front is least, or -1.
   int best_fifo() const;
 

@@ -61,6 +61,17 @@ class population {
                               float scale) = 0;
   // Row whose targets are neurons 0..weights.size()-1 in order.
   virtual void deliver_dense(double t_ms, std::span<const double> weights, float scale) = 0;
+  // Same-time rows (optional; a model that defers_predictions() takes part). The simulator calls
+  // defer_predictions() before delivering an arrival when the next event is another arrival at the same time
+  // whose rows all go to this population, and finish_predictions() after the last such arrival's rows (or when
+  // the run stops between them). In between nothing reaches the population but rows and rules' on_pre hooks,
+  // which may read the membrane (state after the rows so far), not its predictions: the model may leave the
+  // rows' re-predictions and its wakeup request to finish_predictions(), to make them once, from the state
+  // after every row of the instant. A prediction that would be a crossing at that very time must be made at
+  // once (the wakeup fires before the instant's later arrivals, event.hpp).
+  virtual bool defers_predictions() const { return false; }
+  virtual void defer_predictions() {}
+  virtual void finish_predictions() {}
   virtual void wakeup(double t_ms, std::uint32_t neuron, std::uint32_t version) = 0;
   virtual bool settles() const { return false; }
   virtual void settle(double /*t_ms*/) {}

@@ -35,6 +35,18 @@ simulator::simulator(network& net, std::uint64_t seed) : net_(net), seed_(seed) 
     streams += static_cast<std::uint32_t>(net_.fanout(p).size());
   }
   queue_.set_streams(streams);
+  sole_target_.assign(streams, no_target);
+  for (std::uint32_t p = 0; p < net_.population_count(); ++p) {
+    const auto& groups = net_.fanout(p);
+    for (std::uint32_t g = 0; g < groups.size(); ++g) {
+      const auto& projs = groups[g].projections;
+      if (projs.empty()) continue;
+      const std::uint32_t post = net_.proj(projs[0]).post_population();
+      bool sole = net_.pop(post).defers_predictions();
+      for (std::uint32_t j : projs) sole = sole && net_.proj(j).post_population() == post;
+      if (sole) sole_target_[stream_base_[p] + g] = post;
+    }
+  }
   pending_limit_ = default_pending_limit();
   // Per projection, the one rank that counts its spikes_in and per-spike rule work: the rank holding both
   // ends when one rank does (its spikes stay there), else rank 0 (every rank applies every spike).
@@ -160,6 +172,7 @@ void simulator::run_before(double t_ms) {
     ++events_processed_;
     dispatch(queue_.pop());
   }
+  if (held_ != no_target) finish_held();  // the run stopped between same-time rows
   counters_.queue_pushes += queue_.pushes() - pushes_at_sync_;
   counters_.queue_pops += queue_.pops() - pops_at_sync_;
   pushes_at_sync_ = queue_.pushes();
@@ -200,8 +213,28 @@ void simulator::dispatch(const event& e) {
   }
 }
 
+void simulator::finish_held() {
+  const std::uint32_t p = held_;
+  held_ = no_target;
+  net_.pop(p).finish_predictions();
+}
+
 void simulator::deliver_arrival(const event& e) {
   const network::fanout_group& group = net_.fanout(e.target)[e.aux];
+  // Same-time rows to one population (population::defer_predictions): deferred while the next event is an
+  // arrival at this time whose rows all go to the same population; finished after the last one's rows.
+  const std::uint32_t sole = sole_target_[stream_base_[e.target] + e.aux];
+  bool defer = false;
+  if (sole != no_target && !queue_.empty()) {
+    const event& next = queue_.peek();
+    defer = next.time_ms == e.time_ms && next.kind() == event_kind::arrival &&
+            sole_target_[stream_base_[next.target] + next.aux] == sole;
+  }
+  if (held_ != no_target && held_ != sole) finish_held();  // (only after a deferral the population ended itself)
+  if (defer) {
+    held_ = sole;
+    net_.pop(sole).defer_predictions();
+  }
   for (std::uint32_t p : group.projections) {
     projection& pr = net_.proj(p);
     projection_counters& pc = counters_.projections[p];
@@ -217,6 +250,7 @@ void simulator::deliver_arrival(const event& e) {
     else
       target.deliver_sparse(e.time_ms, row.post, row.weights, scale);
   }
+  if (!defer && held_ != no_target) finish_held();
 }
 
 void simulator::emit_spike(std::uint32_t population, std::uint32_t neuron, double t_ms, float grade) {

@@ -175,6 +175,12 @@ class simulator final : public spike_port {
   std::uint64_t sample_index_ = 0;
   std::vector<std::uint32_t> counts_arrivals_;  // per projection: 1 when this rank counts its spikes_in
   std::vector<std::uint32_t> stream_base_;      // per population: the queue's arrival stream of its group 0
+  // Per arrival stream (fan-out group): the one population all its projections go to, where that population
+  // defers_predictions(), else no_target. held_: the population told to defer_predictions(), or no_target.
+  static constexpr std::uint32_t no_target = 0xffffffffu;
+  std::vector<std::uint32_t> sole_target_;
+  std::uint32_t held_ = no_target;
+  void finish_held();
   std::uint64_t pushes_at_sync_ = 0;
   std::uint64_t pops_at_sync_ = 0;
 };

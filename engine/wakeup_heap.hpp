@@ -26,7 +26,9 @@ class wakeup_heap {
   std::uint32_t top() const { return heap_[0].neuron; }
   bool contains(std::uint32_t neuron) const { return pos_[neuron] != npos; }
 
-  void set(std::uint32_t neuron, double time_ms) {
+  // Always inlined: its callers' loops (a row's re-predictions) are hot, and GCC would not otherwise inline it
+  // into a caller compiled for another target (exact_lif's AVX2 rows).
+  __attribute__((always_inline)) void set(std::uint32_t neuron, double time_ms) {
     const std::uint32_t k = pos_[neuron];
     if (time_ms == std::numeric_limits<double>::infinity()) {
       if (k != npos) remove_at(k);

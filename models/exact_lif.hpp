@@ -35,6 +35,12 @@
 // crossings_ is non-empty; clamp_ marks "held at 0 until release_", counted by n_clamped_; theta_[i] is
 // params_.threshold[i], or +inf once neuron i reached the spike cap; gate_[i] is NaN where clamp_[i], else
 // +inf when t_pred_[i] is finite, else -inf.
+// Same-time rows (population::defer_predictions): while the simulator says another row for this population
+// follows at the same time, a row's listed targets join those of the instant's earlier rows (each neuron once,
+// marked in listed_) and are re-predicted once, from the state after the instant's last row
+// (finish_predictions): a dense row's re-predictions and heap work then cost once per instant, not once per row.
+// A row that leaves a listed neuron at or above its threshold ends the deferral at once, so that a crossing at
+// that very time fires before the instant's later rows, as row by row.
 // Delivery (deliver_row) runs two inputs at a time as SIMD lanes (models/simd_lanes.hpp), or four where the CPU
 // has AVX2 (chosen once, at construction), with the same IEEE operations as one at a time, so spike times do not
 // depend on the lane count or the CPU.
@@ -76,6 +82,7 @@ class exact_lif final : public population, public membrane_view, public membrane
         clamp_(size),
         deferred_(size),
         pending_(size),
+        listed_(size),
         predicted_(size),
         theta_(params_.threshold),
         n_spikes_(params_.max_spikes > 0 ? size : 0),
@@ -106,6 +113,9 @@ class exact_lif final : public population, public membrane_view, public membrane
     ++version_;
     queued_ms_ = inf;
     n_clamped_ = 0;
+    std::fill(listed_.begin(), listed_.end(), 0);
+    n_pending_ = 0;
+    defer_ = false;
   }
 
   void deliver_dense(double t_ms, std::span<const double> w, float scale) override {
@@ -117,7 +127,15 @@ class exact_lif final : public population, public membrane_view, public membrane
     deliver<false>(t_ms, post, w, scale);
   }
 
+  bool defers_predictions() const override { return deferral_; }
+  void defer_predictions() override { defer_ = true; }
+  void finish_predictions() override {
+    defer_ = false;
+    if (n_pending_ > 0) repredict_pending();
+  }
+
   void wakeup(double t_ms, std::uint32_t, std::uint32_t version) override {
+    finish_predictions();  // (none are left by the simulator's protocol; for any other caller)
     if (version != version_) {
       ++counters().stale_wakeups;
       return;
@@ -171,6 +189,7 @@ class exact_lif final : public population, public membrane_view, public membrane
   // a pending crossing cannot gain one, so only pending or raised neurons are re-predicted.
   membrane_kick* kickable() override { return this; }
   void kick(std::span<const double> dv, double t_ms) override {
+    finish_predictions();
     const frame f = advance_to(t_ms);
     const std::uint32_t n = std::min<std::uint32_t>(size(), static_cast<std::uint32_t>(dv.size()));
     for (std::uint32_t i = 0; i < n; ++i) {
@@ -193,6 +212,9 @@ class exact_lif final : public population, public membrane_view, public membrane
   // Rows four inputs at a time (where the CPU has AVX2, the default) or two; for tests, which run both and
   // compare the bits.
   void set_wide_lanes(bool wide) { wide_ = wide && cpu_has_wide_lanes(); }
+  // Whether same-time rows may share their re-predictions (defers_predictions; the default); for tests, which
+  // compare with row by row. Read by a simulator when it is built.
+  void set_deferral(bool on) { deferral_ = on; }
 
  private:
   static constexpr double inf = std::numeric_limits<double>::infinity();
@@ -288,7 +310,10 @@ class exact_lif final : public population, public membrane_view, public membrane
     const double cp = static_cast<double>(scale) * f.cp;
     const double cq = static_cast<double>(scale) * f.cq;
     const double sgn = scale > 0.0f ? 1.0 : (scale < 0.0f ? -1.0 : 0.0);
-    if (pending_.size() < n) pending_.resize(n);  // only a sparse row with multapses outgrows size()
+    // The list continues that of the instant's deferred rows (n_pending_ of them, each neuron once).
+    const std::size_t first = n_pending_;
+    // Only a sparse row with multapses, or a row after deferred ones, outgrows size().
+    if (pending_.size() < first + n) pending_.resize(first + n);
     double* __restrict p = p_.data();
     double* __restrict q = q_.data();
     double* __restrict gate = gate_.data();  // written only where a held neuron is released
@@ -297,7 +322,7 @@ class exact_lif final : public population, public membrane_view, public membrane
     const std::uint32_t* __restrict ix = post.data();
     std::uint32_t* __restrict out = pending_.data();
     const double th0 = Uniform && n > 0 ? th[0] : 0.0;  // every neuron's threshold when Uniform
-    std::size_t m = 0;
+    std::size_t m = first;
     // One input at a time (the row's odd end, a group naming one neuron twice); returns the list's new length.
     // Inlined, so that the lane loop makes no call (a call would spill every loop constant each iteration).
     const auto one = [&](std::size_t k, std::size_t listed) __attribute__((always_inline)) {
@@ -387,6 +412,63 @@ class exact_lif final : public population, public membrane_view, public membrane
     lanes(double2{});
     if (k < n) m = one(k, m);
     counters().neuron_updates += n;
+    const bool merged = defer_ || first > 0;
+    if (merged) m = merge_listed(out, first, m);
+    if (defer_) {
+      if (!at_threshold(out, m, f)) {
+        n_pending_ = m;
+        pending_t_ms_ = t_ms;
+        pending_f_ = f;
+        return;
+      }
+      defer_ = false;
+    }
+    n_pending_ = 0;
+    repredict_listed<Dense>(t_ms, f, m, merged);
+  }
+
+  // Pass 2 for the deferred rows' list (finish_predictions), out of line: the callers run it rarely.
+  __attribute__((noinline)) void repredict_pending() {
+    const std::size_t m = n_pending_;
+    n_pending_ = 0;
+    repredict_listed<true>(pending_t_ms_, pending_f_, m, true);
+  }
+
+  // Drops from out[first, m) the neurons listed already (marked in listed_) and marks the rest; returns the
+  // list's new length. Branch-free: whether a neuron was listed is unpredictable.
+  static std::size_t merge_listed_into(std::uint32_t* __restrict out, std::uint8_t* __restrict mark, std::size_t first,
+                                       std::size_t m) {
+    std::size_t u = first;
+    for (std::size_t i = first; i < m; ++i) {
+      const std::uint32_t j = out[i];
+      out[u] = j;
+      u += static_cast<std::size_t>(mark[j] ^ 1);
+      mark[j] = 1;
+    }
+    return u;
+  }
+  std::size_t merge_listed(std::uint32_t* out, std::size_t first, std::size_t m) {
+    return merge_listed_into(out, listed_.data(), first, m);
+  }
+
+  // Whether a listed neuron is at or above its threshold now (its re-prediction would be a crossing now, which
+  // must fire before the instant's later rows). A held neuron's state may be stale: it only ends the deferral.
+  __attribute__((always_inline)) bool at_threshold(const std::uint32_t* out, std::size_t m, const frame& f) const {
+    bool any = false;
+    for (std::size_t i = 0; i < m; ++i) {
+      const std::uint32_t j = out[i];
+      any |= k_.potential(k_.state(p_[j], q_[j], f)) >= theta_[j];
+    }
+    return any;
+  }
+
+  // Pass 2: re-predicts the m listed targets out of pending_ from their state at t_ms (frame f) and keeps the
+  // earliest crossing queued. Merged: the list came through merge_listed, whose marks are cleared here.
+  template <bool Dense>
+  __attribute__((always_inline)) void repredict_listed(double t_ms, const frame& f, std::size_t m, bool merged) {
+    const std::uint32_t* __restrict out = pending_.data();
+    if (merged)
+      for (std::size_t i = 0; i < m; ++i) listed_[out[i]] = 0;
     // Pass 2 in two loops: the predictions first (independent of each other, so their long arithmetic chains
     // overlap), then the heap updates.
     if (predicted_.size() < m) predicted_.resize(m);
@@ -438,7 +520,7 @@ class exact_lif final : public population, public membrane_view, public membrane
   }
 
   template <bool Staged = false>
-  void set_prediction(std::uint32_t i, double tp) {
+  __attribute__((always_inline)) void set_prediction(std::uint32_t i, double tp) {
     if (tp != t_pred_[i]) {
       t_pred_[i] = tp;
       if constexpr (Staged)
@@ -539,7 +621,12 @@ class exact_lif final : public population, public membrane_view, public membrane
   double queued_ms_ = inf;     // time of the queued wakeup (+inf: none)
   std::vector<std::uint8_t> clamp_;
   std::vector<std::uint8_t> deferred_;  // t_pred_ is a lower bound (deferred_state_ gives the crossing)
-  std::vector<std::uint32_t> pending_;  // scratch for deliver_row: the targets to re-predict
+  std::vector<std::uint32_t> pending_;  // deliver_row's targets to re-predict (n_pending_ left by deferred rows)
+  std::vector<std::uint8_t> listed_;    // marks of the neurons in a merged list (all 0 outside merge..repredict)
+  std::size_t n_pending_ = 0;           // targets listed by this instant's deferred rows, not yet re-predicted
+  double pending_t_ms_ = 0.0;           // their time, and its frame
+  frame pending_f_{};
+  bool defer_ = false;                  // the simulator said another row follows at this time
   std::vector<double> predicted_;       // scratch for deliver_row: their new crossings
   std::vector<double> theta_;           // the threshold crossings are tested against (+inf: capped)
   std::vector<std::uint32_t> n_spikes_; // spikes since reset (only with a spike cap)
@@ -547,6 +634,7 @@ class exact_lif final : public population, public membrane_view, public membrane
   std::uint32_t n_clamped_ = 0;
   rebase_grid grid_;  // the reference time T of p_, q_
   bool wide_;         // rows in four lanes (deliver_wide)
+  bool deferral_ = true;
 };
 
 }  // namespace evsnn

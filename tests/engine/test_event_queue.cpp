@@ -1,5 +1,5 @@
 // event_queue: total order (time, kind, sequence or the arrivals' canonical key), same-time FIFOs, and a
-// stress test against a sorted shadow vector.
+// stress test against a sorted shadow vector; peek() shows what pop() returns.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -106,7 +106,10 @@ TEST_CASE("event_queue: stress against a sorted shadow vector") {
       ++pushed;
     } else {
       auto best = std::min_element(shadow.begin(), shadow.end(), [](const event& a, const event& b) { return precedes(a, b); });
+      const event peeked = q.peek();
       const event got = q.pop();
+      REQUIRE(peeked.aux == got.aux);  // peek() shows what pop() returns
+      REQUIRE(peeked.order == got.order);
       REQUIRE(got.aux == best->aux);
       REQUIRE(got.time_ms == best->time_ms);
       shadow.erase(best);
@@ -169,7 +172,15 @@ TEST_CASE("event_queue: arrival streams pop in the same total order as the heap 
         }
       } else {
         REQUIRE(streamed.next_time() == plain.next_time());
+        const event pa = plain.peek(), pb = streamed.peek();
         const event a = plain.pop(), b = streamed.pop();
+        REQUIRE(pa.aux == a.aux);  // peek() shows what pop() returns, from the heap, a FIFO or a stream
+        REQUIRE(pa.emit_ms == a.emit_ms);
+        REQUIRE(pa.index == a.index);
+        REQUIRE(pb.aux == b.aux);
+        REQUIRE(pb.emit_ms == b.emit_ms);
+        REQUIRE(pb.index == b.index);
+        REQUIRE(pb.order == b.order);
         REQUIRE(a.time_ms == b.time_ms);
         REQUIRE(a.order == b.order);
         REQUIRE(a.emit_ms == b.emit_ms);

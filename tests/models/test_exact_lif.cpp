@@ -12,6 +12,10 @@
 // A neuron held at rest (reset "zero") through a silence of 1 s to 1000 s answers its next input as from
 // rest (its release used to compute 0 * inf, a NaN that silenced it for good).
 // Rows four inputs at a time (AVX2), dense and sparse, give the bits and counters of two at a time.
+// Same-time rows re-predicted once after the instant's last row (population::defer_predictions) give the
+// spikes of re-predicting after every row, bit for bit, with fewer predictions, also where an instant's
+// arrivals alternate between two populations; a deferred row that leaves a listed neuron at threshold
+// re-predicts at once.
 // Spike cap (max_spikes): each neuron keeps exactly its first K spikes of the uncapped run, bit for bit, in
 // both samples of a two-sample run (the count resets), and the time-stepped twin caps the same way.
 #include <doctest/doctest.h>
@@ -620,4 +624,163 @@ TEST_CASE("exact_lif: a neuron held at rest through a long silence answers its n
       for (std::size_t k = 0; k < first.size(); ++k)
         CHECK(std::fabs((second[k] - gap_ms) - (first[k] - 1.0)) <= 1e-9);
     }
+}
+
+namespace {
+
+struct deferral_run {
+  std::vector<spike_record> spikes;
+  std::uint64_t predictions_t = 0, predictions_u = 0, wakeups_t = 0;
+};
+
+// Populations t (n neurons) and u (11) of one kernel, driven by 400 input spikes on a 0.25 ms grid (many at one
+// time) through fan-out groups of different delays whose arrivals meet: in->t dense (1 ms), in->u dense
+// (0.75 ms), in->t sparse with multapses and graded by the spikes' grades (0.5 ms), and t->u dense (0.25 ms).
+// At one time the arrivals thus come t, u, t (in the order their spikes were emitted): only the runs to one
+// population may share their re-predictions.
+template <class Kernel>
+deferral_run run_deferral(Kernel kernel, std::uint32_t n, reset_mode reset, bool uniform, bool deferral,
+                          std::uint64_t seed) {
+  rng r(seed);
+  const auto params_of = [&](std::uint32_t size) {
+    spiking_params p;
+    for (std::uint32_t i = 0; i < size; ++i) p.threshold.push_back(uniform ? 0.9 : r.uniform(0.6, 1.2));
+    p.reset = reset;
+    p.refractory_ms = reset == reset_mode::zero ? 2.0 : 0.0;
+    return p;
+  };
+  auto t = std::make_unique<exact_lif<Kernel>>("t", n, kernel, params_of(n));
+  auto u = std::make_unique<exact_lif<Kernel>>("u", 11, kernel, params_of(11));
+  t->set_deferral(deferral);
+  u->set_deferral(deferral);
+  constexpr std::uint32_t n_in = 80;
+  std::vector<input_event> events;
+  for (std::uint32_t k = 0; k < 400; ++k) {
+    const float grade = k % 5 == 0 ? -0.5f : (k % 5 == 1 ? 1.5f : 1.0f);
+    events.push_back({0.25 * static_cast<double>(r.below(400)), static_cast<std::uint32_t>(r.below(n_in)), grade});
+  }
+  std::sort(events.begin(), events.end(), [](const input_event& a, const input_event& b) {
+    return a.time_ms < b.time_ms || (a.time_ms == b.time_ms && a.channel < b.channel);
+  });
+  events.erase(std::unique(events.begin(), events.end(),
+                           [](const input_event& a, const input_event& b) {
+                             return a.time_ms == b.time_ms && a.channel == b.channel;
+                           }),
+               events.end());
+  const auto dense = [&](std::uint32_t pre, std::uint32_t post, double mean) {
+    std::vector<synapse_triplet> syn;
+    for (std::uint32_t i = 0; i < pre; ++i)
+      for (std::uint32_t j = 0; j < post; ++j) syn.push_back({i, j, r.normal(mean, 0.45)});
+    return syn;
+  };
+  std::vector<synapse_triplet> sparse;
+  for (std::uint32_t i = 0; i < n_in; ++i) {
+    std::vector<std::uint32_t> post;
+    for (std::uint64_t k = r.below(2 * n + 1); k > 0; --k) post.push_back(static_cast<std::uint32_t>(r.below(n)));
+    std::sort(post.begin(), post.end());
+    for (const std::uint32_t j : post) sparse.push_back({i, j, r.normal(0.15, 0.45)});
+  }
+  network net;
+  net.add_population(spike_source::replay("in", n_in, std::move(events)));
+  net.add_population(std::move(t));
+  net.add_population(std::move(u));
+  net.add_projection(projection("in->t", 0, 1, n_in, n, 1.0, false, dense(n_in, n, 0.05)));
+  net.add_projection(projection("in->u", 0, 2, n_in, 11, 0.75, false, dense(n_in, 11, 0.05)));
+  net.add_projection(projection("in->t sparse", 0, 1, n_in, n, 0.5, true, std::move(sparse)));
+  net.add_projection(projection("t->u", 1, 2, n, 11, 0.25, false, dense(n, 11, 0.1)));
+  simulator sim(net, 1);
+  sim.run(110.0);
+  return {sim.spikes(), sim.counters().populations[1].crossing_predictions,
+          sim.counters().populations[2].crossing_predictions, sim.counters().populations[1].wakeups_scheduled};
+}
+
+}  // namespace
+
+TEST_CASE("exact_lif: same-time rows re-predicted once spike at the bits of row by row") {
+  // Re-predicting the targets of an instant's rows once, after the last of them, gives the spikes of
+  // re-predicting after every row, bit for bit, with fewer predictions: both kernels, dense rows (37 and 6
+  // targets) and sparse graded ones with multapses, held neurons (reset zero, 2 ms refractory), one threshold
+  // and several, and arrivals at one time alternating between two populations.
+  for (const bool alpha : {true, false})
+    for (const std::uint32_t n : {37u, 6u})
+      for (const reset_mode reset : {reset_mode::subtract, reset_mode::zero})
+        for (const bool uniform : {true, false}) {
+          CAPTURE(alpha);
+          CAPTURE(n);
+          CAPTURE(uniform);
+          CAPTURE(reset == reset_mode::zero);
+          const std::uint64_t seed = 3 + n;
+          const auto go = [&](bool deferral) {
+            return alpha ? run_deferral(alpha_kernel(20.0), n, reset, uniform, deferral, seed)
+                         : run_deferral(exp_kernel(10.0, 3.0), n, reset, uniform, deferral, seed);
+          };
+          const deferral_run once = go(true);
+          const deferral_run each = go(false);
+          std::size_t in_t = 0, in_u = 0;
+          for (const spike_record& s : each.spikes) (s.population == 1 ? in_t : in_u) += s.population > 0;
+          CHECK(in_t >= 30);
+          CHECK(in_u >= 10);
+          REQUIRE(once.spikes.size() == each.spikes.size());
+          for (std::size_t k = 0; k < once.spikes.size(); ++k) {
+            CHECK(once.spikes[k].population == each.spikes[k].population);
+            CHECK(once.spikes[k].neuron == each.spikes[k].neuron);
+            CHECK(std::bit_cast<std::uint64_t>(once.spikes[k].time_ms) ==
+                  std::bit_cast<std::uint64_t>(each.spikes[k].time_ms));
+          }
+          CHECK(once.predictions_t < each.predictions_t);
+          CHECK(once.predictions_u < each.predictions_u);
+          CHECK(once.wakeups_t <= each.wakeups_t);
+        }
+}
+
+namespace {
+
+// A port that records what a population asks for, for driving one population by hand.
+struct recording_port final : spike_port {
+  std::vector<double> wakeups_ms;
+  void emit_spike(std::uint32_t, std::uint32_t, double, float) override {}
+  void schedule_wakeup(std::uint32_t, std::uint32_t, double t_ms, std::uint32_t) override { wakeups_ms.push_back(t_ms); }
+  void schedule_settle(std::uint32_t, double) override {}
+};
+
+}  // namespace
+
+TEST_CASE("exact_lif: deferred rows are re-predicted at finish, or at once where a neuron is at threshold") {
+  spiking_params p;
+  p.threshold.assign(3, 1.0);
+  lif_alpha pop("t", 3, alpha_kernel(20.0), p);
+  recording_port port;
+  population_counters c;
+  pop.attach(0, &port, &c);
+  pop.reset(0.0);
+  // Two deferred rows at 5 ms: nothing is re-predicted or asked for until finish_predictions, which re-predicts
+  // each listed neuron once (three, not six) from the state after both rows.
+  pop.defer_predictions();
+  pop.deliver_dense(5.0, std::vector<double>{5.0, 6.0, 7.0}, 1.0f);
+  pop.defer_predictions();
+  pop.deliver_dense(5.0, std::vector<double>{1.0, 1.0, 1.0}, 1.0f);
+  CHECK(c.crossing_predictions == 0);
+  CHECK(port.wakeups_ms.empty());
+  pop.finish_predictions();
+  CHECK(c.crossing_predictions == 3);
+  REQUIRE(port.wakeups_ms.size() == 1);
+  lif_alpha ref("r", 3, alpha_kernel(20.0), p);
+  recording_port ref_port;
+  population_counters ref_c;
+  ref.attach(0, &ref_port, &ref_c);
+  ref.reset(0.0);
+  ref.deliver_dense(5.0, std::vector<double>{6.0, 7.0, 8.0}, 1.0f);
+  for (std::uint32_t i = 0; i < 3; ++i) CHECK(pop.predicted_crossing(i) == doctest::Approx(ref.predicted_crossing(i)).epsilon(1e-14));
+  CHECK(port.wakeups_ms[0] == ref_port.wakeups_ms[0]);
+  // Kicked to its threshold at 6 ms, neuron 1 crosses at 6 ms: a deferred row at that time that lists it
+  // re-predicts at once (the wakeup must come before the instant's later rows).
+  pop.kick(std::vector<double>{0.0, 5.0, 0.0}, 6.0);
+  CHECK(pop.predicted_crossing(1) == 6.0);
+  const std::uint64_t before = c.crossing_predictions;
+  pop.defer_predictions();
+  pop.deliver_dense(6.0, std::vector<double>{-0.5, -0.5, -0.5}, 1.0f);
+  CHECK(c.crossing_predictions > before);
+  CHECK(pop.predicted_crossing(1) == 6.0);
+  pop.finish_predictions();  // nothing left
+  CHECK(c.crossing_predictions == before + 3);
 }
