@@ -34,7 +34,8 @@
 // is not deferred; a wakeup with version_ at queued_ms_ <= crossings_.top_time() is queued whenever
 // crossings_ is non-empty; clamp_ marks "held at 0 until release_", counted by n_clamped_; theta_[i] is
 // params_.threshold[i], or +inf once neuron i reached the spike cap; gate_[i] is NaN where clamp_[i], else
-// +inf when t_pred_[i] is finite, else -inf.
+// +inf when t_pred_[i] is finite, else -inf. Between same-time rows these hold for every neuron but the
+// n_pending_ listed in pending_ (marked in listed_, every other mark 0), whose re-predictions are still to come.
 // Same-time rows (population::defer_predictions): while the simulator says another row for this population
 // follows at the same time, a row's listed targets join those of the instant's earlier rows (each neuron once,
 // marked in listed_) and are re-predicted once, from the state after the instant's last row
