@@ -437,8 +437,8 @@ class exact_lif final : public population, public membrane_view, public membrane
 
   // Drops from out[first, m) the neurons listed already (marked in listed_) and marks the rest; returns the
   // list's new length. Branch-free: whether a neuron was listed is unpredictable.
-  static std::size_t merge_listed_into(std::uint32_t* __restrict out, std::uint8_t* __restrict mark, std::size_t first,
-                                       std::size_t m) {
+  std::size_t merge_listed(std::uint32_t* __restrict out, std::size_t first, std::size_t m) {
+    std::uint8_t* __restrict mark = listed_.data();
     std::size_t u = first;
     for (std::size_t i = first; i < m; ++i) {
       const std::uint32_t j = out[i];
@@ -447,9 +447,6 @@ class exact_lif final : public population, public membrane_view, public membrane
       mark[j] = 1;
     }
     return u;
-  }
-  std::size_t merge_listed(std::uint32_t* out, std::size_t first, std::size_t m) {
-    return merge_listed_into(out, listed_.data(), first, m);
   }
 
   // Whether a listed neuron is at or above its threshold now (its re-prediction would be a crossing now, which
