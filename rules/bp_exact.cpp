@@ -188,6 +188,13 @@ class bp_exact_worker final : public rule_worker {
           if (k.inv_tau_syn > 0.0) sum_s_[s.neuron] += q * (k.norm * std::exp(-s.t_ms * k.inv_tau_syn));
         }
         if (active_.empty()) continue;
+        // The next arrival's rows of the sums and weights are fetched while this one's are walked (rows are
+        // walked in the order neurons joined active_, which the prefetcher cannot follow).
+        if (z > 0) {
+          const std::size_t next = std::size_t(r.arrivals[z - 1].pre) * n;
+          g.prefetch(next, next + n);
+          for (std::size_t c = 0; c < n; c += 8) __builtin_prefetch(w + next + c);
+        }
         const double em = std::exp(a.t_ms * k.inv_tau_mem);
         const double es = k.inv_tau_syn > 0.0 ? std::exp(a.t_ms * k.inv_tau_syn) : 0.0;
         const std::size_t row = std::size_t(a.pre) * n;
