@@ -73,6 +73,29 @@ inline double sin_two_pi(double u) {
   return std::copysign(z + z * (z2 * p), r);
 }
 
+// sum over k < n of c_k sin(2 pi (k_k x f_k + p_k)), the terms in scratch, then four running sums in a fixed
+// order: the result depends neither on the vector width nor on the CPU (the same IEEE operations per term).
+__attribute__((always_inline)) inline double fourier_sum(const double* c, const double* f, const double* p,
+                                                         const double* k, double x, double* terms, std::uint32_t n) {
+  for (std::uint32_t j = 0; j < n; ++j) terms[j] = c[j] * sin_two_pi(k[j] * x * f[j] + p[j]);
+  double acc[4] = {0.0, 0.0, 0.0, 0.0};
+  std::uint32_t j = 0;
+  for (; j + 4 <= n; j += 4)
+    for (std::uint32_t l = 0; l < 4; ++l) acc[l] += terms[j + l];
+  for (; j < n; ++j) acc[0] += terms[j];
+  return (acc[0] + acc[1]) + (acc[2] + acc[3]);
+}
+// The same loop in four lanes where the CPU has AVX2 (chosen once per manifold), in two otherwise.
+__attribute__((target("avx2"), noinline)) double fourier_sum_avx2(const double* c, const double* f, const double* p,
+                                                                  const double* k, double x, double* terms,
+                                                                  std::uint32_t n) {
+  return fourier_sum(c, f, p, k, x, terms, n);
+}
+__attribute__((noinline)) double fourier_sum_sse2(const double* c, const double* f, const double* p, const double* k,
+                                                  double x, double* terms, std::uint32_t n) {
+  return fourier_sum(c, f, p, k, x, terms, n);
+}
+
 // One random manifold: parameters [unit][dim][k] of amplitude (times the spectrum), frequency, phase.
 class manifold {
  public:
@@ -94,6 +117,7 @@ class manifold {
     k_.resize(cutoff_);
     for (std::uint32_t k = 0; k < cutoff_; ++k) k_[k] = static_cast<double>(k);
     terms_.resize(cutoff_);
+    wide_ = __builtin_cpu_supports("avx2");
   }
 
   // y_i(x) for every unit i, written to y[0 .. neurons). Not thread-safe (scratch buffer).
@@ -105,15 +129,7 @@ class manifold {
         const double* c = coef_.data() + base;
         const double* f = freq_.data() + base;
         const double* p = phase_.data() + base;
-        const double xd = x[d];
-        for (std::uint32_t k = 0; k < cutoff_; ++k) terms_[k] = c[k] * sin_two_pi(k_[k] * xd * f[k] + p[k]);
-        // Four running sums in a fixed order: the result does not depend on vector width.
-        double acc[4] = {0.0, 0.0, 0.0, 0.0};
-        std::uint32_t k = 0;
-        for (; k + 4 <= cutoff_; k += 4)
-          for (std::uint32_t l = 0; l < 4; ++l) acc[l] += terms_[k + l];
-        for (; k < cutoff_; ++k) acc[0] += terms_[k];
-        prod *= (acc[0] + acc[1]) + (acc[2] + acc[3]);
+        prod *= (wide_ ? fourier_sum_avx2 : fourier_sum_sse2)(c, f, p, k_.data(), x[d], terms_.data(), cutoff_);
       }
       y[i] = prod;
     }
@@ -122,6 +138,7 @@ class manifold {
  private:
   std::uint32_t neurons_, dim_, cutoff_;
   std::vector<double> coef_, freq_, phase_, k_, terms_;
+  bool wide_ = false;  // fourier_sum in AVX2 lanes
 };
 
 // Standardised values of class c in a population: values[m][s * neurons + i].
@@ -199,6 +216,14 @@ void encode(const randman_options& o, const std::vector<std::vector<double>>& va
 }
 
 }  // namespace
+
+double randman_fourier_sum(std::span<const double> c, std::span<const double> f, std::span<const double> p, double x,
+                           bool avx2) {
+  const auto n = static_cast<std::uint32_t>(std::min({c.size(), f.size(), p.size()}));
+  std::vector<double> k(n), terms(n);
+  for (std::uint32_t j = 0; j < n; ++j) k[j] = static_cast<double>(j);
+  return (avx2 ? fourier_sum_avx2 : fourier_sum_sse2)(c.data(), f.data(), p.data(), k.data(), x, terms.data(), n);
+}
 
 std::shared_ptr<event_store> generate_randman_class(const randman_options& o, std::uint32_t c,
                                                     std::uint64_t population) {
@@ -278,18 +303,18 @@ source_splits open_randman_source(json_fields& f, const spec_env& /*env*/) {
   const double total_events = static_cast<double>(o.classes) * (o.samples_per_class + test_per) * per_sample;
   if (total_events > 2e9) f.fail("samples_per_class", fmt::format("would generate {:g} events (limit 2e9)", total_events));
   source_splits s;
+  // Every split is generated a class at a time where it is first used, by the threads that use it.
   if (test_per > 0) {
     randman_options t = o;
     t.samples_per_class = test_per;
-    s.test = std::make_shared<event_dataset>(generate_randman(t, randman_test_population), o.classes, o.neurons,
-                                             t.describe() + " (test population)");
+    s.test = std::make_shared<randman_dataset>(t, t.describe() + " (test population)", randman_test_population);
   }
   if (resample) {
     s.train = std::make_shared<randman_dataset>(o, o.describe() + " (resampled every draw)");
   } else if (test_per > 0) {
-    s.train = std::make_shared<event_dataset>(generate_randman(o), o.classes, o.neurons, o.describe());
+    s.train = std::make_shared<randman_dataset>(o, o.describe(), randman_base_population);
   } else {
-    auto all = std::make_shared<event_dataset>(generate_randman(o), o.classes, o.neurons, o.describe());
+    auto all = std::make_shared<randman_dataset>(o, o.describe(), randman_base_population);
     return split_generated(all, o.classes, o.samples_per_class, test_fraction);
   }
   return s;

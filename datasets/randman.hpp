@@ -26,6 +26,7 @@
 // Invariants of the result: channels == neurons, labels < classes, events sorted.
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 
 #include "datasets/event_store.hpp"
@@ -58,6 +59,11 @@ struct randman_options {
 
 // F = min(ceil(prec^(-1/alpha)), 1000) with prec = 1e-3 (at least 1).
 std::uint32_t randman_cutoff(double alpha);
+
+// One factor of a manifold's unit: sum over k < c.size() of c[k] sin(2 pi (k x f[k] + p[k])), in four lanes
+// (avx2, where the CPU has it) or two; both give the same bits (exposed for that test).
+double randman_fourier_sum(std::span<const double> c, std::span<const double> f, std::span<const double> p, double x,
+                           bool avx2);
 
 // The samples_per_class samples of class c of a population, sample s at index s.
 std::shared_ptr<event_store> generate_randman_class(const randman_options& options, std::uint32_t c,

@@ -172,6 +172,25 @@ void BM_randman(benchmark::State& state) {
 }
 BENCHMARK(BM_randman)->Unit(benchmark::kMillisecond);
 
+// Seed 004's Randman (the OTPE configs): 10 classes x 100 samples x 50 neurons, dim 3, alpha 1 (1,000 sinusoids
+// per neuron and dimension), spectrum offset 1, 50 ticks.
+void BM_randman_seed004(benchmark::State& state) {
+  data::randman_options o;
+  o.dim = 3;
+  o.neurons = 50;
+  o.alpha = 1.0;
+  o.spectrum_offset = 1.0;
+  o.ticks = 50;
+  o.samples_per_class = 100;
+  std::size_t events = 0;
+  for (auto _ : state) {
+    const auto st = data::generate_randman(o);
+    events += st->total_events();
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(events));
+}
+BENCHMARK(BM_randman_seed004)->Unit(benchmark::kMillisecond);
+
 }  // namespace
 
 BENCHMARK_MAIN();
