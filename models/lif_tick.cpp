@@ -23,7 +23,7 @@ lif_tick::lif_tick(std::string name, std::uint32_t size, parameters params)
       version_(size),
       spiked_(size),
       touched_(size) {
-  touched_list_.reserve(size);
+  touched_list_.assign(std::size_t(size) + 1, 0);  // + 1: the branch-free listing writes one slot ahead
   bias_neurons_.reserve(size);
   for (std::uint32_t i = 0; i < size; ++i)
     if (bias_crosses(i)) bias_neurons_.push_back(i);
@@ -84,7 +84,7 @@ void lif_tick::reset(double t_ms) {
   std::fill(a_.begin(), a_.end(), 0.0);
   std::fill(spiked_.begin(), spiked_.end(), 0);
   std::fill(touched_.begin(), touched_.end(), 0);
-  touched_list_.clear();
+  n_touched_ = 0;
   // Versions are kept: a reset clears the queue, and bumping them on each prediction stays unique.
 }
 
@@ -102,33 +102,39 @@ std::int64_t lif_tick::step_of(double t_ms) const {
   return k;
 }
 
-void lif_tick::touch(std::uint32_t i, std::int64_t k, double t_ms) {
-  if (pending_step_ < 0) {
-    pending_step_ = k;
-    port().schedule_settle(id(), std::max(t_ms, t0_ms_ + static_cast<double>(k) * params_.tick_ms));
-  }
-  if (!touched_[i]) {
-    touched_[i] = 1;
-    touched_list_.push_back(i);
-  }
+void lif_tick::begin_step(std::int64_t k, double t_ms) {
+  if (pending_step_ >= 0) return;
+  pending_step_ = k;
+  port().schedule_settle(id(), std::max(t_ms, t0_ms_ + static_cast<double>(k) * params_.tick_ms));
 }
 
+void lif_tick::touch(std::uint32_t i, std::int64_t k, double t_ms) {
+  begin_step(k, t_ms);
+  list_touched(i);
+}
+
+// A row's inputs, then its targets listed: the first loop vectorises, the second is branch-free (and skipped once
+// every neuron waits for the step).
 void lif_tick::deliver_dense(double t_ms, std::span<const double> w, float scale) {
-  const std::int64_t k = step_of(t_ms);
+  if (w.empty()) return;
+  begin_step(step_of(t_ms), t_ms);
   const double s = static_cast<double>(scale);
-  for (std::uint32_t j = 0; j < w.size(); ++j) {
-    in_[j] += static_cast<double>(w[j]) * s;
-    touch(j, k, t_ms);
-  }
+  const auto n = static_cast<std::uint32_t>(w.size());
+  double* __restrict in = in_.data();
+  for (std::uint32_t j = 0; j < n; ++j) in[j] += static_cast<double>(w[j]) * s;
+  if (n_touched_ < size())
+    for (std::uint32_t j = 0; j < n; ++j) list_touched(j);
 }
 
 void lif_tick::deliver_sparse(double t_ms, std::span<const std::uint32_t> post, std::span<const double> w,
                               float scale) {
-  const std::int64_t k = step_of(t_ms);
+  if (post.empty()) return;
+  begin_step(step_of(t_ms), t_ms);
   const double s = static_cast<double>(scale);
+  double* __restrict in = in_.data();
   for (std::size_t n = 0; n < post.size(); ++n) {
-    in_[post[n]] += static_cast<double>(w[n]) * s;
-    touch(post[n], k, t_ms);
+    in[post[n]] += static_cast<double>(w[n]) * s;
+    list_touched(post[n]);
   }
 }
 
@@ -235,17 +241,18 @@ void lif_tick::settle(double t_ms) {
   const std::int64_t k = pending_step_;
   if (k < 0) return;
   // Every touched neuron first, then the spikes (hooks see the whole step), then the predictions.
-  for (std::uint32_t i : touched_list_) {
+  const std::span<const std::uint32_t> list(touched_list_.data(), n_touched_);
+  for (std::uint32_t i : list) {
     touched_[i] = 0;
     evaluate(i, k, t_ms);
   }
-  counters().neuron_updates += touched_list_.size();
+  counters().neuron_updates += list.size();
   pending_step_ = -1;
   settled_step_ = k;
-  for (std::uint32_t i : touched_list_)
+  for (std::uint32_t i : list)
     if (spiked_[i]) port().emit_spike(id(), i, t_ms, 1.0f);
-  for (std::uint32_t i : touched_list_) repredict(i);
-  touched_list_.clear();
+  for (std::uint32_t i : list) repredict(i);
+  n_touched_ = 0;
 }
 
 double lif_tick::potential(std::uint32_t neuron, double t_ms) const {

@@ -34,7 +34,7 @@
 // adaptive_scan_limit steps at a time (a wakeup at the end of a longer stretch resumes the scan).
 // Counters: neuron_updates = neurons evaluated at settles; crossing_predictions = predictions made.
 // Invariants: leak in (0, 1); tick_ms > 0; bias, thresholds have size() finite entries, thresholds > 0;
-// touched_list_ holds exactly the neurons with touched_ set, all for pending_step_ (>= 0 iff non-empty
+// touched_list_[0, n_touched_) holds exactly the neurons with touched_ set, in the order they were touched, all for pending_step_ (>= 0 iff non-empty
 // or a wakeup's settle is pending); last_[i] <= settled_step_; wake_step_[i] > last_[i] or −1.
 #include <cstdint>
 #include <memory>
@@ -127,6 +127,14 @@ class lif_tick final : public population, public membrane_view, public tick_memb
   }
   std::int64_t predict_adaptive(std::uint32_t i, double u, std::int64_t last) const;
   void touch(std::uint32_t i, std::int64_t k, double t_ms);
+  // Schedules the settle of step k (t_ms: now) unless one is pending.
+  void begin_step(std::int64_t k, double t_ms);
+  // Lists neuron i for the pending step, once (branch-free: the slot after the list is always written).
+  void list_touched(std::uint32_t i) {
+    touched_list_[n_touched_] = i;
+    n_touched_ += static_cast<std::size_t>(touched_[i] ^ 1);
+    touched_[i] = 1;
+  }
   void evaluate(std::uint32_t i, std::int64_t k, double t_ms);
   // The first step after `last` (which left u) at which neuron i crosses with no input, or −1.
   std::int64_t predict(std::uint32_t i, double u, std::int64_t last) const;
@@ -144,7 +152,8 @@ class lif_tick final : public population, public membrane_view, public tick_memb
   std::vector<double> a_;  // ALIF: a at the neuron's last evaluated step
   std::vector<std::uint32_t> version_;
   std::vector<std::uint8_t> spiked_, touched_;
-  std::vector<std::uint32_t> touched_list_;
+  std::vector<std::uint32_t> touched_list_;  // the first n_touched_ entries (size() + 1 slots)
+  std::size_t n_touched_ = 0;
   std::vector<std::uint32_t> bias_neurons_;  // neurons that can cross from rest with no input
 };
 
