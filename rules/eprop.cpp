@@ -43,10 +43,10 @@ class eprop_worker final : public rule_worker {
       bs.hidden = tb.layer < hidden_count_;
       bs.decay = bs.hidden ? chain.layers[tb.layer].tick->leak() : kappa_;
       bs.grad.assign(tb.synapses, 0.0);
+      bs.active.resize(tb.n_pre);
       if (!p_.event) {
         bs.xbar.assign(tb.n_pre, 0.0);
         bs.xnow.assign(tb.n_pre, 0.0);
-        bs.active.resize(tb.n_pre);
         if (bs.hidden) {
           bs.ebar.assign(tb.synapses, 0.0);
           bs.esum.assign(tb.synapses, 0.0);
@@ -89,7 +89,10 @@ class eprop_worker final : public rule_worker {
     for (block_state& bs : blocks_) {
       bs.arrivals.clear();
       bs.head = 0;
-      if (p_.event) continue;
+      if (p_.event) {
+        bs.active.clear();
+        continue;
+      }
       const trained_block& tb = chain_.blocks[&bs - blocks_.data()];
       for (std::uint32_t j : bs.active.list()) {
         bs.xbar[j] = 0.0;
@@ -129,16 +132,22 @@ class eprop_worker final : public rule_worker {
     return loss_value{window_steps_ > 0 ? loss_sum_ / static_cast<double>(window_steps_) : 0.0, best};
   }
 
+  // Only the rows of the active presynaptic neurons hold gradient (both formulations write no other).
   void accumulate(const output_error&, fixed_sum_set& sums) override {
     if (!tracking_) return;
     for (std::size_t b = 0; b < blocks_.size(); ++b) {
-      std::vector<double>& g = blocks_[b].grad;
+      block_state& bs = blocks_[b];
+      std::vector<double>& g = bs.grad;
       fixed_sum& s = sums.sums[b];
-      for (std::size_t k = 0; k < g.size(); ++k)
-        if (g[k] != 0.0) {
-          s.add(k, g[k]);
-          g[k] = 0.0;
-        }
+      projection& pr = sim_.net().proj(chain_.blocks[b].projection);
+      for (const std::uint32_t j : bs.active.list()) {
+        const projection::row_view row = pr.row(j);
+        for (std::size_t k = row.first_synapse, e = k + row.post.size(); k < e; ++k)
+          if (g[k] != 0.0) {
+            s.add(k, g[k]);
+            g[k] = 0.0;
+          }
+      }
     }
   }
 
@@ -347,9 +356,15 @@ class eprop_worker final : public rule_worker {
       std::uint64_t visited = 0;
       for (const arrival& a : bs.arrivals) {
         if (a.step >= T) continue;  // arrives after the sample's end
-        const double* qk = q.data() + a.step * n;
+        bs.active.add(a.pre);
+        const double* __restrict qk = q.data() + a.step * n;
         const projection::row_view row = pr.row(a.pre);
-        for (std::size_t m = 0; m < row.post.size(); ++m) bs.grad[row.first_synapse + m] += a.x * qk[row.post[m]];
+        double* __restrict g = bs.grad.data() + row.first_synapse;
+        if (pr.dense()) {  // row.post[m] == m: the same products, in vector lanes
+          for (std::size_t m = 0; m < row.post.size(); ++m) g[m] += a.x * qk[m];
+        } else {
+          for (std::size_t m = 0; m < row.post.size(); ++m) g[m] += a.x * qk[row.post[m]];
+        }
         visited += row.post.size();
       }
       pr_counters(tb).trace_updates += visited;
