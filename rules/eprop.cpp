@@ -142,11 +142,8 @@ class eprop_worker final : public rule_worker {
       projection& pr = sim_.net().proj(chain_.blocks[b].projection);
       for (const std::uint32_t j : bs.active.list()) {
         const projection::row_view row = pr.row(j);
-        for (std::size_t k = row.first_synapse, e = k + row.post.size(); k < e; ++k)
-          if (g[k] != 0.0) {
-            s.add(k, g[k]);
-            g[k] = 0.0;
-          }
+        s.add_scaled(row.first_synapse, g.data() + row.first_synapse, 1.0, row.post.size());
+        std::fill_n(g.begin() + std::ptrdiff_t(row.first_synapse), row.post.size(), 0.0);
       }
     }
   }

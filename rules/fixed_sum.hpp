@@ -66,6 +66,11 @@ class fixed_sum {
     v_[i] = saturate(v_[i] + f);
     dirty_[i >> block_shift] = 1;
   }
+  // Adds x * v[k] to element begin + k for every k < n: the same bits and saturation as add(begin + k, x * v[k])
+  // one by one, in four AVX2 lanes where the CPU has it (a group of four with a contribution of 2^19 or more in
+  // magnitude, a NaN, or a total beyond the range takes add() itself). Zero contributions add nothing but their
+  // blocks are marked, as a dense row's are.
+  void add_scaled(std::size_t begin, const double* v, double x, std::size_t n);
   // A hint (no effect on values): fetch elements [begin, end) into the cache for writing, one line at a time.
   void prefetch(std::size_t begin, std::size_t end) const {
     for (std::size_t i = begin; i < end; i += 8) __builtin_prefetch(v_.data() + i, 1);

@@ -78,15 +78,11 @@ class tp_worker final : public rule_worker {
       const std::size_t H = st.eps.size();
       fixed_sum& s = sums.sums[l];
       for (std::size_t i = 0; i < H; ++i) st.coef[i] *= st.psi[i];
-      for (const tick_input& in : inputs_.layer(l))
-        for (std::size_t i = 0; i < H; ++i)
-          if (st.coef[i] != 0.0) s.add(in.pre * H + i, in.x * st.coef[i]);
+      for (const tick_input& in : inputs_.layer(l)) s.add_scaled(std::size_t(in.pre) * H, st.coef.data(), in.x, H);
       std::uint64_t ops = (inputs_.layer(l).size() + 1) * H;
       if (l > 0) {
         for (std::size_t i = 0; i < H; ++i) st.coef_t[i] *= st.psi_t[i];
-        for (const std::uint32_t pre : layers_[l - 1].s_t)
-          for (std::size_t i = 0; i < H; ++i)
-            if (st.coef_t[i] != 0.0) s.add(pre * H + i, st.coef_t[i]);
+        for (const std::uint32_t pre : layers_[l - 1].s_t) s.add_scaled(std::size_t(pre) * H, st.coef_t.data(), 1.0, H);
         ops += (layers_[l - 1].s_t.size() + 1) * H;
       }
       sim_.counters().projections[chain_.layers[l].projection].rule_ops += ops;  // the tick's gradient terms

@@ -165,3 +165,38 @@ TEST_CASE("fixed_sum: sparse sums merge, move and clear as dense ones, whatever 
     }
   }
 }
+
+TEST_CASE("fixed_sum: add_scaled adds a row as add() one by one: halves, signs, zeros, large, NaN, saturation") {
+  rng g(77);
+  const double u = 1.0 / fixed_sum::scale;  // one unit of 2^-32
+  for (int trial = 0; trial < 400; ++trial) {
+    const std::size_t size = 1 + g.below(300), begin = g.below(size), n = g.below(size - begin + 1);
+    CAPTURE(trial);
+    CAPTURE(n);
+    std::vector<double> v(n);
+    const double x = trial % 5 == 0 ? 1.0 : g.uniform(-3.0, 3.0);
+    for (double& e : v) {
+      const auto kind = g.below(20);
+      if (kind == 0) e = 0.0;
+      else if (kind == 1) e = -0.0;
+      else if (kind == 2) e = (static_cast<double>(g.below(1000)) - 500.0 + 0.5) * u;  // a half (x = 1)
+      else if (kind == 3) e = g.uniform(-1.0, 1.0) * 1e6;                                 // beyond 2^19: add()
+      else if (kind == 4 && trial % 7 == 0) e = std::nan("");
+      else if (kind == 5 && trial % 11 == 0) e = 300.0;  // small enough for the lanes, past the limit from 2^30 - 100
+      else e = g.uniform(-1.0, 1.0) * std::pow(10.0, g.uniform(-12.0, 3.0));
+    }
+    fixed_sum a(size), b(size);
+    // Start both from the same totals, some near the limit.
+    for (std::size_t i = 0; i < size; ++i) {
+      const double start = g.below(10) == 0 ? 0x1p30 - 100.0 : g.uniform(-100.0, 100.0);
+      a.add(i, start);
+      b.add(i, start);
+    }
+    for (int round = 0; round < 3; ++round) {
+      a.add_scaled(begin, v.data(), x, n);
+      for (std::size_t k = 0; k < n; ++k) b.add(begin + k, x * v[k]);
+    }
+    for (std::size_t i = 0; i < size; ++i) REQUIRE(a.raw()[i] == b.raw()[i]);
+    CHECK(a.saturated() == b.saturated());
+  }
+}
