@@ -193,6 +193,10 @@ class exact_lif final : public population, public membrane_view, public membrane
     finish_predictions();
     const frame f = advance_to(t_ms);
     const std::uint32_t n = std::min<std::uint32_t>(size(), static_cast<std::uint32_t>(dv.size()));
+    // As a dense row: every kick first, listing the neurons whose prediction may change, then their
+    // re-predictions and the heap's changes at once.
+    std::uint32_t* out = pending_.data();
+    std::size_t m = 0;
     for (std::uint32_t i = 0; i < n; ++i) {
       const double d = dv[i];
       if (d == 0.0) continue;
@@ -202,9 +206,10 @@ class exact_lif final : public population, public membrane_view, public membrane
       }
       p_[i] += d * f.em;
       ++counters().neuron_updates;
-      if (may_change(p_[i], q_[i], d, gate_[i], theta_[i], 1.0, f) & 1) repredict(i, t_ms, f);
+      out[m] = i;
+      m += static_cast<std::size_t>(may_change(p_[i], q_[i], d, gate_[i], theta_[i], 1.0, f) & 1);
     }
-    sync_wakeup();
+    repredict_listed<true>(t_ms, f, m, false);
   }
 
   // Next predicted crossing of neuron i (+inf if none); for tests and tools.
