@@ -85,15 +85,34 @@ __attribute__((always_inline)) inline double fourier_sum(const double* c, const 
   for (; j < n; ++j) acc[0] += terms[j];
   return (acc[0] + acc[1]) + (acc[2] + acc[3]);
 }
-// The same loop in four lanes where the CPU has AVX2 (chosen once per manifold), in two otherwise.
-__attribute__((target("avx2"), noinline)) double fourier_sum_avx2(const double* c, const double* f, const double* p,
+bool cpu_has_avx2() {
+#if defined(__x86_64__)
+  return __builtin_cpu_supports("avx2");
+#else
+  return false;
+#endif
+}
+// The same loop compiled for AVX2's four lanes (x86-64) and for the build's baseline (SSE2's two lanes there).
+#if defined(__x86_64__)
+__attribute__((target("avx2"), noinline)) double fourier_sum_wide(const double* c, const double* f, const double* p,
                                                                   const double* k, double x, double* terms,
                                                                   std::uint32_t n) {
   return fourier_sum(c, f, p, k, x, terms, n);
 }
-__attribute__((noinline)) double fourier_sum_sse2(const double* c, const double* f, const double* p, const double* k,
+#endif
+__attribute__((noinline)) double fourier_sum_base(const double* c, const double* f, const double* p, const double* k,
                                                   double x, double* terms, std::uint32_t n) {
   return fourier_sum(c, f, p, k, x, terms, n);
+}
+// wide: the AVX2 loop (only where cpu_has_avx2()).
+double fourier_sum_on(bool wide, const double* c, const double* f, const double* p, const double* k, double x,
+                      double* terms, std::uint32_t n) {
+#if defined(__x86_64__)
+  if (wide) return fourier_sum_wide(c, f, p, k, x, terms, n);
+#else
+  (void)wide;
+#endif
+  return fourier_sum_base(c, f, p, k, x, terms, n);
 }
 
 // One random manifold: parameters [unit][dim][k] of amplitude (times the spectrum), frequency, phase.
@@ -117,7 +136,7 @@ class manifold {
     k_.resize(cutoff_);
     for (std::uint32_t k = 0; k < cutoff_; ++k) k_[k] = static_cast<double>(k);
     terms_.resize(cutoff_);
-    wide_ = __builtin_cpu_supports("avx2");
+    wide_ = cpu_has_avx2();
   }
 
   // y_i(x) for every unit i, written to y[0 .. neurons). Not thread-safe (scratch buffer).
@@ -129,7 +148,7 @@ class manifold {
         const double* c = coef_.data() + base;
         const double* f = freq_.data() + base;
         const double* p = phase_.data() + base;
-        prod *= (wide_ ? fourier_sum_avx2 : fourier_sum_sse2)(c, f, p, k_.data(), x[d], terms_.data(), cutoff_);
+        prod *= fourier_sum_on(wide_, c, f, p, k_.data(), x[d], terms_.data(), cutoff_);
       }
       y[i] = prod;
     }
@@ -138,7 +157,7 @@ class manifold {
  private:
   std::uint32_t neurons_, dim_, cutoff_;
   std::vector<double> coef_, freq_, phase_, k_, terms_;
-  bool wide_ = false;  // fourier_sum in AVX2 lanes
+  bool wide_ = false;  // fourier_sum in AVX2 lanes (chosen once per manifold)
 };
 
 // Standardised values of class c in a population: values[m][s * neurons + i].
@@ -222,7 +241,7 @@ double randman_fourier_sum(std::span<const double> c, std::span<const double> f,
   const auto n = static_cast<std::uint32_t>(std::min({c.size(), f.size(), p.size()}));
   std::vector<double> k(n), terms(n);
   for (std::uint32_t j = 0; j < n; ++j) k[j] = static_cast<double>(j);
-  return (avx2 ? fourier_sum_avx2 : fourier_sum_sse2)(c.data(), f.data(), p.data(), k.data(), x, terms.data(), n);
+  return fourier_sum_on(avx2 && cpu_has_avx2(), c.data(), f.data(), p.data(), k.data(), x, terms.data(), n);
 }
 
 std::shared_ptr<event_store> generate_randman_class(const randman_options& o, std::uint32_t c,

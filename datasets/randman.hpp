@@ -61,7 +61,7 @@ struct randman_options {
 std::uint32_t randman_cutoff(double alpha);
 
 // One factor of a manifold's unit: sum over k < c.size() of c[k] sin(2 pi (k x f[k] + p[k])), in four lanes
-// (avx2, where the CPU has it) or two; both give the same bits (exposed for that test).
+// (avx2, where the CPU has it: elsewhere two all the same) or two; both give the same bits (exposed for that test).
 double randman_fourier_sum(std::span<const double> c, std::span<const double> f, std::span<const double> p, double x,
                            bool avx2);
 

@@ -34,8 +34,8 @@
 // adaptive_scan_limit steps at a time (a wakeup at the end of a longer stretch resumes the scan).
 // Counters: neuron_updates = neurons evaluated at settles; crossing_predictions = predictions made.
 // Invariants: leak in (0, 1); tick_ms > 0; bias, thresholds have size() finite entries, thresholds > 0;
-// touched_list_[0, n_touched_) holds exactly the neurons with touched_ set, in the order they were touched, all for pending_step_ (>= 0 iff non-empty
-// or a wakeup's settle is pending); last_[i] <= settled_step_; wake_step_[i] > last_[i] or −1.
+// touched_list_[0, n_touched_) holds exactly the neurons with touched_ set, in the order they were touched, all
+// for pending_step_ (>= 0 iff non-empty or a wakeup's settle is pending); last_[i] <= settled_step_; wake_step_[i] > last_[i] or −1.
 #include <cstdint>
 #include <memory>
 #include <span>

@@ -1,11 +1,14 @@
 #include "rules/fixed_sum.hpp"
 
+#if defined(__x86_64__)
 #include <immintrin.h>
+#endif
 
 namespace evsnn::rules {
 
 namespace {
 
+#if defined(__x86_64__)
 // x * v[k] for k < n into sums[k] as fixed_sum::add does (contributions below 2^19 in magnitude, totals within
 // +-limit), four at a time; returns how many elements it did (a multiple of four), stopping before the first group
 // of four that needs add() itself (a large or NaN contribution, or a total beyond the range). The same IEEE
@@ -39,6 +42,7 @@ __attribute__((target("avx2"))) std::size_t add_scaled_avx2(std::int64_t* sums, 
   }
   return k;
 }
+#endif
 
 }  // namespace
 
@@ -46,7 +50,9 @@ void fixed_sum::add_scaled(std::size_t begin, const double* v, double x, std::si
   if (n == 0) return;
   std::size_t k = 0;
   while (k < n) {
+#if defined(__x86_64__)
     if (__builtin_cpu_supports("avx2")) k += add_scaled_avx2(v_.data() + begin + k, v + k, x, n - k);
+#endif
     // The rest of the row, or the group of four the lanes stopped at, one by one.
     const std::size_t stop = k + 4 < n ? k + 4 : n;
     for (; k < stop; ++k) add(begin + k, x * v[k]);
