@@ -159,16 +159,21 @@ void BM_idx_ttfs(benchmark::State& state) {
 }
 BENCHMARK(BM_idx_ttfs)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond)->Iterations(2);
 
-// Randman generation: 10 classes x 100 samples x 100 neurons, temporal.
-void BM_randman(benchmark::State& state) {
-  data::randman_options o;
-  o.samples_per_class = 100;
+// Randman generation: events generated per second, whole data sets of options o.
+void bench_randman(benchmark::State& state, const data::randman_options& o) {
   std::size_t events = 0;
   for (auto _ : state) {
     const auto st = data::generate_randman(o);
     events += st->total_events();
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(events));
+}
+
+// 10 classes x 100 samples x 100 neurons, temporal.
+void BM_randman(benchmark::State& state) {
+  data::randman_options o;
+  o.samples_per_class = 100;
+  bench_randman(state, o);
 }
 BENCHMARK(BM_randman)->Unit(benchmark::kMillisecond);
 
@@ -182,12 +187,7 @@ void BM_randman_seed004(benchmark::State& state) {
   o.spectrum_offset = 1.0;
   o.ticks = 50;
   o.samples_per_class = 100;
-  std::size_t events = 0;
-  for (auto _ : state) {
-    const auto st = data::generate_randman(o);
-    events += st->total_events();
-  }
-  state.SetItemsProcessed(static_cast<std::int64_t>(events));
+  bench_randman(state, o);
 }
 BENCHMARK(BM_randman_seed004)->Unit(benchmark::kMillisecond);
 
