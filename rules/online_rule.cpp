@@ -81,11 +81,8 @@ class online_worker final : public rule_worker {
       const layer_info& li = chain_.layers[l];
       const std::size_t n_w = std::size_t(li.fan_in) * li.size;
       fixed_sum& s = sums.sums[l];
-      for (std::size_t k = 0; k < n_w; ++k)
-        if (g[k] != 0.0) {
-          s.add(k, g[k] * scale);
-          g[k] = 0.0;
-        }
+      s.add_scaled(0, g.data(), scale, n_w);
+      std::fill_n(g.begin(), n_w, 0.0);
       if (li.bias_block == layer_info::no_projection) continue;
       fixed_sum& sb = sums.sums[li.bias_block];
       for (std::size_t i = 0; i < li.size; ++i)
