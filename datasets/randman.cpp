@@ -12,6 +12,7 @@
 #include "datasets/rng.hpp"
 #include "datasets/source.hpp"
 #include "datasets/subset_dataset.hpp"
+#include "engine/cpu_features.hpp"
 #include "engine/error.hpp"
 
 namespace evsnn::data {
@@ -85,15 +86,8 @@ __attribute__((always_inline)) inline double fourier_sum(const double* c, const 
   for (; j < n; ++j) acc[0] += terms[j];
   return (acc[0] + acc[1]) + (acc[2] + acc[3]);
 }
-bool cpu_has_avx2() {
-#if defined(__x86_64__)
-  return __builtin_cpu_supports("avx2");
-#else
-  return false;
-#endif
-}
 // The same loop compiled for AVX2's four lanes (x86-64) and for the build's baseline (SSE2's two lanes there).
-#if defined(__x86_64__)
+#ifdef EVSNN_X86_64
 __attribute__((target("avx2"), noinline)) double fourier_sum_wide(const double* c, const double* f, const double* p,
                                                                   const double* k, double x, double* terms,
                                                                   std::uint32_t n) {
@@ -107,7 +101,7 @@ __attribute__((noinline)) double fourier_sum_base(const double* c, const double*
 // wide: the AVX2 loop (only where cpu_has_avx2()).
 double fourier_sum_on(bool wide, const double* c, const double* f, const double* p, const double* k, double x,
                       double* terms, std::uint32_t n) {
-#if defined(__x86_64__)
+#ifdef EVSNN_X86_64
   if (wide) return fourier_sum_wide(c, f, p, k, x, terms, n);
 #else
   (void)wide;

@@ -11,8 +11,10 @@
 // Invariants: load_lanes and store_lanes accept any alignment.
 #include <cstring>
 
+#include "engine/cpu_features.hpp"
+
 // EVSNN_WIDE_LANES: the four-lane loops are compiled (x86-64, GCC or Clang).
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#ifdef EVSNN_X86_64
 #define EVSNN_WIDE_LANES 1
 #endif
 
@@ -35,12 +37,6 @@ __attribute__((always_inline)) inline void store_lanes(double* p, V v) {
 }
 
 // Whether this CPU runs the four-lane (AVX2) loops.
-inline bool cpu_has_wide_lanes() {
-#ifdef EVSNN_WIDE_LANES
-  return __builtin_cpu_supports("avx2");
-#else
-  return false;
-#endif
-}
+inline bool cpu_has_wide_lanes() { return cpu_has_avx2(); }
 
 }  // namespace evsnn

@@ -1,6 +1,8 @@
 #include "rules/fixed_sum.hpp"
 
-#if defined(__x86_64__)
+#include "engine/cpu_features.hpp"
+
+#ifdef EVSNN_X86_64
 #include <immintrin.h>
 #endif
 
@@ -8,7 +10,7 @@ namespace evsnn::rules {
 
 namespace {
 
-#if defined(__x86_64__)
+#ifdef EVSNN_X86_64
 // x * v[k] for k < n into sums[k] as fixed_sum::add does (contributions below 2^19 in magnitude, totals within
 // +-limit), four at a time; returns how many elements it did (a multiple of four), stopping before the first group
 // of four that needs add() itself (a large or NaN contribution, or a total beyond the range). The same IEEE
@@ -48,13 +50,18 @@ __attribute__((target("avx2"))) std::size_t add_scaled_avx2(std::int64_t* sums, 
 
 void fixed_sum::add_scaled(std::size_t begin, const double* v, double x, std::size_t n) {
   if (n == 0) return;
+  const bool wide = cpu_has_avx2();
   std::size_t k = 0;
   while (k < n) {
-#if defined(__x86_64__)
-    if (__builtin_cpu_supports("avx2")) k += add_scaled_avx2(v_.data() + begin + k, v + k, x, n - k);
+    std::size_t stop = n;  // without the lanes: every element one by one
+#ifdef EVSNN_X86_64
+    if (wide) {
+      k += add_scaled_avx2(v_.data() + begin + k, v + k, x, n - k);
+      stop = k + 4 < n ? k + 4 : n;  // the rest of the row, or the group of four the lanes stopped at
+    }
+#else
+    (void)wide;
 #endif
-    // The rest of the row, or the group of four the lanes stopped at, one by one.
-    const std::size_t stop = k + 4 < n ? k + 4 : n;
     for (; k < stop; ++k) add(begin + k, x * v[k]);
   }
   for (std::size_t b = begin >> block_shift, last = (begin + n - 1) >> block_shift; b <= last; ++b) dirty_[b] = 1;
