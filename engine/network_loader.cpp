@@ -15,6 +15,7 @@
 #include "engine/npy_reader.hpp"
 #include "engine/json_node.hpp"
 #include "engine/rng.hpp"
+#include "engine/weight_init.hpp"
 
 namespace evsnn {
 namespace {
@@ -172,19 +173,7 @@ std::vector<synapse_triplet> sparse_lists(const json_node& w, const std::filesys
 // settles the difference with the number drawn (returned in `charged`).
 std::vector<synapse_triplet> random_init(const json_node& w, std::uint32_t n_pre, std::uint32_t n_post, bool recurrent,
                                          std::uint64_t seed, memory_budget& budget, double& charged) {
-  const std::string kind = w.at("init").as_choice({"normal", "uniform", "constant"});
-  double p1 = 0, p2 = 0;
-  if (kind == "normal") {
-    p1 = w.get("mean") ? w.at("mean").as_double() : 0.0;
-    p2 = w.at("std").as_nonnegative();
-  } else if (kind == "uniform") {
-    const json_node lo = w.at("low"), hi = w.at("high");
-    p1 = lo.as_double();
-    p2 = hi.as_double();
-    if (!(p2 >= p1)) hi.fail(fmt::format("must be >= low ({}), got {}", p1, p2));
-  } else {
-    p1 = w.at("value").as_double();
-  }
+  const weight_init dist = read_weight_init(w);
   double p_connect = 1.0;
   if (auto pc = w.get("p_connect")) {
     p_connect = pc->as_double();
@@ -211,22 +200,8 @@ std::vector<synapse_triplet> random_init(const json_node& w, std::uint32_t n_pre
     budget.charge(charged, w, fmt::format("{} x {} synapses at p_connect {}", n_pre, n_post, p_connect));
   }
 
-  // Every value drawn must lie within +-3e38 (the limit of every weight, which float32 precision can
-  // hold): the parameters are checked so that no draw can exceed it (a normal draw stays within 40
-  // standard deviations: the generator's tails end well before that).
-  constexpr double max_weight = 3.0e38;
-  const auto fits = [&](double v) { return std::fabs(v) <= max_weight; };
-  if (kind == "constant" && !fits(p1)) w.at("value").fail(fmt::format("weight {} is beyond +-3e38", p1));
-  if (kind == "uniform" && !(fits(p1) && fits(p2)))
-    w.fail(fmt::format("uniform weights in [{}, {}] reach beyond +-3e38", p1, p2));
-  if (kind == "normal" && !(std::fabs(p1) + 40.0 * p2 <= max_weight))
-    w.fail(fmt::format("normal weights with mean {} and std {} reach beyond +-3e38", p1, p2));
   rng r(seed);
-  auto draw = [&]() -> double {
-    if (kind == "normal") return r.normal(p1, p2);
-    if (kind == "uniform") return r.uniform(p1, p2);
-    return p1;
-  };
+  auto draw = [&]() { return dist.draw(r); };
   std::vector<synapse_triplet> out;
   if (in_degree > 0) {
     // Fixed in-degree: each post neuron draws in_degree distinct presynaptic neurons (Floyd's sampling over

@@ -105,6 +105,25 @@ train_config parse_train_config(const nlohmann::json& doc, const std::string& fi
     if (auto x = en->get("stepped_profile")) c.energy_stepped_profile = x->as_string();
     en->finish();
   }
+  if (auto a = root.get("active_outputs")) {
+    a->expect_object();
+    c.active_samples = 200;
+    if (auto x = a->get("samples")) {
+      c.active_samples = x->as_uint();
+      if (c.active_samples == 0) x->fail("must be >= 1");
+    }
+    if (auto x = a->get("min_fraction")) {
+      c.active_min_fraction = x->as_double();
+      if (!(c.active_min_fraction > 0.0 && c.active_min_fraction <= 1.0))
+        x->fail(fmt::format("must be in (0, 1], got {}", c.active_min_fraction));
+    }
+    if (auto x = a->get("redraws")) {
+      const std::uint64_t n = x->as_uint();
+      if (n > 1000) x->fail(fmt::format("must be in [0, 1000], got {}", n));
+      c.active_redraws = static_cast<unsigned>(n);
+    }
+    a->finish();
+  }
   if (auto o = root.get("output_dir")) {
     c.output_dir = o->as_string();
   } else {

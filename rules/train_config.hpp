@@ -17,6 +17,10 @@
 //                   "reference": "bp_exact"},             rule's gradient (a rule name or object)
 //     "energy": {"profile": "loihi", "dt_ms": 1,             event-driven profile, energy clock
 //                "stepped_profile": "horowitz45_fp32"},   time-stepped estimate of training ("": none)
+//     "active_outputs": {"samples": 200,                   before training from the initial weights: every
+//                        "min_fraction": 0.05,             output neuron must fire on this fraction of the first
+//                        "redraws": 20},                   training samples; those that do not have their
+//                                                            incoming weights redrawn (rules/trainer.hpp)
 //     "output_dir": "results/NAME" }                        relative to the working directory
 #include <cstdint>
 #include <filesystem>
@@ -53,6 +57,10 @@ struct train_config {
   std::string energy_profile = "loihi";
   std::string energy_stepped_profile = "horowitz45_fp32";
   double energy_dt_ms = 1.0;
+  // /active_outputs (samples 0: not asked).
+  std::size_t active_samples = 0;
+  double active_min_fraction = 0.05;
+  unsigned active_redraws = 20;
   std::filesystem::path output_dir;
 };
 

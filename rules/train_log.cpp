@@ -17,7 +17,7 @@ using m = epoch_metrics;
 using k = column_kind;
 
 // The schema. Figures find their titles and labels here; the CSV and JSON use the names.
-constexpr std::array<train_log_column, 16> columns = {{
+constexpr std::array<train_log_column, 17> columns = {{
     {"loss", &m::loss, nullptr, k::loss, false, "Loss", "loss", "loss"},
     {"train_accuracy", &m::train_accuracy, nullptr, k::accuracy, false, "Accuracy", "accuracy (%)", "train"},
     {"test_accuracy", &m::test_accuracy, nullptr, k::accuracy, false, "Accuracy", "accuracy (%)", "test"},
@@ -40,6 +40,8 @@ constexpr std::array<train_log_column, 16> columns = {{
     {"lr", &m::lr, nullptr, k::other, false, "Learning rate", "learning rate", "learning rate"},
     {"model_cosine", &m::model_cosine, nullptr, k::other, false, "Update alignment (model)",
      "cos(update, reference gradient), all layers", "model cosine"},
+    {"silent_outputs", &m::silent_outputs, nullptr, k::other, false, "Silent output neurons",
+     "output neurons silent in every training sample", "silent outputs"},
     {"update_cosine", nullptr, &m::update_cosine, k::other, false, "Update alignment",
      "cos(update, reference gradient)", "update cosine"},
     {"feedback_cosine", nullptr, &m::feedback_cosine, k::other, false, "Feedback alignment",

@@ -37,6 +37,8 @@ struct epoch_metrics {
   double samples_per_s = not_measured;   // training samples per second
   double lr = not_measured;
   double model_cosine = not_measured;    // cos(rule update, reference gradient) over all layers at once, mean over measured batches
+  double silent_outputs = not_measured;  // spiking output neurons that spiked in none of the epoch's training samples
+  std::vector<std::uint32_t> silent_output_neurons;  // which (not a column: for messages; empty when read back)
   std::vector<double> update_cosine;     // per layer: cos(rule update, reference gradient), mean over measured batches
   std::vector<double> feedback_cosine;   // per hidden layer: cos(B^l, effective output weights)
 };

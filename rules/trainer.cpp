@@ -109,7 +109,9 @@ trainer::trainer(train_config cfg, const model_registry& models, std::filesystem
       w->ref_sums = reference_->make_sums();
     }
     w->grad.assign(ch.output().size, 0.0);
+    w->fired.assign(ch.output().readout ? 0 : ch.output().size, 0);
   }
+  prepare_active_outputs();
   gatherer_ = std::make_unique<sum_gatherer>(rule_->make_sums(), pool_->size());
   if (reference_) ref_gatherer_ = std::make_unique<sum_gatherer>(reference_->make_sums(), pool_->size());
   std::vector<std::size_t> sizes;
@@ -260,6 +262,7 @@ bool trainer::train_while(const progress_fn& progress, const std::function<bool(
                                     ec ? ec.message() : "a file of that name exists"));
     remove_stale_temporaries(cfg_.output_dir);  // of a run killed while writing
   }
+  check_active_outputs();
   if (cfg_.eval_before && epochs_done_ == 0 && !log_.initial) {
     log_.initial = evaluate_epoch(0);
     write_outputs();
@@ -275,6 +278,7 @@ bool trainer::train_while(const progress_fn& progress, const std::function<bool(
     const double lr_scale = optimizer_->lr_scale_for_epoch(e - 1);
     fixed_scalar loss_sum;
     std::uint64_t correct = 0, seen = 0, steps = 0;
+    std::vector<std::uint64_t> fired(workers_[0]->fired.size(), 0);
     run_counters work;  // the training pass's, for its price
     const std::uint64_t updates0 = optimizer_updates_;
     update_alignment alignment(L);
@@ -297,6 +301,7 @@ bool trainer::train_while(const progress_fn& progress, const std::function<bool(
       correct += stats.correct;
       seen += stats.samples;
       steps += stats.steps;
+      for (std::size_t i = 0; i < stats.fired.size(); ++i) fired[i] += stats.fired[i];
       work.add(stats.counters);
       if (progress)
         progress(e, b + 1, n_batches, loss_sum.get() / static_cast<double>(seen),
@@ -311,6 +316,11 @@ bool trainer::train_while(const progress_fn& progress, const std::function<bool(
     m.wall_time_s = wall;
     m.samples_per_s = static_cast<double>(seen) / wall;
     m.lr = optimizer_->learning_rate() * lr_scale;
+    if (!fired.empty()) {
+      for (std::size_t i = 0; i < fired.size(); ++i)
+        if (fired[i] == 0) m.silent_output_neurons.push_back(static_cast<std::uint32_t>(i));
+      m.silent_outputs = static_cast<double>(m.silent_output_neurons.size());
+    }
     const training_cost cost =
         price_training(work, *workers_[0]->net, steps, chain().neuron_count(), seen, optimizer_updates_ - updates0,
                        profile_ ? &*profile_ : nullptr, stepped_profile_ ? &*stepped_profile_ : nullptr);

@@ -33,6 +33,7 @@
 #include "rules/attack.hpp"
 #include "engine/energy_profile.hpp"
 #include "engine/model_registry.hpp"
+#include "engine/weight_init.hpp"
 #include "rules/alignment.hpp"
 #include "rules/learning_rule.hpp"
 #include "rules/plasticity_rules.hpp"
@@ -109,6 +110,25 @@ class trainer {
   std::size_t train_size() const;
   std::span<const double> weights(std::size_t layer) const { return master_[layer]; }
   const learning_rule& rule() const { return *rule_; }
+
+  // /active_outputs: what the check of the initial network found and did.
+  struct output_check {
+    bool ran = false;
+    std::size_t samples = 0;    // the training split's first samples, run as in evaluation (draw 0)
+    std::uint64_t needed = 0;   // samples each output neuron must spike in
+    std::vector<std::uint64_t> fired_initially, fired;  // per output neuron: samples it spiked in, before and after
+    std::vector<std::uint32_t> redraws;                 // per output neuron: rounds its incoming weights were redrawn
+  };
+  // Exact gradient rules give a neuron that never spikes no gradient, so an output neuron the initial weights leave
+  // silent stays silent and its class is lost. The check runs the first /active_outputs/samples training samples;
+  // every output neuron that spikes in fewer than min_fraction of them gets all its incoming weights drawn again
+  // from its projection's {"init": ...} (a stream derived from the run's seed, the round and the neuron, so the
+  // result does not depend on threads or ranks), up to /active_outputs/redraws rounds; a neuron still below is an
+  // input_error naming it ("redraws": 0 only checks, and the weights may then be given rather than drawn). It
+  // runs once, on a run that starts from its initial weights (nothing trained, no checkpoint restored):
+  // train_while calls it before anything else; a caller may call it first to report it. Not configured, or on a
+  // resumed run, it does nothing (ran == false).
+  const output_check& check_active_outputs();
   // What the last batch's tasks were dispatched by (in batch order): each one's work when last trained, or its
   // sample's input events when the batch had a task not trained yet (for tests).
   std::span<const std::uint64_t> last_dispatch_costs() const { return dispatch_costs_; }
@@ -159,6 +179,9 @@ class trainer {
   void check_weights_finite(std::uint64_t epoch, std::size_t batch) const;
   std::string last_good_note() const;  // what a divergence error says survives
   epoch_metrics evaluate_epoch(std::uint64_t epoch);
+  // trainer_outputs.cpp: /active_outputs checked against the chain (a spiking output) and, when it may redraw,
+  // the output projection's {"init": ...} distribution read into output_init_ (by the constructor).
+  void prepare_active_outputs();
 
   train_config cfg_;
   communicator* comm_ = nullptr;  // null: one process
@@ -204,6 +227,8 @@ class trainer {
     std::atomic<unsigned> done{0};
   };
   std::vector<pass_slot> pass_slots_;  // batch_size of them when passes are split, sized once
+  std::optional<weight_init> output_init_;  // /active_outputs asked: what redraws draw from
+  output_check output_check_;
   std::uint64_t epochs_done_ = 0;
   std::uint64_t optimizer_updates_ = 0;  // trained values written by optimizer steps (for the training price)
   train_log log_;

@@ -33,9 +33,7 @@ void trainer::run_lockstep(std::span<const std::size_t> batch, std::uint64_t epo
   lanes_.clear();
   for (std::size_t b = 0; b < B; ++b) lanes_.push_back(workers_[b]->rule.get());
   each_lane([&](worker& w, std::size_t b, std::size_t) {
-    w.loss_sum.clear();
-    w.correct = w.samples = w.steps = 0;
-    w.sim->counters().reset();
+    w.clear_scores();
     splits_.train->load(mine[b], w.buf, epoch + 1);
     w.sim->set_sample_index(uid_base + mine[b]);
     w.rule->set_learning(true);
@@ -96,11 +94,7 @@ void trainer::run_lockstep(std::span<const std::size_t> batch, std::uint64_t epo
   for (std::size_t b = 0; b < B; ++b) {
     worker& w = *workers_[b];
     score_sample(w, mine[b], uid_base + mine[b], fmt::format("epoch {}", epoch));
-    stats.loss_sum.merge(w.loss_sum);
-    stats.correct += w.correct;
-    stats.samples += w.samples;
-    stats.steps += w.steps;
-    stats.counters.add(w.sim->counters());
+    stats.add(w);
   }
 }
 

@@ -28,6 +28,10 @@ double trainer::score_sample(worker& w, std::size_t idx, std::uint64_t uid, cons
   w.loss_sum.add(lv.value);
   w.correct += lv.prediction == w.buf.label;
   ++w.samples;
+  if (!w.fired.empty()) {
+    const std::span<const std::uint32_t> counts = w.monitor.activity(w.buf.duration_ms).counts;
+    for (std::size_t i = 0; i < w.fired.size(); ++i) w.fired[i] += counts[i] > 0 ? 1 : 0;
+  }
   w.steps += static_cast<std::uint64_t>(std::ceil(w.buf.duration_ms / cfg_.energy_dt_ms));
   return lv.value;
 }
@@ -131,23 +135,13 @@ void trainer::run_parallel(std::span<const std::size_t> indices, const data::dat
   };
   const std::size_t n_workers = pool_->tasks_for(tasks);
   for (std::size_t t = 0; t < n_workers; ++t) {
-    worker& w = *workers_[t];
-    w.loss_sum.clear();
-    w.correct = w.samples = w.steps = 0;
-    w.sim->counters().reset();
+    workers_[t]->clear_scores();
   }
   if (gather) gatherer_->begin(n_workers);
   if (gather_ref) ref_gatherer_->begin(n_workers);
   pool_->run(n_workers, body);
   if (failure) std::rethrow_exception(failure);
-  for (std::size_t t = 0; t < n_workers; ++t) {
-    worker& w = *workers_[t];
-    stats.loss_sum.merge(w.loss_sum);
-    stats.correct += w.correct;
-    stats.samples += w.samples;
-    stats.steps += w.steps;
-    stats.counters.add(w.sim->counters());
-  }
+  for (std::size_t t = 0; t < n_workers; ++t) stats.add(*workers_[t]);
 }
 
 void trainer::price_by_input(std::span<const std::size_t> indices, const data::dataset& ds, std::uint64_t epoch,

@@ -112,6 +112,9 @@ void trainer::sum_over_ranks(batch_stats& stats) const {
   stats.correct = counts[0];
   stats.samples = counts[1];
   stats.steps = counts[2];
+  // Every rank's list has one entry per spiking output neuron, whether or not it ran a sample.
+  stats.fired.resize(workers_[0]->fired.size(), 0);
+  if (!stats.fired.empty()) comm_->sum(stats.fired);
   const network& net = *workers_[0]->net;
   stats.counters.sum_over_ranks(*comm_, net.population_count(), net.projection_count());
 }

@@ -2,6 +2,7 @@
 // trainer_worker: the trainer's private parts shared by trainer.cpp and trainer_lockstep.cpp — one copy
 // of the network with its simulator, presenter, output monitor and rule workers (a worker per thread, or a
 // lane per sample of a batch for online rules), and a batch's statistics.
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -29,8 +30,16 @@ struct trainer::worker {
   fixed_sum_set sums, ref_sums;
   fixed_scalar loss_sum;
   std::uint64_t correct = 0, samples = 0, steps = 0;
+  std::vector<std::uint64_t> fired;  // per spiking output neuron: the scored samples it spiked in
   data::sample buf;
   std::vector<double> grad;
+  // Clears the figures score_sample adds to and the simulator's counters (before a batch or an evaluation).
+  void clear_scores() {
+    loss_sum.clear();
+    correct = samples = steps = 0;
+    std::fill(fired.begin(), fired.end(), 0);
+    sim->counters().reset();
+  }
 };
 
 // A sample whose simulator stopped at its bound on pending events (a runaway network: simulator.hpp) is an
@@ -44,7 +53,18 @@ inline void throw_if_runaway(const simulator& sim, const std::string& config, co
 struct trainer::batch_stats {
   fixed_scalar loss_sum;
   std::uint64_t correct = 0, samples = 0, steps = 0;
+  std::vector<std::uint64_t> fired;  // per spiking output neuron: the samples it spiked in
   run_counters counters;
+  // Adds what w scored since its clear_scores().
+  void add(const worker& w) {
+    loss_sum.merge(w.loss_sum);
+    correct += w.correct;
+    samples += w.samples;
+    steps += w.steps;
+    if (fired.size() < w.fired.size()) fired.resize(w.fired.size(), 0);
+    for (std::size_t i = 0; i < w.fired.size(); ++i) fired[i] += w.fired[i];
+    counters.add(w.sim->counters());
+  }
 };
 
 }  // namespace evsnn::rules

@@ -8,6 +8,7 @@
 // NES; rules/attack.hpp), queries, adversarial examples as SVG (attack.json, attack.csv, adversarial_*.svg).
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -74,6 +75,19 @@ void train_command(train_options o, communicator& comm) {
                tr.epochs_done() + 1, c.epochs, c.output_dir.string());
     std::fflush(stdout);
   }
+  if (const rules::trainer::output_check& oc = tr.check_active_outputs(); oc.ran && !o.quiet) {
+    std::string redrawn;
+    for (std::size_t j = 0; j < oc.redraws.size(); ++j)
+      if (oc.redraws[j] > 0)
+        redrawn += fmt::format("{}{} ({} round(s); spiked in {} before)", redrawn.empty() ? "" : ", ", j, oc.redraws[j],
+                               oc.fired_initially[j]);
+    const auto least = *std::min_element(oc.fired.begin(), oc.fired.end());
+    fmt::print("active outputs: every output neuron spikes in at least {} of the first {} training samples (least: "
+               "{}); {}\n",
+               oc.needed, oc.samples, least,
+               redrawn.empty() ? "no weights redrawn" : "incoming weights redrawn for output neuron(s) " + redrawn);
+    std::fflush(stdout);
+  }
   const auto started = std::chrono::steady_clock::now();
   auto last_line = started;
   auto progress = [&](std::uint64_t epoch, std::size_t done, std::size_t total, double loss, double acc) {
@@ -96,6 +110,14 @@ void train_command(train_options o, communicator& comm) {
     }
   };
   auto on_epoch = [&](const rules::epoch_metrics& m) {
+    if (!m.silent_output_neurons.empty() && tr.writes_files()) {
+      std::string which;
+      for (std::uint32_t j : m.silent_output_neurons) which += fmt::format("{}{}", which.empty() ? "" : ", ", j);
+      fmt::print(stderr,
+                 "warning: epoch {}: output neuron(s) {} spiked in none of the epoch's training samples; a rule that "
+                 "follows spike times gives them no gradient (see \"active_outputs\" in the README)\n",
+                 m.epoch, which);
+    }
     if (o.quiet) return;
     if (m.epoch == 0) {
       fmt::print("epoch 0 (untrained): test {}  validation {}\n", pct(m.test_accuracy), pct(m.validation_accuracy));

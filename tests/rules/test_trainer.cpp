@@ -325,6 +325,19 @@ TEST_CASE("trainer: config errors are one line naming the file and JSON path") {
   c["dataset"]["classes"] = 5;
   c["network"]["populations"][2]["size"] = 3;
   expect_error(c, "classes");
+  c = base;
+  c["active_outputs"] = {{"samples", 0}};
+  expect_error(c, "train.json: /active_outputs/samples: must be >= 1");
+  c["active_outputs"] = {{"min_fraction", 0}};
+  expect_error(c, "train.json: /active_outputs/min_fraction: must be in (0, 1], got 0");
+  c["active_outputs"] = {{"min_fraction", 1.5}};
+  expect_error(c, "train.json: /active_outputs/min_fraction: must be in (0, 1], got 1.5");
+  c["active_outputs"] = {{"redraws", 1001}};
+  expect_error(c, "train.json: /active_outputs/redraws: must be in [0, 1000], got 1001");
+  c["active_outputs"] = {{"redraw", 3}};
+  expect_error(c, "train.json: /active_outputs: unknown key 'redraw'");
+  c["active_outputs"] = 3;
+  expect_error(c, "train.json: /active_outputs");
 }
 
 TEST_CASE("trainer: divergence stops with the epoch, batch and layer, and never writes non-finite weights") {
