@@ -6,6 +6,7 @@
 // tests/tools/test_mpi_cli.cpp.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <mutex>
@@ -66,6 +67,7 @@ void check_same(const outcome& a, const outcome& b) {
     CHECK(a.log[e].spikes_per_sample == b.log[e].spikes_per_sample);
     CHECK(a.log[e].train_learning_ops_per_sample == b.log[e].train_learning_ops_per_sample);
     CHECK(a.log[e].update_cosine == b.log[e].update_cosine);
+    CHECK(a.log[e].silent_output_neurons == b.log[e].silent_output_neurons);
   }
   CHECK(a.test.samples == b.test.samples);
   CHECK(a.test.loss == b.test.loss);
@@ -128,6 +130,23 @@ TEST_CASE("trainer over ranks: threads inside ranks, and batches smaller than th
   json c = cfg;
   c["threads"] = 2;
   c["output_dir"] = test::fresh_dir("ranks_small_batch3").string();
+  check_same(train_on_ranks(c, 3), ref);
+}
+
+TEST_CASE("trainer over ranks: /active_outputs redraws the same output neurons as one process") {
+  // 30-40-6 with output weights N(0, 0.3): some output neurons are quiet at first and need several rounds.
+  json cfg = ff_config("bp_exact", "active_one");
+  cfg["network"] = test::chain_network({30, 40, 6}, {0.5, 0.5}, {0.1, 0.0}, {0.3, 0.3}, 10.0);
+  cfg["network"]["projections"][1]["weights"] = {{"init", "normal"}, {"mean", 0.0}, {"std", 0.3}};
+  cfg["active_outputs"] = {{"samples", 60}, {"min_fraction", 0.2}, {"redraws", 30}};
+  cfg["epochs"] = 1;
+  rules::trainer one = test::make_trainer(cfg);
+  one.train(nullptr, nullptr);
+  const auto& redraws = one.check_active_outputs().redraws;
+  REQUIRE(std::count_if(redraws.begin(), redraws.end(), [](std::uint32_t r) { return r > 0; }) > 0);
+  const outcome ref = outcome_of(one);
+  json c = cfg;
+  c["output_dir"] = test::fresh_dir("ranks_active3").string();
   check_same(train_on_ranks(c, 3), ref);
 }
 
