@@ -49,6 +49,8 @@ const trainer::output_check& trainer::check_active_outputs() {
   const std::size_t block = chain().layers.size() - 1;  // the output layer's feed-forward projection
   const trained_block& b = chain().blocks[block];
   c.samples = std::min(cfg_.active_samples, splits_.train->size());
+  // ceil(fraction x samples), without the product's rounding pushing an exact count up by one (0.07 x 100 is
+  // 7.000000000000001 in doubles).
   c.needed = std::max<std::uint64_t>(
       1, static_cast<std::uint64_t>(std::ceil(cfg_.active_min_fraction * static_cast<double>(c.samples) - 1e-9)));
   std::vector<std::size_t> idx(c.samples);

@@ -14,6 +14,7 @@
 #include <cstdio>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "datasets/dataset_context.hpp"
 #include "engine/error.hpp"
@@ -111,12 +112,10 @@ void train_command(train_options o, communicator& comm) {
   };
   auto on_epoch = [&](const rules::epoch_metrics& m) {
     if (!m.silent_output_neurons.empty() && tr.writes_files()) {
-      std::string which;
-      for (std::uint32_t j : m.silent_output_neurons) which += fmt::format("{}{}", which.empty() ? "" : ", ", j);
       fmt::print(stderr,
                  "warning: epoch {}: output neuron(s) {} spiked in none of the epoch's training samples; a rule that "
                  "follows spike times gives them no gradient (see \"active_outputs\" in the README)\n",
-                 m.epoch, which);
+                 m.epoch, fmt::join(m.silent_output_neurons, ", "));
     }
     if (o.quiet) return;
     if (m.epoch == 0) {
