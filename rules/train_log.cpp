@@ -17,7 +17,7 @@ using m = epoch_metrics;
 using k = column_kind;
 
 // The schema. Figures find their titles and labels here; the CSV and JSON use the names.
-constexpr std::array<train_log_column, 17> columns = {{
+constexpr std::array<train_log_column, 18> columns = {{
     {"loss", &m::loss, nullptr, k::loss, false, "Loss", "loss", "loss"},
     {"train_accuracy", &m::train_accuracy, nullptr, k::accuracy, false, "Accuracy", "accuracy (%)", "train"},
     {"test_accuracy", &m::test_accuracy, nullptr, k::accuracy, false, "Accuracy", "accuracy (%)", "test"},
@@ -46,6 +46,8 @@ constexpr std::array<train_log_column, 17> columns = {{
      "cos(update, reference gradient)", "update cosine"},
     {"feedback_cosine", nullptr, &m::feedback_cosine, k::other, false, "Feedback alignment",
      "cos(feedback, effective weights)", "feedback cosine"},
+    {"silent_hidden", nullptr, &m::silent_hidden, k::other, false, "Silent hidden neurons",
+     "hidden neurons silent in every training sample", "silent hidden"},
 }};
 
 std::string cell(double x) { return std::isfinite(x) ? fmt::format("{:.10g}", x) : std::string(); }

@@ -179,6 +179,7 @@ std::unique_ptr<trainer::worker> trainer::build_copy(const model_registry& model
   w->chain = find_layer_chain(*w->net, cfg_.network_file, cfg_.train_bias);
   w->pres = std::make_unique<presenter>(*w->sim, w->chain.input, state_policy::reset);
   w->monitor.bind(*w->sim, w->chain);
+  w->hidden.bind(*w->sim, w->chain);
   return w;
 }
 
@@ -279,6 +280,7 @@ bool trainer::train_while(const progress_fn& progress, const std::function<bool(
     fixed_scalar loss_sum;
     std::uint64_t correct = 0, seen = 0, steps = 0;
     std::vector<std::uint64_t> fired(workers_[0]->fired.size(), 0);
+    std::vector<std::uint64_t> hidden_spikes(workers_[0]->hidden.counts().size(), 0);
     run_counters work;  // the training pass's, for its price
     const std::uint64_t updates0 = optimizer_updates_;
     update_alignment alignment(L);
@@ -302,6 +304,7 @@ bool trainer::train_while(const progress_fn& progress, const std::function<bool(
       seen += stats.samples;
       steps += stats.steps;
       for (std::size_t i = 0; i < stats.fired.size(); ++i) fired[i] += stats.fired[i];
+      for (std::size_t i = 0; i < stats.hidden_spikes.size(); ++i) hidden_spikes[i] += stats.hidden_spikes[i];
       work.add(stats.counters);
       if (progress)
         progress(e, b + 1, n_batches, loss_sum.get() / static_cast<double>(seen),
@@ -321,6 +324,11 @@ bool trainer::train_while(const progress_fn& progress, const std::function<bool(
         if (fired[i] == 0) m.silent_output_neurons.push_back(static_cast<std::uint32_t>(i));
       m.silent_outputs = static_cast<double>(m.silent_output_neurons.size());
     }
+    const hidden_spike_counter& hc = workers_[0]->hidden;
+    for (std::size_t l = 0; l < hc.layers(); ++l)
+      m.silent_hidden.push_back(static_cast<double>(
+          std::count(hidden_spikes.begin() + static_cast<std::ptrdiff_t>(hc.offset(l)),
+                     hidden_spikes.begin() + static_cast<std::ptrdiff_t>(hc.offset(l + 1)), std::uint64_t{0})));
     const training_cost cost =
         price_training(work, *workers_[0]->net, steps, chain().neuron_count(), seen, optimizer_updates_ - updates0,
                        profile_ ? &*profile_ : nullptr, stepped_profile_ ? &*stepped_profile_ : nullptr);

@@ -107,14 +107,20 @@ void trainer::sum_over_ranks(batch_stats& stats) const {
     total.merge(fixed_scalar::from_raw(x, all[r * sizeof mine + sizeof x] != std::byte{0}));
   }
   stats.loss_sum = total;
-  std::uint64_t counts[] = {stats.correct, stats.samples, stats.steps};
+  // The counts, then the outputs' sample counts and the hidden neurons' spike counts, in one sum: every rank's
+  // lists have one entry per spiking output neuron and per hidden neuron, whether or not it ran a sample.
+  const std::size_t n_fired = workers_[0]->fired.size(), n_hidden = workers_[0]->hidden.counts().size();
+  stats.fired.resize(n_fired, 0);
+  stats.hidden_spikes.resize(n_hidden, 0);
+  std::vector<std::uint64_t> counts = {stats.correct, stats.samples, stats.steps};
+  counts.insert(counts.end(), stats.fired.begin(), stats.fired.end());
+  counts.insert(counts.end(), stats.hidden_spikes.begin(), stats.hidden_spikes.end());
   comm_->sum(counts);
   stats.correct = counts[0];
   stats.samples = counts[1];
   stats.steps = counts[2];
-  // Every rank's list has one entry per spiking output neuron, whether or not it ran a sample.
-  stats.fired.resize(workers_[0]->fired.size(), 0);
-  if (!stats.fired.empty()) comm_->sum(stats.fired);
+  std::copy_n(counts.begin() + 3, n_fired, stats.fired.begin());
+  std::copy_n(counts.begin() + 3 + static_cast<std::ptrdiff_t>(n_fired), n_hidden, stats.hidden_spikes.begin());
   const network& net = *workers_[0]->net;
   stats.counters.sum_over_ranks(*comm_, net.population_count(), net.projection_count());
 }

@@ -14,6 +14,7 @@
 #include "engine/presenter.hpp"
 #include "engine/simulator.hpp"
 #include "rules/fixed_sum.hpp"
+#include "rules/hidden_spike_counter.hpp"
 #include "rules/output_monitor.hpp"
 #include "rules/trainer.hpp"
 
@@ -25,6 +26,7 @@ struct trainer::worker {
   std::unique_ptr<presenter> pres;
   layer_chain chain;
   output_monitor monitor;
+  hidden_spike_counter hidden;  // spikes per hidden neuron since clear_scores()
   std::unique_ptr<rule_worker> rule, reference;
   std::unique_ptr<rule_worker> input_gradient;  // attacks on continuous-time chains: bp_exact's input gradient
   fixed_sum_set sums, ref_sums;
@@ -38,6 +40,7 @@ struct trainer::worker {
     loss_sum.clear();
     correct = samples = steps = 0;
     std::fill(fired.begin(), fired.end(), 0);
+    hidden.clear();
     sim->counters().reset();
   }
 };
@@ -54,6 +57,7 @@ struct trainer::batch_stats {
   fixed_scalar loss_sum;
   std::uint64_t correct = 0, samples = 0, steps = 0;
   std::vector<std::uint64_t> fired;  // per spiking output neuron: the samples it spiked in
+  std::vector<std::uint64_t> hidden_spikes;  // per hidden neuron (hidden_spike_counter's order): its spikes
   run_counters counters;
   // Adds what w scored since its clear_scores().
   void add(const worker& w) {
@@ -63,6 +67,9 @@ struct trainer::batch_stats {
     steps += w.steps;
     if (fired.size() < w.fired.size()) fired.resize(w.fired.size(), 0);
     for (std::size_t i = 0; i < w.fired.size(); ++i) fired[i] += w.fired[i];
+    const std::span<const std::uint64_t> h = w.hidden.counts();
+    if (hidden_spikes.size() < h.size()) hidden_spikes.resize(h.size(), 0);
+    for (std::size_t i = 0; i < h.size(); ++i) hidden_spikes[i] += h[i];
     counters.add(w.sim->counters());
   }
 };

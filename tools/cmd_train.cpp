@@ -139,6 +139,12 @@ void train_command(train_options o, communicator& comm) {
         for (double x : m.update_cosine) s += fmt::format(" {:.3f}", x);
         fmt::print("  cos(update, reference gradient) per layer:{}; model-wide {:.3f}\n", s, m.model_cosine);
       }
+      if (std::any_of(m.silent_hidden.begin(), m.silent_hidden.end(), [](double x) { return x > 0.0; })) {
+        std::string s;
+        for (std::size_t l = 0; l < m.silent_hidden.size(); ++l)
+          s += fmt::format("{}{:.0f} of {}", l ? ", " : " ", m.silent_hidden[l], tr.chain().layers[l].size);
+        fmt::print("  hidden neurons that spiked in none of the epoch's training samples, per hidden layer:{}\n", s);
+      }
       if (!m.feedback_cosine.empty()) {
         std::string s;
         for (double x : m.feedback_cosine) s += fmt::format(" {:.3f}", x);

@@ -2,13 +2,16 @@
 // exactly the output neurons that spike in too few of the first training samples, until each spikes often enough
 // (confirmed by a second trainer that runs the written network unchecked); the same bits on any thread count; a
 // neuron that cannot be woken is an error naming it; a resumed run is not checked again. An output neuron that
-// never spikes is counted, and named, in each epoch's metrics.
+// never spikes is counted, and named, in each epoch's metrics; so are, per hidden layer, the hidden neurons that
+// never spike.
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <string>
+
+#include <fmt/format.h>
 
 #include "engine/error.hpp"
 #include "rules/trainer.hpp"
@@ -166,4 +169,37 @@ TEST_CASE("silent_outputs: an output neuron that spikes in no training sample is
   rules::trainer ro = test::make_trainer(readout);
   ro.train(nullptr, nullptr);
   CHECK(std::isnan(ro.log().back().silent_outputs));
+}
+
+TEST_CASE("silent_hidden: hidden neurons that spike in no training sample are counted per hidden layer") {
+  // 30-40-20-6: neurons 3 and 17 of hidden layer 1 and neuron 5 of hidden layer 2 have only negative incoming
+  // weights and never spike (bp_exact gives them no gradient, so they stay silent); every other hidden neuron
+  // spikes in some training sample.
+  nlohmann::json net = test::chain_network({30, 40, 20, 6}, {0.5, 0.5, 0.5}, {0.2, 0.15, 0.1}, {0.3, 0.3, 0.3}, 10.0);
+  for (auto& row : net["projections"][0]["weights"]) row[3] = row[17] = -0.5;
+  for (auto& row : net["projections"][1]["weights"]) row[5] = -0.5;
+  for (unsigned threads : {1u, 3u}) {
+    CAPTURE(threads);
+    auto cfg = test::small_train_config(net, {{"type", "bp_exact"}},
+                                        test::fresh_dir(fmt::format("silent_hidden_{}", threads)));
+    cfg["epochs"] = 2;
+    cfg["threads"] = threads;
+    cfg["optimizer"]["lr"] = 0.001;
+    rules::trainer tr = test::make_trainer(cfg);
+    tr.train(nullptr, nullptr);
+    REQUIRE(tr.log().size() == 2);
+    for (const auto& m : tr.log()) {
+      CAPTURE(m.epoch);
+      REQUIRE(m.silent_hidden.size() == 2);
+      CHECK(m.silent_hidden[0] == 2.0);
+      CHECK(m.silent_hidden[1] == 1.0);
+    }
+  }
+  // A chain without hidden layers has no such column.
+  auto flat = test::small_train_config(test::chain_network({30, 6}, {0.5}, {0.1}, {0.3}, 10.0), {{"type", "bp_exact"}},
+                                       test::fresh_dir("silent_hidden_flat"));
+  flat["epochs"] = 1;
+  rules::trainer tr = test::make_trainer(flat);
+  tr.train(nullptr, nullptr);
+  CHECK(tr.log().back().silent_hidden.empty());
 }

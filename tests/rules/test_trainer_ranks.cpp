@@ -68,6 +68,7 @@ void check_same(const outcome& a, const outcome& b) {
     CHECK(a.log[e].train_learning_ops_per_sample == b.log[e].train_learning_ops_per_sample);
     CHECK(a.log[e].update_cosine == b.log[e].update_cosine);
     CHECK(a.log[e].silent_output_neurons == b.log[e].silent_output_neurons);
+    CHECK(a.log[e].silent_hidden == b.log[e].silent_hidden);
   }
   CHECK(a.test.samples == b.test.samples);
   CHECK(a.test.loss == b.test.loss);

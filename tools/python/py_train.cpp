@@ -122,8 +122,8 @@ callback  callback(epoch: int, metrics: dict), called after every epoch (and aft
           loss, train_accuracy, test_accuracy, validation_accuracy, spikes_per_sample,
           synaptic_events_per_sample, energy_per_sample_uj, train_learning_ops_per_sample,
           train_energy_per_sample_uj, train_energy_stepped_per_sample_uj, wall_time_s, samples_per_s,
-          lr, model_cosine, silent_outputs, update_cosine (list), feedback_cosine (list); None where not
-          measured.
+          lr, model_cosine, silent_outputs, update_cosine (list), feedback_cosine (list), silent_hidden
+          (list); None where not measured.
           Returning False stops training after that epoch: its log, network and checkpoint are
           written, so resume=True continues from it. An exception raised by the callback stops
           training the same way and is then re-raised. Ctrl-C stops training at the next batch
