@@ -185,6 +185,11 @@ std::unique_ptr<trainer::worker> trainer::build_copy(const model_registry& model
 
 const layer_chain& trainer::chain() const { return workers_[0]->chain; }
 unsigned trainer::threads() const { return pool_->size(); }
+std::size_t trainer::busy_threads() const {
+  const std::size_t ranks = comm_ == nullptr ? 1 : static_cast<std::size_t>(comm_->size());
+  const std::size_t per_sample = pass_slots_.empty() ? 1 : rule_->passes_per_sample();
+  return pool_->tasks_for((cfg_.batch_size + ranks - 1) / ranks * per_sample);
+}
 std::size_t trainer::train_size() const { return splits_.train->size(); }
 
 eval_result trainer::evaluate(const std::string& split, std::size_t limit) {

@@ -107,6 +107,9 @@ class trainer {
   const std::vector<epoch_metrics>& log() const { return log_.epochs; }
   const std::optional<epoch_metrics>& initial() const { return log_.initial; }
   unsigned threads() const;
+  // How many threads can train at once: one task per sample of this rank's share of a batch (per pass where a
+  // rule's passes are split), at most threads(). Evaluation and the per-batch steps use every thread.
+  std::size_t busy_threads() const;
   std::size_t train_size() const;
   std::span<const double> weights(std::size_t layer) const { return master_[layer]; }
   const learning_rule& rule() const { return *rule_; }

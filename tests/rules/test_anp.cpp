@@ -327,6 +327,7 @@ TEST_CASE("anp: same seed, same weights and critics for 1, 2, 3 and 8 threads; r
     cfg["epochs"] = 2;
     cfg["batch_size"] = 3;
     rules::trainer tr = test::make_trainer(cfg);
+    CHECK(tr.busy_threads() == std::min<std::size_t>(threads, 3 * 2));  // a task per sample and pass
     tr.train(nullptr, nullptr);
     const auto w = weights_and_state(tr);
     if (ref.empty())

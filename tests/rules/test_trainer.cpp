@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <tuple>
 
 #include "engine/error.hpp"
 #include "engine/json_node.hpp"
@@ -115,6 +116,18 @@ TEST_CASE("trainer: a batch shorter than the pool merges only the workers that r
       CHECK(w == ref);  // bit-identical
       if (align) CHECK(cosine == ref_cosine);
     }
+  }
+}
+
+TEST_CASE("trainer: busy_threads is a thread per sample of a batch, at most the pool") {
+  for (const auto& [batch, threads, busy] : {std::tuple{3, 8u, 3u}, {10, 8u, 8u}, {3, 1u, 1u}}) {
+    CAPTURE(batch);
+    CAPTURE(threads);
+    auto cfg = test::small_train_config(test::chain_network({30, 40, 3}, {0.5, 0.5}, {0.1, 0.05}, {0.3, 0.3}, 10.0),
+                                        {{"type", "bp_exact"}}, temp_dir("busy"));
+    cfg["batch_size"] = batch;
+    cfg["threads"] = threads;
+    CHECK(make_trainer(cfg).busy_threads() == busy);
   }
 }
 
