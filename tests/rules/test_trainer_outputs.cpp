@@ -34,6 +34,17 @@ nlohmann::json drawn_config(const std::string& name, double mean, double std_dev
   return cfg;
 }
 
+// Two epochs of bp_exact at lr 0.001 on net (Randman, as small_train_config): the log.
+std::vector<rules::epoch_metrics> two_epochs(const nlohmann::json& net, const std::string& name, unsigned threads = 1) {
+  auto cfg = test::small_train_config(net, {{"type", "bp_exact"}}, test::fresh_dir(name));
+  cfg["epochs"] = 2;
+  cfg["threads"] = threads;
+  cfg["optimizer"]["lr"] = 0.001;
+  rules::trainer tr = test::make_trainer(cfg);
+  tr.train(nullptr, nullptr);
+  return tr.log();
+}
+
 }  // namespace
 
 TEST_CASE("active_outputs: only the quiet output neurons are drawn again, until each spikes often enough") {
@@ -144,18 +155,12 @@ TEST_CASE("active_outputs: a run resumed from a checkpoint is not checked again"
 }
 
 TEST_CASE("silent_outputs: an output neuron that spikes in no training sample is counted and named each epoch") {
-  auto cfg = drawn_config("silent", 0.0, 0.0);
-  cfg.erase("active_outputs");
   // Output neuron 4's incoming weights all negative: it never spikes; bp_exact gives it no gradient.
   nlohmann::json net = test::chain_network({30, 40, 6}, {0.5, 0.5}, {0.1, 0.3}, {0.3, 0.3}, 10.0);
   for (auto& row : net["projections"][1]["weights"]) row[4] = -0.5;
-  cfg["network"] = net;
-  cfg["epochs"] = 2;
-  cfg["optimizer"]["lr"] = 0.001;
-  rules::trainer tr = test::make_trainer(cfg);
-  tr.train(nullptr, nullptr);
-  REQUIRE(tr.log().size() == 2);
-  for (const auto& m : tr.log()) {
+  const auto log = two_epochs(net, "outputs_silent");
+  REQUIRE(log.size() == 2);
+  for (const auto& m : log) {
     CAPTURE(m.epoch);
     CHECK(m.silent_outputs == 1.0);
     CHECK(m.silent_output_neurons == std::vector<std::uint32_t>{4});
@@ -180,15 +185,9 @@ TEST_CASE("silent_hidden: hidden neurons that spike in no training sample are co
   for (auto& row : net["projections"][1]["weights"]) row[5] = -0.5;
   for (unsigned threads : {1u, 3u}) {
     CAPTURE(threads);
-    auto cfg = test::small_train_config(net, {{"type", "bp_exact"}},
-                                        test::fresh_dir(fmt::format("silent_hidden_{}", threads)));
-    cfg["epochs"] = 2;
-    cfg["threads"] = threads;
-    cfg["optimizer"]["lr"] = 0.001;
-    rules::trainer tr = test::make_trainer(cfg);
-    tr.train(nullptr, nullptr);
-    REQUIRE(tr.log().size() == 2);
-    for (const auto& m : tr.log()) {
+    const auto log = two_epochs(net, fmt::format("silent_hidden_{}", threads), threads);
+    REQUIRE(log.size() == 2);
+    for (const auto& m : log) {
       CAPTURE(m.epoch);
       REQUIRE(m.silent_hidden.size() == 2);
       CHECK(m.silent_hidden[0] == 2.0);
