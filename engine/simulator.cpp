@@ -7,7 +7,6 @@
 #include <fmt/format.h>
 
 #include "engine/error.hpp"
-#include "engine/rng.hpp"
 #include "engine/zero_delay_order.hpp"
 
 namespace evsnn {
@@ -199,9 +198,8 @@ void simulator::dispatch(const event& e) {
       break;
     }
     case event_kind::sample_begin: {
-      const std::uint64_t sample_seed = rng::derive(seed_, 0x5a17e, sample_index_);
       for (std::uint32_t p = 0; p < net_.population_count(); ++p)
-        if (net_.part().active(p)) net_.pop(p).begin_sample(e.time_ms, rng::derive(sample_seed, p));
+        if (net_.part().active(p)) net_.pop(p).begin_sample(e.time_ms, population_seed(seed_, sample_index_, p));
       for (hook_entry& h : hooks_)
         if (h.sub.samples) h.h->on_sample_begin(e.time_ms, sample_index_);
       break;

@@ -35,6 +35,7 @@
 #include "engine/event_queue.hpp"
 #include "engine/hook.hpp"
 #include "engine/network.hpp"
+#include "engine/rng.hpp"
 #include "engine/spike_port.hpp"
 
 namespace evsnn {
@@ -90,6 +91,12 @@ class simulator final : public spike_port {
   // Events processed and spikes emitted since the simulator was made (not reset with the counters).
   std::uint64_t events_processed() const { return events_processed_; }
   std::uint64_t spikes_emitted() const { return spikes_emitted_; }
+
+  // The seed population p draws its sample sample_index from (stochastic inputs, noise), for a network seed: the
+  // one derivation the simulator and its stepped twin share, so that both see the same draws.
+  static std::uint64_t population_seed(std::uint64_t seed, std::uint64_t sample_index, std::uint32_t p) {
+    return rng::derive(rng::derive(seed, 0x5a17e, sample_index), p);
+  }
 
   // Starts a sample at t_ms. reset_state: clear pending events and put every neuron at rest at t_ms
   // (t_ms may then be any time); otherwise state and pending events carry over (t_ms >= now()).

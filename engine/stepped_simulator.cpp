@@ -6,7 +6,6 @@
 #include <fmt/format.h>
 
 #include "engine/error.hpp"
-#include "engine/rng.hpp"
 #include "engine/zero_delay_order.hpp"
 
 namespace evsnn {
@@ -94,11 +93,9 @@ void stepped_simulator::run(double duration_ms) {
   for (auto& s : slots_) s.clear();
   delivered_step_ = UINT64_MAX;
   steps_ = static_cast<std::uint64_t>(std::ceil(duration_ms / dt_ms_ - 1e-9));
-  // The same seeds as simulator's sample_begin: per sample, then per population.
-  const std::uint64_t sample_seed = rng::derive(seed_, 0x5a17e, sample_index_);
   for (std::uint32_t p = 0; p < pops_.size(); ++p) {
     pops_[p]->reset();
-    pops_[p]->begin_sample(rng::derive(sample_seed, p));
+    pops_[p]->begin_sample(simulator::population_seed(seed_, sample_index_, p));  // the simulator's draws
   }
   for (std::uint64_t k = 0; k < steps_; ++k) {
     for (std::uint32_t p : sources_) {

@@ -10,6 +10,7 @@
 #include "engine/error.hpp"
 #include "engine/membrane_kick.hpp"
 #include "engine/rng.hpp"
+#include "rules/streams.hpp"
 
 namespace evsnn::rules {
 
@@ -72,7 +73,7 @@ class anp_worker final : public rule_worker {
     if (!learning_) return;
     for (auto& c : counts_[pass_]) std::fill(c.begin(), c.end(), 0.0);
     if (pass_ == 0) std::fill(in_counts_.begin(), in_counts_.end(), 0.0);
-    if (pass_ == 1) noise_.emplace(rng::derive(rng::derive(rule_.seed_, 0xa4e, sample), 1));
+    if (pass_ == 1) noise_.emplace(rng::derive(rng::derive(rule_.seed_, streams::anp_noise, sample), 1));
   }
 
   void on_pre(const pre_context& ctx) override {

@@ -9,6 +9,7 @@
 #include "engine/rng.hpp"
 #include "rules/loss.hpp"
 #include "rules/readout_unroll.hpp"
+#include "rules/streams.hpp"
 #include "rules/tick_chain.hpp"
 #include "rules/tick_learner.hpp"
 
@@ -420,7 +421,7 @@ eprop_rule::eprop_rule(eprop_params params, const layer_chain& chain, std::uint6
     throw input_error(fmt::format("rule eprop: \"feedback\": \"symmetric\" feeds back W_out, which reaches only the "
                                   "last hidden layer; this chain has {} hidden layers: use \"random\" or \"adaptive\"",
                                   L - 1));
-  rng r(rng::derive(seed, 0xe9e0b));
+  rng r(rng::derive(seed, streams::eprop_feedback));
   for (std::size_t h = 0; h + 1 < L; ++h) {
     std::vector<float> B(std::size_t(chain.layers[h].size) * n_out_, 0.0f);
     if (params_.feedback != "symmetric")

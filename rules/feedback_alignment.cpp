@@ -8,6 +8,7 @@
 
 #include "engine/error.hpp"
 #include "engine/rng.hpp"
+#include "rules/streams.hpp"
 
 namespace evsnn::rules {
 
@@ -116,7 +117,7 @@ class feedback_alignment_worker final : public rule_worker {
       std::fill(st.d_out.begin(), st.d_out.end(), 0.0);
     }
     if (rule_.params_.learn_feedback) {
-      rng r(rng::derive(rule_.seed_, 0x5fdfa, sample));
+      rng r(rng::derive(rule_.seed_, streams::sfdfa_perturbation, sample));
       for (layer_state& st : layers_)
         for (double& p : st.p) p = rule_.params_.perturbation_std * r.normal();
     }
@@ -296,7 +297,7 @@ feedback_alignment::feedback_alignment(feedback_alignment_params params, const l
   const std::uint32_t n_out = chain_.output().size;
   layout_.resize(L);
   feedback_.resize(L);
-  rng r(rng::derive(seed_, 0xfeedb));
+  rng r(rng::derive(seed_, streams::feedback_init));
   for (std::size_t l = 0; l < L; ++l) {
     const layer_info& info = chain_.layers[l];
     layout_[l].grad = n_sums_++;

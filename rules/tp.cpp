@@ -8,6 +8,7 @@
 
 #include "engine/error.hpp"
 #include "engine/rng.hpp"
+#include "rules/streams.hpp"
 #include "rules/tick_inputs.hpp"
 
 namespace evsnn::rules {
@@ -260,14 +261,14 @@ tp_rule::tp_rule(const layer_chain& chain, tick_chain_info info, std::vector<dou
       sums_(layer_sums(chain)) {
   const std::uint32_t H = chain.layers.front().size;
   label_w_.resize(std::size_t(classes_) * H);
-  rng r(rng::derive(seed, 0x7e1abe1));
+  rng r(rng::derive(seed, streams::tp_label_weights));
   for (double& w : label_w_) w = r.uniform(-label_init_, label_init_);
   // A recurrent first hidden layer: S gets its own frozen recurrent matrix, U(±1/√H₁) (PyTorch's Linear init).
   for (const trained_block& b : chain.blocks)
     if (b.recurrent && b.layer == 0) {
       label_rec_.resize(std::size_t(H) * H);
       const double a = 1.0 / std::sqrt(static_cast<double>(H));
-      rng rr(rng::derive(seed, 0x7e1abe2));
+      rng rr(rng::derive(seed, streams::tp_label_recurrent));
       for (double& w : label_rec_) w = rr.uniform(-a, a);
     }
 }

@@ -18,6 +18,7 @@
 #include "rules/checkpoint.hpp"
 #include "rules/output_monitor.hpp"
 #include "rules/plasticity_rules.hpp"
+#include "rules/streams.hpp"
 #include "rules/trainer_worker.hpp"
 #include "rules/training_energy.hpp"
 
@@ -202,7 +203,7 @@ eval_result trainer::evaluate(const std::string& split, std::size_t limit) {
   std::vector<std::size_t> idx(n);
   for (std::size_t i = 0; i < n; ++i) idx[i] = i;
   batch_stats stats;
-  const std::uint64_t uid = split == "test" ? (std::uint64_t(1) << 62) : (std::uint64_t(3) << 61);
+  const std::uint64_t uid = split == "test" ? streams::test_samples : streams::evaluation_samples;
   run_parallel(rank_share(idx), *ds, false, 0, uid, stats);
   sum_over_ranks(stats);
   eval_result r;
@@ -280,7 +281,7 @@ bool trainer::train_while(const progress_fn& progress, const std::function<bool(
   const std::size_t L = master_.size();
   for (std::uint64_t e = epochs_done_ + 1; e <= cfg_.epochs; ++e) {
     const auto t0 = std::chrono::steady_clock::now();
-    const std::vector<std::size_t> order = splits_.train->shuffled_indices(rng::derive(cfg_.seed, 0xe90c, e));
+    const std::vector<std::size_t> order = splits_.train->shuffled_indices(rng::derive(cfg_.seed, streams::epoch_shuffle, e));
     const double lr_scale = optimizer_->lr_scale_for_epoch(e - 1);
     fixed_scalar loss_sum;
     std::uint64_t correct = 0, seen = 0, steps = 0;

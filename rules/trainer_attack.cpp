@@ -9,6 +9,7 @@
 #include "engine/error.hpp"
 #include "engine/rng.hpp"
 #include "rules/readout_unroll.hpp"
+#include "rules/streams.hpp"
 #include "rules/tick_chain.hpp"
 #include "rules/trainer.hpp"
 #include "rules/trainer_worker.hpp"
@@ -107,7 +108,7 @@ attack_report trainer::attack(const attack_options& o) {
       fixed_sum_set scratch = input_gradient_ ? input_gradient_->make_sums() : fixed_sum_set{};
       for (std::size_t slot = t; slot < n; slot += threads) {
         const std::size_t i = sample_index(slot);
-        const std::uint64_t uid = (std::uint64_t(1) << 62) + i;
+        const std::uint64_t uid = streams::test_samples + i;  // the test evaluation's draws
         auto run = [&](const std::vector<double>& x) {
           ds->encode_pixels(i, x, s, 0);
           w.sim->set_sample_index(uid);
@@ -169,7 +170,7 @@ attack_report trainer::attack(const attack_options& o) {
         }
         if (o.nes && r.clean) {
           for (std::size_t e = 0; e < E; ++e) {
-            rng g(rng::derive(o.seed, 0x4e45, i * 1024 + e));
+            rng g(rng::derive(o.seed, streams::nes_directions, i * 1024 + e));
             const double step = o.nes_step > 0.0 ? o.nes_step : o.eps[e] / 4.0;
             std::vector<double> x = x0;
             std::uint64_t q = 0;

@@ -13,6 +13,7 @@
 #include "engine/error.hpp"
 #include "engine/json_node.hpp"
 #include "engine/rng.hpp"
+#include "rules/streams.hpp"
 #include "rules/trainer.hpp"
 #include "rules/trainer_worker.hpp"
 
@@ -57,7 +58,7 @@ const trainer::output_check& trainer::check_active_outputs() {
   std::iota(idx.begin(), idx.end(), std::size_t{0});
   const auto probe = [&] {
     batch_stats stats;
-    run_parallel(rank_share(idx), *splits_.train, false, 0, std::uint64_t(5) << 60, stats);
+    run_parallel(rank_share(idx), *splits_.train, false, 0, streams::check_samples, stats);
     sum_over_ranks(stats);
     stats.fired.resize(out.size, 0);
     return stats.fired;
@@ -83,7 +84,7 @@ const trainer::output_check& trainer::check_active_outputs() {
     }
     // A neuron's incoming weights are column j of the pre-major block; only the neurons below are drawn again.
     for (std::uint32_t j : low) {
-      rng r(rng::derive(rng::derive(cfg_.seed, 0xac71e0u, round), j));
+      rng r(rng::derive(rng::derive(cfg_.seed, streams::output_redraw, round), j));
       for (std::uint32_t i = 0; i < b.n_pre; ++i) {
         double v = output_init_->draw(r);
         if (float32_layers_[block]) v = static_cast<double>(static_cast<float>(v));
