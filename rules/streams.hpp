@@ -3,7 +3,8 @@
 // rng::derive with the config's (or a rule's) seed, and the sample ids each phase of the trainer gives its
 // samples (simulator::set_sample_index: the seeds of a sample's stochastic populations, so that a sample draws
 // the same input whenever the same phase presents it). The engine's own streams (random weights, a sample's
-// population seeds) are in engine/network_loader.cpp and simulator::population_seed.
+// population seeds) are in engine/network_loader.cpp and simulator::population_seed; the data sets' (shuffles,
+// encoders, Randman) derive through data::mix_seed with tags of their own, in datasets/.
 // Invariants: the salts are distinct, and so are the sample-id spaces (checked below); changing any value
 // changes results.
 #include <array>
