@@ -13,12 +13,13 @@
 namespace evsnn::rules::streams {
 
 // Salts: rng::derive(seed, salt, ...).
-inline constexpr std::uint64_t epoch_shuffle = 0xe90c;          // trainer: the epoch's sample order (, epoch)
-inline constexpr std::uint64_t output_redraw = 0xac71e0;        // active_outputs: a round's redraws (, round), then neuron
-inline constexpr std::uint64_t nes_directions = 0x4e45;         // attack: NES search directions (, sample * 1024 + step)
-inline constexpr std::uint64_t feedback_init = 0xfeedb;         // dfa / sfdfa: the fixed (or initial) feedback weights
-inline constexpr std::uint64_t sfdfa_perturbation = 0x5fdfa;    // sfdfa: the hidden neurons' perturbations (, sample)
-inline constexpr std::uint64_t anp_noise = 0xa4e;               // anp: the noisy pass's noise (, sample), then 1
+// (after the salt: the further arguments of the derivation)
+inline constexpr std::uint64_t epoch_shuffle = 0xe90c;          // trainer: the epoch's sample order (epoch)
+inline constexpr std::uint64_t output_redraw = 0xac71e0;        // active_outputs: a round's redraws (round; neuron)
+inline constexpr std::uint64_t nes_directions = 0x4e45;         // attack: NES directions (sample * 1024 + step)
+inline constexpr std::uint64_t feedback_init = 0xfeedb;         // dfa / sfdfa: the fixed (or initial) feedback
+inline constexpr std::uint64_t sfdfa_perturbation = 0x5fdfa;    // sfdfa: the hidden neurons' perturbations (sample)
+inline constexpr std::uint64_t anp_noise = 0xa4e;               // anp: the noisy pass's noise (sample; 1)
 inline constexpr std::uint64_t eprop_feedback = 0xe9e0b;        // e-prop: the random feedback weights
 inline constexpr std::uint64_t tp_label_weights = 0x7e1abe1;    // tp: the label-stream weights
 inline constexpr std::uint64_t tp_label_recurrent = 0x7e1abe2;  // tp: the label stream's recurrent matrix

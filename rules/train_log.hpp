@@ -2,8 +2,8 @@
 // train_log: the per-epoch log of a training run and its schema, defined once. train_log_columns() is
 // the one table of columns (name, the epoch_metrics field it reads, how figures show it); the CSV
 // writer, the JSON writer, the JSON reader (checkpoints, --resume) and `evsnn plot` all go through it,
-// so a new column is one line of the table. A per-layer column (update_cosine, feedback_cosine, silent_hidden) is a
-// vector field: it becomes the CSV columns <name>_0, <name>_1, ... and a JSON array.
+// so a new column is one line of the table. A per-layer column (update_cosine, feedback_cosine,
+// silent_hidden) is a vector field: it becomes the CSV columns <name>_0, <name>_1, ... and a JSON array.
 // Invariants: epochs[k].epoch == k + 1 for a run's own log; initial, when present, is epoch 0 (the
 // evaluation before training). NaN means "not measured": an empty CSV cell, a JSON null.
 #include <cstdint>
@@ -41,7 +41,7 @@ struct epoch_metrics {
   std::vector<std::uint32_t> silent_output_neurons;  // which (not a column: for messages; empty when read back)
   std::vector<double> update_cosine;     // per layer: cos(rule update, reference gradient), mean over measured batches
   std::vector<double> feedback_cosine;   // per hidden layer: cos(B^l, effective output weights)
-  std::vector<double> silent_hidden;     // per hidden layer: its neurons that spiked in none of the epoch's training samples
+  std::vector<double> silent_hidden;     // per hidden layer: neurons silent in every training sample of the epoch
 };
 
 // How a figure reads a column: lower is better (loss), a fraction shown in % (accuracy), or neither.

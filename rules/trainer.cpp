@@ -281,7 +281,8 @@ bool trainer::train_while(const progress_fn& progress, const std::function<bool(
   const std::size_t L = master_.size();
   for (std::uint64_t e = epochs_done_ + 1; e <= cfg_.epochs; ++e) {
     const auto t0 = std::chrono::steady_clock::now();
-    const std::vector<std::size_t> order = splits_.train->shuffled_indices(rng::derive(cfg_.seed, streams::epoch_shuffle, e));
+    const std::vector<std::size_t> order =
+        splits_.train->shuffled_indices(rng::derive(cfg_.seed, streams::epoch_shuffle, e));
     const double lr_scale = optimizer_->lr_scale_for_epoch(e - 1);
     fixed_scalar loss_sum;
     std::uint64_t correct = 0, seen = 0, steps = 0;

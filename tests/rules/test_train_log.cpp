@@ -70,7 +70,9 @@ TEST_CASE("train_log: the CSV header follows the schema, per-layer columns expan
   std::vector<std::string> expected = {"epoch"};
   for (const auto& c : train_log_columns())
     if (c.value) expected.emplace_back(c.name);
-  for (const char* extra : {"update_cosine_0", "update_cosine_1", "feedback_cosine_0", "silent_hidden_0", "silent_hidden_1"}) expected.emplace_back(extra);
+  for (const char* extra :
+       {"update_cosine_0", "update_cosine_1", "feedback_cosine_0", "silent_hidden_0", "silent_hidden_1"})
+    expected.emplace_back(extra);
   CHECK(rows[0] == expected);
   for (const auto& r : rows) CHECK(r.size() == expected.size());
   CHECK(find_train_log_column("update_cosine_12") == find_train_log_column("update_cosine_0"));
