@@ -21,4 +21,13 @@ void hidden_spike_counter::bind(simulator& sim, const layer_chain& chain) {
 
 void hidden_spike_counter::clear() { std::fill(counts_.begin(), counts_.end(), 0); }
 
+std::vector<double> hidden_spike_counter::silent(std::span<const std::uint64_t> counts) const {
+  std::vector<double> out;
+  for (std::size_t l = 0; l < layers(); ++l)
+    out.push_back(static_cast<double>(
+        std::count(counts.begin() + static_cast<std::ptrdiff_t>(offset_[l]),
+                   counts.begin() + static_cast<std::ptrdiff_t>(offset_[l + 1]), std::uint64_t{0})));
+  return out;
+}
+
 }  // namespace evsnn::rules

@@ -26,6 +26,9 @@ class hidden_spike_counter final : public hook {
   std::span<const std::uint64_t> counts() const { return counts_; }
   std::size_t layers() const { return offset_.size() - 1; }
   std::size_t offset(std::size_t l) const { return offset_[l]; }
+  // Per hidden layer, how many of its neurons have a count of 0 in counts (counts() or a sum of them, in this
+  // order).
+  std::vector<double> silent(std::span<const std::uint64_t> counts) const;
 
  private:
   std::vector<std::uint64_t> counts_;

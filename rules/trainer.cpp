@@ -222,6 +222,10 @@ eval_result trainer::evaluate(const std::string& split, std::size_t limit) {
              stats.counters.projections[l.recurrent].graded_events;
   }
   r.spikes_per_sample = static_cast<double>(spikes) / dn;
+  r.silent_neurons = workers_[0]->hidden.silent(stats.hidden_spikes);
+  r.silent_neurons.push_back(chain().output().readout
+                                 ? not_measured
+                                 : static_cast<double>(std::count(stats.fired.begin(), stats.fired.end(), 0)));
   r.synaptic_events_per_sample = static_cast<double>(syn) / dn;
   if (profile_) {
     const op_counts c = event_driven_op_counts(stats.counters, stats.steps * chain().neuron_count(), 0);
@@ -331,11 +335,7 @@ bool trainer::train_while(const progress_fn& progress, const std::function<bool(
         if (fired[i] == 0) m.silent_output_neurons.push_back(static_cast<std::uint32_t>(i));
       m.silent_outputs = static_cast<double>(m.silent_output_neurons.size());
     }
-    const hidden_spike_counter& hc = workers_[0]->hidden;
-    for (std::size_t l = 0; l < hc.layers(); ++l)
-      m.silent_hidden.push_back(static_cast<double>(
-          std::count(hidden_spikes.begin() + static_cast<std::ptrdiff_t>(hc.offset(l)),
-                     hidden_spikes.begin() + static_cast<std::ptrdiff_t>(hc.offset(l + 1)), std::uint64_t{0})));
+    m.silent_hidden = workers_[0]->hidden.silent(hidden_spikes);
     const training_cost cost =
         price_training(work, *workers_[0]->net, steps, chain().neuron_count(), seen, optimizer_updates_ - updates0,
                        profile_ ? &*profile_ : nullptr, stepped_profile_ ? &*stepped_profile_ : nullptr);

@@ -54,6 +54,7 @@ struct eval_result {
   double synaptic_events_per_sample = not_measured;
   double energy_per_sample_uj = not_measured;         // event-driven, the config's energy profile
   double wall_time_s = 0.0;
+  std::vector<double> silent_neurons;  // per layer: its neurons that spiked in none of the samples (NaN: a readout)
 };
 
 class trainer {

@@ -177,6 +177,8 @@ void eval_command(const train_options& o, communicator& comm) {
   if (comm.rank() != 0) return;  // rank 0 prints for every rank
   if (o.json) {
     auto num = [](double x) { return std::isfinite(x) ? nlohmann::json(x) : nlohmann::json(nullptr); };
+    nlohmann::json silent = nlohmann::json::array();
+    for (double x : r.silent_neurons) silent.push_back(num(x));
     fmt::print("{}\n", nlohmann::json{{"split", o.split},
                                       {"samples", r.samples},
                                       {"accuracy", num(r.accuracy)},
@@ -185,6 +187,7 @@ void eval_command(const train_options& o, communicator& comm) {
                                       {"synaptic_events_per_sample", num(r.synaptic_events_per_sample)},
                                       {"energy_per_sample_uj", num(r.energy_per_sample_uj)},
                                       {"energy_profile", tr.config().energy_profile},
+                                      {"silent_neurons", silent},
                                       {"wall_time_s", r.wall_time_s}}
                                       .dump(2));
     return;
@@ -192,6 +195,12 @@ void eval_command(const train_options& o, communicator& comm) {
   fmt::print("{} split, {} samples: accuracy {}, loss {:.4g}\n", o.split, r.samples, pct(r.accuracy), r.loss);
   fmt::print("per sample: {:.1f} spikes, {:.0f} synaptic events, {:.4g} uJ ({} profile)\n", r.spikes_per_sample,
              r.synaptic_events_per_sample, r.energy_per_sample_uj, tr.config().energy_profile);
+  std::string silent;
+  for (std::size_t l = 0; l < r.silent_neurons.size(); ++l)
+    if (std::isfinite(r.silent_neurons[l]))
+      silent += fmt::format("{}{:.0f} of {}", silent.empty() ? "" : ", ", r.silent_neurons[l],
+                            tr.chain().layers[l].size);
+  if (!silent.empty()) fmt::print("neurons that spiked in none of the samples, per spiking layer: {}\n", silent);
   fmt::print("{:.2f} s wall ({:.0f} samples/s)\n", r.wall_time_s, static_cast<double>(r.samples) / r.wall_time_s);
 }
 

@@ -34,14 +34,17 @@ nlohmann::json drawn_config(const std::string& name, double mean, double std_dev
   return cfg;
 }
 
-// Two epochs of bp_exact at lr 0.001 on net (Randman, as small_train_config): the log.
-std::vector<rules::epoch_metrics> two_epochs(const nlohmann::json& net, const std::string& name, unsigned threads = 1) {
+// Two epochs of bp_exact at lr 0.001 on net (Randman, as small_train_config): the log, and then an evaluation of
+// the training split.
+std::vector<rules::epoch_metrics> two_epochs(const nlohmann::json& net, const std::string& name, unsigned threads = 1,
+                                             rules::eval_result* evaluated = nullptr) {
   auto cfg = test::small_train_config(net, {{"type", "bp_exact"}}, test::fresh_dir(name));
   cfg["epochs"] = 2;
   cfg["threads"] = threads;
   cfg["optimizer"]["lr"] = 0.001;
   rules::trainer tr = test::make_trainer(cfg);
   tr.train(nullptr, nullptr);
+  if (evaluated) *evaluated = tr.evaluate("train", 0);
   return tr.log();
 }
 
@@ -158,7 +161,11 @@ TEST_CASE("silent_outputs: an output neuron that spikes in no training sample is
   // Output neuron 4's incoming weights all negative: it never spikes; bp_exact gives it no gradient.
   nlohmann::json net = test::chain_network({30, 40, 6}, {0.5, 0.5}, {0.1, 0.3}, {0.3, 0.3}, 10.0);
   for (auto& row : net["projections"][1]["weights"]) row[4] = -0.5;
-  const auto log = two_epochs(net, "outputs_silent");
+  rules::eval_result evaluated;
+  const auto log = two_epochs(net, "outputs_silent", 1, &evaluated);
+  // An evaluation counts the silent neurons of every layer: output neuron 4 is the output layer's one.
+  REQUIRE(evaluated.silent_neurons.size() == 2);
+  CHECK(evaluated.silent_neurons[1] == 1.0);
   REQUIRE(log.size() == 2);
   for (const auto& m : log) {
     CAPTURE(m.epoch);
@@ -173,6 +180,9 @@ TEST_CASE("silent_outputs: an output neuron that spikes in no training sample is
   readout["epochs"] = 1;
   rules::trainer ro = test::make_trainer(readout);
   ro.train(nullptr, nullptr);
+  const rules::eval_result e = ro.evaluate("train", 0);
+  REQUIRE(e.silent_neurons.size() == 2);
+  CHECK(std::isnan(e.silent_neurons[1]));
   CHECK(std::isnan(ro.log().back().silent_outputs));
 }
 
@@ -185,7 +195,11 @@ TEST_CASE("silent_hidden: hidden neurons that spike in no training sample are co
   for (auto& row : net["projections"][1]["weights"]) row[5] = -0.5;
   for (unsigned threads : {1u, 3u}) {
     CAPTURE(threads);
-    const auto log = two_epochs(net, fmt::format("silent_hidden_{}", threads), threads);
+    rules::eval_result evaluated;
+    const auto log = two_epochs(net, fmt::format("silent_hidden_{}", threads), threads, &evaluated);
+    REQUIRE(evaluated.silent_neurons.size() == 3);
+    CHECK(evaluated.silent_neurons[0] == 2.0);
+    CHECK(evaluated.silent_neurons[1] == 1.0);
     REQUIRE(log.size() == 2);
     for (const auto& m : log) {
       CAPTURE(m.epoch);
