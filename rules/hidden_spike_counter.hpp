@@ -4,7 +4,7 @@
 // reads it to name hidden neurons that never spike: such a neuron passes nothing on, and the rules that
 // follow spike times (bp_exact, dfa, sfdfa) give its incoming weights no gradient either.
 // Invariants: after bind(), counts() has one entry per hidden neuron, layer after layer (hidden layer l's
-// neurons at [offset(l), offset(l + 1))); a spike is counted once, through its layer's feed-forward
+// neurons at [offset_[l], offset_[l + 1])); a spike is counted once, through its layer's feed-forward
 // projection (never through a recurrent one).
 #include <cstddef>
 #include <cstdint>
@@ -25,7 +25,6 @@ class hidden_spike_counter final : public hook {
   void clear();
   std::span<const std::uint64_t> counts() const { return counts_; }
   std::size_t layers() const { return offset_.size() - 1; }
-  std::size_t offset(std::size_t l) const { return offset_[l]; }
   // Per hidden layer, how many of its neurons have a count of 0 in counts (counts() or a sum of them, in this
   // order).
   std::vector<double> silent(std::span<const std::uint64_t> counts) const;

@@ -63,9 +63,8 @@ trainer::trainer(train_config cfg, const model_registry& models, std::filesystem
     pass_slots_ = std::vector<pass_slot>(std::max<std::size_t>(cfg_.batch_size, 1));
     for (pass_slot& slot : pass_slots_) slot.records.resize(rule_->passes_per_sample());
   }
-  const std::size_t tasks_per_sample = pass_slots_.empty() ? 1 : rule_->passes_per_sample();
-  task_cost_.assign(splits_.train->size() * tasks_per_sample, 0);
-  dispatch_.reserve(std::max<std::size_t>(cfg_.batch_size, 1) * tasks_per_sample);
+  task_cost_.assign(splits_.train->size() * tasks_per_sample(), 0);
+  dispatch_.reserve(std::max<std::size_t>(cfg_.batch_size, 1) * tasks_per_sample());
   dispatch_costs_.reserve(dispatch_.capacity());
   if (cfg_.batch_size < rule_->min_batch_size())
     throw input_error(fmt::format("{}: /batch_size: rule {} learns from a batch of at least {} samples, got {}",
@@ -188,8 +187,7 @@ const layer_chain& trainer::chain() const { return workers_[0]->chain; }
 unsigned trainer::threads() const { return pool_->size(); }
 std::size_t trainer::busy_threads() const {
   const std::size_t ranks = comm_ == nullptr ? 1 : static_cast<std::size_t>(comm_->size());
-  const std::size_t per_sample = pass_slots_.empty() ? 1 : rule_->passes_per_sample();
-  return pool_->tasks_for((cfg_.batch_size + ranks - 1) / ranks * per_sample);
+  return pool_->tasks_for((cfg_.batch_size + ranks - 1) / ranks * tasks_per_sample());
 }
 std::size_t trainer::train_size() const { return splits_.train->size(); }
 

@@ -144,6 +144,8 @@ class trainer {
   parallel_rows block_rows();
   // trainer_ranks.cpp: this rank's share of a batch or split, and sums over the ranks (no-ops in one process).
   std::span<const std::size_t> rank_share(std::span<const std::size_t> all) const;
+  // Dispatched tasks per training sample: its passes where they are split over workers, else 1.
+  std::size_t tasks_per_sample() const { return pass_slots_.empty() ? 1 : rule_->passes_per_sample(); }
   void sum_over_ranks(fixed_sum_set& sums) const;
   void sum_over_ranks(batch_stats& stats) const;
   double max_over_ranks(double x) const;

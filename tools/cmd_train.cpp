@@ -51,6 +51,16 @@ struct train_options {
 
 std::string pct(double x) { return std::isfinite(x) ? fmt::format("{:.2f}%", 100.0 * x) : std::string("-"); }
 
+// "0 of 400, 12 of 400": per layer of chain (from the first), its silent neurons out of its size; NaN entries
+// (a readout) left out.
+std::string silent_per_layer(const std::vector<double>& silent, const rules::layer_chain& chain) {
+  std::string s;
+  for (std::size_t l = 0; l < silent.size(); ++l)
+    if (std::isfinite(silent[l]))
+      s += fmt::format("{}{:.0f} of {}", s.empty() ? "" : ", ", silent[l], chain.layers[l].size);
+  return s;
+}
+
 // Over several MPI ranks, "every core" (no threads in the config or on the command line) is this rank's
 // part of the machine's cores.
 rules::trainer make_trainer(const train_options& o, rules::train_config& cfg, const communicator& comm) {
@@ -144,12 +154,9 @@ void train_command(train_options o, communicator& comm) {
         for (double x : m.update_cosine) s += fmt::format(" {:.3f}", x);
         fmt::print("  cos(update, reference gradient) per layer:{}; model-wide {:.3f}\n", s, m.model_cosine);
       }
-      if (std::any_of(m.silent_hidden.begin(), m.silent_hidden.end(), [](double x) { return x > 0.0; })) {
-        std::string s;
-        for (std::size_t l = 0; l < m.silent_hidden.size(); ++l)
-          s += fmt::format("{}{:.0f} of {}", l ? ", " : " ", m.silent_hidden[l], tr.chain().layers[l].size);
-        fmt::print("  hidden neurons that spiked in none of the epoch's training samples, per hidden layer:{}\n", s);
-      }
+      if (std::any_of(m.silent_hidden.begin(), m.silent_hidden.end(), [](double x) { return x > 0.0; }))
+        fmt::print("  hidden neurons that spiked in none of the epoch's training samples, per hidden layer: {}\n",
+                   silent_per_layer(m.silent_hidden, tr.chain()));
       if (!m.feedback_cosine.empty()) {
         std::string s;
         for (double x : m.feedback_cosine) s += fmt::format(" {:.3f}", x);
@@ -195,12 +202,8 @@ void eval_command(const train_options& o, communicator& comm) {
   fmt::print("{} split, {} samples: accuracy {}, loss {:.4g}\n", o.split, r.samples, pct(r.accuracy), r.loss);
   fmt::print("per sample: {:.1f} spikes, {:.0f} synaptic events, {:.4g} uJ ({} profile)\n", r.spikes_per_sample,
              r.synaptic_events_per_sample, r.energy_per_sample_uj, tr.config().energy_profile);
-  std::string silent;
-  for (std::size_t l = 0; l < r.silent_neurons.size(); ++l)
-    if (std::isfinite(r.silent_neurons[l]))
-      silent += fmt::format("{}{:.0f} of {}", silent.empty() ? "" : ", ", r.silent_neurons[l],
-                            tr.chain().layers[l].size);
-  if (!silent.empty()) fmt::print("neurons that spiked in none of the samples, per spiking layer: {}\n", silent);
+  if (const std::string silent = silent_per_layer(r.silent_neurons, tr.chain()); !silent.empty())
+    fmt::print("neurons that spiked in none of the samples, per spiking layer: {}\n", silent);
   fmt::print("{:.2f} s wall ({:.0f} samples/s)\n", r.wall_time_s, static_cast<double>(r.samples) / r.wall_time_s);
 }
 
