@@ -20,6 +20,13 @@ namespace evsnn {
 
 class rebase_grid {
  public:
+  // A population's rebase span is this many of its shortest time constant: e^30 ~ 1e13 keeps values
+  // referred to T far from overflow while rebasing stays rare. Every rebasing state uses this one figure
+  // (models, traces, rules' per-layer sums).
+  static constexpr double span_exponent = 30.0;
+  // The grid whose span is span_exponent times the shortest time constant, given as its inverse (1/ms).
+  static rebase_grid for_rate(double fastest_inv_tau) { return rebase_grid(span_exponent / fastest_inv_tau); }
+
   rebase_grid() = default;
   // period_ms > 0, or +inf (a population that never needs rebasing).
   explicit rebase_grid(double period_ms) : period_ms_(period_ms) {}

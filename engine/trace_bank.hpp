@@ -3,11 +3,12 @@
 // neuron: presynaptic or postsynaptic activity traces), structure of arrays and decayed lazily. Values
 // are kept relative to a reference time T shared by the bank, trace_i(t) = c_i e^{-(t-T)/tau}, so that
 // reading or bumping every trace at one time costs one shared exponential (at(t)), not one per trace.
-// T moves forward (an O(n) rebase) when (t-T)/tau exceeds rebase_exponent, so runs of any length stay
-// finite, on the fixed grid of engine/rebase_grid.hpp: a bank's values do not depend on the times it was
+// T moves forward (an O(n) rebase) when (t-T)/tau exceeds rebase_grid::span_exponent, so runs of any
+// length stay finite, on the fixed grid of engine/rebase_grid.hpp: a bank's values do not depend on the times it was
 // read at (a rule on a population dealt over ranks computes one process's bits). Reads at times before T
-// (by less than the rebase horizon) are exact as well.
-// Invariants: tau_ms > 0 and finite; c_.size() == n; |c_i| <= (largest value) * e^{rebase_exponent}.
+// (by less than the rebase span) are exact as well.
+// Invariants: tau_ms > 0 and finite; c_.size() == n;
+// |c_i| <= (largest value) * e^{rebase_grid::span_exponent}.
 #include <cmath>
 #include <cstddef>
 #include <vector>
@@ -26,7 +27,9 @@ class trace_bank {
 
   trace_bank() = default;
   trace_bank(std::size_t n, double tau_ms)
-      : inv_tau_(1.0 / tau_ms), step_decay_(std::exp(-rebase_exponent)), c_(n, 0.0), grid_(rebase_exponent * tau_ms) {}
+      : inv_tau_(1.0 / tau_ms), step_decay_(std::exp(-rebase_grid::span_exponent)),
+        c_(n, 0.0),
+        grid_(rebase_grid::span_exponent * tau_ms) {}
 
   std::size_t size() const { return c_.size(); }
   double tau_ms() const { return 1.0 / inv_tau_; }
@@ -51,10 +54,8 @@ class trace_bank {
   void set(std::size_t i, const at_time& a, double v) { c_[i] = v * a.grow; }
 
  private:
-  // e^30 ~ 1e13: far from overflow, and rebasing stays rare (once per 30 tau).
-  static constexpr double rebase_exponent = 30.0;
   double inv_tau_ = 1.0;
-  double step_decay_ = 0.0;  // e^{-rebase_exponent}: one grid step
+  double step_decay_ = 0.0;  // e^{-span_exponent}: one grid step
   std::vector<double> c_;
   rebase_grid grid_;  // the reference time T
 };

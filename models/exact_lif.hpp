@@ -1,9 +1,9 @@
 #pragma once
 // exact_lif<Kernel>: current-based LIF neurons integrated exactly between events.
 // Each neuron keeps two numbers (p_i, q_i) relative to a reference time T shared by the population (moved
-// forward on a fixed grid when (t-T)/tau gets large (engine/rebase_grid.hpp), so samples of any length stay finite and accurate); what they mean is
-// the Kernel's: alpha_kernel keeps u_i(t) = p_i e^{-(t-T)/tau_mem} - q_i e^{-(t-T)/tau_syn}, exp_kernel the
-// potential and synaptic current carried back to T, which stays accurate however close tau_mem and tau_syn
+// forward on a fixed grid when (t-T)/tau gets large (engine/rebase_grid.hpp), so samples of any length stay
+// finite and accurate); what they mean is the Kernel's: alpha_kernel keeps
+// u_i(t) = p_i e^{-(t-T)/tau_mem} - q_i e^{-(t-T)/tau_syn}, exp_kernel the potential and synaptic current carried back to T, which stays accurate however close tau_mem and tau_syn
 // are. Either way an input of weight w at t_j adds w kappa(t - t_j), kappa(s) = c [e^{-s/tau_mem} -
 // e^{-s/tau_syn}] with c = tau_syn/(tau_mem - tau_syn) (c = 1 when tau_mem = 2 tau_syn; the limit
 // (s/tau_mem) e^{-s/tau_mem} when they are equal), as p += w cp, q += w cq with the two coefficients of the
@@ -90,7 +90,7 @@ class exact_lif final : public population, public membrane_view, public membrane
         uniform_threshold_(params_.max_spikes == 0 &&
                            std::adjacent_find(params_.threshold.begin(), params_.threshold.end(),
                                               std::not_equal_to<>()) == params_.threshold.end()),
-        grid_(rebase_exponent / std::max(k_.inv_tau_mem, k_.inv_tau_syn)),
+        grid_(rebase_grid::for_rate(std::max(k_.inv_tau_mem, k_.inv_tau_syn))),
         wide_(cpu_has_wide_lanes()) {
     reset(0.0);
   }
@@ -224,9 +224,6 @@ class exact_lif final : public population, public membrane_view, public membrane
 
  private:
   static constexpr double inf = std::numeric_limits<double>::infinity();
-  // Rebase when the larger exponent (t-T)/tau exceeds this: e^30 ~ 1e13 keeps a and b far from
-  // overflow while rebasing stays rare (once per 30 tau_syn).
-  static constexpr double rebase_exponent = 30.0;
 
   using frame = typename Kernel::frame;
   using local = typename Kernel::local;

@@ -31,13 +31,12 @@
 #include <span>
 
 #include "engine/psp_kernel.hpp"
+#include "engine/rebase_grid.hpp"
 
 namespace evsnn {
 
 struct exp_kernel {
   static constexpr const char* name = "cuba_lif";
-  // The reference time moves forward before (t - T)/tau exceeds this (exact_lif, li).
-  static constexpr double horizon = 30.0;
 
   exp_kernel(double tau_mem, double tau_syn)
       : tau_mem_ms(tau_mem),
@@ -48,7 +47,7 @@ struct exp_kernel {
         eps((tau_mem - tau_syn) / tau_syn),
         ratio(tau_mem / tau_syn),
         norm(tau_syn / (tau_mem - tau_syn)),
-        span_ms(delta > 0.0 ? horizon * std::min(tau_mem, tau_syn) : 0.0),
+        span_ms(delta > 0.0 ? rebase_grid::span_exponent * std::min(tau_mem, tau_syn) : 0.0),
         phi_span(phi(span_ms)),
         decay_span(std::exp(-span_ms * inv_tau_syn)) {}
 
@@ -78,7 +77,7 @@ struct exp_kernel {
     return decay_span * kappa(r, std::exp(-r * inv_tau_mem), std::exp(-r * inv_tau_syn));
   }
 
-  // Everything the population shares at s = t - T (0 <= s <= horizon tau) for one event.
+  // Everything the population shares at s = t - T (0 <= s <= rebase_grid::span_exponent tau) for one event.
   struct frame {
     double em;      // e^{s/tau_mem}
     double xm, xs;  // e^{-s/tau_mem}, e^{-s/tau_syn}

@@ -15,7 +15,7 @@ li::li(std::string name, std::uint32_t size, double tau_mem_ms, double tau_syn_m
       norm_(tau_syn_ms > 0.0 ? tau_syn_ms / (tau_mem_ms - tau_syn_ms) : 1.0),
       p_(size),
       q_(size),
-      grid_(30.0 / std::max(inv_tau_mem_, inv_tau_syn_)) {
+      grid_(rebase_grid::for_rate(std::max(inv_tau_mem_, inv_tau_syn_))) {
   if (tau_syn_ms > 0.0) syn_.emplace(tau_mem_ms, tau_syn_ms);
 }
 

@@ -7,14 +7,13 @@
 #include <fmt/format.h>
 
 #include "engine/error.hpp"
+#include "engine/rebase_grid.hpp"
 #include "engine/rng.hpp"
 #include "rules/streams.hpp"
 
 namespace evsnn::rules {
 
 namespace {
-
-constexpr double rebase_exponent = 30.0;
 
 struct layer_state {
   const layer_info* info = nullptr;
@@ -128,7 +127,7 @@ class feedback_alignment_worker final : public rule_worker {
     layer_state& st = layers_[static_cast<std::size_t>(layer_of_[ctx.projection_id])];
     const psp_kernel& k = st.info->kernel;
     double dt = ctx.t_ms - st.t0;
-    if (dt * std::max(k.inv_tau_mem, k.inv_tau_syn) > rebase_exponent) rebase(st, ctx.t_ms), dt = 0.0;
+    if (dt * std::max(k.inv_tau_mem, k.inv_tau_syn) > rebase_grid::span_exponent) rebase(st, ctx.t_ms), dt = 0.0;
     const double em = std::exp(dt * k.inv_tau_mem), es = k.inv_tau_syn > 0.0 ? std::exp(dt * k.inv_tau_syn) : 0.0;
     st.fm[ctx.pre] += em;
     st.fs[ctx.pre] += es;
