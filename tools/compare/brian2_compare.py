@@ -183,8 +183,8 @@ def build_brian2(net, dt_ms, duration_ms, folder, record_spikes=False):
         elif isinstance(w, dict) and "pre" in w:
             s.connect(i=_array(w["pre"], folder).astype(np.int32), j=_array(w["post"], folder).astype(np.int32))
             s.w = _array(w["w"], folder).astype(float)
-        elif isinstance(w, list):
-            rows = np.asarray(w, dtype=float)
+        elif isinstance(w, list) or (isinstance(w, dict) and set(w) == {"npy"}):
+            rows = np.asarray(w, dtype=float) if isinstance(w, list) else _array(w, folder).astype(float)
             ii, jj = np.meshgrid(np.arange(rows.shape[0]), np.arange(rows.shape[1]), indexing="ij")
             s.connect(i=ii.ravel().astype(np.int32), j=jj.ravel().astype(np.int32))
             s.w = rows.ravel()

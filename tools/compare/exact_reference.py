@@ -1,0 +1,310 @@
+#!/usr/bin/env python3
+"""exact_reference: an independent double-precision reference for evsnn's lif_alpha / cuba_lif networks.
+
+Simulates an evsnn-network/1 file with NumPy only, sharing no code or state layout with evsnn, and
+compares every spike time with what `evsnn run` wrote (spikes.csv or spikes.npy):
+
+- each neuron keeps u(t_ref + s) = U e^{-s/tau_mem} - J e^{-s/tau_syn} relative to its own last update
+  time t_ref (evsnn keeps p, q relative to a grid time shared by the population); an input w adds
+  w c to U and to J (c = tau_syn / (tau_mem - tau_syn)); a spike subtracts the threshold from U
+  ("subtract") or sets U = J ("zero", with the membrane held at 0 until the refractory period ends);
+- the next crossing of a neuron is found from the one extremum of u: a crossing exists iff the extremum
+  s* > 0 is a maximum at or above threshold, and it is then bracketed in [0, s*], where u rises
+  monotonically, and bisected to the last representable double;
+- the neurons' state and the crossing search are in long double (64-bit mantissa on x86), so the
+  reference's own rounding is far below evsnn's; times are doubles, as evsnn's (a spike at the double
+  nearest the crossing, arriving at t + delay rounded to double);
+- events run in time order: a predicted crossing before an arrival at the same time (evsnn's order),
+  arrivals in the order their spikes were emitted.
+
+Supported: spike_source populations replaying spikes (spikes_npy, spikes_csv, inline spikes; not rate_hz),
+lif_alpha and cuba_lif populations (threshold scalar or per neuron, reset, refractory_ms; not max_spikes),
+projections with explicit weights (dense lists, {"npy"}, {"csv"}, sparse pre/post/w lists or {"npy"}),
+one delay each. Anything else is refused (random weights are drawn by evsnn's own generator).
+
+  exact_reference.py NET.json EVSNN_OUT_DIR [--tolerance-ms 1e-9] [--json OUT.json]
+
+Exit status 0 when every spike matches (same count per neuron, every time within the tolerance), 1 when not.
+"""
+import argparse
+import heapq
+import json
+import os
+import sys
+
+import numpy as np
+
+LD = np.longdouble  # the state, the crossing search and the weights; times stay doubles, as evsnn's
+
+
+def load_array(value, folder):
+    if isinstance(value, dict) and set(value) == {"npy"}:
+        return np.load(os.path.join(folder, value["npy"]))
+    if isinstance(value, dict) and set(value) == {"csv"}:
+        return np.loadtxt(os.path.join(folder, value["csv"]), delimiter=",", comments="#", ndmin=2)
+    if isinstance(value, (list, int, float)):
+        return np.asarray(value, dtype=float)
+    raise SystemExit(f"exact_reference: arrays given as {value!r:.60} are not supported")
+
+
+def replayed(params, folder):
+    if "spikes_npy" in params:
+        rows = np.load(os.path.join(folder, params["spikes_npy"]))
+    elif "spikes_csv" in params:
+        path = os.path.join(folder, params["spikes_csv"])
+        with open(path) as f:
+            first = f.readline()
+        try:
+            [float(x) for x in first.split(",")]
+            skip = 0
+        except ValueError:
+            skip = 1
+        rows = np.loadtxt(path, delimiter=",", comments="#", skiprows=skip, ndmin=2)
+    elif "spikes" in params:
+        rows = np.asarray(params["spikes"], dtype=float).reshape(-1, 2)
+    else:
+        raise SystemExit(f"exact_reference: spike_source params {sorted(params)} are not supported")
+    return rows[:, 0].astype(float), rows[:, 1].astype(np.int64)
+
+
+class reference:
+    def __init__(self, net, folder):
+        self.duration = float(net["duration_ms"])
+        self.pops = {}            # name -> (offset into the neuron arrays, size, model)
+        self.sources = []         # (name, times, channels)
+        tm, ts, theta, zero, refr = [], [], [], [], []
+        offset = 0
+        for pop in net["populations"]:
+            name, model, size = pop["name"], pop["model"], int(pop["size"])
+            p = pop.get("params", {})
+            if model == "spike_source":
+                t, ch = replayed(p, folder)
+                self.sources.append((name, t, ch))
+                self.pops[name] = (-1, size, model)
+                continue
+            if model not in ("lif_alpha", "cuba_lif") or "max_spikes" in p:
+                raise SystemExit(f"exact_reference: population {name}: model {model} is not supported")
+            m = float(p["tau_mem_ms"])
+            s = float(p.get("tau_syn_ms", m / 2.0))
+            if s == m:
+                raise SystemExit(f"exact_reference: population {name}: tau_syn == tau_mem is not supported")
+            th = p.get("threshold", 1.0)
+            theta.append(np.asarray(th, dtype=float) * np.ones(size))
+            tm.append(np.full(size, m))
+            ts.append(np.full(size, s))
+            zero.append(np.full(size, p.get("reset", "subtract") == "zero"))
+            refr.append(np.full(size, float(p.get("refractory_ms", 0.0))))
+            self.pops[name] = (offset, size, model)
+            offset += size
+        n = offset
+        self.tm, self.ts = np.concatenate(tm).astype(LD), np.concatenate(ts).astype(LD)
+        self.c = self.ts / (self.tm - self.ts)
+        self.theta, self.zero, self.refr = np.concatenate(theta).astype(LD), np.concatenate(zero), np.concatenate(refr)
+        self.U, self.J, self.tref = np.zeros(n, LD), np.zeros(n, LD), np.zeros(n, LD)
+        self.pred = np.full(n, np.inf, LD)
+        self.held_until = np.full(n, -np.inf)
+        self.names = [None] * n
+        for name, (off, size, model) in self.pops.items():
+            if off >= 0:
+                for i in range(size):
+                    self.names[off + i] = (name, i)
+        # Outgoing rows per presynaptic population: list of (delay, rows) with rows[pre] = (targets, weights).
+        self.out = {}
+        for k, pr in enumerate(net.get("projections", [])):
+            if pr.get("graded", False):
+                raise SystemExit(f"exact_reference: projection {k}: graded spikes are not supported")
+            pre, post = pr["pre"], pr["post"]
+            off, size, _ = self.pops[post]
+            if off < 0:
+                raise SystemExit(f"exact_reference: projection {k}: a spike source cannot be a target")
+            n_pre = self.pops[pre][1]
+            w = pr["weights"]
+            if isinstance(w, dict) and "pre" in w:
+                i = load_array(w["pre"], folder).astype(np.int64).ravel()
+                j = load_array(w["post"], folder).astype(np.int64).ravel()
+                v = load_array(w["w"], folder).astype(float).ravel()
+            elif isinstance(w, list) or (isinstance(w, dict) and set(w) in ({"npy"}, {"csv"})):
+                dense = load_array(w, folder).astype(float).reshape(n_pre, size)
+                i, j = np.divmod(np.arange(dense.size), size)
+                v = dense.ravel()
+            else:
+                raise SystemExit(f"exact_reference: projection {k}: weights {sorted(w)} are not supported")
+            order = np.argsort(i, kind="stable")
+            i, j, v = i[order], j[order] + off, v[order]
+            bounds = np.searchsorted(i, np.arange(n_pre + 1))
+            v = v.astype(LD)
+            rows = [(j[bounds[a]:bounds[a + 1]], v[bounds[a]:bounds[a + 1]]) for a in range(n_pre)]
+            self.out.setdefault(pre, []).append((float(pr.get("delay_ms", 0.0)), rows))
+
+    def advance(self, idx, t):
+        dt = t - self.tref[idx]
+        self.U[idx] *= np.exp(-dt / self.tm[idx])
+        self.J[idx] *= np.exp(-dt / self.ts[idx])
+        self.tref[idx] = t
+
+    def predict(self, idx):
+        """Sets pred[idx]: the first time u >= theta after tref, or inf (neurons not held)."""
+        U, J, tm, ts, th = self.U[idx], self.J[idx], self.tm[idx], self.ts[idx], self.theta[idx]
+        pred = np.full(idx.size, np.inf, LD)
+        now = U - J >= th
+        pred[now] = self.tref[idx][now]
+        ratio = np.where((U != 0) & ~now, (J * tm) / np.where(U != 0, U * ts, 1.0), -1.0)
+        cand = ratio > 0
+        s_star = np.zeros(idx.size, LD)
+        s_star[cand] = np.log(ratio[cand]) / (1.0 / ts[cand] - 1.0 / tm[cand])
+        cand &= s_star > 0
+        f = lambda s, m: U[m] * np.exp(-s / tm[m]) - J[m] * np.exp(-s / ts[m]) - th[m]  # noqa: E731
+        peak = np.zeros(idx.size, LD)
+        peak[cand] = f(s_star[cand], cand)
+        cand &= peak >= 0
+        if cand.any():
+            lo, hi = np.zeros(int(cand.sum()), LD), s_star[cand].copy()
+            for _ in range(1100):  # stops once every bracket is two adjacent doubles
+                mid = 0.5 * (lo + hi)
+                moving = (mid > lo) & (mid < hi)
+                if not moving.any():
+                    break
+                up = f(mid, cand) >= 0
+                hi = np.where(moving & up, mid, hi)
+                lo = np.where(moving & ~up, mid, lo)
+            pred[cand] = self.tref[idx][cand] + hi
+        self.pred[idx] = pred
+
+    def run(self):
+        # (time, rank, seq, kind, payload), rank at one time: release 0, arrival 1, a source's spike 2 (it
+        # fans out through its projections, arriving at t + delay). seq keeps emission order among equals.
+        events, seq = [], 0
+        for name, times, channels in self.sources:
+            for t, ch in zip(times.tolist(), channels.tolist()):
+                events.append((t, 2, seq, "src", (name, ch)))
+                seq += 1
+        heapq.heapify(events)
+        spikes = []
+        while True:
+            t_ev = events[0][0] if events else np.inf
+            i = int(np.argmin(self.pred)) if self.pred.size else 0
+            t_cross = self.pred[i] if self.pred.size else np.inf
+            if min(t_ev, t_cross) > self.duration:
+                break
+            if t_cross <= t_ev:
+                t = float(t_cross)  # evsnn's spike times are doubles: the nearest one to the crossing
+                idx = np.array([i])
+                self.advance(idx, t)
+                name, local = self.names[i]
+                slope = self.J[i] / self.ts[i] - self.U[i] / self.tm[i]  # du/dt at the crossing
+                spikes.append((t, name, local, slope))
+                if self.zero[i]:
+                    self.U[i] = self.J[i]
+                else:
+                    self.U[i] -= self.theta[i]
+                if self.refr[i] > 0:
+                    self.held_until[i] = t + float(self.refr[i])
+                    self.pred[i] = np.inf
+                    heapq.heappush(events, (t + float(self.refr[i]), 0, seq, "release", i))
+                    seq += 1
+                else:
+                    self.predict(idx)
+                    if self.pred[i] <= t:  # evsnn: at most once per instant, again at the next double
+                        self.pred[i] = np.nextafter(t, np.inf)
+                for delay, rows in self.out.get(name, []):
+                    heapq.heappush(events, (t + delay, 1, seq, "arrive", rows[local]))
+                    seq += 1
+                continue
+            t, _, _, kind, payload = heapq.heappop(events)
+            if kind == "src":
+                name, ch = payload
+                for delay, rows in self.out.get(name, []):
+                    heapq.heappush(events, (t + delay, 1, seq, "arrive", rows[ch]))
+                    seq += 1
+            elif kind == "release":
+                i = payload
+                idx = np.array([i])
+                self.advance(idx, t)
+                if self.zero[i]:
+                    self.U[i] = self.J[i]  # held at 0 until now
+                self.predict(idx)
+            else:
+                targets, weights = payload
+                if targets.size == 0:
+                    continue
+                uniq = np.unique(targets)
+                self.advance(uniq, t)
+                np.add.at(self.U, targets, weights * self.c[targets])
+                np.add.at(self.J, targets, weights * self.c[targets])
+                refractory = self.held_until[uniq] > t
+                clamped = uniq[refractory & self.zero[uniq]]
+                self.U[clamped] = self.J[clamped]  # "zero": the membrane stays at 0, the current charges
+                self.predict(uniq[~refractory])
+        return spikes
+
+
+def read_evsnn(folder):
+    npy = os.path.join(folder, "spikes.npy")
+    rows = {}
+    if os.path.exists(os.path.join(folder, "spikes.csv")):
+        with open(os.path.join(folder, "spikes.csv")) as f:
+            next(f)
+            for line in f:
+                t, pop, i = line.rstrip("\n").split(",")
+                rows.setdefault((pop, int(i)), []).append(float(t))
+    elif os.path.exists(npy):
+        raise SystemExit("exact_reference: read spikes.csv (run evsnn with the default --spikes-format csv)")
+    return rows
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("net")
+    ap.add_argument("evsnn_out")
+    ap.add_argument("--tolerance-ms", type=float, default=1e-9)
+    ap.add_argument("--json")
+    args = ap.parse_args()
+    with open(args.net) as f:
+        net = json.load(f)
+    ref = reference(net, os.path.dirname(os.path.abspath(args.net)))
+    spikes = ref.run()
+    mine, slopes = {}, {}
+    for t, name, i, slope in spikes:
+        mine.setdefault((name, i), []).append(t)
+        slopes.setdefault((name, i), []).append(slope)
+    theirs = {k: v for k, v in read_evsnn(args.evsnn_out).items() if ref.pops[k[0]][0] >= 0}
+    worst, count_mismatch, compared, worst_pop, diffs, worst_slope = 0.0, [], 0, {}, [], None
+    for key in sorted(set(mine) | set(theirs)):
+        a, b = mine.get(key, []), theirs.get(key, [])
+        if len(a) != len(b):
+            count_mismatch.append((key, len(a), len(b)))
+            continue
+        if a:
+            d = np.abs(np.asarray(a) - np.asarray(b))
+            diffs.append(d)
+            k = int(np.argmax(d))
+            if d[k] > worst:
+                worst_slope = slopes[key][k]
+            worst = max(worst, float(d.max()))
+            worst_pop[key[0]] = max(worst_pop.get(key[0], 0.0), float(d.max()))
+            compared += len(a)
+    per_pop = {}
+    for (name, _), v in mine.items():
+        per_pop[name] = per_pop.get(name, 0) + len(v)
+    ok = not count_mismatch and worst <= args.tolerance_ms
+    print(f"reference spikes per population: {per_pop}")
+    print(f"compared {compared} spike times; largest difference {worst:.3e} ms; "
+          f"neurons with another spike count: {len(count_mismatch)}" + (f" (first: {count_mismatch[:3]})"
+                                                                          if count_mismatch else ""))
+    if diffs:
+        d = np.concatenate(diffs)
+        print("largest difference per population (ms): " + ", ".join(f"{k} {v:.1e}" for k, v in worst_pop.items())
+              + f"; median {np.median(d):.1e}, 99th percentile {np.percentile(d, 99):.1e}; the largest is at a "
+              f"crossing where du/dt = {worst_slope:.2e} per ms (a rounding of 1e-16 in u moves it by "
+              f"{1e-16 / abs(worst_slope):.1e} ms)")
+    print("match" if ok else "MISMATCH")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"spikes": per_pop, "compared": compared, "max_abs_diff_ms": worst,
+                       "max_abs_diff_ms_per_population": worst_pop, "count_mismatches": len(count_mismatch),
+                       "match": ok}, f, indent=1)
+    sys.exit(0 if ok else 1)
+
+
+if __name__ == "__main__":
+    main()
