@@ -61,10 +61,12 @@ def _neuron_params(pop):
 
 
 def _array(value, folder):
-    """A JSON list or {"npy": file} (relative to the network's folder) as a NumPy array."""
+    """A JSON list, {"npy": file} or {"csv": file} (relative to the network's folder) as a NumPy array."""
     import numpy as np
     if isinstance(value, dict) and "npy" in value:
         return np.load(os.path.join(folder, value["npy"]))
+    if isinstance(value, dict) and set(value) == {"csv"}:
+        return np.loadtxt(os.path.join(folder, value["csv"]), delimiter=",", comments="#", ndmin=2)
     if isinstance(value, dict):
         raise NotImplementedError(f"arrays given as {list(value)} are not supported")
     return np.asarray(value)
@@ -183,7 +185,7 @@ def build_brian2(net, dt_ms, duration_ms, folder, record_spikes=False):
         elif isinstance(w, dict) and "pre" in w:
             s.connect(i=_array(w["pre"], folder).astype(np.int32), j=_array(w["post"], folder).astype(np.int32))
             s.w = _array(w["w"], folder).astype(float)
-        elif isinstance(w, list) or (isinstance(w, dict) and set(w) == {"npy"}):
+        elif isinstance(w, list) or (isinstance(w, dict) and set(w) in ({"npy"}, {"csv"})):
             rows = np.asarray(w, dtype=float) if isinstance(w, list) else _array(w, folder).astype(float)
             ii, jj = np.meshgrid(np.arange(rows.shape[0]), np.arange(rows.shape[1]), indexing="ij")
             s.connect(i=ii.ravel().astype(np.int32), j=jj.ravel().astype(np.int32))
