@@ -12,6 +12,8 @@
 #include <limits>
 #include <span>
 
+#include "engine/rebase_grid.hpp"
+
 namespace evsnn {
 
 struct alpha_kernel {
@@ -23,6 +25,8 @@ struct alpha_kernel {
   double inv_tau_mem;
   double inv_tau_syn;
   double norm = 1.0;
+  // The population's rebase period (engine/rebase_grid.hpp).
+  double rebase_period_ms() const { return rebase_grid::span_exponent / std::max(inv_tau_mem, inv_tau_syn); }
 
   // Everything the population shares at s = t - T for one event.
   struct frame {

@@ -90,7 +90,7 @@ class exact_lif final : public population, public membrane_view, public membrane
         uniform_threshold_(params_.max_spikes == 0 &&
                            std::adjacent_find(params_.threshold.begin(), params_.threshold.end(),
                                               std::not_equal_to<>()) == params_.threshold.end()),
-        grid_(rebase_grid::for_rate(std::max(k_.inv_tau_mem, k_.inv_tau_syn))),
+        grid_(k_.rebase_period_ms()),
         wide_(cpu_has_wide_lanes()) {
     reset(0.0);
   }

@@ -8,12 +8,17 @@
 // and a weight w peaks like lif_alpha's when tau_mem = 2 tau_syn. The state of a neuron relative to the
 // population's reference time T is (p, q), with s = t - T:
 //     J(t) = q e^{-s/tau_syn},   u(t) = e^{-s/tau_mem} (p + q psi(s)),   psi(s) = -e^{-s delta} phi(L - s),
-// where L = 30 min(tau_mem, tau_syn) (the span after which exact_lif and li rebase) if delta > 0, else L = 0
-// (then psi = phi: p is the potential and q the current carried back to T). An input of weight w at s adds
-// w e^{s/tau_syn} to q and w e^{s/tau_mem} phi(L - s) to p. For s <= L every term is bounded by
-// ~ (L/tau_mem + 1) |w| whatever the gap, so nothing cancels beyond that: no coefficient of size norm
-// (the separated form B e^{-s/tau_mem} - A e^{-s/tau_syn} cancels as norm grows when the gap closes), and no
-// e^{s delta} growth (plain (v, J) carried back to T would cancel like that when tau_syn << tau_mem).
+// where L = P, the span after which exact_lif and li rebase, if delta > 0, else L = 0 (then psi = phi: p is
+// the potential and q the current carried back to T). An input of weight w at s adds w e^{s/tau_syn} to q
+// and w e^{s/tau_mem} phi(L - s) to p. For s <= P the terms are bounded by ~ (min(P/tau_mem, 1/|eps|) + 1) |w|
+// whatever the gap, so nothing cancels beyond that: no coefficient of size norm (the separated form
+// B e^{-s/tau_mem} - A e^{-s/tau_syn} cancels as norm grows when the gap closes), and no e^{s delta} growth
+// (plain (v, J) carried back to T would cancel like that when tau_syn << tau_mem). P is 30 min(tau_mem,
+// tau_syn) (rebase_grid::span_exponent) where |eps| >= 1/2, so the terms stay within ~3 |w|; nearer the
+// singularity it is 2 min(tau_mem, tau_syn) (rebase_period_ms): with P = 30 tau the terms reach ~31 |w|, and the
+// rounding of the exponentials' arguments (up to 30, so ~7e-15 relative) times that factor put spike times
+// off by ~1e-12 ms per spike; with a "zero" reset each spike starts the next from its time, and the errors
+// summed to 1e-10 ms over 140 spikes (tools/compare/exact_reference.py, docs/benchmarks.md).
 // Crossing, from the state (v, J) at a time with u(0) = v < theta, theta > 0: tau_mem u' = J(s) - u(s), and
 // h(s) = e^{s/tau_mem} (J(s) - u(s)) has h' = -J e^{-s delta}/tau_syn, so for J > 0 u has at most one
 // extremum, a maximum, where u = J(s*) < J; for J <= 0 u never rises above max(v, 0). Hence a crossing
@@ -38,6 +43,16 @@ namespace evsnn {
 struct exp_kernel {
   static constexpr const char* name = "cuba_lif";
 
+  // The rebase period P of a population with these time constants (see the header comment); where
+  // |eps| >= 1/2 the expression rebase_grid::for_rate always gave it, so those populations keep their bits.
+  static bool near_singular(double tau_mem, double tau_syn) { return std::fabs((tau_mem - tau_syn) / tau_syn) < 0.5; }
+  static double rebase_period_ms(double tau_mem, double tau_syn) {
+    if (near_singular(tau_mem, tau_syn)) return near_singular_exponent * std::min(tau_mem, tau_syn);
+    return rebase_grid::span_exponent / std::max(1.0 / tau_mem, 1.0 / tau_syn);
+  }
+  // P / min(tau_mem, tau_syn) where |eps| < 1/2.
+  static constexpr double near_singular_exponent = 2.0;
+
   exp_kernel(double tau_mem, double tau_syn)
       : tau_mem_ms(tau_mem),
         tau_syn_ms(tau_syn),
@@ -47,7 +62,10 @@ struct exp_kernel {
         eps((tau_mem - tau_syn) / tau_syn),
         ratio(tau_mem / tau_syn),
         norm(tau_syn / (tau_mem - tau_syn)),
-        span_ms(delta > 0.0 ? rebase_grid::span_exponent * std::min(tau_mem, tau_syn) : 0.0),
+        period_ms(rebase_period_ms(tau_mem, tau_syn)),
+        span_ms(!(delta > 0.0)                        ? 0.0
+                : near_singular(tau_mem, tau_syn) ? period_ms
+                                                  : rebase_grid::span_exponent * std::min(tau_mem, tau_syn)),
         phi_span(phi(span_ms)),
         decay_span(std::exp(-span_ms * inv_tau_syn)) {}
 
@@ -57,6 +75,8 @@ struct exp_kernel {
   double eps;         // tau_mem delta = tau_mem/tau_syn - 1 (> -1)
   double ratio;       // r = tau_mem/tau_syn
   double norm;        // reported only
+  double period_ms;   // P
+  double rebase_period_ms() const { return period_ms; }
   double span_ms;     // L
   double phi_span;    // phi(L)
   double decay_span;  // e^{-L/tau_syn}
@@ -77,7 +97,7 @@ struct exp_kernel {
     return decay_span * kappa(r, std::exp(-r * inv_tau_mem), std::exp(-r * inv_tau_syn));
   }
 
-  // Everything the population shares at s = t - T (0 <= s <= rebase_grid::span_exponent tau) for one event.
+  // Everything the population shares at s = t - T (0 <= s <= P) for one event.
   struct frame {
     double em;      // e^{s/tau_mem}
     double xm, xs;  // e^{-s/tau_mem}, e^{-s/tau_syn}

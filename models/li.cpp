@@ -15,7 +15,8 @@ li::li(std::string name, std::uint32_t size, double tau_mem_ms, double tau_syn_m
       norm_(tau_syn_ms > 0.0 ? tau_syn_ms / (tau_mem_ms - tau_syn_ms) : 1.0),
       p_(size),
       q_(size),
-      grid_(rebase_grid::for_rate(std::max(inv_tau_mem_, inv_tau_syn_))) {
+      grid_(tau_syn_ms > 0.0 ? rebase_grid(exp_kernel::rebase_period_ms(tau_mem_ms, tau_syn_ms))
+                             : rebase_grid::for_rate(inv_tau_mem_)) {
   if (tau_syn_ms > 0.0) syn_.emplace(tau_mem_ms, tau_syn_ms);
 }
 

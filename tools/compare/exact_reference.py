@@ -4,13 +4,15 @@
 Simulates an evsnn-network/1 file with NumPy only, sharing no code or state layout with evsnn, and
 compares every spike time with what `evsnn run` wrote (spikes.csv or spikes.npy):
 
-- each neuron keeps u(t_ref + s) = U e^{-s/tau_mem} - J e^{-s/tau_syn} relative to its own last update
-  time t_ref (evsnn keeps p, q relative to a grid time shared by the population); an input w adds
-  w c to U and to J (c = tau_syn / (tau_mem - tau_syn)); a spike subtracts the threshold from U
-  ("subtract") or sets U = J ("zero", with the membrane held at 0 until the refractory period ends);
-- the next crossing of a neuron is found from the one extremum of u: a crossing exists iff the extremum
-  s* > 0 is a maximum at or above threshold, and it is then bracketed in [0, s*], where u rises
-  monotonically, and bisected to the last representable double;
+- each neuron keeps its potential V and synaptic current J at its own last update time t_ref (evsnn keeps
+  p, q relative to a grid time shared by the population): tau_mem du/dt = -u + J, tau_syn dJ/dt = -J, an
+  input w adds w to J, so u(t_ref + s) = V e^{-s/tau_mem} + J (s/tau_mem) e^{-s/tau_mem} E(-s delta) with
+  E(x) = expm1(x)/x and delta = 1/tau_syn - 1/tau_mem: no cancelling coefficient, whatever the gap between the
+  time constants (equal ones included); a spike subtracts the threshold from V ("subtract") or sets V = 0
+  ("zero", held at 0 until the refractory period ends);
+- u has at most one extremum after a state, a maximum where tau_mem u' = J(s) - u(s) vanishes (in closed
+  form, in long double): a crossing exists iff u rises now and its maximum reaches the threshold, and it is
+  then bisected in [0, s*], where u rises, to the last representable value;
 - the neurons' state and the crossing search are in long double (64-bit mantissa on x86), so the
   reference's own rounding is far below evsnn's; times are doubles, as evsnn's (a spike at the double
   nearest the crossing, arriving at t + delay rounded to double);
@@ -86,8 +88,6 @@ class reference:
                 raise SystemExit(f"exact_reference: population {name}: model {model} is not supported")
             m = float(p["tau_mem_ms"])
             s = float(p.get("tau_syn_ms", m / 2.0))
-            if s == m:
-                raise SystemExit(f"exact_reference: population {name}: tau_syn == tau_mem is not supported")
             th = p.get("threshold", 1.0)
             theta.append(np.asarray(th, dtype=float) * np.ones(size))
             tm.append(np.full(size, m))
@@ -98,9 +98,9 @@ class reference:
             offset += size
         n = offset
         self.tm, self.ts = np.concatenate(tm).astype(LD), np.concatenate(ts).astype(LD)
-        self.c = self.ts / (self.tm - self.ts)
+        self.delta = 1.0 / self.ts - 1.0 / self.tm
         self.theta, self.zero, self.refr = np.concatenate(theta).astype(LD), np.concatenate(zero), np.concatenate(refr)
-        self.U, self.J, self.tref = np.zeros(n, LD), np.zeros(n, LD), np.zeros(n, LD)
+        self.V, self.J, self.tref = np.zeros(n, LD), np.zeros(n, LD), np.zeros(n, LD)
         self.pred = np.full(n, np.inf, LD)
         self.held_until = np.full(n, -np.inf)
         self.names = [None] * n
@@ -136,38 +136,56 @@ class reference:
             rows = [(j[bounds[a]:bounds[a + 1]], v[bounds[a]:bounds[a + 1]]) for a in range(n_pre)]
             self.out.setdefault(pre, []).append((float(pr.get("delay_ms", 0.0)), rows))
 
+    def potential(self, idx, s, V=None, J=None):
+        """u at tref + s (s >= 0, an array like idx) of the neurons idx, or of the states V, J given."""
+        V = self.V[idx] if V is None else V
+        J = self.J[idx] if J is None else J
+        tm, x = self.tm[idx], -s * self.delta[idx]
+        E = np.where(x == 0, LD(1), np.expm1(x) / np.where(x == 0, LD(1), x))
+        em = np.exp(-s / tm)
+        return V * em + J * (s / tm) * em * E
+
     def advance(self, idx, t):
-        dt = t - self.tref[idx]
-        self.U[idx] *= np.exp(-dt / self.tm[idx])
+        dt = np.asarray(t - self.tref[idx], dtype=LD)
+        self.V[idx] = self.potential(idx, dt)
         self.J[idx] *= np.exp(-dt / self.ts[idx])
         self.tref[idx] = t
 
     def predict(self, idx):
         """Sets pred[idx]: the first time u >= theta after tref, or inf (neurons not held)."""
-        U, J, tm, ts, th = self.U[idx], self.J[idx], self.tm[idx], self.ts[idx], self.theta[idx]
+        V, J, tm, ts, th = self.V[idx], self.J[idx], self.tm[idx], self.ts[idx], self.theta[idx]
         pred = np.full(idx.size, np.inf, LD)
-        now = U - J >= th
+        now = V >= th
         pred[now] = self.tref[idx][now]
-        ratio = np.where((U != 0) & ~now, (J * tm) / np.where(U != 0, U * ts, 1.0), -1.0)
-        cand = ratio > 0
-        s_star = np.zeros(idx.size, LD)
-        s_star[cand] = np.log(ratio[cand]) / (1.0 / ts[cand] - 1.0 / tm[cand])
-        cand &= s_star > 0
-        f = lambda s, m: U[m] * np.exp(-s / tm[m]) - J[m] * np.exp(-s / ts[m]) - th[m]  # noqa: E731
-        peak = np.zeros(idx.size, LD)
-        peak[cand] = f(s_star[cand], cand)
-        cand &= peak >= 0
+        cand = ~now & (J > V) & (J > 0)  # rising now; with J <= 0 u never rises above max(V, 0) < theta
         if cand.any():
-            lo, hi = np.zeros(int(cand.sum()), LD), s_star[cand].copy()
-            for _ in range(1100):  # stops once every bracket is two adjacent doubles
-                mid = 0.5 * (lo + hi)
-                moving = (mid > lo) & (mid < hi)
-                if not moving.any():
-                    break
-                up = f(mid, cand) >= 0
-                hi = np.where(moving & up, mid, hi)
-                lo = np.where(moving & ~up, mid, lo)
-            pred[cand] = self.tref[idx][cand] + hi
+            sub, Vc, Jc = idx[cand], V[cand], J[cand]
+            # The maximum, where tau_mem u' = J e^{-s/tau_syn} - u vanishes: s* = tau_mem log1p(z)/eps with
+            # eps = tau_mem delta, D = J + eps V, z = eps (J - V)/D (tau_mem (J - V)/D at eps = 0); none if D <= 0.
+            eps = tm[cand] * self.delta[sub]
+            D = Jc + eps * Vc
+            has_max = D > 0
+            Dsafe = np.where(has_max, D, LD(1))
+            z = eps * (Jc - Vc) / Dsafe
+            small = eps == 0
+            s_star = tm[cand] * np.where(small, (Jc - Vc) / Dsafe, np.log1p(z) / np.where(small, LD(1), eps))
+            has_max &= np.isfinite(s_star) & (s_star > 0)
+            s_star = np.where(has_max, s_star, LD(0))
+            reach = has_max & (self.potential(sub, s_star, Vc, Jc) >= th[cand])
+            cross = np.full(sub.size, np.inf, LD)
+            if reach.any():
+                r = reach
+                lo, hi = np.zeros(int(r.sum()), LD), s_star[r].copy()
+                Vr, Jr, thr, subr = Vc[r], Jc[r], th[cand][r], sub[r]
+                for _ in range(1100):  # stops once every bracket is two adjacent values
+                    mid = 0.5 * (lo + hi)
+                    moving = (mid > lo) & (mid < hi)
+                    if not moving.any():
+                        break
+                    up = self.potential(subr, mid, Vr, Jr) >= thr
+                    hi, lo = np.where(moving & up, mid, hi), np.where(moving & ~up, mid, lo)
+                cross[r] = self.tref[subr] + hi
+            pred[cand] = cross
         self.pred[idx] = pred
 
     def run(self):
@@ -191,12 +209,12 @@ class reference:
                 idx = np.array([i])
                 self.advance(idx, t)
                 name, local = self.names[i]
-                slope = self.J[i] / self.ts[i] - self.U[i] / self.tm[i]  # du/dt at the crossing
+                slope = (self.J[i] - self.V[i]) / self.tm[i]  # du/dt at the crossing
                 spikes.append((t, name, local, slope))
                 if self.zero[i]:
-                    self.U[i] = self.J[i]
+                    self.V[i] = 0
                 else:
-                    self.U[i] -= self.theta[i]
+                    self.V[i] -= self.theta[i]
                 if self.refr[i] > 0:
                     self.held_until[i] = t + float(self.refr[i])
                     self.pred[i] = np.inf
@@ -221,7 +239,7 @@ class reference:
                 idx = np.array([i])
                 self.advance(idx, t)
                 if self.zero[i]:
-                    self.U[i] = self.J[i]  # held at 0 until now
+                    self.V[i] = 0  # held at 0 until now
                 self.predict(idx)
             else:
                 targets, weights = payload
@@ -229,11 +247,10 @@ class reference:
                     continue
                 uniq = np.unique(targets)
                 self.advance(uniq, t)
-                np.add.at(self.U, targets, weights * self.c[targets])
-                np.add.at(self.J, targets, weights * self.c[targets])
+                np.add.at(self.J, targets, weights)
                 refractory = self.held_until[uniq] > t
                 clamped = uniq[refractory & self.zero[uniq]]
-                self.U[clamped] = self.J[clamped]  # "zero": the membrane stays at 0, the current charges
+                self.V[clamped] = 0  # "zero": the membrane stays at 0, the current charges
                 self.predict(uniq[~refractory])
         return spikes
 
