@@ -295,7 +295,7 @@ def main():
             d = np.abs(np.asarray(a) - np.asarray(b))
             diffs.append(d)
             k = int(np.argmax(d))
-            if d[k] > worst:
+            if worst_slope is None or d[k] > worst:
                 worst_slope = slopes[key][k]
             worst = max(worst, float(d.max()))
             worst_pop[key[0]] = max(worst_pop.get(key[0], 0.0), float(d.max()))
