@@ -4,8 +4,8 @@
 // are kept relative to a reference time T shared by the bank, trace_i(t) = c_i e^{-(t-T)/tau}, so that
 // reading or bumping every trace at one time costs one shared exponential (at(t)), not one per trace.
 // T moves forward (an O(n) rebase) when (t-T)/tau exceeds rebase_grid::span_exponent, so runs of any
-// length stay finite, on the fixed grid of engine/rebase_grid.hpp: a bank's values do not depend on the times it was
-// read at (a rule on a population dealt over ranks computes one process's bits). Reads at times before T
+// length stay finite, on the fixed grid of engine/rebase_grid.hpp: a bank's values do not depend on the
+// times it was read at (a rule on a population dealt over ranks computes one process's bits). Reads at times before T
 // (by less than the rebase span) are exact as well.
 // Invariants: tau_ms > 0 and finite; c_.size() == n;
 // |c_i| <= (largest value) * e^{rebase_grid::span_exponent}.

@@ -3,11 +3,12 @@
 // Each neuron keeps two numbers (p_i, q_i) relative to a reference time T shared by the population (moved
 // forward on a fixed grid when (t-T)/tau gets large (engine/rebase_grid.hpp), so samples of any length stay
 // finite and accurate); what they mean is the Kernel's: alpha_kernel keeps
-// u_i(t) = p_i e^{-(t-T)/tau_mem} - q_i e^{-(t-T)/tau_syn}, exp_kernel the potential and synaptic current carried back to T, which stays accurate however close tau_mem and tau_syn
-// are. Either way an input of weight w at t_j adds w kappa(t - t_j), kappa(s) = c [e^{-s/tau_mem} -
-// e^{-s/tau_syn}] with c = tau_syn/(tau_mem - tau_syn) (c = 1 when tau_mem = 2 tau_syn; the limit
-// (s/tau_mem) e^{-s/tau_mem} when they are equal), as p += w cp, q += w cq with the two coefficients of the
-// Kernel's frame computed once per delivered row and shared by every target.
+// u_i(t) = p_i e^{-(t-T)/tau_mem} - q_i e^{-(t-T)/tau_syn}, exp_kernel the potential and synaptic current
+// carried back to T, which stays accurate however close tau_mem and tau_syn are. Either way an input of
+// weight w at t_j adds w kappa(t - t_j), kappa(s) = c [e^{-s/tau_mem} - e^{-s/tau_syn}] with
+// c = tau_syn/(tau_mem - tau_syn) (c = 1 when tau_mem = 2 tau_syn; the limit (s/tau_mem) e^{-s/tau_mem} when
+// they are equal), as p += w cp, q += w cq with the two coefficients of the Kernel's frame computed once per
+// delivered row and shared by every target.
 // After each input the next threshold crossing is predicted and kept in a per-population indexed heap
 // (wakeup_heap, updated in place); only the population's earliest crossing is in the simulator's queue, as
 // one versioned wakeup. A prediction is deferred: the heap holds a cheap lower bound (Kernel::crossing_bound,
