@@ -36,6 +36,8 @@ import sys
 import tempfile
 import time
 
+import network_arrays
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
 
@@ -60,45 +62,6 @@ def _neuron_params(pop):
     return tau_mem, tau_syn, theta, reset, refractory
 
 
-def _array(value, folder):
-    """A JSON list, {"npy": file} or {"csv": file} (relative to the network's folder) as a NumPy array."""
-    import numpy as np
-    if isinstance(value, dict) and "npy" in value:
-        return np.load(os.path.join(folder, value["npy"]))
-    if isinstance(value, dict) and set(value) == {"csv"}:
-        return np.loadtxt(os.path.join(folder, value["csv"]), delimiter=",", comments="#", ndmin=2)
-    if isinstance(value, dict):
-        raise NotImplementedError(f"arrays given as {list(value)} are not supported")
-    return np.asarray(value)
-
-
-def _replayed_spikes(params, folder):
-    """(times_ms, channels) of a replaying spike_source: spikes_csv, spikes_npy or inline spikes."""
-    import numpy as np
-    if "spikes_npy" in params:
-        rows = np.load(os.path.join(folder, params["spikes_npy"]))
-    elif "spikes_csv" in params:
-        rows = np.loadtxt(os.path.join(folder, params["spikes_csv"]), delimiter=",", comments="#",
-                          skiprows=_csv_header_lines(os.path.join(folder, params["spikes_csv"])), ndmin=2)
-    elif "spikes" in params:
-        rows = np.asarray(params["spikes"], dtype=float).reshape(-1, 2)
-    else:
-        raise NotImplementedError(f"spike_source params {list(params)} are not supported")
-    if rows.shape[1] != 2:
-        raise NotImplementedError("graded input spikes are not supported")
-    return rows[:, 0].astype(float), rows[:, 1].astype(np.int64)
-
-
-def _csv_header_lines(path):
-    with open(path) as f:
-        first = f.readline()
-    try:
-        [float(x) for x in first.split(",")]
-        return 0
-    except ValueError:
-        return 1
-
-
 def build_brian2(net, dt_ms, duration_ms, folder, record_spikes=False):
     """Builds net (an evsnn-network/1 dict) with brian2 objects; returns (objects, info)."""
     import numpy as np
@@ -119,7 +82,7 @@ def build_brian2(net, dt_ms, duration_ms, folder, record_spikes=False):
             if "rate_hz" in params:
                 g = b2.PoissonGroup(size, rates=float(params["rate_hz"]) * Hz, name=bname)
             else:
-                times, channels = _replayed_spikes(params, folder)
+                times, channels = network_arrays.replayed_spikes(params, folder)
                 # Brian2 allows one spike per neuron and time step: keep the first (counted as dropped).
                 bins = np.floor((times + 1e-3 * dt_ms) / dt_ms).astype(np.int64)
                 order = np.lexsort((times, bins, channels))
@@ -183,10 +146,11 @@ def build_brian2(net, dt_ms, duration_ms, folder, record_spikes=False):
             else:
                 s.w = float(w["value"])
         elif isinstance(w, dict) and "pre" in w:
-            s.connect(i=_array(w["pre"], folder).astype(np.int32), j=_array(w["post"], folder).astype(np.int32))
-            s.w = _array(w["w"], folder).astype(float)
+            s.connect(i=network_arrays.array(w["pre"], folder).astype(np.int32),
+                      j=network_arrays.array(w["post"], folder).astype(np.int32))
+            s.w = network_arrays.array(w["w"], folder).astype(float)
         elif isinstance(w, list) or (isinstance(w, dict) and set(w) in ({"npy"}, {"csv"})):
-            rows = np.asarray(w, dtype=float) if isinstance(w, list) else _array(w, folder).astype(float)
+            rows = network_arrays.array(w, folder).astype(float)
             ii, jj = np.meshgrid(np.arange(rows.shape[0]), np.arange(rows.shape[1]), indexing="ij")
             s.connect(i=ii.ravel().astype(np.int32), j=jj.ravel().astype(np.int32))
             s.w = rows.ravel()

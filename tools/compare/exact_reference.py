@@ -36,37 +36,9 @@ import sys
 
 import numpy as np
 
+import network_arrays
+
 LD = np.longdouble  # the state, the crossing search and the weights; times stay doubles, as evsnn's
-
-
-def load_array(value, folder):
-    if isinstance(value, dict) and set(value) == {"npy"}:
-        return np.load(os.path.join(folder, value["npy"]))
-    if isinstance(value, dict) and set(value) == {"csv"}:
-        return np.loadtxt(os.path.join(folder, value["csv"]), delimiter=",", comments="#", ndmin=2)
-    if isinstance(value, (list, int, float)):
-        return np.asarray(value, dtype=float)
-    raise SystemExit(f"exact_reference: arrays given as {value!r:.60} are not supported")
-
-
-def replayed(params, folder):
-    if "spikes_npy" in params:
-        rows = np.load(os.path.join(folder, params["spikes_npy"]))
-    elif "spikes_csv" in params:
-        path = os.path.join(folder, params["spikes_csv"])
-        with open(path) as f:
-            first = f.readline()
-        try:
-            [float(x) for x in first.split(",")]
-            skip = 0
-        except ValueError:
-            skip = 1
-        rows = np.loadtxt(path, delimiter=",", comments="#", skiprows=skip, ndmin=2)
-    elif "spikes" in params:
-        rows = np.asarray(params["spikes"], dtype=float).reshape(-1, 2)
-    else:
-        raise SystemExit(f"exact_reference: spike_source params {sorted(params)} are not supported")
-    return rows[:, 0].astype(float), rows[:, 1].astype(np.int64)
 
 
 class reference:
@@ -80,7 +52,7 @@ class reference:
             name, model, size = pop["name"], pop["model"], int(pop["size"])
             p = pop.get("params", {})
             if model == "spike_source":
-                t, ch = replayed(p, folder)
+                t, ch = network_arrays.replayed_spikes(p, folder)
                 self.sources.append((name, t, ch))
                 self.pops[name] = (-1, size, model)
                 continue
@@ -120,11 +92,11 @@ class reference:
             n_pre = self.pops[pre][1]
             w = pr["weights"]
             if isinstance(w, dict) and "pre" in w:
-                i = load_array(w["pre"], folder).astype(np.int64).ravel()
-                j = load_array(w["post"], folder).astype(np.int64).ravel()
-                v = load_array(w["w"], folder).astype(float).ravel()
+                i = network_arrays.array(w["pre"], folder).astype(np.int64).ravel()
+                j = network_arrays.array(w["post"], folder).astype(np.int64).ravel()
+                v = network_arrays.array(w["w"], folder).astype(float).ravel()
             elif isinstance(w, list) or (isinstance(w, dict) and set(w) in ({"npy"}, {"csv"})):
-                dense = load_array(w, folder).astype(float).reshape(n_pre, size)
+                dense = network_arrays.array(w, folder).astype(float).reshape(n_pre, size)
                 i, j = np.divmod(np.arange(dense.size), size)
                 v = dense.ravel()
             else:
@@ -278,7 +250,10 @@ def main():
     args = ap.parse_args()
     with open(args.net) as f:
         net = json.load(f)
-    ref = reference(net, os.path.dirname(os.path.abspath(args.net)))
+    try:
+        ref = reference(net, os.path.dirname(os.path.abspath(args.net)))
+    except NotImplementedError as e:
+        raise SystemExit(f"exact_reference: {args.net}: {e}")
     spikes = ref.run()
     mine, slopes = {}, {}
     for t, name, i, slope in spikes:

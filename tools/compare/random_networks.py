@@ -74,7 +74,8 @@ def generate(seed, folder):
             k = int(r.integers(1, 3 * n))
             i, j = r.integers(0, n, k), r.integers(0, n, k)
             projs.append({"pre": name, "post": name, "delay_ms": float(r.uniform(0.2, 3.0)),
-                          "weights": {"pre": i.tolist(), "post": j.tolist(), "w": r.normal(0, theta * 0.5, k).tolist()}})
+                          "weights": {"pre": i.tolist(), "post": j.tolist(),
+                                      "w": r.normal(0, theta * 0.5, k).tolist()}})
         prev_name, prev_size = name, n
     net = {"format": "evsnn-network/1", "duration_ms": duration, "populations": pops, "projections": projs}
     with open(os.path.join(folder, "net.json"), "w") as f:

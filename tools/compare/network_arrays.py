@@ -1,0 +1,44 @@
+"""network_arrays: the arrays an evsnn-network/1 file names, read with NumPy, for the comparison scripts
+(brian2_compare.py, exact_reference.py): weights and index lists (inline, {"npy"}, {"csv"}) and a replaying
+spike_source's input spikes (spikes_npy, spikes_csv, inline spikes). Anything else raises NotImplementedError."""
+import os
+
+import numpy as np
+
+
+def array(value, folder):
+    """A JSON list, {"npy": file} or {"csv": file} (relative to the network's folder) as a NumPy array."""
+    if isinstance(value, dict) and set(value) == {"npy"}:
+        return np.load(os.path.join(folder, value["npy"]))
+    if isinstance(value, dict) and set(value) == {"csv"}:
+        return np.loadtxt(os.path.join(folder, value["csv"]), delimiter=",", comments="#", ndmin=2)
+    if isinstance(value, dict):
+        raise NotImplementedError(f"arrays given as {list(value)} are not supported")
+    return np.asarray(value)
+
+
+def csv_header_lines(path):
+    """1 when the CSV file's first line is a header (not all numbers), else 0."""
+    with open(path) as f:
+        first = f.readline()
+    try:
+        [float(x) for x in first.split(",")]
+        return 0
+    except ValueError:
+        return 1
+
+
+def replayed_spikes(params, folder):
+    """(times_ms, channels) of a replaying spike_source: spikes_npy, spikes_csv or inline spikes."""
+    if "spikes_npy" in params:
+        rows = np.load(os.path.join(folder, params["spikes_npy"]))
+    elif "spikes_csv" in params:
+        path = os.path.join(folder, params["spikes_csv"])
+        rows = np.loadtxt(path, delimiter=",", comments="#", skiprows=csv_header_lines(path), ndmin=2)
+    elif "spikes" in params:
+        rows = np.asarray(params["spikes"], dtype=float).reshape(-1, 2)
+    else:
+        raise NotImplementedError(f"spike_source params {list(params)} are not supported")
+    if rows.shape[1] != 2:
+        raise NotImplementedError("graded input spikes are not supported")
+    return rows[:, 0].astype(float), rows[:, 1].astype(np.int64)
