@@ -23,10 +23,10 @@ class rebase_grid {
   // A population's rebase span is this many of its shortest time constant: e^30 ~ 1e13 keeps values
   // referred to T far from overflow while rebasing stays rare. Every rebasing state uses this one figure
   // (models, traces, rules' per-layer sums), but cuba_lif and li with tau_syn near tau_mem (exp_kernel's
-  // rebase_period_ms: 2, where a long span would cost accuracy).
+  // near_singular_exponent: 2, where a long span would cost accuracy).
   static constexpr double span_exponent = 30.0;
-  // The grid whose span is span_exponent times the shortest time constant, given as its inverse (1/ms).
-  static rebase_grid for_rate(double fastest_inv_tau) { return rebase_grid(span_exponent / fastest_inv_tau); }
+  // The period span_exponent times the shortest time constant, given as its inverse (1/ms).
+  static double period_for_rate(double fastest_inv_tau) { return span_exponent / fastest_inv_tau; }
 
   rebase_grid() = default;
   // period_ms > 0, or +inf (a population that never needs rebasing).

@@ -27,7 +27,8 @@ class trace_bank {
 
   trace_bank() = default;
   trace_bank(std::size_t n, double tau_ms)
-      : inv_tau_(1.0 / tau_ms), step_decay_(std::exp(-rebase_grid::span_exponent)),
+      : inv_tau_(1.0 / tau_ms),
+        step_decay_(std::exp(-rebase_grid::span_exponent)),
         c_(n, 0.0),
         grid_(rebase_grid::span_exponent * tau_ms) {}
 

@@ -26,7 +26,7 @@ struct alpha_kernel {
   double inv_tau_syn;
   double norm = 1.0;
   // The population's rebase period (engine/rebase_grid.hpp).
-  double rebase_period_ms() const { return rebase_grid::span_exponent / std::max(inv_tau_mem, inv_tau_syn); }
+  double rebase_period_ms() const { return rebase_grid::period_for_rate(std::max(inv_tau_mem, inv_tau_syn)); }
 
   // Everything the population shares at s = t - T for one event.
   struct frame {

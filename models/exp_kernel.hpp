@@ -15,7 +15,7 @@
 // B e^{-s/tau_mem} - A e^{-s/tau_syn} cancels as norm grows when the gap closes), and no e^{s delta} growth
 // (plain (v, J) carried back to T would cancel like that when tau_syn << tau_mem). P is 30 min(tau_mem,
 // tau_syn) (rebase_grid::span_exponent) where |eps| >= 1/2, so the terms stay within ~3 |w|; nearer the
-// singularity it is 2 min(tau_mem, tau_syn) (rebase_period_ms): with P = 30 tau the terms reach ~31 |w|, and the
+// singularity it is 2 min(tau_mem, tau_syn) (near_singular_exponent): with P = 30 tau the terms reach ~31 |w|, and the
 // rounding of the exponentials' arguments (up to 30, so ~7e-15 relative) times that factor put spike times
 // off by ~1e-12 ms per spike; with a "zero" reset each spike starts the next from its time, and the errors
 // summed to 1e-10 ms over 140 spikes (tools/compare/exact_reference.py, docs/benchmarks.md).
@@ -43,14 +43,7 @@ namespace evsnn {
 struct exp_kernel {
   static constexpr const char* name = "cuba_lif";
 
-  // The rebase period P of a population with these time constants (see the header comment); where
-  // |eps| >= 1/2 the expression rebase_grid::for_rate always gave it, so those populations keep their bits.
-  static bool near_singular(double tau_mem, double tau_syn) { return std::fabs((tau_mem - tau_syn) / tau_syn) < 0.5; }
-  static double rebase_period_ms(double tau_mem, double tau_syn) {
-    if (near_singular(tau_mem, tau_syn)) return near_singular_exponent * std::min(tau_mem, tau_syn);
-    return rebase_grid::span_exponent / std::max(1.0 / tau_mem, 1.0 / tau_syn);
-  }
-  // P / min(tau_mem, tau_syn) where |eps| < 1/2.
+  // P / min(tau_mem, tau_syn) where |eps| < 1/2 (see the header comment).
   static constexpr double near_singular_exponent = 2.0;
 
   exp_kernel(double tau_mem, double tau_syn)
@@ -62,10 +55,13 @@ struct exp_kernel {
         eps((tau_mem - tau_syn) / tau_syn),
         ratio(tau_mem / tau_syn),
         norm(tau_syn / (tau_mem - tau_syn)),
-        period_ms(rebase_period_ms(tau_mem, tau_syn)),
-        span_ms(!(delta > 0.0)                        ? 0.0
-                : near_singular(tau_mem, tau_syn) ? period_ms
-                                                  : rebase_grid::span_exponent * std::min(tau_mem, tau_syn)),
+        near_singular(std::fabs(eps) < 0.5),
+        // Elsewhere P and L are the expressions they always were, so those populations keep their bits.
+        period_ms(near_singular ? near_singular_exponent * std::min(tau_mem, tau_syn)
+                                : rebase_grid::period_for_rate(std::max(inv_tau_mem, inv_tau_syn))),
+        span_ms(!(delta > 0.0)  ? 0.0
+                : near_singular ? period_ms
+                                : rebase_grid::span_exponent * std::min(tau_mem, tau_syn)),
         phi_span(phi(span_ms)),
         decay_span(std::exp(-span_ms * inv_tau_syn)) {}
 
@@ -75,6 +71,7 @@ struct exp_kernel {
   double eps;         // tau_mem delta = tau_mem/tau_syn - 1 (> -1)
   double ratio;       // r = tau_mem/tau_syn
   double norm;        // reported only
+  bool near_singular;  // |eps| < 1/2
   double period_ms;   // P
   double rebase_period_ms() const { return period_ms; }
   double span_ms;     // L

@@ -15,9 +15,11 @@ li::li(std::string name, std::uint32_t size, double tau_mem_ms, double tau_syn_m
       norm_(tau_syn_ms > 0.0 ? tau_syn_ms / (tau_mem_ms - tau_syn_ms) : 1.0),
       p_(size),
       q_(size),
-      grid_(tau_syn_ms > 0.0 ? rebase_grid(exp_kernel::rebase_period_ms(tau_mem_ms, tau_syn_ms))
-                             : rebase_grid::for_rate(inv_tau_mem_)) {
-  if (tau_syn_ms > 0.0) syn_.emplace(tau_mem_ms, tau_syn_ms);
+      grid_(rebase_grid::period_for_rate(inv_tau_mem_)) {
+  if (tau_syn_ms > 0.0) {
+    syn_.emplace(tau_mem_ms, tau_syn_ms);
+    grid_ = rebase_grid(syn_->rebase_period_ms());  // the kernel's period, as cuba_lif's
+  }
 }
 
 double li::synaptic_current(std::uint32_t neuron, double t_ms) const {

@@ -15,7 +15,7 @@ lif_delta::lif_delta(std::string name, std::uint32_t size, double tau_mem_ms, sp
       tau_mem_ms_(tau_mem_ms),
       inv_tau_mem_(1.0 / tau_mem_ms),
       params_(std::move(params)),
-      grid_(rebase_grid::for_rate(inv_tau_mem_)),
+      grid_(rebase_grid::period_for_rate(inv_tau_mem_)),
       grid_decay_(std::exp(-rebase_grid::span_exponent)),
       b_(size),
       release_(size),
