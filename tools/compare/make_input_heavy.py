@@ -24,6 +24,8 @@ import os
 
 import numpy as np
 
+from poisson_input import poisson_trains
+
 N = 4000
 IN_DEGREE = 80
 RATE_HZ = 60.0
@@ -32,12 +34,7 @@ DURATION_MS = 1000.0
 
 def build(seed):
     rng = np.random.default_rng(seed)
-    # Poisson trains: count per input, then uniform times (the same law as exponential gaps).
-    counts = rng.poisson(RATE_HZ * DURATION_MS / 1000.0, size=N)
-    channels = np.repeat(np.arange(N), counts)
-    times = rng.uniform(0.0, DURATION_MS, size=channels.size)
-    order = np.lexsort((channels, times))
-    times, channels = times[order], channels[order]
+    times, channels = poisson_trains(rng, N, RATE_HZ, DURATION_MS)
     # Fixed in-degree: each post draws IN_DEGREE distinct pre != post.
     pre = np.empty(N * IN_DEGREE, dtype=np.int32)
     post = np.repeat(np.arange(N, dtype=np.int32), IN_DEGREE)

@@ -24,19 +24,13 @@ import os
 
 import numpy as np
 
-
-def poisson(rng, n, rate_hz, duration_ms):
-    counts = rng.poisson(rate_hz * duration_ms / 1000.0, size=n)
-    channels = np.repeat(np.arange(n), counts)
-    times = rng.uniform(0.0, duration_ms, size=channels.size)
-    order = np.lexsort((channels, times))
-    return times[order], channels[order]
+from poisson_input import poisson_trains
 
 
 def feed_forward(rng, folder, rate_hz, duration_ms):
     os.makedirs(folder, exist_ok=True)
     sizes = [1000, 600, 200, 40]
-    times, channels = poisson(rng, sizes[0], rate_hz, duration_ms)
+    times, channels = poisson_trains(rng, sizes[0], rate_hz, duration_ms)
     np.save(os.path.join(folder, "in.npy"), np.stack([times, channels.astype(float)], axis=1))
     scale = [(0.018, 0.03), (0.009, 0.05), (0.03, 0.12)]
     for k in range(3):
@@ -69,7 +63,7 @@ def feed_forward(rng, folder, rate_hz, duration_ms):
 def recurrent(rng, folder, rate_hz, duration_ms):
     os.makedirs(folder, exist_ok=True)
     n, p = 5000, 0.02
-    times, channels = poisson(rng, n, rate_hz, duration_ms)
+    times, channels = poisson_trains(rng, n, rate_hz, duration_ms)
     with open(os.path.join(folder, "in.csv"), "w") as f:
         f.write("time_ms,channel\n")
         f.writelines(f"{t!r},{c}\n" for t, c in zip(times.tolist(), channels.tolist()))

@@ -21,6 +21,8 @@ import sys
 
 import numpy as np
 
+from poisson_input import poisson_trains
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
@@ -29,13 +31,11 @@ def generate(seed, folder):
     os.makedirs(folder, exist_ok=True)
     n_in = int(r.integers(5, 60))
     duration = float(r.choice([50.0, 200.0, 1000.0]))
-    counts = r.poisson(r.uniform(5, 80) * duration / 1000.0, size=n_in)
-    ch = np.repeat(np.arange(n_in), counts)
-    t = r.uniform(0, duration, size=ch.size)
-    if r.random() < 0.3:
+    t, ch = poisson_trains(r, n_in, r.uniform(5, 80), duration)
+    if r.random() < 0.3:  # on a 0.1 ms grid: many arrivals share an instant
         t = np.round(t, 1)
-    order = np.lexsort((ch, t))
-    t, ch = t[order], ch[order]
+        order = np.lexsort((ch, t))
+        t, ch = t[order], ch[order]
     np.save(os.path.join(folder, "in.npy"), np.stack([t, ch.astype(float)], axis=1))
     pops = [{"name": "in", "model": "spike_source", "size": n_in, "params": {"spikes_npy": "in.npy"}}]
     projs = []
