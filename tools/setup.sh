@@ -6,7 +6,7 @@ pkgs=(build-essential cmake ninja-build pkg-config
       libboost-dev libfmt-dev doctest-dev nlohmann-json3-dev libcli11-dev
       libbenchmark-dev libhdf5-dev zlib1g-dev
       clang libclang-rt-14-dev python3
-      pybind11-dev python3-dev python3-numpy python3-pytest
+      pybind11-dev python3-dev python3-numpy python3-pytest python3-h5py
       libopenmpi-dev openmpi-bin)
 missing=()
 for p in "${pkgs[@]}"; do

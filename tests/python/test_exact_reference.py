@@ -1,16 +1,21 @@
 """tools/compare/exact_reference.py against `evsnn run`: an independent long-double reference of a small network
 that has what the C++ reference tests do not combine (cuba_lif with "zero" reset and a refractory period, a
 recurrent lif_alpha population with per-neuron thresholds, .npy and CSV inputs, dense and sparse weights), and
-a check that the comparison fails when the network it simulates differs from the one evsnn ran."""
+a check that the comparison fails when the network it simulates differs from the one evsnn ran; three of
+random_networks.py's graph networks, which between them use every weight and input form the loader reads."""
+import importlib.util
 import json
 import subprocess
 import sys
 
 import numpy as np
 
-from conftest import REPO, run_cli
+import pytest
+
+from conftest import EVSNN_BIN, REPO, run_cli
 
 REFERENCE = REPO / "tools" / "compare" / "exact_reference.py"
+RANDOM = REPO / "tools" / "compare" / "random_networks.py"
 
 
 def write_network(folder, w_scale=1.0):
@@ -77,3 +82,30 @@ def test_the_comparison_fails_for_another_network(tmp_path):
     assert p.returncode == 1
     assert not report["match"]
     assert report["max_abs_diff_ms"] > 1e-9 or report["count_mismatches"] > 0
+
+
+def test_its_own_spikes_and_perturbed_weights(tmp_path):
+    net = write_network(tmp_path)
+    run_cli("run", net, "--out", tmp_path / "out")
+    p = subprocess.run([sys.executable, str(REFERENCE), str(net), str(tmp_path / "out"), "--write-spikes",
+                        str(tmp_path / "ref")], capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout + p.stderr
+    p, report = reference(net, tmp_path / "ref", tmp_path)  # the reference against its own spikes: no difference
+    assert p.returncode == 0 and report["max_abs_diff_ms"] == 0.0 and report["compared"] > 200
+    report_path = tmp_path / "perturbed.json"
+    p = subprocess.run([sys.executable, str(REFERENCE), str(net), str(tmp_path / "ref"), "--perturb-weights", "1e-7",
+                        "--json", str(report_path)], capture_output=True, text=True)
+    perturbed = json.loads(report_path.read_text())
+    assert p.returncode == 1 and not perturbed["match"]
+
+
+# Seeds 2, 19 and 31 of --kind graph use, between them, every weight form (dense inline, .npy, CSV, HDF5, sparse
+# inline and .npy lists) and input form (.npy, CSV, HDF5, inline); HDF5 files are written where h5py is installed.
+@pytest.mark.parametrize("seed", [2, 19, 31])
+def test_random_graph_networks_match(tmp_path, seed):
+    p = subprocess.run([sys.executable, str(RANDOM), str(tmp_path), "--kind", "graph", "--first", str(seed),
+                        "--count", "1", "--evsnn", str(EVSNN_BIN)], capture_output=True, text=True)
+    assert p.returncode == 0, p.stdout + p.stderr
+    assert f"{seed}: match" in p.stdout and "1 networks compared" in p.stdout and "differing: none" in p.stdout
+    if importlib.util.find_spec("h5py"):  # tools/setup.sh installs it
+        assert list((tmp_path / f"net_{seed}").glob("*.h5"))

@@ -25,6 +25,13 @@ projections with explicit weights (dense lists, {"npy"}, {"csv"}, sparse pre/pos
 one delay each. Anything else is refused (random weights are drawn by evsnn's own generator).
 
   exact_reference.py NET.json EVSNN_OUT_DIR [--tolerance-ms 1e-9] [--json OUT.json]
+                     [--write-spikes DIR] [--perturb-weights REL]
+
+How far double precision can be held to: where a network amplifies differences (recurrent loops, grazing
+crossings, a "zero" reset that starts each spike from the last one's time), one rounding anywhere grows along
+the run, for any simulator that computes in doubles. To measure a network's own amplification, write the
+reference's spikes (--write-spikes DIR) and compare a second reference run whose weights are all scaled by
+1 + 2.2e-16 (--perturb-weights 2.2e-16, one rounding of a double) against DIR.
 
 Exit status 0 when every spike matches (same count per neuron, every time within the tolerance), 1 when not.
 """
@@ -42,7 +49,7 @@ LD = np.longdouble  # the state, the crossing search and the weights; times stay
 
 
 class reference:
-    def __init__(self, net, folder):
+    def __init__(self, net, folder, weight_scale=1.0):
         self.duration = float(net["duration_ms"])
         self.pops = {}            # name -> (offset into the neuron arrays, size, model)
         self.sources = []         # (name, times, channels)
@@ -95,7 +102,7 @@ class reference:
                 i = network_arrays.array(w["pre"], folder).astype(np.int64).ravel()
                 j = network_arrays.array(w["post"], folder).astype(np.int64).ravel()
                 v = network_arrays.array(w["w"], folder).astype(float).ravel()
-            elif isinstance(w, list) or (isinstance(w, dict) and set(w) in ({"npy"}, {"csv"})):
+            elif isinstance(w, list) or (isinstance(w, dict) and set(w) in ({"npy"}, {"csv"}, {"hdf5", "dataset"})):
                 dense = network_arrays.array(w, folder).astype(float).reshape(n_pre, size)
                 i, j = np.divmod(np.arange(dense.size), size)
                 v = dense.ravel()
@@ -104,7 +111,7 @@ class reference:
             order = np.argsort(i, kind="stable")
             i, j, v = i[order], j[order] + off, v[order]
             bounds = np.searchsorted(i, np.arange(n_pre + 1))
-            v = v.astype(LD)
+            v = v.astype(LD) * LD(weight_scale)
             rows = [(j[bounds[a]:bounds[a + 1]], v[bounds[a]:bounds[a + 1]]) for a in range(n_pre)]
             self.out.setdefault(pre, []).append((float(pr.get("delay_ms", 0.0)), rows))
 
@@ -247,14 +254,22 @@ def main():
     ap.add_argument("evsnn_out")
     ap.add_argument("--tolerance-ms", type=float, default=1e-9)
     ap.add_argument("--json")
+    ap.add_argument("--perturb-weights", type=float, default=0.0, metavar="REL",
+                    help="simulate every weight times (1 + REL), in long double (2.2e-16: one rounding of a double)")
+    ap.add_argument("--write-spikes", metavar="DIR", help="also write the reference's spikes as DIR/spikes.csv")
     args = ap.parse_args()
     with open(args.net) as f:
         net = json.load(f)
     try:
-        ref = reference(net, os.path.dirname(os.path.abspath(args.net)))
+        ref = reference(net, os.path.dirname(os.path.abspath(args.net)), 1.0 + LD(args.perturb_weights))
     except NotImplementedError as e:
         raise SystemExit(f"exact_reference: {args.net}: {e}")
     spikes = ref.run()
+    if args.write_spikes:
+        os.makedirs(args.write_spikes, exist_ok=True)
+        with open(os.path.join(args.write_spikes, "spikes.csv"), "w") as f:
+            f.write("time_ms,population,neuron\n")
+            f.writelines(f"{t!r},{name},{i}\n" for t, name, i, _ in spikes)
     mine, slopes = {}, {}
     for t, name, i, slope in spikes:
         mine.setdefault((name, i), []).append(t)

@@ -1,17 +1,23 @@
 """network_arrays: the arrays an evsnn-network/1 file names, read with NumPy, for the comparison scripts
-(brian2_compare.py, exact_reference.py): weights and index lists (inline, {"npy"}, {"csv"}) and a replaying
-spike_source's input spikes (spikes_npy, spikes_csv, inline spikes). Anything else raises NotImplementedError."""
+(brian2_compare.py, exact_reference.py): weights and index lists (inline, {"npy"}, {"csv"}, {"hdf5"} through h5py)
+and a replaying spike_source's input spikes (spikes_npy, spikes_csv, spikes_hdf5, inline spikes). Anything else
+raises NotImplementedError."""
 import os
 
 import numpy as np
 
 
 def array(value, folder):
-    """A JSON list, {"npy": file} or {"csv": file} (relative to the network's folder) as a NumPy array."""
+    """A JSON list, {"npy": file}, {"csv": file} or {"hdf5": file, "dataset": path} (files relative to the network's
+    folder) as a NumPy array."""
     if isinstance(value, dict) and set(value) == {"npy"}:
         return np.load(os.path.join(folder, value["npy"]))
     if isinstance(value, dict) and set(value) == {"csv"}:
         return np.loadtxt(os.path.join(folder, value["csv"]), delimiter=",", comments="#", ndmin=2)
+    if isinstance(value, dict) and set(value) == {"hdf5", "dataset"}:
+        import h5py  # only where a network names an HDF5 file
+        with h5py.File(os.path.join(folder, value["hdf5"]), "r") as f:
+            return np.asarray(f[value["dataset"]][()])
     if isinstance(value, dict):
         raise NotImplementedError(f"arrays given as {list(value)} are not supported")
     return np.asarray(value)
@@ -29,12 +35,14 @@ def csv_header_lines(path):
 
 
 def replayed_spikes(params, folder):
-    """(times_ms, channels) of a replaying spike_source: spikes_npy, spikes_csv or inline spikes."""
+    """(times_ms, channels) of a replaying spike_source: spikes_npy, spikes_csv, spikes_hdf5 or inline spikes."""
     if "spikes_npy" in params:
         rows = np.load(os.path.join(folder, params["spikes_npy"]))
     elif "spikes_csv" in params:
         path = os.path.join(folder, params["spikes_csv"])
         rows = np.loadtxt(path, delimiter=",", comments="#", skiprows=csv_header_lines(path), ndmin=2)
+    elif "spikes_hdf5" in params:
+        rows = array({"hdf5": params["spikes_hdf5"]["file"], "dataset": params["spikes_hdf5"]["dataset"]}, folder)
     elif "spikes" in params:
         rows = np.asarray(params["spikes"], dtype=float).reshape(-1, 2)
     else:
