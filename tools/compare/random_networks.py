@@ -39,37 +39,50 @@ from poisson_input import poisson_trains
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 
+def draw_trains(r, n, duration):
+    """(times_ms, channels): n Poisson trains at one rate drawn in 5-80 Hz, a third of the time on a 0.1 ms grid
+    (many arrivals share an instant)."""
+    t, ch = poisson_trains(r, n, r.uniform(5, 80), duration)
+    if r.random() < 0.3:
+        t = np.round(t, 1)
+        order = np.lexsort((ch, t))
+        t, ch = t[order], ch[order]
+    return t, ch
+
+
+def draw_layer(r, name, n):
+    """A lif_alpha or cuba_lif population of n neurons with random parameters, and its base threshold."""
+    model = str(r.choice(["lif_alpha", "cuba_lif"]))
+    tau_mem = float(r.uniform(2, 40))
+    params = {"tau_mem_ms": tau_mem}
+    if model == "cuba_lif":
+        if r.random() < 0.7:
+            params["tau_syn_ms"] = tau_mem * float(r.uniform(0.05, 3.0))
+        else:  # next to tau_syn == tau_mem
+            params["tau_syn_ms"] = tau_mem * (1 + float(r.choice([-1, 1])) * 10 ** float(r.uniform(-6, -2)))
+    theta = float(r.uniform(0.3, 2.0))
+    params["threshold"] = theta if r.random() < 0.6 else r.uniform(0.3, 2.0, size=n).tolist()
+    if r.random() < 0.4:
+        params["reset"] = "zero"
+    if r.random() < 0.4:
+        params["refractory_ms"] = float(r.uniform(0.1, 5.0))
+    return {"name": name, "model": model, "size": n, "params": params}, theta
+
+
 def generate(seed, folder):
     r = np.random.default_rng(seed)
     os.makedirs(folder, exist_ok=True)
     n_in = int(r.integers(5, 60))
     duration = float(r.choice([50.0, 200.0, 1000.0]))
-    t, ch = poisson_trains(r, n_in, r.uniform(5, 80), duration)
-    if r.random() < 0.3:  # on a 0.1 ms grid: many arrivals share an instant
-        t = np.round(t, 1)
-        order = np.lexsort((ch, t))
-        t, ch = t[order], ch[order]
+    t, ch = draw_trains(r, n_in, duration)
     np.save(os.path.join(folder, "in.npy"), np.stack([t, ch.astype(float)], axis=1))
     pops = [{"name": "in", "model": "spike_source", "size": n_in, "params": {"spikes_npy": "in.npy"}}]
     projs = []
     prev_name, prev_size = "in", n_in
     for layer in range(int(r.integers(1, 4))):
         n, name = int(r.integers(3, 40)), f"p{layer}"
-        model = str(r.choice(["lif_alpha", "cuba_lif"]))
-        tau_mem = float(r.uniform(2, 40))
-        params = {"tau_mem_ms": tau_mem}
-        if model == "cuba_lif":
-            if r.random() < 0.7:
-                params["tau_syn_ms"] = tau_mem * float(r.uniform(0.05, 3.0))
-            else:
-                params["tau_syn_ms"] = tau_mem * (1 + float(r.choice([-1, 1])) * 10 ** float(r.uniform(-6, -2)))
-        theta = float(r.uniform(0.3, 2.0))
-        params["threshold"] = theta if r.random() < 0.6 else r.uniform(0.3, 2.0, size=n).tolist()
-        if r.random() < 0.4:
-            params["reset"] = "zero"
-        if r.random() < 0.4:
-            params["refractory_ms"] = float(r.uniform(0.1, 5.0))
-        pops.append({"name": name, "model": model, "size": n, "params": params})
+        pop, theta = draw_layer(r, name, n)
+        pops.append(pop)
         scale = theta / max(prev_size * 0.03 * 5, 1e-3)
         w = r.normal(float(r.uniform(0.2, 1.0)) * scale, scale, size=(prev_size, n))
         delay = float(r.choice([0.0, 0.5, 1.0, float(r.uniform(0.1, 3.0))]))
@@ -133,11 +146,7 @@ def write_weights(r, folder, tag, w, sparse_mask=None):
 def write_input(r, folder, tag, n, duration):
     """A replaying spike_source's params: Poisson trains as .npy, CSV (with or without a header), HDF5 (h5py; .npy
     without it) or inline."""
-    t, ch = poisson_trains(r, n, r.uniform(5, 80), duration)
-    if r.random() < 0.3:  # on a 0.1 ms grid: many arrivals share an instant
-        t = np.round(t, 1)
-        order = np.lexsort((ch, t))
-        t, ch = t[order], ch[order]
+    t, ch = draw_trains(r, n, duration)
     form = str(r.choice(["npy", "csv", "hdf5", "inline"]))
     rows = np.stack([t, ch.astype(float)], axis=1)
     if form == "hdf5":
@@ -178,21 +187,8 @@ def generate_graph(seed, folder):
     n_layers = int(r.integers(1, 5))
     for layer in range(n_layers):
         n, name = int(r.integers(3, 40)), f"p{layer}"
-        model = str(r.choice(["lif_alpha", "cuba_lif"]))
-        tau_mem = float(r.uniform(2, 40))
-        params = {"tau_mem_ms": tau_mem}
-        if model == "cuba_lif":
-            if r.random() < 0.7:
-                params["tau_syn_ms"] = tau_mem * float(r.uniform(0.05, 3.0))
-            else:
-                params["tau_syn_ms"] = tau_mem * (1 + float(r.choice([-1, 1])) * 10 ** float(r.uniform(-6, -2)))
-        theta = float(r.uniform(0.3, 2.0))
-        params["threshold"] = theta if r.random() < 0.6 else r.uniform(0.3, 2.0, size=n).tolist()
-        if r.random() < 0.4:
-            params["reset"] = "zero"
-        if r.random() < 0.4:
-            params["refractory_ms"] = float(r.uniform(0.1, 5.0))
-        pops.append({"name": name, "model": model, "size": n, "params": params})
+        pop, theta = draw_layer(r, name, n)
+        pops.append(pop)
         # Feeds: the population before, sometimes an earlier one too; their drive shares the excitation.
         feeds = [made[-1]]
         if len(made) > 1 and r.random() < 0.4:
