@@ -100,7 +100,8 @@ def test_its_own_spikes_and_perturbed_weights(tmp_path):
 
 
 # Seeds 2, 19 and 31 of --kind graph use, between them, every weight form (dense inline, .npy, CSV, HDF5, sparse
-# inline and .npy lists) and input form (.npy, CSV, HDF5, inline); HDF5 files are written where h5py is installed.
+# inline and .npy lists) and input form (.npy, CSV, HDF5, inline); 2 and 19 have graded inputs into "graded"
+# projections. HDF5 files are written where h5py is installed.
 @pytest.mark.parametrize("seed", [2, 19, 31])
 def test_random_graph_networks_match(tmp_path, seed):
     p = subprocess.run([sys.executable, str(RANDOM), str(tmp_path), "--kind", "graph", "--first", str(seed),

@@ -19,9 +19,10 @@ compares every spike time with what `evsnn run` wrote (spikes.csv or spikes.npy)
 - events run in time order: a predicted crossing before an arrival at the same time (evsnn's order),
   arrivals in the order their spikes were emitted.
 
-Supported: spike_source populations replaying spikes (spikes_npy, spikes_csv, inline spikes; not rate_hz),
+Supported: spike_source populations replaying spikes (spikes_npy, spikes_csv, spikes_hdf5, inline spikes; with
+grades, which a "graded" projection multiplies its weights by; not rate_hz),
 lif_alpha and cuba_lif populations (threshold scalar or per neuron, reset, refractory_ms; not max_spikes),
-projections with explicit weights (dense lists, {"npy"}, {"csv"}, sparse pre/post/w lists or {"npy"}),
+projections with explicit weights (dense lists, {"npy"}, {"csv"}, {"hdf5"}, sparse pre/post/w lists, .npy or HDF5),
 one delay each. Anything else is refused (random weights are drawn by evsnn's own generator).
 
   exact_reference.py NET.json EVSNN_OUT_DIR [--tolerance-ms 1e-9] [--json OUT.json]
@@ -59,8 +60,8 @@ class reference:
             name, model, size = pop["name"], pop["model"], int(pop["size"])
             p = pop.get("params", {})
             if model == "spike_source":
-                t, ch = network_arrays.replayed_spikes(p, folder)
-                self.sources.append((name, t, ch))
+                t, ch, g = network_arrays.replayed_spikes(p, folder, with_grades=True)
+                self.sources.append((name, t, ch, g))
                 self.pops[name] = (-1, size, model)
                 continue
             if model not in ("lif_alpha", "cuba_lif") or "max_spikes" in p:
@@ -90,8 +91,6 @@ class reference:
         # Outgoing rows per presynaptic population: list of (delay, rows) with rows[pre] = (targets, weights).
         self.out = {}
         for k, pr in enumerate(net.get("projections", [])):
-            if pr.get("graded", False):
-                raise SystemExit(f"exact_reference: projection {k}: graded spikes are not supported")
             pre, post = pr["pre"], pr["post"]
             off, size, _ = self.pops[post]
             if off < 0:
@@ -113,7 +112,7 @@ class reference:
             bounds = np.searchsorted(i, np.arange(n_pre + 1))
             v = v.astype(LD) * LD(weight_scale)
             rows = [(j[bounds[a]:bounds[a + 1]], v[bounds[a]:bounds[a + 1]]) for a in range(n_pre)]
-            self.out.setdefault(pre, []).append((float(pr.get("delay_ms", 0.0)), rows))
+            self.out.setdefault(pre, []).append((float(pr.get("delay_ms", 0.0)), rows, bool(pr.get("graded", False))))
 
     def potential(self, idx, s, V=None, J=None):
         """u at tref + s (s >= 0, an array like idx) of the neurons idx, or of the states V, J given."""
@@ -171,9 +170,9 @@ class reference:
         # (time, rank, seq, kind, payload), rank at one time: release 0, arrival 1, a source's spike 2 (it
         # fans out through its projections, arriving at t + delay). seq keeps emission order among equals.
         events, seq = [], 0
-        for name, times, channels in self.sources:
-            for t, ch in zip(times.tolist(), channels.tolist()):
-                events.append((t, 2, seq, "src", (name, ch)))
+        for name, times, channels, grades in self.sources:
+            for t, ch, g in zip(times.tolist(), channels.tolist(), grades.tolist()):
+                events.append((t, 2, seq, "src", (name, ch, g)))
                 seq += 1
         heapq.heapify(events)
         spikes = []
@@ -203,15 +202,18 @@ class reference:
                     self.predict(idx)
                     if self.pred[i] <= t:  # evsnn: at most once per instant, again at the next double
                         self.pred[i] = np.nextafter(t, np.inf)
-                for delay, rows in self.out.get(name, []):
+                for delay, rows, _ in self.out.get(name, []):  # a neuron's spike has grade 1
                     heapq.heappush(events, (t + delay, 1, seq, "arrive", rows[local]))
                     seq += 1
                 continue
             t, _, _, kind, payload = heapq.heappop(events)
             if kind == "src":
-                name, ch = payload
-                for delay, rows in self.out.get(name, []):
-                    heapq.heappush(events, (t + delay, 1, seq, "arrive", rows[ch]))
+                name, ch, grade = payload
+                for delay, rows, graded in self.out.get(name, []):
+                    targets, weights = rows[ch]
+                    if graded and grade != 1.0:  # the weight times the spike's float32 grade
+                        weights = weights * LD(grade)
+                    heapq.heappush(events, (t + delay, 1, seq, "arrive", (targets, weights)))
                     seq += 1
             elif kind == "release":
                 i = payload

@@ -34,8 +34,10 @@ def csv_header_lines(path):
         return 1
 
 
-def replayed_spikes(params, folder):
-    """(times_ms, channels) of a replaying spike_source: spikes_npy, spikes_csv, spikes_hdf5 or inline spikes."""
+def replayed_spikes(params, folder, with_grades=False):
+    """(times_ms, channels) of a replaying spike_source: spikes_npy, spikes_csv, spikes_hdf5 or inline spikes; with
+    with_grades, (times_ms, channels, grades): the third column as float32 (evsnn's payload), 1 where there is none.
+    Without it, graded input raises NotImplementedError."""
     if "spikes_npy" in params:
         rows = np.load(os.path.join(folder, params["spikes_npy"]))
     elif "spikes_csv" in params:
@@ -44,9 +46,14 @@ def replayed_spikes(params, folder):
     elif "spikes_hdf5" in params:
         rows = array({"hdf5": params["spikes_hdf5"]["file"], "dataset": params["spikes_hdf5"]["dataset"]}, folder)
     elif "spikes" in params:
-        rows = np.asarray(params["spikes"], dtype=float).reshape(-1, 2)
+        width = max((len(r) for r in params["spikes"]), default=2)
+        rows = np.asarray([list(r) + [1.0] * (width - len(r)) for r in params["spikes"]], dtype=float)
+        rows = rows.reshape(-1, width)
     else:
         raise NotImplementedError(f"spike_source params {list(params)} are not supported")
-    if rows.shape[1] != 2:
+    if rows.ndim != 2 or rows.shape[1] not in (2, 3) or (rows.shape[1] == 3 and not with_grades):
         raise NotImplementedError("graded input spikes are not supported")
-    return rows[:, 0].astype(float), rows[:, 1].astype(np.int64)
+    t, ch = rows[:, 0].astype(float), rows[:, 1].astype(np.int64)
+    if not with_grades:
+        return t, ch
+    return t, ch, (rows[:, 2] if rows.shape[1] == 3 else np.ones(len(t))).astype(np.float32)

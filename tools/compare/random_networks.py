@@ -14,7 +14,8 @@ take hours over), or that evsnn stops at its bound on pending events, is skipped
 projections), parallel projections of another delay, private one-to-one inputs, feedback projections to an
 earlier layer and recurrence; weights dense inline, .npy (float64, float32 values, big-endian), CSV, HDF5
 (h5py; .npy without it: the same numbers), sparse lists inline or as .npy files; inputs as .npy, CSV with or
-without a header, HDF5 or inline.
+without a header, HDF5 or inline; 40 % of the inputs graded (a float32 grade per spike), their projections
+mostly "graded" (the weight times the grade).
 
 Where evsnn differs by more than --sensitivity-above (1e-11 ms), the network's own amplification is measured
 too: the reference again with every weight scaled by 1 + 2.2e-16 (one rounding of a double) against its own
@@ -143,30 +144,35 @@ def write_weights(r, folder, tag, w, sparse_mask=None):
     return {"npy": f"{tag}.npy"}
 
 
-def write_input(r, folder, tag, n, duration):
+def write_input(r, folder, tag, n, duration, g):
     """A replaying spike_source's params: Poisson trains as .npy, CSV (with or without a header), HDF5 (h5py; .npy
-    without it) or inline."""
+    without it) or inline; 40 % of them graded (a float32 grade in 0.2-2 per spike, drawn from g). Returns the
+    params and whether the spikes carry grades."""
     t, ch = draw_trains(r, n, duration)
     form = str(r.choice(["npy", "csv", "hdf5", "inline"]))
-    rows = np.stack([t, ch.astype(float)], axis=1)
+    cols = [t, ch.astype(float)]
+    if g.random() < 0.4:
+        cols.append(g.uniform(0.2, 2.0, size=t.size).astype(np.float32).astype(float))
+    rows = np.stack(cols, axis=1)
     if form == "hdf5":
         try:
             import h5py
             with h5py.File(os.path.join(folder, f"{tag}.h5"), "w") as f:
                 f.create_dataset("/spikes", data=rows)
-            return {"spikes_hdf5": {"file": f"{tag}.h5", "dataset": "/spikes"}}
+            return {"spikes_hdf5": {"file": f"{tag}.h5", "dataset": "/spikes"}}, len(cols) == 3
         except ImportError:
             form = "npy"
     if form == "npy":
         np.save(os.path.join(folder, f"{tag}.npy"), rows)
-        return {"spikes_npy": f"{tag}.npy"}
+        return {"spikes_npy": f"{tag}.npy"}, len(cols) == 3
     if form == "csv":
         with open(os.path.join(folder, f"{tag}.csv"), "w") as f:
             if r.random() < 0.5:
-                f.write("time_ms,channel\n")
-            f.writelines(f"{float(a)!r},{int(b)}\n" for a, b in zip(t, ch))
-        return {"spikes_csv": f"{tag}.csv"}
-    return {"spikes": [[float(a), int(b)] for a, b in zip(t, ch)]}
+                f.write("time_ms,channel" + (",grade" if len(cols) == 3 else "") + "\n")
+            f.writelines(",".join([repr(float(row[0])), str(int(row[1]))] + [repr(x) for x in row[2:]]) + "\n"
+                         for row in rows.tolist())
+        return {"spikes_csv": f"{tag}.csv"}, len(cols) == 3
+    return {"spikes": [[row[0], int(row[1])] + row[2:] for row in rows.tolist()]}, len(cols) == 3
 
 
 def generate_graph(seed, folder):
@@ -174,15 +180,19 @@ def generate_graph(seed, folder):
     one-to-one inputs, 1-4 lif_alpha / cuba_lif layers (parameters drawn as in a chain), each fed by the one
     before, with skip projections from any earlier population, parallel projections of another delay,
     feedback projections to an earlier layer (delay > 0) and recurrence; weights and inputs in every form
-    the loader reads."""
+    the loader reads; graded inputs, whose projections are mostly "graded" (drawn from a stream of their own)."""
     r = np.random.default_rng([seed, 1])
+    g = np.random.default_rng([seed, 2])
+    graded_sources = set()
     os.makedirs(folder, exist_ok=True)
     duration = float(r.choice([50.0, 200.0, 1000.0]))
     pops, projs, made = [], [], []  # made: (name, size, theta or None for a source)
     for s in range(1 + int(r.random() < 0.5)):
         n_in = int(r.integers(5, 60))
-        pops.append({"name": f"in{s}", "model": "spike_source", "size": n_in,
-                     "params": write_input(r, folder, f"in{s}", n_in, duration)})
+        params, graded = write_input(r, folder, f"in{s}", n_in, duration, g)
+        pops.append({"name": f"in{s}", "model": "spike_source", "size": n_in, "params": params})
+        if graded:
+            graded_sources.add(f"in{s}")
         made.append((f"in{s}", n_in, None))
     n_layers = int(r.integers(1, 5))
     for layer in range(n_layers):
@@ -199,17 +209,19 @@ def generate_graph(seed, folder):
             delay = float(r.choice([0.0, 0.5, 1.0, float(r.uniform(0.1, 3.0))]))
             tag = f"w_{pre}_{name}"
             projs.append({"pre": pre, "post": name, "delay_ms": delay, "weights": write_weights(r, folder, tag, w)})
+            if pre in graded_sources:
+                projs[-1]["graded"] = bool(g.random() < 0.7)
             if r.random() < 0.25:  # a parallel projection of another delay between the same populations
                 w2 = r.normal(0.0, scale, size=(n_pre, n))
                 projs.append({"pre": pre, "post": name, "delay_ms": delay + float(r.uniform(0.1, 2.0)),
                               "name": f"{pre}->{name} late", "weights": write_weights(r, folder, tag + "_late", w2)})
         if r.random() < 0.25:  # a private input per neuron, one-to-one
-            pops.append({"name": f"private{layer}", "model": "spike_source", "size": n,
-                         "params": write_input(r, folder, f"private{layer}", n, duration)})
+            params, graded = write_input(r, folder, f"private{layer}", n, duration, g)
+            pops.append({"name": f"private{layer}", "model": "spike_source", "size": n, "params": params})
             w = np.diag(r.uniform(0.2, 0.8, size=n) * theta)
             weights = write_weights(r, folder, f"w_private{layer}", w, sparse_mask=np.eye(n, dtype=bool))
             projs.append({"pre": f"private{layer}", "post": name, "delay_ms": float(r.choice([0.0, 0.7])),
-                          "weights": weights})
+                          "weights": weights, "graded": graded and bool(g.random() < 0.7)})
         if r.random() < 0.4:  # recurrence
             k = int(r.integers(1, 3 * n))
             i, j, v = r.integers(0, n, k), r.integers(0, n, k), r.normal(0, theta * 0.5, k)
