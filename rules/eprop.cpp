@@ -56,13 +56,7 @@ class eprop_worker final : public rule_worker {
       }
     }
     hidden_.resize(hidden_count_);
-    for (std::size_t h = 0; h < hidden_count_; ++h) {
-      const std::uint32_t n = chain.layers[h].size;
-      hidden_[h].psi.assign(n, 0.0);
-      hidden_[h].signal.assign(n, 0.0);
-      hidden_[h].spikes.assign(n, 0);
-      hidden_[h].reg.assign(n, 0.0);
-    }
+    for (std::size_t h = 0; h < hidden_count_; ++h) hidden_[h].zeros(chain.layers[h].size);
     y_.assign(n_out_, 0.0);
     err_.assign(n_out_, 0.0);
     ysum_.assign(n_out_, 0.0);
@@ -163,6 +157,7 @@ class eprop_worker final : public rule_worker {
   struct hidden_state {
     std::vector<double> psi, signal, reg, psi_hist;
     std::vector<std::uint32_t> spikes;
+    void zeros(std::uint32_t n) { psi.assign(n, 0.0); signal.assign(n, 0.0); reg.assign(n, 0.0); spikes.assign(n, 0); }
   };
 
   void steps_before(double t_ms) {
@@ -186,7 +181,10 @@ class eprop_worker final : public rule_worker {
     if (p_.event) err_hist_.insert(err_hist_.end(), err_.begin(), err_.end());
     for (std::size_t h = 0; h < hidden_count_; ++h) read_hidden(h, k);
     if (p_.event) return;
-    for (std::size_t h = 0; h < hidden_count_; ++h) learning_signal(h, err_, hidden_[h].signal);
+    for (std::size_t h = 0; h < hidden_count_; ++h) {
+      learning_signal(h, err_, hidden_[h].signal.data(), 0, chain_.layers[h].size);
+      signal_ops() += std::uint64_t(chain_.layers[h].size) * n_out_;
+    }
     for (std::size_t b = 0; b < blocks_.size(); ++b) tick_block(b, k, in_window);
   }
 
@@ -204,19 +202,19 @@ class eprop_worker final : public rule_worker {
     if (p_.event) hs.psi_hist.insert(hs.psi_hist.end(), hs.psi.begin(), hs.psi.end());
   }
 
-  // L = B err for hidden layer h (B = W_outᵀ for symmetric feedback).
-  void learning_signal(std::size_t h, std::span<const double> err, std::vector<double>& out) {
-    const std::uint32_t n = chain_.layers[h].size;
+  // L = B err for neurons [lo, hi) of hidden layer h (B = W_outᵀ for symmetric feedback); the caller counts it.
+  void learning_signal(std::size_t h, std::span<const double> err, double* out, std::uint32_t lo,
+                       std::uint32_t hi) const {
     const std::span<const double> w = sim_.net().proj(chain_.output().projection).weights();
     const std::vector<float>& B = rule_.feedback_matrix(h);
-    for (std::uint32_t i = 0; i < n; ++i) {
+    for (std::uint32_t i = lo; i < hi; ++i) {
       double m = 0.0;
       for (std::uint32_t c = 0; c < n_out_; ++c)
         m += (symmetric_ ? w[std::size_t(i) * n_out_ + c] : static_cast<double>(B[std::size_t(i) * n_out_ + c])) * err[c];
       out[i] = m;
     }
-    sim_.counters().projections[chain_.output().projection].rule_ops += std::uint64_t(n) * n_out_;
   }
+  std::uint64_t& signal_ops() { return sim_.counters().projections[chain_.output().projection].rule_ops; }
 
   // The tick formulation: one step of block b's forward traces and gradient.
   void tick_block(std::size_t b, std::uint64_t k, bool in_window) {
@@ -313,7 +311,8 @@ class eprop_worker final : public rule_worker {
     }
   }
 
-  // Q_k per neuron of hidden layer h (T × n into q): L̃, ω, P and Q backward in one pass.
+  // Q_k per neuron of hidden layer h (T × n into q): L̃, ω, P and Q backward in one pass. Each neuron's recursion is
+  // its own: blocks of 16 neurons go to the threads a batch leaves idle (for_sample_rows), the same bits in any spread.
   void backward_hidden(std::size_t h, std::uint64_t T, double inv_w, std::vector<double>& q) {
     const layer_info& li = chain_.layers[h];
     const std::uint32_t n = li.size;
@@ -326,25 +325,30 @@ class eprop_worker final : public rule_worker {
     double* P = carry_.data();
     double* next_wpsi = P + n;
     double* next_c = next_wpsi + n;
-    std::vector<double>& lk = hs.psi;  // L_k (scratch)
-    for (std::uint64_t k = T; k-- > 0;) {
-      if (k >= window_start_) learning_signal(h, std::span<const double>(err_hist_).subspan(k * n_out_, n_out_), lk);
-      const double* psi = hs.psi_hist.data() + k * n;
-      double* qk = q.data() + k * n;
-      const double* qn = k + 1 < T ? q.data() + (k + 1) * n : nullptr;
-      for (std::uint32_t i = 0; i < n; ++i) {
-        lt[i] = (k >= window_start_ ? lk[i] * inv_w : 0.0) + kappa_ * lt[i];
-        const double omega = lt[i] + hs.reg[i];
-        P[i] = k + 1 < T ? beta * next_wpsi[i] + next_c[i] * P[i] : 0.0;
-        qk[i] = psi[i] * (omega - P[i]) + (qn ? lambda * qn[i] : 0.0);
-        next_wpsi[i] = omega * psi[i];
-        next_c[i] = rho - beta * psi[i];
+    double* lk = hs.psi.data();  // L_k (scratch)
+    for_sample_rows((n + 15) / 16, [&](std::size_t r) {
+      const auto lo = static_cast<std::uint32_t>(16 * r), hi = std::min(n, lo + 16);
+      for (std::uint64_t k = T; k-- > 0;) {
+        if (k >= window_start_) learning_signal(h, std::span(err_hist_).subspan(k * n_out_, n_out_), lk, lo, hi);
+        const double* psi = hs.psi_hist.data() + k * n;
+        double* qk = q.data() + k * n;
+        const double* qn = k + 1 < T ? q.data() + (k + 1) * n : nullptr;
+        for (std::uint32_t i = lo; i < hi; ++i) {
+          lt[i] = (k >= window_start_ ? lk[i] * inv_w : 0.0) + kappa_ * lt[i];
+          const double omega = lt[i] + hs.reg[i];
+          P[i] = k + 1 < T ? beta * next_wpsi[i] + next_c[i] * P[i] : 0.0;
+          qk[i] = psi[i] * (omega - P[i]) + (qn ? lambda * qn[i] : 0.0);
+          next_wpsi[i] = omega * psi[i];
+          next_c[i] = rho - beta * psi[i];
+        }
       }
-    }
+    });
+    signal_ops() += (T > window_start_ ? T - window_start_ : 0) * n * n_out_;
     sim_.counters().projections[li.projection].rule_ops += T * n * 4;
   }
 
-  // Every block into layer `layer`: ∂L/∂w_s += x q_{k, post(s)} for each input (k, j, x).
+  // Every block into layer `layer`: ∂L/∂w_s += x q_{k, post(s)} for each input (k, j, x). The rows of blocks of
+  // presynaptic neurons go to the idle threads; each adds its arrivals in their order: the same bits in any spread.
   void scatter(std::size_t layer, const std::vector<double>& q, std::uint32_t n, std::uint64_t T) {
     for (std::size_t b = 0; b < blocks_.size(); ++b) {
       const trained_block& tb = chain_.blocks[b];
@@ -355,17 +359,23 @@ class eprop_worker final : public rule_worker {
       for (const arrival& a : bs.arrivals) {
         if (a.step >= T) continue;  // arrives after the sample's end
         bs.active.add(a.pre);
-        const double* __restrict qk = q.data() + a.step * n;
-        const projection::row_view row = pr.row(a.pre);
-        double* __restrict g = bs.grad.data() + row.first_synapse;
-        if (pr.dense()) {  // row.post[m] == m: the same products, in vector lanes
-          for (std::size_t m = 0; m < row.post.size(); ++m) g[m] += a.x * qk[m];
-        } else {
-          for (std::size_t m = 0; m < row.post.size(); ++m) g[m] += a.x * qk[row.post[m]];
-        }
-        visited += row.post.size();
+        visited += pr.row(a.pre).post.size();
       }
       pr_counters(tb).trace_updates += visited;
+      const std::uint32_t span = std::max<std::uint32_t>(64, (tb.n_pre + 15) / 16);
+      for_sample_rows((tb.n_pre + span - 1) / span, [&](std::size_t r) {
+        for (const arrival& a : bs.arrivals) {
+          if (a.step >= T || a.pre - r * span >= span) continue;  // not this block's (unsigned: below it too)
+          const double* __restrict qk = q.data() + a.step * n;
+          const projection::row_view row = pr.row(a.pre);
+          double* __restrict g = bs.grad.data() + row.first_synapse;
+          if (pr.dense()) {  // row.post[m] == m: the same products, in vector lanes
+            for (std::size_t m = 0; m < row.post.size(); ++m) g[m] += a.x * qk[m];
+          } else {
+            for (std::size_t m = 0; m < row.post.size(); ++m) g[m] += a.x * qk[row.post[m]];
+          }
+        }
+      });
     }
   }
 
@@ -462,17 +472,11 @@ void eprop_rule::load_state(const std::vector<std::vector<float>>& blocks) {
 }
 
 nlohmann::json eprop_rule::describe() const {
-  return {{"type", "eprop"},
-          {"formulation", params_.event ? "event" : "tick"},
-          {"feedback", params_.feedback},
-          {"feedback_scale", params_.feedback_scale},
-          {"feedback_lr", params_.feedback_lr},
-          {"surrogate", params_.piecewise ? "piecewise_linear" : "fast_sigmoid"},
-          {"gamma", params_.gamma},
-          {"surrogate_slope", params_.slope},
-          {"loss_window_ms", params_.loss_window_ms},
-          {"reg_rate", params_.reg_rate},
-          {"target_rate_hz", params_.target_rate_hz}};
+  return {{"type", "eprop"}, {"formulation", params_.event ? "event" : "tick"}, {"feedback", params_.feedback},
+          {"feedback_scale", params_.feedback_scale}, {"feedback_lr", params_.feedback_lr},
+          {"surrogate", params_.piecewise ? "piecewise_linear" : "fast_sigmoid"}, {"gamma", params_.gamma},
+          {"surrogate_slope", params_.slope}, {"loss_window_ms", params_.loss_window_ms},
+          {"reg_rate", params_.reg_rate}, {"target_rate_hz", params_.target_rate_hz}};
 }
 
 std::unique_ptr<learning_rule> make_eprop(const json_node& spec, const layer_chain& chain, std::uint64_t seed) {

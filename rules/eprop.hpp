@@ -62,6 +62,7 @@ class eprop_rule final : public learning_rule {
  public:
   eprop_rule(eprop_params params, const layer_chain& chain, std::uint64_t seed);
   const char* name() const override { return "eprop"; }
+  bool shares_sample_rows() const override { return params_.event; }  // the backward recursions and the scatter
   bool computes_loss() const override { return true; }
   fixed_sum_set make_sums() const override;
   std::unique_ptr<rule_worker> make_worker(simulator& sim, const layer_chain& chain) override;

@@ -79,9 +79,18 @@ class rule_worker : public hook {
   // Off: the hooks do nothing (evaluation passes run the plain network) beyond what sample_loss needs.
   void set_learning(bool on) { learning_ = on; }
   bool learning() const { return learning_; }
+  // The threads a training batch leaves idle (the trainer's sample_helpers), for rows of a sample's own work
+  // at its end; none given: the calling thread alone.
+  void set_sample_rows(parallel_rows par) { sample_rows_ = std::move(par); }
 
  protected:
+  // row(0) .. row(rows - 1), spread over those threads; each row must touch only its own outputs.
+  void for_sample_rows(std::size_t rows, index_fn row) const { spread_rows(sample_rows_, rows, row); }
+
   bool learning_ = true;
+
+ private:
+  parallel_rows sample_rows_;
 };
 
 class learning_rule {
@@ -110,6 +119,9 @@ class learning_rule {
   // True when a sample's passes depend on each other only through rule_worker::export_pass / import_pass: the
   // trainer may then run them on different workers (a batch's work split finer than one sample per thread).
   virtual bool splits_passes() const { return false; }
+  // True when the rule's workers spread work at a sample's end with rule_worker::for_sample_rows: a training batch
+  // of fewer samples than threads then lends its idle threads to the samples (trainer, sample_helpers).
+  virtual bool shares_sample_rows() const { return false; }
   virtual fixed_sum_set make_sums() const = 0;
   // A worker for one simulator whose network has the trainer's chain (same ids); it subscribes its
   // hooks to sim.
@@ -130,13 +142,7 @@ class learning_rule {
  protected:
   // row(0) .. row(rows - 1), spread over the trainer's threads when it gave them; each row must touch only
   // its own outputs, so results do not depend on the spread.
-  void for_rows(std::size_t rows, index_fn row) const {
-    if (par_) {
-      par_(rows, row);
-    } else {
-      for (std::size_t r = 0; r < rows; ++r) row(r);
-    }
-  }
+  void for_rows(std::size_t rows, index_fn row) const { spread_rows(par_, rows, row); }
   // fn(l, begin, end) over every block l of sums in ranges of at most 1024 elements, spread by for_rows.
   template <class Fn>  // Fn: void(std::size_t l, std::size_t begin, std::size_t end)
   void for_elements(const fixed_sum_set& sums, const Fn& fn) const {

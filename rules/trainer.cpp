@@ -99,8 +99,12 @@ trainer::trainer(train_config cfg, const model_registry& models, std::filesystem
     if (std::string_view(reference_->name()) == rule_->name() && reference_->describe() == rule_->describe())
       reference_.reset();
   }
+  if (rule_->shares_sample_rows() && rule_->online_step_ms() <= 0.0 && pool_->size() > 1)
+    helpers_ = std::make_unique<sample_helpers>(pool_->size());
   for (auto& w : workers_) {
     w->rule = rule_->make_worker(*w->sim, w->chain);
+    if (helpers_)
+      w->rule->set_sample_rows([h = helpers_.get()](std::size_t rows, index_fn row) { h->run_rows(rows, row); });
     // An online rule's lanes add into the trainer's per-thread lockstep sums, never into their own.
     if (rule_->online_step_ms() <= 0.0) w->sums = rule_->make_sums();
     if (reference_) {

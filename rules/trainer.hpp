@@ -39,6 +39,7 @@
 #include "rules/plasticity_rules.hpp"
 #include "rules/loss.hpp"
 #include "rules/optimizer.hpp"
+#include "rules/sample_helpers.hpp"
 #include "rules/sum_gatherer.hpp"
 #include "rules/train_config.hpp"
 #include "rules/train_log.hpp"
@@ -114,6 +115,8 @@ class trainer {
   std::size_t train_size() const;
   std::span<const double> weights(std::size_t layer) const { return master_[layer]; }
   const learning_rule& rule() const { return *rule_; }
+  // Rows of the samples' own work that threads a batch left idle ran so far (sample_helpers; 0 without them).
+  std::size_t rows_lent() const { return helpers_ ? helpers_->served() : 0; }
 
   // /active_outputs: what the check of the initial network found and did.
   struct output_check {
@@ -202,6 +205,9 @@ class trainer {
   std::unique_ptr<learning_rule> input_gradient_;  // attack(): bp_exact for FGSM on continuous-time chains
   std::vector<std::unique_ptr<worker>> workers_;
   std::unique_ptr<worker_pool> pool_;
+  // A rule that shares_sample_rows, on more than one thread: the threads a batch of fewer tasks leaves idle serve
+  // the running samples' rows (run_parallel).
+  std::unique_ptr<sample_helpers> helpers_;
   // The workers' sums (an online rule's: the threads' lockstep sums) into a batch's (a step's) total; the
   // reference rule's sums, when alignment is measured.
   std::unique_ptr<sum_gatherer> gatherer_, ref_gatherer_;

@@ -1,7 +1,8 @@
 // trainer_parallel: a batch's (or an evaluation's) samples run on the trainer's workers: the dispatch, longest
 // first by what each task cost when last trained or, for tasks not trained yet, by their samples' input events;
-// split passes; each sample's scoring; the workers' sums handed to the gatherers as they finish. Which worker
-// runs which task changes no bit of the result (fixed-point sums).
+// split passes; each sample's scoring; the workers' sums handed to the gatherers as they finish; a batch of fewer
+// tasks than threads lending the idle threads to its samples' rows (sample_helpers). Which worker runs which task,
+// and which thread which row, changes no bit of the result (fixed-point sums, rows that write only their own).
 #include <atomic>
 #include <cmath>
 #include <exception>
@@ -139,7 +140,25 @@ void trainer::run_parallel(std::span<const std::size_t> indices, const data::dat
   }
   if (gather) gatherer_->begin(n_workers);
   if (gather_ref) ref_gatherer_->begin(n_workers);
-  pool_->run(n_workers, body);
+  if (learn && helpers_ && n_workers < pool_->size()) {
+    // Fewer tasks than threads: the others serve the samples' rows (sample_helpers) until the last task ends.
+    std::atomic<std::size_t> running{n_workers};
+    helpers_->open();
+    struct closes_after_last {  // whatever body does: the helpers must not wait for a task that has ended
+      std::atomic<std::size_t>& running;
+      sample_helpers& helpers;
+      ~closes_after_last() {
+        if (running.fetch_sub(1) == 1) helpers.close();
+      }
+    };
+    pool_->run(pool_->size(), [&](std::size_t t) {
+      if (t >= n_workers) return helpers_->serve();
+      const closes_after_last guard{running, *helpers_};
+      body(t);
+    });
+  } else {
+    pool_->run(n_workers, body);
+  }
   if (failure) std::rethrow_exception(failure);
   for (std::size_t t = 0; t < n_workers; ++t) stats.add(*workers_[t]);
 }

@@ -42,6 +42,14 @@ class index_fn {
 // Runs row(r) for every r in [0, rows), spread over threads; each row is written by exactly one call, so
 // results do not depend on the spread. The sequential one: for (r = 0; r < rows; ++r) row(r).
 using parallel_rows = std::function<void(std::size_t rows, index_fn row)>;
+// row(0) .. row(rows - 1) through par, or on the calling thread alone where par is empty.
+inline void spread_rows(const parallel_rows& par, std::size_t rows, index_fn row) {
+  if (par) {
+    par(rows, row);
+  } else {
+    for (std::size_t r = 0; r < rows; ++r) row(r);
+  }
+}
 
 // The order in which to hand pieces of work to the first free thread so that long ones do not start last
 // (longest processing time first): the positions [0, costs.size()) by descending cost, equal costs in

@@ -8,7 +8,8 @@
 //    through the readout and each neuron's own leak only, the reset and recurrence detached);
 //  - the readout gradient against finite differences of the sample's loss (the readout is linear in W_out);
 //  - training: recurrent (sparse) e-prop lowers the loss, gives the same weights for 1 and 3 threads, writes a
-//    network that loads; feed-forward rules refuse recurrent chains; spec errors.
+//    network that loads; feed-forward rules refuse recurrent chains; spec errors;
+//  - a batch of one sample: the same weights on 1 and 4 threads, where the idle threads share the sample's end.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -370,6 +371,31 @@ TEST_CASE("eprop: recurrent training lowers the loss, same weights for 1 and 3 t
   json bad = config(test::fresh_dir("eprop_bad"), 1);
   bad["rule"] = "ostl";
   CHECK(test::error_of([&] { test::make_trainer(bad); }).find("projection 'h0->h0' is recurrent") != std::string::npos);
+}
+
+TEST_CASE("eprop: a batch of one sample gives the same weights on 1 and 4 threads (the idle threads share its end)") {
+  // Batch 1 leaves three of four threads idle: they take blocks of the sample's backward recursions (16 neurons
+  // each: 4 blocks of 64) and of its scatter (presynaptic blocks of 64: 3 blocks of 150 inputs).
+  net_shape s;
+  s.n_in = 150;
+  s.hidden = {64};
+  s.sparse_recurrent = true;
+  s.tau_out_ms = 10.0;
+  auto config = [&](const std::filesystem::path& out, unsigned threads) {
+    json cfg = test::readout_train_config(s, {{"type", "eprop"}, {"reg_rate", 0.1}}, out, threads);
+    cfg["batch_size"] = 1;
+    cfg["epochs"] = 2;
+    cfg["dataset"]["neurons"] = 150;
+    cfg["dataset"]["ticks"] = 100;
+    return cfg;
+  };
+  auto a = test::make_trainer(config(test::fresh_dir("eprop_batch1_a"), 1));
+  auto b = test::make_trainer(config(test::fresh_dir("eprop_batch1_b"), 4));
+  a.train(nullptr, nullptr);
+  b.train(nullptr, nullptr);
+  test::check_same_blocks(a, b);
+  CHECK(a.log().back().loss < a.log().front().loss);
+  CHECK(a.rows_lent() == 0);
 }
 
 TEST_CASE("eprop: spec and network errors") {
