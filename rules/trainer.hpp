@@ -115,7 +115,9 @@ class trainer {
   std::size_t train_size() const;
   std::span<const double> weights(std::size_t layer) const { return master_[layer]; }
   const learning_rule& rule() const { return *rule_; }
-  // Rows of the samples' own work that threads a batch left idle ran so far (sample_helpers; 0 without them).
+  // Whether threads a batch leaves idle take part of its samples' end-of-sample work (a rule that
+  // shares_sample_rows, on more than one thread), and the rows they ran so far.
+  bool lends_idle_threads() const { return helpers_ != nullptr; }
   std::size_t rows_lent() const { return helpers_ ? helpers_->served() : 0; }
 
   // /active_outputs: what the check of the initial network found and did.

@@ -85,10 +85,13 @@ void train_command(train_options o, communicator& comm) {
                tr.chain().input_size, layers, tr.rule().name(), tr.train_size(), c.batch_size, tr.threads(), ranks,
                tr.epochs_done() + 1, c.epochs, c.output_dir.string());
     if (tr.busy_threads() < tr.threads())
-      fmt::print("note: a batch of {} sample(s){} keeps at most {} of the {} threads training at once; evaluation "
+      fmt::print("note: a batch of {} sample(s){} keeps at most {} of the {} threads training at once; {}evaluation "
                  "and the optimizer step use all of them\n",
                  c.batch_size, comm.size() > 1 ? fmt::format(" over {} ranks", comm.size()) : "", tr.busy_threads(),
-                 tr.threads());
+                 tr.threads(),
+                 tr.lends_idle_threads() ? fmt::format("the others take part of each sample's end ({}), and ",
+                                                       tr.rule().name())
+                                         : "");
     std::fflush(stdout);
   }
   if (const rules::trainer::output_check& oc = tr.check_active_outputs(); oc.ran && !o.quiet) {

@@ -395,6 +395,8 @@ TEST_CASE("eprop: a batch of one sample gives the same weights on 1 and 4 thread
   b.train(nullptr, nullptr);
   test::check_same_blocks(a, b);
   CHECK(a.log().back().loss < a.log().front().loss);
+  CHECK_FALSE(a.lends_idle_threads());  // one thread: none idle
+  CHECK(b.lends_idle_threads());
   CHECK(a.rows_lent() == 0);
 }
 
