@@ -4,7 +4,8 @@
 // checkpoint (the file format), alignment (cosines with a reference rule), output_monitor (what the
 // loss reads). Each of `threads` workers owns a copy of the network (built from the same document), a simulator, a
 // presenter (state reset between samples), an output monitor and the rule's worker hooks. A batch's
-// samples (or, for a rule that splits_passes, their passes) are handed to the workers in any order; each adds
+// samples (or, for a rule that splits_passes, their passes) are handed to the workers in any order (threads a small
+// batch leaves idle take rows of its samples' ends, for a rule that shares_sample_rows); each adds
 // its samples' contributions into its own fixed-point sums, which are merged exactly, so the result is
 // bit-identical whatever the thread count.
 // After each batch the rule turns the sums into mean gradients, the optimizer updates the master
