@@ -1,6 +1,7 @@
 #include "rules/sample_helpers.hpp"
 
 #include <algorithm>
+#include <atomic>
 
 namespace evsnn::rules {
 
@@ -15,6 +16,23 @@ void sample_helpers::close() {
     open_ = false;
   }
   posted_.notify_all();
+}
+
+void sample_helpers::run_tasks(worker_pool& pool, std::size_t tasks, index_fn task) {
+  std::atomic<std::size_t> running{tasks};
+  struct closes_after_last {  // whatever the task does
+    std::atomic<std::size_t>& running;
+    sample_helpers& helpers;
+    ~closes_after_last() {
+      if (running.fetch_sub(1) == 1) helpers.close();
+    }
+  };
+  open();
+  pool.run(pool.size(), [&](std::size_t t) {
+    if (t >= tasks) return serve();
+    const closes_after_last guard{running, *this};
+    task(t);
+  });
 }
 
 std::size_t sample_helpers::served() const {

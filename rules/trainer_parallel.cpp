@@ -142,20 +142,7 @@ void trainer::run_parallel(std::span<const std::size_t> indices, const data::dat
   if (gather_ref) ref_gatherer_->begin(n_workers);
   if (learn && helpers_ && n_workers < pool_->size()) {
     // Fewer tasks than threads: the others serve the samples' rows (sample_helpers) until the last task ends.
-    std::atomic<std::size_t> running{n_workers};
-    helpers_->open();
-    struct closes_after_last {  // whatever body does: the helpers must not wait for a task that has ended
-      std::atomic<std::size_t>& running;
-      sample_helpers& helpers;
-      ~closes_after_last() {
-        if (running.fetch_sub(1) == 1) helpers.close();
-      }
-    };
-    pool_->run(pool_->size(), [&](std::size_t t) {
-      if (t >= n_workers) return helpers_->serve();
-      const closes_after_last guard{running, *helpers_};
-      body(t);
-    });
+    helpers_->run_tasks(*pool_, n_workers, body);
   } else {
     pool_->run(n_workers, body);
   }
