@@ -2,6 +2,10 @@
 
 #include <algorithm>
 #include <numeric>
+#include <stdexcept>
+
+#include "engine/isolated_read.hpp"
+#include "engine/memory_budget.hpp"
 
 namespace evsnn::data {
 
@@ -66,6 +70,51 @@ void event_store::copy_to(std::size_t i, sample& out) const {
   }
   out.label = labels_[i];
   out.duration_ms = durations_ms_[i];
+}
+
+void event_store::append(const event_store& other) {
+  const std::size_t base = times_.size();
+  if (!other.grades_.empty() && grades_.empty()) grades_.assign(base, 1.0f);
+  times_.insert(times_.end(), other.times_.begin(), other.times_.end());
+  channels_.insert(channels_.end(), other.channels_.begin(), other.channels_.end());
+  if (!grades_.empty()) {
+    if (other.grades_.empty()) {
+      grades_.resize(times_.size(), 1.0f);
+    } else {
+      grades_.insert(grades_.end(), other.grades_.begin(), other.grades_.end());
+    }
+  }
+  for (std::size_t k = 1; k < other.offsets_.size(); ++k) offsets_.push_back(base + other.offsets_[k]);
+  labels_.insert(labels_.end(), other.labels_.begin(), other.labels_.end());
+  durations_ms_.insert(durations_ms_.end(), other.durations_ms_.begin(), other.durations_ms_.end());
+  max_channel_plus_one_ = std::max(max_channel_plus_one_, other.max_channel_plus_one_);
+}
+
+void event_store::save(isolated_out& out) const {
+  out.values(times_);
+  out.values(channels_);
+  out.values(grades_);
+  out.values(offsets_);
+  out.values(labels_);
+  out.values(durations_ms_);
+  out.value(max_channel_plus_one_);
+}
+
+void event_store::load(isolated_in& in) {
+  const std::uint64_t max_events = usable_memory_bytes() / (sizeof(double) + sizeof(std::uint32_t));
+  in.values(times_, max_events);
+  in.values(channels_, times_.size());
+  in.values(grades_, times_.size());
+  in.values(offsets_, max_events);
+  in.values(labels_, offsets_.size());
+  in.values(durations_ms_, labels_.size());
+  max_channel_plus_one_ = in.value<std::uint32_t>();
+  bool ok = channels_.size() == times_.size() && (grades_.empty() || grades_.size() == times_.size()) &&
+            !offsets_.empty() && offsets_.front() == 0 && offsets_.back() == times_.size() &&
+            labels_.size() + 1 == offsets_.size() && durations_ms_.size() == labels_.size();
+  for (std::size_t k = 1; ok && k < offsets_.size(); ++k) ok = offsets_[k - 1] <= offsets_[k];
+  for (std::size_t k = 0; ok && k < channels_.size(); ++k) ok = channels_[k] < max_channel_plus_one_;
+  if (!ok) throw std::logic_error("event_store::load: the arrays break the store's invariants");
 }
 
 }  // namespace evsnn::data

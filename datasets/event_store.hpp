@@ -11,6 +11,11 @@
 
 #include "datasets/sample.hpp"
 
+namespace evsnn {
+class isolated_in;
+class isolated_out;
+}  // namespace evsnn
+
 namespace evsnn::data {
 
 class event_store {
@@ -36,6 +41,14 @@ class event_store {
 
   void set_label(std::size_t i, std::uint32_t label) { labels_[i] = label; }
   std::uint32_t max_channel_plus_one() const { return max_channel_plus_one_; }
+
+  // The whole store written to, and read back from, another process (engine/isolated_read: the HDF5 readers run
+  // in a child). load replaces this store and checks the invariants above but the order within a sample
+  // (std::logic_error where they fail: the writer is evsnn's own code).
+  void save(isolated_out& out) const;
+  void load(isolated_in& in);
+  // Appends every sample of other, in order.
+  void append(const event_store& other);
 
  private:
   std::vector<double> times_;

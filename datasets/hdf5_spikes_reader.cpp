@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
+#include <system_error>
 #include <tuple>
 #include <vector>
 
@@ -14,6 +16,7 @@
 #include "datasets/source.hpp"
 #include "engine/error.hpp"
 #include "engine/hdf5_handle.hpp"
+#include "engine/isolated_read.hpp"
 
 namespace evsnn::data {
 
@@ -79,9 +82,11 @@ void expect_vlen_of(hid_t ds, H5T_class_t base_class, const char* path, const st
   if (!ok) throw input_error(fmt::format("{}: /{}: expected variable-length arrays of {}", name, path, what));
 }
 
-}  // namespace
-
-hdf5_spikes_file read_hdf5_spikes(const std::filesystem::path& path, const hdf5_spikes_options& opt) {
+// The reading itself, in this process (read_hdf5_spikes runs it in a child): the samples are handed to
+// on_chunk a chunk at a time (the store is emptied after each), so the reader holds one chunk, not the file.
+// Returns the channels and classes; its store is left empty.
+hdf5_spikes_file read_in_process(const std::filesystem::path& path, const hdf5_spikes_options& opt,
+                                 const std::function<void(const event_store&)>& on_chunk) {
   const std::string name = path.string();
   const hdf5_handle file = open_file(path, name, opt.max_inflated_bytes);
   hsize_t n_times = 0, n_units = 0, n_labels = 0;
@@ -169,9 +174,41 @@ hdf5_spikes_file read_hdf5_spikes(const std::filesystem::path& path, const hdf5_
       out.store->end_sample(static_cast<std::uint32_t>(label_values[i]), opt.duration_ms > 0.0 ? opt.duration_ms : last,
                             true);
     }
+    on_chunk(*out.store);
+    *out.store = event_store();
   }
   out.channels = opt.channels != 0 ? opt.channels : max_unit_plus_one;
   out.classes = opt.classes != 0 ? opt.classes : static_cast<std::uint32_t>(max_label + 1);
+  return out;
+}
+
+}  // namespace
+
+hdf5_spikes_file read_hdf5_spikes(const std::filesystem::path& path, const hdf5_spikes_options& opt) {
+  std::error_code ec;
+  const std::uint64_t file_bytes = std::filesystem::is_regular_file(path, ec) ? std::filesystem::file_size(path, ec) : 0;
+  hdf5_spikes_file out;
+  read_isolated(
+      path.string(), limits_for_file(ec ? 0 : file_bytes),
+      [&](isolated_out& o) {
+        const hdf5_spikes_file f = read_in_process(path, opt, [&](const event_store& chunk) {
+          o.value<std::uint8_t>(1);
+          chunk.save(o);
+        });
+        o.value<std::uint8_t>(0);
+        o.value(f.channels);
+        o.value(f.classes);
+      },
+      [&](isolated_in& in) {
+        out.store = std::make_shared<event_store>();
+        event_store chunk;
+        while (in.value<std::uint8_t>() != 0) {
+          chunk.load(in);
+          out.store->append(chunk);
+        }
+        out.channels = in.value<std::uint32_t>();
+        out.classes = in.value<std::uint32_t>();
+      });
   return out;
 }
 

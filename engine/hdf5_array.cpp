@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <filesystem>
+#include <system_error>
 #include <vector>
 
 #include <fmt/format.h>
@@ -9,6 +10,7 @@
 
 #include "engine/error.hpp"
 #include "engine/hdf5_handle.hpp"
+#include "engine/isolated_read.hpp"
 #include "engine/memory_budget.hpp"
 
 namespace evsnn {
@@ -26,9 +28,25 @@ hdf5_handle open_hdf5_file(const std::string& path, const std::string& kind) {
 }
 
 npy_array read_hdf5_array(const std::string& path, const std::string& dataset, std::uint64_t max_values) {
-  const hdf5_handle file = open_hdf5_file(path);
   if (dataset.empty()) throw input_error(fmt::format("{}: an empty dataset path", path));
-  return read_hdf5_array(file.get(), fmt::format("{}: {}", path, dataset), dataset, max_values, false);
+  std::error_code ec;
+  const std::uint64_t file_bytes = std::filesystem::is_regular_file(path, ec) ? std::filesystem::file_size(path, ec) : 0;
+  npy_array out;
+  read_isolated(
+      path, limits_for_file(ec ? 0 : file_bytes),
+      [&](isolated_out& o) {
+        const hdf5_handle file = open_hdf5_file(path);
+        const npy_array a = read_hdf5_array(file.get(), fmt::format("{}: {}", path, dataset), dataset, max_values, false);
+        o.text(a.dtype);
+        o.values(a.shape);
+        o.values(a.values);
+      },
+      [&](isolated_in& in) {
+        out.dtype = in.text(16);
+        in.values(out.shape, 2);
+        in.values(out.values, max_values);
+      });
+  return out;
 }
 
 npy_array read_hdf5_array(hid_t loc, const std::string& where, const std::string& dataset, std::uint64_t max_values,

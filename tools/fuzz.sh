@@ -27,7 +27,7 @@ lib_dirs=(datasets engine models rules)
 # The serve target also needs these sources of tools/ (the session and what it writes).
 tool_srcs=(tools/serve_protocol.cpp tools/serve_session.cpp tools/energy_report.cpp tools/plastic_output.cpp tools/run_output.cpp
            tools/output_folder.cpp tools/data_run.cpp
-           tools/spike_raster.cpp)
+           tools/spike_raster.cpp tools/nir_file.cpp)
 # Library objects, rebuilt when the source or any header of these folders is newer (in parallel,
 # FUZZ_JOBS at a time, default one per core): the data set sources are linked whole; engine, models
 # and rules go into archives, so the linker takes just what each target uses.
@@ -55,7 +55,7 @@ for lib in engine models rules tools; do
   rm -f "$out/lib$lib.a"
   ar rcs "$out/lib$lib.a" "$out"/obj/$lib/*.o
 done
-all_targets=(idx nmnist aedat csv spec network train_config checkpoint spike_csv npy json serve)
+all_targets=(idx nmnist aedat csv spec network train_config checkpoint spike_csv npy json serve hdf5)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all_targets[@]}")
 # Per target: the largest input (-max_len, sized for the format) and the memory limits (plus a dictionary
@@ -68,6 +68,7 @@ limits() {
     spike_csv) echo "-max_len=2048 -rss_limit_mb=1024 -malloc_limit_mb=256" ;;
     json) echo "-max_len=4096 -rss_limit_mb=1024 -malloc_limit_mb=256" ;;
     serve) echo "-max_len=8192 -rss_limit_mb=1024 -malloc_limit_mb=256" ;;
+    hdf5) echo "-max_len=32768 -rss_limit_mb=1024 -malloc_limit_mb=256" ;;
     *) echo "-max_len=4096 -rss_limit_mb=2048" ;;
   esac
 }
@@ -233,6 +234,56 @@ h = json.dumps(header, separators=(",", ":")).encode()
 data = b"".join(struct.pack("<%dd" % len(w), *w) for w in weights) + b"".join(struct.pack("<%dd" % len(a), *a) for a in opt) + struct.pack("<2f", 0.5, -0.5)
 open(os.path.join(sys.argv[1], "synthetic3"), "wb").write(b"EVSNN-CHECKPOINT/3\n" + struct.pack("<Q", len(h)) + h + data)
 PY
+# HDF5 files (h5py, from python3-h5py): numeric datasets, an SHD-style spike file, and a NIR graph as evsnn
+# exports it (when the evsnn binary is built).
+if [[ " ${targets[*]} " == *" hdf5 "* ]]; then
+  h5_corpus="$out/corpus/hdf5"
+  mkdir -p "$h5_corpus"
+  h5_python=""
+  for py in python3 /usr/bin/python3; do
+    if "$py" -c "import h5py" 2>/dev/null; then h5_python="$py"; break; fi
+  done
+  if [ -z "$h5_python" ]; then
+    echo "fuzz: no python3 with h5py (tools/setup.sh installs python3-h5py): the hdf5 target has no seeds" >&2
+  else
+    "$h5_python" - "$h5_corpus" <<'PY'
+import os, sys
+import h5py, numpy as np
+d = sys.argv[1]
+with h5py.File(os.path.join(d, "w_f8"), "w") as f:
+    f["w"] = np.array([[0.5, -1.0, 2.0], [0.0, 3.5, -0.25]])
+    f["spikes"] = np.array([[0.5, 0], [1.5, 2], [2.0, 1]])
+with h5py.File(os.path.join(d, "w_gzip_be"), "w") as f:
+    f.create_dataset("w", data=np.arange(16, dtype=">f4").reshape(4, 4), chunks=(2, 2), compression="gzip")
+    f.create_dataset("spikes", data=np.array([[0.5, 0, 0.25], [1.0, 3, 2.0]], dtype="<f4"), chunks=(1, 3), compression="gzip")
+    f["int"] = np.array([1, -2, 3], dtype=np.int16)
+with h5py.File(os.path.join(d, "shd"), "w") as f:
+    vf, vu = h5py.vlen_dtype(np.float16), h5py.vlen_dtype(np.uint16)
+    times = f.create_dataset("spikes/times", (3,), dtype=vf)
+    units = f.create_dataset("spikes/units", (3,), dtype=vu)
+    for k, (t, u) in enumerate([([0.01, 0.02, 0.5], [3, 1, 699]), ([0.1], [0]), ([], [])]):
+        times[k] = np.array(t, dtype=np.float16)
+        units[k] = np.array(u, dtype=np.uint16)
+    f["labels"] = np.array([1, 0, 19], dtype=np.uint16)
+    f["extra/keys"] = np.array([b"a", b"b"])
+PY
+  fi
+  if [ -x "$evsnn_bin" ] && [ "$evsnn_bin" -nt "$h5_corpus/nir" ]; then
+    nir_dir="$out/seed-nir"
+    rm -rf "$nir_dir"; mkdir -p "$nir_dir"
+    cat >"$nir_dir/net.json" <<'JSON'
+{"format": "evsnn-network/1", "duration_ms": 20,
+ "populations": [{"name": "in", "model": "spike_source", "size": 3, "params": {"spikes": [[1, 0], [2, 2]]}},
+                 {"name": "h", "model": "cuba_lif", "size": 2, "params": {"tau_mem_ms": 10, "tau_syn_ms": 5, "threshold": 0.5}},
+                 {"name": "o", "model": "li", "size": 2, "params": {"tau_mem_ms": 20, "tau_syn_ms": 5}}],
+ "projections": [{"pre": "in", "post": "h", "delay_ms": 1, "weights": [[0.5, 0.1], [0.2, 0.3], [0.9, -0.4]]},
+                 {"pre": "h", "post": "o", "weights": {"pre": [0, 1], "post": [1, 0], "w": [0.7, -0.2]}}]}
+JSON
+    if "$evsnn_bin" nir export "$nir_dir/net.json" --out "$h5_corpus/nir" --evsnn-extensions >"$nir_dir/log" 2>&1; then :; else
+      echo "fuzz: $evsnn_bin nir export failed on the seed network; see $nir_dir/log" >&2
+    fi
+  fi
+fi
 status=0
 for t in "${targets[@]}"; do
   bin="$out/fuzz_$t"

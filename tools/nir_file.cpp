@@ -12,6 +12,7 @@
 #include "engine/error.hpp"
 #include "engine/hdf5_array.hpp"
 #include "engine/hdf5_handle.hpp"
+#include "engine/isolated_read.hpp"
 
 namespace evsnn::cli {
 namespace {
@@ -321,7 +322,9 @@ double nir_shift_decimal(double value, int power10) {
   return out;
 }
 
-nir_graph read_nir(const std::string& path) {
+namespace {
+
+nir_graph read_in_process(const std::string& path) {
   const hdf5_handle file = open_hdf5_file(path, "an HDF5 file, so not a NIR graph");
   reader r{path};
   if (!r.exists(file.get(), "node") || r.kind(file.get(), "node") != H5I_GROUP)
@@ -335,6 +338,18 @@ nir_graph read_nir(const std::string& path) {
       r.is_string(file.get(), "version"))
     g.version = r.text(file.get(), "version", "/version");
   return g;
+}
+
+}  // namespace
+
+nir_graph read_nir(const std::string& path) {
+  // A NIR file is small: a child process reads it first, so that a damaged file that crashes or hangs the HDF5
+  // library ends the child (engine/isolated_read); then the same read runs here.
+  std::error_code ec;
+  const std::uint64_t file_bytes = std::filesystem::is_regular_file(path, ec) ? std::filesystem::file_size(path, ec) : 0;
+  read_isolated(
+      path, limits_for_file(ec ? 0 : file_bytes), [&](isolated_out&) { read_in_process(path); }, [](isolated_in&) {});
+  return read_in_process(path);
 }
 
 void write_nir(const std::filesystem::path& path, const nir_graph& g) {
