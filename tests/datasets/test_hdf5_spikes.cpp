@@ -188,3 +188,11 @@ TEST_CASE("hdf5: the splits share one class count, so a test label the training 
   CHECK(splits.test->classes() == 6);
   CHECK(splits.test->label(1) == 5);
 }
+
+TEST_CASE("hdf5: a file on which libhdf5 crashed (found by fuzz_hdf5) is one input_error naming the file") {
+  // The library reads it in a child process (engine/isolated_read); in this process it was a segmentation fault.
+  const std::string file = EVSNN_SOURCE_DIR "/tests/fuzz/hdf5_found/shd_segfault.h5";
+  const std::string e = error_of([&] { data::read_hdf5_spikes(file, {}); });
+  CHECK(e.starts_with(file + ": the HDF5 library "));
+  CHECK(e.ends_with(": the file is damaged or not what it claims to be"));
+}

@@ -21,6 +21,7 @@
 #include "engine/error.hpp"
 #include "engine/isolated_read.hpp"
 #include "engine/memory_budget.hpp"
+#include "tests/support/error_of.hpp"
 
 using evsnn::input_error;
 using evsnn::isolated_in;
@@ -41,15 +42,12 @@ isolation_limits quick(double cpu_s = 10.0, double wall_s = 40.0) {
 
 // The input_error of read_isolated(produce), with a consume that reads one vector of doubles.
 std::string error_of(const std::function<void(isolated_out&)>& produce, const isolation_limits& limits = quick()) {
-  try {
+  return evsnn::test::error_of([&] {
     read_isolated("f.h5", limits, produce, [](isolated_in& in) {
       std::vector<double> v;
       in.values(v, 1000);
     });
-  } catch (const input_error& e) {
-    return e.what();
-  }
-  return "(no error)";
+  });
 }
 
 }  // namespace

@@ -160,3 +160,14 @@ TEST_CASE("nir_file: times move between s and ms on their decimal digits") {
   for (double ms : {0.1, 1.5, 2.5, 3.0, 10.0, 20.0, 123.456, 1e-3, 5e4})
     CHECK(nir_shift_decimal(nir_shift_decimal(ms, -3), 3) == ms);
 }
+
+TEST_CASE("nir_file: files on which libhdf5 crashed or looped (found by fuzz_hdf5) are one input_error each") {
+  // The library reads them in a child process (engine/isolated_read); in this process the first was a
+  // segmentation fault and the second never returned.
+  const std::string dir = EVSNN_SOURCE_DIR "/tests/fuzz/hdf5_found/";
+  const std::string crash = error_of([&] { read_nir(dir + "nir_segfault.h5"); });
+  CHECK(crash.starts_with(dir + "nir_segfault.h5: the HDF5 library "));
+  CHECK(crash.ends_with(": the file is damaged or not what it claims to be"));
+  const std::string loop = error_of([&] { read_nir(dir + "nir_endless_loop.h5"); });
+  CHECK(loop.starts_with(dir + "nir_endless_loop.h5: the HDF5 library ran over its 11 s of CPU time"));
+}
