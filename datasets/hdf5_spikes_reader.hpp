@@ -9,7 +9,9 @@
 // inflated in memory (at most max_inflated_bytes, checked before allocating; see file_bytes) and
 // opened as an HDF5 file image. Rows are read in chunks, so the HDF5 variable-length buffers stay
 // small. Labels are class indices below max_classes (dataset.hpp); classes() is the largest + 1.
-// Errors name the file, the HDF5 path and the sample (row) index.
+// Errors name the file, the HDF5 path and the sample (row) index. The file is read in a child process
+// (engine/isolated_read), which sends the samples 256 at a time: a file that crashes, hangs or exhausts the
+// HDF5 library is an input_error naming it.
 #include <cstdint>
 #include <filesystem>
 #include <memory>

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets in tests/fuzz/ with clang (-fsanitize=fuzzer,address,undefined) against
 # the data set, engine, model and rule sources, and runs each for a short time (FUZZ_SECONDS, default
-# 10 s: 12 targets x 10 s keeps CI's fuzzing at 2 min). See docs/fuzzing.md (targets, limits, long runs).
+# 10 s: 13 targets x 10 s keeps CI's fuzzing at 2 min). See docs/fuzzing.md (targets, limits, long runs).
 #   tools/fuzz.sh                  build and run all targets
 #   tools/fuzz.sh idx network      only these
 #   FUZZ_SECONDS=0 tools/fuzz.sh   build the targets and seed corpora, run nothing

@@ -57,7 +57,8 @@ struct nir_graph {
 // decimal point of the shortest decimal form is moved, so 0.02 s is exactly 20 ms (not 0.02 * 1000).
 double nir_shift_decimal(double value, int power10);
 
-// Reads a NIR file. Numeric datasets of node types evsnn does not read are not loaded (their type is enough
+// Reads a NIR file, first in a child process (engine/isolated_read: a file that crashes or hangs the HDF5
+// library is an input_error), then here. Numeric datasets of node types evsnn does not read are not loaded (their type is enough
 // to refuse them later with the node's name).
 nir_graph read_nir(const std::string& path);
 // Writes g as NIR (version "1.0.6" layout: v_reset and w_in present) to path, atomically.
