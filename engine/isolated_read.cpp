@@ -12,7 +12,6 @@
 #include <chrono>
 #include <cmath>
 #include <climits>
-#include <cstdio>
 #include <cstring>
 #include <new>
 #include <stdexcept>
@@ -62,29 +61,32 @@ void write_all(int fd, const void* data, std::size_t n) {
 constexpr std::uint64_t error_frame = ~std::uint64_t{0};  // a frame length that announces an error message
 constexpr std::uint64_t max_message = 1 << 16;
 
-std::uint64_t address_space_bytes() {
-  unsigned long pages = 0;
-  if (std::FILE* f = std::fopen("/proc/self/statm", "r")) {
-    if (std::fscanf(f, "%lu", &pages) != 1) pages = 0;
-    std::fclose(f);
-  }
-  return static_cast<std::uint64_t>(pages) * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
+// This process's virtual size (the first field of /proc/self/statm, in pages); 0 where it cannot be read.
+[[maybe_unused]] std::uint64_t address_space_bytes() {
+  char text[128] = {};
+  const int fd = ::open("/proc/self/statm", O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return 0;
+  const ssize_t n = ::read(fd, text, sizeof text - 1);
+  ::close(fd);
+  std::uint64_t pages = 0;
+  for (ssize_t k = 0; k < n && text[k] >= '0' && text[k] <= '9'; ++k) pages = pages * 10 + std::uint64_t(text[k] - '0');
+  return pages * static_cast<std::uint64_t>(::sysconf(_SC_PAGESIZE));
 }
 
-[[noreturn]] void run_child(int fd, const isolation_limits& limits, const std::function<void(isolated_out&)>& produce) {
+// as_limit: the address-space limit to set (0: none), worked out in the parent before the fork, so that the
+// child calls nothing between the fork and the reader but setrlimit.
+[[noreturn]] void run_child(int fd, const isolation_limits& limits, rlim_t as_limit,
+                            const std::function<void(isolated_out&)>& produce) {
   const auto cpu = static_cast<rlim_t>(std::ceil(std::max(1.0, limits.cpu_seconds)));
   const rlimit cpu_limit{cpu, cpu + 1};  // SIGXCPU at the soft limit, SIGKILL a second later
   ::setrlimit(RLIMIT_CPU, &cpu_limit);
-#ifndef EVSNN_SANITIZED_ADDRESS_SPACE
-  if (limits.limit_address_space) {
-    const rlim_t as = address_space_bytes() + usable_memory_bytes();
+  if (as_limit > 0) {
     rlimit current{};
-    if (::getrlimit(RLIMIT_AS, &current) == 0 && (current.rlim_max == RLIM_INFINITY || as <= current.rlim_max)) {
-      const rlimit as_limit{as, current.rlim_max};
-      ::setrlimit(RLIMIT_AS, &as_limit);
+    if (::getrlimit(RLIMIT_AS, &current) == 0 && (current.rlim_max == RLIM_INFINITY || as_limit <= current.rlim_max)) {
+      const rlimit as{as_limit, current.rlim_max};
+      ::setrlimit(RLIMIT_AS, &as);
     }
   }
-#endif
   isolated_out out(fd);
   int status = 0;
   try {
@@ -266,6 +268,10 @@ void read_isolated(const std::string& what, const isolation_limits& limits,
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) throw std::system_error(errno, std::generic_category(), "read_isolated: pipe");
   ::fcntl(fds[1], F_SETPIPE_SZ, 1 << 20);  // fewer round trips for a large result (where allowed; else 64 KiB)
+  rlim_t as_limit = 0;
+#ifndef EVSNN_SANITIZED_ADDRESS_SPACE
+  if (limits.limit_address_space) as_limit = address_space_bytes() + usable_memory_bytes();
+#endif
   const pid_t pid = ::fork();
   if (pid < 0) {
     const int e = errno;
@@ -275,7 +281,7 @@ void read_isolated(const std::string& what, const isolation_limits& limits,
   }
   if (pid == 0) {
     ::close(fds[0]);
-    run_child(fds[1], limits, produce);
+    run_child(fds[1], limits, as_limit, produce);
   }
   ::close(fds[1]);
   child_process child(pid, fds[0]);
