@@ -15,8 +15,11 @@
 
 namespace evsnn {
 
+class array_cache;
+
 struct model_context {
   std::filesystem::path base_dir;  // folder of the network file: relative paths in params resolve here
+  array_cache* arrays = nullptr;   // where array files are read through (engine/array_cache), or null
 };
 
 using population_factory = std::function<std::unique_ptr<population>(

@@ -7,13 +7,13 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "engine/array_cache.hpp"
 #include "engine/csv_reader.hpp"
 #include "engine/error.hpp"
 #include "engine/event.hpp"
-#include "engine/memory_budget.hpp"
-#include "engine/hdf5_array.hpp"
-#include "engine/npy_reader.hpp"
 #include "engine/json_node.hpp"
+#include "engine/memory_budget.hpp"
+#include "engine/npy_reader.hpp"
 #include "engine/rng.hpp"
 #include "engine/weight_init.hpp"
 
@@ -81,23 +81,24 @@ struct array_file {
   npy_array array;
   std::string name;
 };
-array_file read_array_file(const json_node& n, const std::filesystem::path& base_dir, std::uint64_t max_values) {
+array_file read_array_file(const json_node& n, const model_context& ctx, std::uint64_t max_values) {
   const bool hdf5 = n.has("hdf5");
   const json_node f = n.at(hdf5 ? "hdf5" : "npy");
   std::optional<json_node> d;
   if (hdf5) d = n.at("dataset");
   n.finish();
   std::filesystem::path path = f.as_string();
-  if (path.is_relative()) path = base_dir / path;
-  if (!hdf5) return {read_npy(path.string(), max_values), path.string()};
+  if (path.is_relative()) path = ctx.base_dir / path;
+  if (!hdf5) return {read_array(ctx.arrays, array_format::npy, path.string(), "", max_values), path.string()};
   const std::string dataset = d->as_string();
-  return {read_hdf5_array(path.string(), dataset, max_values), fmt::format("{}: {}", path.string(), dataset)};
+  return {read_array(ctx.arrays, array_format::hdf5, path.string(), dataset, max_values),
+          fmt::format("{}: {}", path.string(), dataset)};
 }
 
 // Dense weights from an array file of shape (n_pre, n_post).
-std::vector<synapse_triplet> array_rows(const json_node& w, const std::filesystem::path& base_dir, std::uint32_t n_pre,
+std::vector<synapse_triplet> array_rows(const json_node& w, const model_context& ctx, std::uint32_t n_pre,
                                         std::uint32_t n_post) {
-  const array_file f = read_array_file(w, base_dir, static_cast<std::uint64_t>(n_pre) * n_post);
+  const array_file f = read_array_file(w, ctx, static_cast<std::uint64_t>(n_pre) * n_post);
   const npy_array& a = f.array;
   if (a.shape != std::vector<std::uint64_t>{n_pre, n_post})
     throw input_error(fmt::format("{}: shape ({}), expected ({}, {}) (presynaptic x postsynaptic)", f.name,
@@ -119,9 +120,9 @@ struct sparse_list {
   std::string file;               // or the array file (npy or HDF5)
   std::vector<double> values;
 
-  sparse_list(const json_node& n, const std::filesystem::path& base_dir, std::uint64_t max_values) {
+  sparse_list(const json_node& n, const model_context& ctx, std::uint64_t max_values) {
     if (n.is_object()) {
-      array_file f = read_array_file(n, base_dir, max_values);
+      array_file f = read_array_file(n, ctx, max_values);
       file = f.name;
       if (f.array.shape.size() != 1)
         throw input_error(fmt::format("{}: {} dimensions, expected a 1-D array", file, f.array.shape.size()));
@@ -155,12 +156,12 @@ struct sparse_list {
   }
 };
 
-std::vector<synapse_triplet> sparse_lists(const json_node& w, const std::filesystem::path& base_dir, std::uint32_t n_pre,
+std::vector<synapse_triplet> sparse_lists(const json_node& w, const model_context& ctx, std::uint32_t n_pre,
                                           std::uint32_t n_post) {
   const json_node pre_n = w.at("pre"), post_n = w.at("post"), val_n = w.at("w");
   w.finish();
   const std::uint64_t most = std::uint64_t(1) << 32;  // synapse ids are 32-bit
-  const sparse_list pre(pre_n, base_dir, most), post(post_n, base_dir, most), val(val_n, base_dir, most);
+  const sparse_list pre(pre_n, ctx, most), post(post_n, ctx, most), val(val_n, ctx, most);
   if (post.size() != pre.size()) post_n.fail(fmt::format("{} entries, expected {} (as many as 'pre')", post.size(), pre.size()));
   if (val.size() != pre.size()) val_n.fail(fmt::format("{} entries, expected {} (as many as 'pre')", val.size(), pre.size()));
   std::vector<synapse_triplet> out(pre.size());
@@ -317,7 +318,8 @@ void keep_local_synapses(std::vector<synapse_triplet>& syn, const partition& par
 
 std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::string& file,
                                        const std::filesystem::path& base_dir, const model_registry& models,
-                                       const plasticity_registry* rules, const partition_request* dealing) {
+                                       const plasticity_registry* rules, const partition_request* dealing,
+                                       array_cache* arrays) {
   const json_node root(doc, file);
   root.expect_object();
   const json_node fmt_node = root.at("format");
@@ -337,7 +339,7 @@ std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::str
   pops.expect_array();
   std::vector<const population_factory*> factories;
   if (pops.size() == 0) pops.fail("a network needs at least one population");
-  const model_context ctx{base_dir};
+  const model_context ctx{base_dir, arrays};
   for (std::size_t k = 0; k < pops.size(); ++k) {
     const json_node p = pops[k];
     p.expect_object();
@@ -407,7 +409,7 @@ std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::str
         budget.charge(pre_charged, w, fmt::format("{} x {} dense weights", n_pre, n_post));
         syn = dense_rows(w, n_pre, n_post);
       } else if (w.is_object() && (w.has("npy") || w.has("hdf5"))) {
-        syn = array_rows(w, base_dir, n_pre, n_post);
+        syn = array_rows(w, ctx, n_pre, n_post);
       } else if (w.is_object() && w.has("csv")) {
         const json_node c = w.at("csv");
         w.finish();
@@ -417,7 +419,7 @@ std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::str
       } else if (w.is_object() && w.has("init")) {
         syn = random_init(w, n_pre, n_post, *pre == *post, rng::derive(net->seed, 0x3e1647, k), budget, pre_charged);
       } else if (w.is_object() && (w.has("pre") || w.has("post") || w.has("w"))) {
-        syn = sparse_lists(w, base_dir, n_pre, n_post);
+        syn = sparse_lists(w, ctx, n_pre, n_post);
       } else {
         w.fail("expected dense rows [[...]], {\"csv\": file}, {\"npy\": file}, {\"hdf5\": file, \"dataset\": path}, "
                "{\"pre\", \"post\", \"w\"} lists or {\"init\": ...}");

@@ -35,9 +35,11 @@ std::filesystem::path network_dir(const std::string& path);
 std::unique_ptr<network> load_network(const std::string& path, const model_registry& models,
                                       const plasticity_registry* rules = nullptr,
                                       const partition_request* dealing = nullptr);
+// arrays (null: none): the array files the document names are read through it, so that several copies built
+// from one document read each file once (engine/array_cache).
 std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::string& file,
                                        const std::filesystem::path& base_dir, const model_registry& models,
                                        const plasticity_registry* rules = nullptr,
-                                       const partition_request* dealing = nullptr);
+                                       const partition_request* dealing = nullptr, array_cache* arrays = nullptr);
 
 }  // namespace evsnn

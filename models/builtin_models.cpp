@@ -6,9 +6,9 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include "engine/array_cache.hpp"
 #include "engine/error.hpp"
 #include "engine/event.hpp"
-#include "engine/hdf5_array.hpp"
 #include "engine/npy_reader.hpp"
 #include "models/cuba_lif.hpp"
 #include "models/li.hpp"
@@ -169,7 +169,8 @@ std::unique_ptr<population> make_spike_source(const std::string& name, std::uint
   if (npy) {
     std::filesystem::path p = npy->as_string();
     if (p.is_relative()) p = ctx.base_dir / p;
-    return spike_source::replay(name, size, spike_rows(read_npy(p.string(), max_values), p.string(), size));
+    return spike_source::replay(
+        name, size, spike_rows(read_array(ctx.arrays, array_format::npy, p.string(), "", max_values), p.string(), size));
   }
   if (hdf5) {
     hdf5->expect_object();
@@ -178,7 +179,7 @@ std::unique_ptr<population> make_spike_source(const std::string& name, std::uint
     hdf5->finish();
     if (p.is_relative()) p = ctx.base_dir / p;
     return spike_source::replay(name, size,
-                                spike_rows(read_hdf5_array(p.string(), dataset, max_values),
+                                spike_rows(read_array(ctx.arrays, array_format::hdf5, p.string(), dataset, max_values),
                                            fmt::format("{}: {}", p.string(), dataset), size));
   }
   if (csv) {

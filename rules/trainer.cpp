@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/array_cache.hpp"
 #include "engine/atomic_file.hpp"
 #include "engine/error.hpp"
 #include "engine/json_node.hpp"
@@ -41,7 +42,8 @@ trainer::trainer(train_config cfg, const model_registry& models, std::filesystem
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   const unsigned n_threads = std::min(std::max(1u, cfg_.threads > 0 ? cfg_.threads : cores), std::max(8u, 4 * cores));
   const plasticity_registry plastic_rules = builtin_plasticity_registry();
-  for (unsigned t = 0; t < n_threads; ++t) workers_.push_back(build_copy(models, plastic_rules, n_threads));
+  array_cache arrays;  // the network's array files, read once for all copies
+  for (unsigned t = 0; t < n_threads; ++t) workers_.push_back(build_copy(models, plastic_rules, n_threads, arrays));
   pool_ = std::make_unique<worker_pool>(n_threads);
   const layer_chain& ch = workers_[0]->chain;
   const std::uint32_t classes = splits_.train->classes();
@@ -76,7 +78,7 @@ trainer::trainer(train_config cfg, const model_registry& models, std::filesystem
                                     "\"mode\": \"online\")",
                                     cfg_.file, rule_->name()));
     while (workers_.size() < cfg_.batch_size)
-      workers_.push_back(build_copy(models, plastic_rules, std::max<std::size_t>(n_threads, cfg_.batch_size)));
+      workers_.push_back(build_copy(models, plastic_rules, std::max<std::size_t>(n_threads, cfg_.batch_size), arrays));
   }
   if (loss_->computed_by_rule() != rule_->computes_loss())
     throw input_error(fmt::format("{}: /loss: {}", cfg_.file,
@@ -156,9 +158,10 @@ void trainer::broadcast_weights(double t_ms) {
 }
 
 std::unique_ptr<trainer::worker> trainer::build_copy(const model_registry& models,
-                                                     const plasticity_registry& plastic_rules, std::size_t copies) {
+                                                     const plasticity_registry& plastic_rules, std::size_t copies,
+                                                     array_cache& arrays) {
   auto w = std::make_unique<worker>();
-  w->net = build_network(cfg_.network, cfg_.network_file, cfg_.network_dir, models, &plastic_rules);
+  w->net = build_network(cfg_.network, cfg_.network_file, cfg_.network_dir, models, &plastic_rules, nullptr, &arrays);
   if (workers_.empty() || workers_.size() + 1 == copies) {
     // Every copy of the network (one per thread, or per sample of a batch for online rules) is held at
     // once: refuse before building copies that cannot fit.

@@ -177,8 +177,9 @@ class trainer {
   // The loss and prediction of the sample w just ran (the rule's, for losses it computes), added to w's
   // running figures; a loss that is not finite is a divergence error naming `when`. Returns the loss.
   double score_sample(worker& w, std::size_t idx, std::uint64_t uid, const std::string& when);
+  // One copy of the network, its array files read through `arrays` (each once for all copies).
   std::unique_ptr<worker> build_copy(const model_registry& models, const plasticity_registry& plastic_rules,
-                                     std::size_t copies);
+                                     std::size_t copies, array_cache& arrays);
   // Copies the master weights into every network copy that does not share them, and the master biases into
   // every copy's models, as of t_ms (< 0: each copy's simulator time; engine/trainable_bias.hpp).
   void broadcast_weights(double t_ms = -1.0);
