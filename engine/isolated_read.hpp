@@ -12,12 +12,13 @@
 //   - the child killed by a signal, over its CPU or wall time, out of memory, or ended without a whole result:
 //     an input_error "<what>: the HDF5 library <what happened> reading it: the file is damaged ...".
 // Limits (limits_for_file): CPU time 10 s plus 1 s per MiB of file, far above any honest read (an SHD split of
-// 273 MB reads in ~8 s); wall time 4x that, for a file that blocks (a FIFO); address space this process's size
+// 273 MB reads in ~8 s); wall time 4x that, for a read that blocks instead; address space this process's size
 // plus usable_memory_bytes(), so an allocation of what a file claims fails in the child instead of exhausting the
 // machine (not applied under AddressSanitizer or ThreadSanitizer, which reserve terabytes of address space).
 // Invariants: the child never returns into the caller (it ends with _exit: no destructor or atexit handler of
 // the parent's state runs in it) and writes nothing but the pipe; every child is reaped before read_isolated
-// returns or throws; consume must read exactly what produce wrote (more or less is a std::logic_error).
+// returns or throws; consume must read exactly what produce wrote (bytes left over are a std::logic_error;
+// reading past the end is the input_error of a child that ended early).
 #include <sys/types.h>
 
 #include <cstddef>
