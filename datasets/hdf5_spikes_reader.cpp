@@ -17,6 +17,7 @@
 #include "engine/error.hpp"
 #include "engine/hdf5_handle.hpp"
 #include "engine/isolated_read.hpp"
+#include "engine/memory_budget.hpp"
 
 namespace evsnn::data {
 
@@ -103,6 +104,12 @@ hdf5_spikes_file read_in_process(const std::filesystem::path& path, const hdf5_s
   if (n_times != n_labels || n_units != n_labels)
     throw input_error(fmt::format("{}: /spikes: {} time rows, {} unit rows and {} labels: counts differ", name,
                                   n_times, n_units, n_labels));
+  // The labels read here, and per sample an offset, a label and a duration in the store: refused before anything
+  // of the claimed count is allocated (a file of a few KB can claim 2^40 rows).
+  const double sample_bytes = 8.0 + 8.0 + 4.0 + 8.0;
+  if (static_cast<double>(n_labels) * sample_bytes > static_cast<double>(usable_memory_bytes()))
+    throw input_error(fmt::format("{}: /labels: {} samples would need {}, more than this process may use", name,
+                                  n_labels, format_bytes(static_cast<double>(n_labels) * sample_bytes)));
   std::vector<std::int64_t> label_values(n_labels);
   if (n_labels > 0 &&
       H5Dread(labels.get(), H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, label_values.data()) < 0)

@@ -1,6 +1,10 @@
 #include <doctest/doctest.h>
 
+#include <hdf5.h>
+
+#include <filesystem>
 #include <fstream>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -195,4 +199,32 @@ TEST_CASE("hdf5: a file on which libhdf5 crashed (found by fuzz_hdf5) is one inp
   const std::string e = error_of([&] { data::read_hdf5_spikes(file, {}); });
   CHECK(e.starts_with(file + ": the HDF5 library "));
   CHECK(e.ends_with(": the file is damaged or not what it claims to be"));
+}
+
+TEST_CASE("hdf5: a small file that claims 2^40 samples is refused before anything of that size is allocated") {
+  // Chunked datasets whose chunks were never written: the file is a few KB, its dataspaces claim 2^40 rows.
+  temp_dir dir;
+  const std::string p = (dir / "claim.h5").string();
+  {
+    const hsize_t rows = hsize_t(1) << 40, chunk = 1024;
+    const hid_t file = H5Fcreate(p.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    const hid_t group = H5Gcreate2(file, "spikes", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    const hid_t space = H5Screate_simple(1, &rows, nullptr);
+    const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_chunk(dcpl, 1, &chunk);
+    const hid_t vf = H5Tvlen_create(H5T_IEEE_F32LE), vu = H5Tvlen_create(H5T_STD_U16LE);
+    for (const auto& [name, type] : {std::pair{"spikes/times", vf}, std::pair{"spikes/units", vu},
+                                     std::pair{"labels", H5T_STD_U16LE}})
+      H5Dclose(H5Dcreate2(file, name, type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT));
+    H5Tclose(vf);
+    H5Tclose(vu);
+    H5Pclose(dcpl);
+    H5Sclose(space);
+    H5Gclose(group);
+    H5Fclose(file);
+  }
+  CHECK(std::filesystem::file_size(p) < 64 * 1024);
+  const std::string e = error_of([&] { data::read_hdf5_spikes(p, {}); });
+  CHECK(e.starts_with(p + ": /labels: 1099511627776 samples would need "));
+  CHECK(e.ends_with(", more than this process may use"));
 }
