@@ -192,11 +192,9 @@ hdf5_spikes_file read_in_process(const std::filesystem::path& path, const hdf5_s
 }  // namespace
 
 hdf5_spikes_file read_hdf5_spikes(const std::filesystem::path& path, const hdf5_spikes_options& opt) {
-  std::error_code ec;
-  const std::uint64_t file_bytes = std::filesystem::is_regular_file(path, ec) ? std::filesystem::file_size(path, ec) : 0;
   hdf5_spikes_file out;
   read_isolated(
-      path.string(), limits_for_file(ec ? 0 : file_bytes),
+      path.string(), limits_for_file(path),
       [&](isolated_out& o) {
         const hdf5_spikes_file f = read_in_process(path, opt, [&](const event_store& chunk) {
           o.value<std::uint8_t>(1);

@@ -29,11 +29,9 @@ hdf5_handle open_hdf5_file(const std::string& path, const std::string& kind) {
 
 npy_array read_hdf5_array(const std::string& path, const std::string& dataset, std::uint64_t max_values) {
   if (dataset.empty()) throw input_error(fmt::format("{}: an empty dataset path", path));
-  std::error_code ec;
-  const std::uint64_t file_bytes = std::filesystem::is_regular_file(path, ec) ? std::filesystem::file_size(path, ec) : 0;
   npy_array out;
   read_isolated(
-      path, limits_for_file(ec ? 0 : file_bytes),
+      path, limits_for_file(path),
       [&](isolated_out& o) {
         const hdf5_handle file = open_hdf5_file(path);
         const npy_array a = read_hdf5_array(file.get(), fmt::format("{}: {}", path, dataset), dataset, max_values, false);

@@ -153,6 +153,12 @@ isolation_limits limits_for_file(std::uint64_t file_bytes) {
   return l;
 }
 
+isolation_limits limits_for_file(const std::filesystem::path& path) {
+  std::error_code ec;
+  const std::uint64_t bytes = std::filesystem::is_regular_file(path, ec) ? std::filesystem::file_size(path, ec) : 0;
+  return limits_for_file(ec ? std::uint64_t{0} : bytes);
+}
+
 void isolated_out::bytes(const void* data, std::size_t n) {
   if (buf_.size() + n <= frame_bytes) {
     const char* p = static_cast<const char*>(data);

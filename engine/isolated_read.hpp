@@ -23,6 +23,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <type_traits>
@@ -36,8 +37,10 @@ struct isolation_limits {
   bool limit_address_space = true;  // to this process's size plus usable_memory_bytes()
 };
 
-// The limits for reading a file of this many bytes (see above).
+// The limits for reading a file of this many bytes (see above); and for the file at path (0 bytes where it is not
+// a regular file: the reader in the child reports that).
 isolation_limits limits_for_file(std::uint64_t file_bytes);
+isolation_limits limits_for_file(const std::filesystem::path& path);
 
 // The child's end of the pipe: what produce writes, sent in frames (a length, then that many bytes; large
 // arrays as frames of their own, without a copy). An exception in produce becomes an error frame, which the

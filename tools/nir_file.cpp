@@ -345,10 +345,8 @@ nir_graph read_in_process(const std::string& path) {
 nir_graph read_nir(const std::string& path) {
   // A NIR file is small: a child process reads it first, so that a damaged file that crashes or hangs the HDF5
   // library ends the child (engine/isolated_read); then the same read runs here.
-  std::error_code ec;
-  const std::uint64_t file_bytes = std::filesystem::is_regular_file(path, ec) ? std::filesystem::file_size(path, ec) : 0;
   read_isolated(
-      path, limits_for_file(ec ? 0 : file_bytes), [&](isolated_out&) { read_in_process(path); }, [](isolated_in&) {});
+      path, limits_for_file(path), [&](isolated_out&) { read_in_process(path); }, [](isolated_in&) {});
   return read_in_process(path);
 }
 
