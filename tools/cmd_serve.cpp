@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/array_cache.hpp"
 #include "engine/error.hpp"
 #include "engine/json_node.hpp"
 #include "engine/network_loader.hpp"
@@ -33,8 +34,11 @@ void serve_command(serve_cli& o) {
   const nlohmann::json doc = parse_json_file(o.net_path);
   const std::filesystem::path base = network_dir(o.net_path);
   o.options.limits.max_output_bytes = static_cast<std::size_t>(o.max_output_mb * 1024 * 1024);
+  // The network's .npy/HDF5 arrays, read once by the probe: every client gets them as they were at start (a file
+  // changed or removed later changes nothing), without a read (or, for HDF5, a child process) per connection.
+  array_cache arrays;
   // One session built now: a network that cannot be served fails before the port opens.
-  const serve_session probe(doc, o.net_path, base, models, rules, o.options.input, o.options.limits);
+  const serve_session probe(doc, o.net_path, base, models, rules, o.options.input, o.options.limits, &arrays);
   if (!o.options.out_dir.empty()) {
     std::filesystem::create_directories(o.options.out_dir);
     const auto probe_file = std::filesystem::path(o.options.out_dir) / ".evsnn-serve-check";
@@ -42,7 +46,7 @@ void serve_command(serve_cli& o) {
     std::filesystem::remove(probe_file);
   }
   boost::asio::io_context io;
-  serve_server server(io, doc, o.net_path, base, models, rules, o.options);
+  serve_server server(io, doc, o.net_path, base, models, rules, o.options, arrays);
   server.start();
   fmt::print("evsnn serve: listening on {}:{} ({}, protocol {})\n", o.options.bind, server.port(), o.net_path,
              wire::protocol_version);

@@ -207,7 +207,8 @@ class serve_server::connection : public std::enable_shared_from_this<connection>
 };
 
 serve_server::serve_server(asio::io_context& io, nlohmann::json doc, std::string file, std::filesystem::path base_dir,
-                           const model_registry& models, const plasticity_registry& rules, serve_options options)
+                           const model_registry& models, const plasticity_registry& rules, serve_options options,
+                           array_cache& arrays)
     : io_(io),
       acceptor_(io),
       signals_(io, SIGINT, SIGTERM),
@@ -216,7 +217,8 @@ serve_server::serve_server(asio::io_context& io, nlohmann::json doc, std::string
       base_dir_(std::move(base_dir)),
       models_(models),
       rules_(rules),
-      options_(std::move(options)) {
+      options_(std::move(options)),
+      arrays_(arrays) {
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(options_.bind, ec);
   if (ec) throw input_error(fmt::format("--bind '{}': not an IP address ({})", options_.bind, ec.message()));
@@ -258,7 +260,7 @@ void serve_server::accept() {
     } else {
       try {
         auto session = std::make_unique<serve_session>(doc_, file_, base_dir_, models_, rules_, options_.input,
-                                                       options_.limits);
+                                                       options_.limits, &arrays_);
         connections_.push_back(std::make_shared<connection>(*this, std::move(socket), std::move(session), next_id_++));
         connections_.back()->start();
       } catch (const std::exception& e) {

@@ -22,6 +22,7 @@
 #include <boost/asio.hpp>
 #include <nlohmann/json.hpp>
 
+#include "engine/array_cache.hpp"
 #include "engine/model_registry.hpp"
 #include "engine/plasticity.hpp"
 #include "tools/serve_session.hpp"
@@ -46,8 +47,10 @@ struct serve_stats {
 
 class serve_server {
  public:
+  // arrays: the cache every session's network reads its .npy/HDF5 files through (outlives the server).
   serve_server(boost::asio::io_context& io, nlohmann::json doc, std::string file, std::filesystem::path base_dir,
-               const model_registry& models, const plasticity_registry& rules, serve_options options);
+               const model_registry& models, const plasticity_registry& rules, serve_options options,
+               array_cache& arrays);
   ~serve_server();
   // The port bound (useful with port 0).
   std::uint16_t port() const;
@@ -71,6 +74,7 @@ class serve_server {
   const model_registry& models_;
   const plasticity_registry& rules_;
   serve_options options_;
+  array_cache& arrays_;
   std::vector<std::shared_ptr<connection>> connections_;
   serve_stats stats_;
   std::uint64_t next_id_ = 1;

@@ -25,9 +25,9 @@ constexpr double inf = std::numeric_limits<double>::infinity();
 
 serve_session::serve_session(const nlohmann::json& doc, const std::string& file, const std::filesystem::path& base_dir,
                              const model_registry& models, const plasticity_registry& rules, const std::string& input,
-                             const serve_limits& limits)
+                             const serve_limits& limits, array_cache* arrays)
     : doc_(doc), base_dir_(base_dir), limits_(limits) {
-  net_ = build_network(doc, file, base_dir, models, &rules);
+  net_ = build_network(doc, file, base_dir, models, &rules, nullptr, arrays);
   input_id_ = input_population(*net_, input, file);  // as evsnn run --data finds it
   input_ = dynamic_cast<spike_source*>(&net_->pop(input_id_));
   if (input_ == nullptr || !input_->accepts_input())

@@ -33,6 +33,7 @@
 #include "tools/serve_protocol.hpp"
 
 namespace evsnn {
+class array_cache;
 class spike_source;
 }
 
@@ -47,10 +48,11 @@ struct serve_limits {
 class serve_session : public spike_sink {
  public:
   // doc: the network document (built afresh for this session); input: the external input population's name
-  // (empty: the only spike_source with "external": true).
+  // (empty: the only spike_source with "external": true); arrays: where the document's .npy/HDF5 files are read
+  // through (the server's cache: every session gets the arrays as the first one read them), or null.
   serve_session(const nlohmann::json& doc, const std::string& file, const std::filesystem::path& base_dir,
                 const model_registry& models, const plasticity_registry& rules, const std::string& input,
-                const serve_limits& limits);
+                const serve_limits& limits, array_cache* arrays = nullptr);
   ~serve_session() override;
 
   // Handles one frame received at wall time wall_ms (a steady clock, ms).

@@ -1,6 +1,7 @@
 // evsnn serve and evsnn stream as real processes on loopback: a client replaying a CSV gets exactly the
 // spikes.csv of `evsnn run`, two at once; malformed, truncated and oversized frames close only their own
 // connection; a flooding client and a slow paced subscriber leave the server's memory bounded (drops counted);
+// every client gets the .npy arrays read at start (the file removed since);
 // idle timeout; the client limit; SIGTERM sends every client a last frame, writes learned weights, exits 0.
 #include <doctest/doctest.h>
 
@@ -10,12 +11,14 @@
 #include <atomic>
 #include <cstring>
 #include <filesystem>
+#include <sstream>
 #include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "tests/support/cli_process.hpp"
+#include "tests/support/npy_bytes.hpp"
 #include "tests/support/server_process.hpp"
 
 namespace fs = std::filesystem;
@@ -88,6 +91,36 @@ TEST_CASE("evsnn serve: a streamed CSV gives evsnn run's spikes.csv byte for byt
   std::size_t inputs = 0;
   for (std::size_t at = paced.find(",input,"); at != std::string::npos; at = paced.find(",input,", at + 1)) ++inputs;
   CHECK(inputs == 80);
+  CHECK(server.stop(SIGTERM) == 0);
+}
+
+TEST_CASE("evsnn serve: every client gets the .npy weights as they were at start, the file removed since") {
+  cli_temp_dir dir;
+  write_networks(dir);
+  // The input weights (20 x 10) as a float64 .npy file next to the served network.
+  std::vector<double> w;
+  std::istringstream csv(read_text(small_dir + "weights_in.csv"));
+  for (std::string line; std::getline(csv, line);) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream cells(line);
+    for (std::string cell; std::getline(cells, cell, ',');) w.push_back(std::stod(cell));
+  }
+  REQUIRE(w.size() == 200);
+  dir.write("w_in.npy", npy_file(dict("<f8", "(20, 10)"), f8(w)));
+  json d = json::parse(read_text(dir.path / "served.json"));
+  d["projections"][0]["weights"] = {{"npy", "w_in.npy"}};
+  dir.write("served.json", d.dump());
+  REQUIRE(run_cli(dir, "run " + (dir.path / "run.json").string() + " --out " + (dir.path / "run").string()).status == 0);
+  const std::string want = read_text(dir.path / "run" / "spikes.csv");
+  server_process server({(dir.path / "served.json").string(), "--quiet"}, dir.path);
+  REQUIRE(server.port > 0);
+  fs::remove(dir.path / "w_in.npy");
+  const std::string base = fmt::format("stream --port {} --events {}input.csv ", server.port, small_dir);
+  for (const char* name : {"a.csv", "b.csv"}) {
+    const cli_result r = run_cli(dir, base + "--out " + (dir.path / name).string());
+    CHECK(r.status == 0);
+    CHECK(read_text(dir.path / name) == want);
+  }
   CHECK(server.stop(SIGTERM) == 0);
 }
 
