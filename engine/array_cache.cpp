@@ -1,5 +1,7 @@
 #include "engine/array_cache.hpp"
 
+#include <stdexcept>
+
 #include "engine/hdf5_array.hpp"
 
 namespace evsnn {
@@ -8,6 +10,7 @@ namespace {
 
 npy_array read_file(array_format format, const std::string& path, const std::string& dataset,
                     std::uint64_t max_values) {
+  if (format == array_format::csv) throw std::logic_error("array_cache: CSV weights are read with their reader");
   return format == array_format::npy ? read_npy(path, max_values) : read_hdf5_array(path, dataset, max_values);
 }
 
@@ -15,10 +18,15 @@ npy_array read_file(array_format format, const std::string& path, const std::str
 
 npy_array array_cache::read(array_format format, const std::string& path, const std::string& dataset,
                             std::uint64_t max_values) {
+  return read(format, path, dataset, max_values, [&] { return read_file(format, path, dataset, max_values); });
+}
+
+npy_array array_cache::read(array_format format, const std::string& path, const std::string& dataset,
+                            std::uint64_t max_values, const std::function<npy_array()>& reader) {
   std::lock_guard<std::mutex> lock(mutex_);
   const auto key = std::make_tuple(format, path, format == array_format::npy ? std::string() : dataset, max_values);
   auto it = arrays_.find(key);
-  if (it == arrays_.end()) it = arrays_.emplace(key, read_file(format, path, dataset, max_values)).first;
+  if (it == arrays_.end()) it = arrays_.emplace(key, reader()).first;
   return it->second;
 }
 
@@ -26,6 +34,11 @@ npy_array read_array(array_cache* cache, array_format format, const std::string&
                      std::uint64_t max_values) {
   return cache != nullptr ? cache->read(format, path, dataset, max_values)
                           : read_file(format, path, dataset, max_values);
+}
+
+npy_array read_array(array_cache* cache, array_format format, const std::string& path, const std::string& dataset,
+                     std::uint64_t max_values, const std::function<npy_array()>& reader) {
+  return cache != nullptr ? cache->read(format, path, dataset, max_values, reader) : reader();
 }
 
 }  // namespace evsnn

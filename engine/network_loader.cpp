@@ -53,21 +53,23 @@ std::vector<synapse_triplet> dense_rows(const json_node& w, std::uint32_t n_pre,
   return out;
 }
 
-std::vector<synapse_triplet> csv_rows(const json_node& where, const std::filesystem::path& path, std::uint32_t n_pre,
-                                      std::uint32_t n_post) {
+// Dense weights from a CSV file of n_pre rows of n_post values, as an array of shape (n_pre, n_post) in C order.
+npy_array csv_matrix(const json_node& where, const std::filesystem::path& path, std::uint32_t n_pre,
+                     std::uint32_t n_post) {
   const auto text = csv_reader::read_file(path);
   if (!text) where.fail(fmt::format("cannot open weights file {}", path.string()));
   csv_reader reader(*text, path.string());
-  std::vector<synapse_triplet> out;
+  npy_array out;
+  out.shape = {n_pre, n_post};
   // The sizes come from the network file; the CSV may hold far fewer values.
-  out.reserve(reader.capped(static_cast<std::uint64_t>(n_pre) * n_post));
+  out.values.reserve(reader.capped(static_cast<std::uint64_t>(n_pre) * n_post));
   csv_reader::row r;
   std::uint32_t row = 0;
   while (reader.next(r)) {
     if (row == n_pre) r.fail(fmt::format("more than {} rows (one per presynaptic neuron)", n_pre));
     if (r.size() > n_post) r.fail(n_post, fmt::format("more than {} values (the postsynaptic size)", n_post));
     for (std::uint32_t col = 0; col < r.size(); ++col)
-      out.push_back({row, col, r.as_double(col, "weight", -3.0e38, 3.0e38)});
+      out.values.push_back(r.as_double(col, "weight", -3.0e38, 3.0e38));
     if (r.size() != n_post) r.fail(fmt::format("{} values, expected {} (the postsynaptic size)", r.size(), n_post));
     ++row;
   }
@@ -95,22 +97,41 @@ array_file read_array_file(const json_node& n, const model_context& ctx, std::ui
           fmt::format("{}: {}", path.string(), dataset)};
 }
 
-// Dense weights from an array file of shape (n_pre, n_post).
-std::vector<synapse_triplet> array_rows(const json_node& w, const model_context& ctx, std::uint32_t n_pre,
-                                        std::uint32_t n_post) {
-  const array_file f = read_array_file(w, ctx, static_cast<std::uint64_t>(n_pre) * n_post);
-  const npy_array& a = f.array;
+// The synapses of dense weights a of shape (n_pre, n_post); name is what errors call the array.
+std::vector<synapse_triplet> matrix_rows(const npy_array& a, const std::string& name, std::uint32_t n_pre,
+                                         std::uint32_t n_post) {
   if (a.shape != std::vector<std::uint64_t>{n_pre, n_post})
-    throw input_error(fmt::format("{}: shape ({}), expected ({}, {}) (presynaptic x postsynaptic)", f.name,
+    throw input_error(fmt::format("{}: shape ({}), expected ({}, {}) (presynaptic x postsynaptic)", name,
                                   fmt::join(a.shape, ", "), n_pre, n_post));
   std::vector<synapse_triplet> out;
   out.reserve(a.values.size());
   for (std::size_t k = 0; k < a.values.size(); ++k) {
     if (std::fabs(a.values[k]) > 3.0e38)
-      throw input_error(fmt::format("{}: element {}: weight {} is beyond the limit of +-3e38", f.name, k, a.values[k]));
+      throw input_error(fmt::format("{}: element {}: weight {} is beyond the limit of +-3e38", name, k, a.values[k]));
     out.push_back({static_cast<std::uint32_t>(k / n_post), static_cast<std::uint32_t>(k % n_post), a.values[k]});
   }
   return out;
+}
+
+// Dense weights from an array file of shape (n_pre, n_post).
+std::vector<synapse_triplet> array_rows(const json_node& w, const model_context& ctx, std::uint32_t n_pre,
+                                        std::uint32_t n_post) {
+  const array_file f = read_array_file(w, ctx, static_cast<std::uint64_t>(n_pre) * n_post);
+  return matrix_rows(f.array, f.name, n_pre, n_post);
+}
+
+// Dense weights from a CSV file ({"csv": file}), read through the context's cache: the expected shape is part
+// of the key, as the reader's row checks depend on it.
+std::vector<synapse_triplet> csv_weight_rows(const json_node& w, const model_context& ctx, std::uint32_t n_pre,
+                                             std::uint32_t n_post) {
+  const json_node c = w.at("csv");
+  w.finish();
+  std::filesystem::path path = c.as_string();
+  if (path.is_relative()) path = ctx.base_dir / path;
+  const npy_array a = read_array(ctx.arrays, array_format::csv, path.string(), fmt::format("{}x{}", n_pre, n_post),
+                                 static_cast<std::uint64_t>(n_pre) * n_post,
+                                 [&] { return csv_matrix(c, path, n_pre, n_post); });
+  return matrix_rows(a, path.string(), n_pre, n_post);
 }
 
 // One list of a sparse projection: inline JSON numbers or a 1-D array file (.npy or HDF5); fail(k, what) names
@@ -411,11 +432,7 @@ std::unique_ptr<network> build_network(const nlohmann::json& doc, const std::str
       } else if (w.is_object() && (w.has("npy") || w.has("hdf5"))) {
         syn = array_rows(w, ctx, n_pre, n_post);
       } else if (w.is_object() && w.has("csv")) {
-        const json_node c = w.at("csv");
-        w.finish();
-        std::filesystem::path path = c.as_string();
-        if (path.is_relative()) path = base_dir / path;
-        syn = csv_rows(c, path, n_pre, n_post);
+        syn = csv_weight_rows(w, ctx, n_pre, n_post);
       } else if (w.is_object() && w.has("init")) {
         syn = random_init(w, n_pre, n_post, *pre == *post, rng::derive(net->seed, 0x3e1647, k), budget, pre_charged);
       } else if (w.is_object() && (w.has("pre") || w.has("post") || w.has("w"))) {

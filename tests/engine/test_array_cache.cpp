@@ -1,6 +1,7 @@
 // array_cache: a .npy file or HDF5 dataset is read once and served from memory after (shown by changing the
 // file behind the cache's back); another cap, dataset or format is a read of its own with the reader's own
-// checks and errors; without a cache every call reads the file; network copies built with one cache share reads.
+// checks and errors; without a cache every call reads the file; network copies built with one cache share reads,
+// CSV weights among them (their expected shape is part of the key).
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -66,4 +67,37 @@ TEST_CASE("array_cache: copies of a network built with one cache read each array
   // Without the cache the files are needed.
   CHECK(error_of([&] { build_network(doc, "net.json", dir.path, models); }) ==
         (dir.path / "in.npy").string() + ": cannot open file");
+}
+
+TEST_CASE("array_cache: CSV weights are parsed once per expected shape; a network copy needs no file after") {
+  const test::cli_temp_dir dir;
+  const std::filesystem::path csv = dir.write("w.csv", "0.5,0,-0.25\n1,2,3\n");
+  int reads = 0;
+  const auto reader = [&] {
+    ++reads;
+    return npy_array{{2, 3}, {0.5, 0, -0.25, 1, 2, 3}, "csv"};
+  };
+  array_cache cache;
+  CHECK(cache.read(array_format::csv, csv.string(), "2x3", 6, reader).values.size() == 6);
+  CHECK(cache.read(array_format::csv, csv.string(), "2x3", 6, reader).values.size() == 6);
+  CHECK(reads == 1);
+  cache.read(array_format::csv, csv.string(), "3x2", 6, reader);  // another expected shape: a read of its own
+  CHECK(reads == 2);
+  read_array(nullptr, array_format::csv, csv.string(), "2x3", 6, reader);  // no cache: the reader every time
+  CHECK(reads == 3);
+  CHECK_THROWS_AS(array_cache().read(array_format::csv, csv.string(), "2x3", 6), std::logic_error);
+
+  const nlohmann::json doc = nlohmann::json::parse(R"({"format": "evsnn-network/1", "duration_ms": 10,
+    "populations": [{"name": "in", "model": "spike_source", "size": 2, "params": {"spikes": [[1.0, 0], [2.5, 1]]}},
+                    {"name": "out", "model": "cuba_lif", "size": 3, "params": {"tau_mem_ms": 10, "tau_syn_ms": 5}}],
+    "projections": [{"pre": "in", "post": "out", "weights": {"csv": "w.csv"}}]})");
+  const model_registry models = builtin_model_registry();
+  const auto first = build_network(doc, "net.json", dir.path, models, nullptr, nullptr, &cache);
+  std::filesystem::remove(csv);
+  const auto second = build_network(doc, "net.json", dir.path, models, nullptr, nullptr, &cache);
+  const auto w1 = first->proj(0).weights(), w2 = second->proj(0).weights();
+  CHECK(std::vector<double>(w1.begin(), w1.end()) == std::vector<double>{0.5, 0, -0.25, 1, 2, 3});
+  CHECK(std::vector<double>(w1.begin(), w1.end()) == std::vector<double>(w2.begin(), w2.end()));
+  CHECK(error_of([&] { build_network(doc, "net.json", dir.path, models); }) ==
+        "net.json: /projections/0/weights/csv: cannot open weights file " + csv.string());
 }

@@ -1,7 +1,7 @@
 // evsnn serve and evsnn stream as real processes on loopback: a client replaying a CSV gets exactly the
 // spikes.csv of `evsnn run`, two at once; malformed, truncated and oversized frames close only their own
 // connection; a flooding client and a slow paced subscriber leave the server's memory bounded (drops counted);
-// every client gets the .npy arrays read at start (the file removed since);
+// every client gets the .npy and CSV weights read at start (the files removed since);
 // idle timeout; the client limit; SIGTERM sends every client a last frame, writes learned weights, exits 0.
 #include <doctest/doctest.h>
 
@@ -94,34 +94,40 @@ TEST_CASE("evsnn serve: a streamed CSV gives evsnn run's spikes.csv byte for byt
   CHECK(server.stop(SIGTERM) == 0);
 }
 
-TEST_CASE("evsnn serve: every client gets the .npy weights as they were at start, the file removed since") {
-  cli_temp_dir dir;
-  write_networks(dir);
-  // The input weights (20 x 10) as a float64 .npy file next to the served network.
+TEST_CASE("evsnn serve: every client gets the weight files as they were at start, the files removed since") {
+  // The input weights (20 x 10) as a float64 .npy file, then as a CSV file, next to the served network.
   std::vector<double> w;
-  std::istringstream csv(read_text(small_dir + "weights_in.csv"));
+  const std::string csv_text = read_text(small_dir + "weights_in.csv");
+  std::istringstream csv(csv_text);
   for (std::string line; std::getline(csv, line);) {
     if (line.empty() || line[0] == '#') continue;
     std::istringstream cells(line);
     for (std::string cell; std::getline(cells, cell, ',');) w.push_back(std::stod(cell));
   }
   REQUIRE(w.size() == 200);
-  dir.write("w_in.npy", npy_file(dict("<f8", "(20, 10)"), f8(w)));
-  json d = json::parse(read_text(dir.path / "served.json"));
-  d["projections"][0]["weights"] = {{"npy", "w_in.npy"}};
-  dir.write("served.json", d.dump());
-  REQUIRE(run_cli(dir, "run " + (dir.path / "run.json").string() + " --out " + (dir.path / "run").string()).status == 0);
-  const std::string want = read_text(dir.path / "run" / "spikes.csv");
-  server_process server({(dir.path / "served.json").string(), "--quiet"}, dir.path);
-  REQUIRE(server.port > 0);
-  fs::remove(dir.path / "w_in.npy");
-  const std::string base = fmt::format("stream --port {} --events {}input.csv ", server.port, small_dir);
-  for (const char* name : {"a.csv", "b.csv"}) {
-    const cli_result r = run_cli(dir, base + "--out " + (dir.path / name).string());
-    CHECK(r.status == 0);
-    CHECK(read_text(dir.path / name) == want);
+  for (const bool npy : {true, false}) {
+    CAPTURE(npy);
+    cli_temp_dir dir;
+    write_networks(dir);
+    const std::string file = npy ? "w_in.npy" : "w_in.csv";
+    dir.write(file, npy ? npy_file(dict("<f8", "(20, 10)"), f8(w)) : csv_text);
+    json d = json::parse(read_text(dir.path / "served.json"));
+    d["projections"][0]["weights"] = {{npy ? "npy" : "csv", file}};
+    dir.write("served.json", d.dump());
+    REQUIRE(run_cli(dir, "run " + (dir.path / "run.json").string() + " --out " + (dir.path / "run").string()).status ==
+            0);
+    const std::string want = read_text(dir.path / "run" / "spikes.csv");
+    server_process server({(dir.path / "served.json").string(), "--quiet"}, dir.path);
+    REQUIRE(server.port > 0);
+    fs::remove(dir.path / file);
+    const std::string base = fmt::format("stream --port {} --events {}input.csv ", server.port, small_dir);
+    for (const char* name : {"a.csv", "b.csv"}) {
+      const cli_result r = run_cli(dir, base + "--out " + (dir.path / name).string());
+      CHECK(r.status == 0);
+      CHECK(read_text(dir.path / name) == want);
+    }
+    CHECK(server.stop(SIGTERM) == 0);
   }
-  CHECK(server.stop(SIGTERM) == 0);
 }
 
 TEST_CASE("evsnn serve: malformed, truncated and oversized frames close only their own connection") {
