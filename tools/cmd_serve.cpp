@@ -37,8 +37,8 @@ void serve_command(serve_cli& o) {
   // The network's .npy/HDF5 arrays, read once by the probe: every client gets them as they were at start (a file
   // changed or removed later changes nothing), without a read (or, for HDF5, a child process) per connection.
   array_cache arrays;
-  // One session built now: a network that cannot be served fails before the port opens.
-  const serve_session probe(doc, o.net_path, base, models, rules, o.options.input, o.options.limits, &arrays);
+  // One session built now, and dropped: a network that cannot be served fails before the port opens.
+  serve_session(doc, o.net_path, base, models, rules, o.options.input, o.options.limits, &arrays);
   if (!o.options.out_dir.empty()) {
     std::filesystem::create_directories(o.options.out_dir);
     const auto probe_file = std::filesystem::path(o.options.out_dir) / ".evsnn-serve-check";
