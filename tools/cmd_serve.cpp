@@ -6,6 +6,7 @@
 // line "evsnn serve: listening on ADDR:PORT ..." on stdout says it is ready. SIGINT/SIGTERM shut it down
 // cleanly (exit 0): every client gets a last frame and, with --out, plastic sessions leave their weights.
 #include <cstdio>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -31,7 +32,7 @@ struct serve_cli {
 void serve_command(serve_cli& o) {
   const model_registry models = builtin_model_registry();
   const plasticity_registry rules = rules::builtin_plasticity_registry();
-  const nlohmann::json doc = parse_json_file(o.net_path);
+  const auto doc = std::make_shared<const nlohmann::json>(parse_json_file(o.net_path));
   const std::filesystem::path base = network_dir(o.net_path);
   o.options.limits.max_output_bytes = static_cast<std::size_t>(o.max_output_mb * 1024 * 1024);
   // The network's .npy/HDF5 arrays, read once by the probe: every client gets them as they were at start (a file

@@ -206,9 +206,9 @@ class serve_server::connection : public std::enable_shared_from_this<connection>
   bool done_ = false, logged_close_ = false;
 };
 
-serve_server::serve_server(asio::io_context& io, nlohmann::json doc, std::string file, std::filesystem::path base_dir,
-                           const model_registry& models, const plasticity_registry& rules, serve_options options,
-                           array_cache& arrays)
+serve_server::serve_server(asio::io_context& io, std::shared_ptr<const nlohmann::json> doc, std::string file,
+                           std::filesystem::path base_dir, const model_registry& models,
+                           const plasticity_registry& rules, serve_options options, array_cache& arrays)
     : io_(io),
       acceptor_(io),
       signals_(io, SIGINT, SIGTERM),

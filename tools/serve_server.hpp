@@ -47,10 +47,11 @@ struct serve_stats {
 
 class serve_server {
  public:
-  // arrays: the cache every session's network reads its .npy/HDF5 files through (outlives the server).
-  serve_server(boost::asio::io_context& io, nlohmann::json doc, std::string file, std::filesystem::path base_dir,
-               const model_registry& models, const plasticity_registry& rules, serve_options options,
-               array_cache& arrays);
+  // doc: the network document, shared with every session; arrays: the cache every session's network reads its
+  // weight and array files through (outlives the server).
+  serve_server(boost::asio::io_context& io, std::shared_ptr<const nlohmann::json> doc, std::string file,
+               std::filesystem::path base_dir, const model_registry& models, const plasticity_registry& rules,
+               serve_options options, array_cache& arrays);
   ~serve_server();
   // The port bound (useful with port 0).
   std::uint16_t port() const;
@@ -68,7 +69,7 @@ class serve_server {
   boost::asio::io_context& io_;
   boost::asio::ip::tcp::acceptor acceptor_;
   boost::asio::signal_set signals_;
-  nlohmann::json doc_;
+  std::shared_ptr<const nlohmann::json> doc_;
   std::string file_;
   std::filesystem::path base_dir_;
   const model_registry& models_;

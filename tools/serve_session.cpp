@@ -23,11 +23,12 @@ namespace {
 constexpr double inf = std::numeric_limits<double>::infinity();
 }
 
-serve_session::serve_session(const nlohmann::json& doc, const std::string& file, const std::filesystem::path& base_dir,
-                             const model_registry& models, const plasticity_registry& rules, const std::string& input,
-                             const serve_limits& limits, array_cache* arrays)
-    : doc_(doc), base_dir_(base_dir), limits_(limits) {
-  net_ = build_network(doc, file, base_dir, models, &rules, nullptr, arrays);
+serve_session::serve_session(std::shared_ptr<const nlohmann::json> doc, const std::string& file,
+                             const std::filesystem::path& base_dir, const model_registry& models,
+                             const plasticity_registry& rules, const std::string& input, const serve_limits& limits,
+                             array_cache* arrays)
+    : doc_(std::move(doc)), base_dir_(base_dir), limits_(limits) {
+  net_ = build_network(*doc_, file, base_dir, models, &rules, nullptr, arrays);
   input_id_ = input_population(*net_, input, file);  // as evsnn run --data finds it
   input_ = dynamic_cast<spike_source*>(&net_->pop(input_id_));
   if (input_ == nullptr || !input_->accepts_input())
@@ -313,7 +314,7 @@ void serve_session::write_weights(const std::filesystem::path& dir) const {
   std::vector<std::string> names = plastic_weight_files(*net_);
   names.push_back("network.json");
   output_folder out(dir, "serve", names, "network.json");
-  write_plastic_outputs(out, *net_, doc_, base_dir_);
+  write_plastic_outputs(out, *net_, *doc_, base_dir_);
   out.commit();
 }
 

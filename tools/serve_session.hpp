@@ -47,12 +47,13 @@ struct serve_limits {
 
 class serve_session : public spike_sink {
  public:
-  // doc: the network document (built afresh for this session); input: the external input population's name
-  // (empty: the only spike_source with "external": true); arrays: where the document's .npy/HDF5 files are read
-  // through (the server's cache: every session gets the arrays as the first one read them), or null.
-  serve_session(const nlohmann::json& doc, const std::string& file, const std::filesystem::path& base_dir,
-                const model_registry& models, const plasticity_registry& rules, const std::string& input,
-                const serve_limits& limits, array_cache* arrays = nullptr);
+  // doc: the network document (built afresh for this session; shared, not copied: it is the template of the
+  // network.json a learning session writes); input: the external input population's name (empty: the only
+  // spike_source with "external": true); arrays: where the document's weight and array files are read through
+  // (the server's cache: every session gets them as the first one read them), or null.
+  serve_session(std::shared_ptr<const nlohmann::json> doc, const std::string& file,
+                const std::filesystem::path& base_dir, const model_registry& models, const plasticity_registry& rules,
+                const std::string& input, const serve_limits& limits, array_cache* arrays = nullptr);
   ~serve_session() override;
 
   // Handles one frame received at wall time wall_ms (a steady clock, ms).
@@ -86,7 +87,7 @@ class serve_session : public spike_sink {
   bool output_full() const { return out_.size() + backlog_ + spikes_.size() * wire::spike_bytes >= limits_.max_output_bytes; }
   nlohmann::json summary() const;
 
-  nlohmann::json doc_;
+  std::shared_ptr<const nlohmann::json> doc_;
   std::filesystem::path base_dir_;
   serve_limits limits_;
   std::unique_ptr<network> net_;

@@ -5,6 +5,7 @@
 // sent after the session closed, and the parser never holds more than a frame.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -18,8 +19,8 @@
 
 namespace {
 
-const nlohmann::json& network() {
-  static const nlohmann::json doc = nlohmann::json::parse(R"({"format": "evsnn-network/1", "seed": 1,
+std::shared_ptr<const nlohmann::json> network() {
+  static const auto doc = std::make_shared<const nlohmann::json>(nlohmann::json::parse(R"({"format": "evsnn-network/1", "seed": 1,
     "populations": [
       {"name": "in", "model": "spike_source", "size": 4, "params": {"external": true}},
       {"name": "h", "model": "cuba_lif", "size": 3, "params": {"tau_mem_ms": 10, "tau_syn_ms": 3, "threshold": 0.3}},
@@ -29,7 +30,7 @@ const nlohmann::json& network() {
        "weights": [[0.5, 0.1, 0.0], [0.2, 0.6, 0.1], [0.0, 0.3, 0.7], [0.4, 0.4, 0.4]]},
       {"name": "rec", "pre": "h", "post": "h", "delay_ms": 0.5, "weights": [[0, -0.2, 0.1], [0.1, 0, -0.2], [0.3, 0.1, 0]]},
       {"name": "h_o", "pre": "h", "post": "o", "weights": [[0.6, 0.1], [0.1, 0.6], [0.3, 0.3]],
-       "plasticity": {"rule": "stdp", "a_plus": 0.01, "a_minus": 0.012, "w_min": -2, "w_max": 2}}]})");
+       "plasticity": {"rule": "stdp", "a_plus": 0.01, "a_minus": 0.012, "w_min": -2, "w_max": 2}}]})"));
   return doc;
 }
 

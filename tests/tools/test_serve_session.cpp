@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <random>
+#include <memory>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -83,7 +84,7 @@ struct client {
   received got;
   double wall = 0.0;
   explicit client(const json& doc = net_doc(), serve_limits limits = {})
-      : s(doc, "net.json", ".", models, rules, "", limits) {}
+      : s(std::make_shared<const json>(doc), "net.json", ".", models, rules, "", limits) {}
   // Hands bytes to the session as a server would, runs its work, and collects what it sent.
   void send(const std::vector<std::uint8_t>& bytes) {
     frame_parser p;
