@@ -13,6 +13,15 @@
 namespace evsnn {
 
 atomic_file::atomic_file(std::filesystem::path path) : path_(std::move(path)) {
+  std::error_code ec;
+  const auto status = std::filesystem::symlink_status(path_, ec);
+  if (std::filesystem::is_directory(status))
+    throw input_error(fmt::format("{}: is a folder, not a file", path_.string()));
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+    file_ = std::fopen(path_.c_str(), "wb");
+    if (file_ == nullptr) throw input_error(fmt::format("{}: cannot open for writing", path_.string()));
+    return;
+  }
   tmp_path_ = path_;
   tmp_path_ += fmt::format(".tmp.{}", static_cast<long>(::getpid()));
   file_ = std::fopen(tmp_path_.c_str(), "wb");
@@ -23,7 +32,7 @@ atomic_file::~atomic_file() {
   if (file_ != nullptr) {
     std::fclose(file_);
     std::error_code ec;
-    std::filesystem::remove(tmp_path_, ec);
+    if (!tmp_path_.empty()) std::filesystem::remove(tmp_path_, ec);
   }
 }
 
@@ -38,9 +47,10 @@ void atomic_file::commit() {
   file_ = nullptr;
   std::error_code ec;
   if (!ok || !closed) {
-    std::filesystem::remove(tmp_path_, ec);
+    if (!tmp_path_.empty()) std::filesystem::remove(tmp_path_, ec);
     throw input_error(fmt::format("{}: write failed", path_.string()));
   }
+  if (tmp_path_.empty()) return;  // written in place
   std::filesystem::rename(tmp_path_, path_, ec);
   if (ec) {
     std::filesystem::remove(tmp_path_, ec);

@@ -2,6 +2,9 @@
 // atomic_file: writes a file so that it is either absent or complete. Content goes to
 // "<path>.tmp.<pid>" and is renamed onto <path> by commit(); a file destroyed before commit()
 // removes its temporary. Errors (cannot open, write or rename) throw input_error naming the path.
+// A path that exists and is not a regular file — a device such as /dev/null, a FIFO, a symbolic link such as
+// /dev/stdout — is written in place, not replaced (a rename would put a regular file where the device or link
+// was: `--out /dev/null` run as root used to leave /dev/null a regular file); a folder is an input_error.
 // A process killed before commit() leaves its temporary; remove_stale_temporaries() deletes those of
 // processes that no longer run.
 #include <cstdio>
@@ -25,7 +28,7 @@ class atomic_file {
 
  private:
   std::filesystem::path path_;
-  std::filesystem::path tmp_path_;
+  std::filesystem::path tmp_path_;  // empty when written in place
   std::FILE* file_ = nullptr;
 };
 
