@@ -22,8 +22,7 @@ atomic_file::atomic_file(std::filesystem::path path) : path_(std::move(path)) {
     if (file_ == nullptr) throw input_error(fmt::format("{}: cannot open for writing", path_.string()));
     return;
   }
-  tmp_path_ = path_;
-  tmp_path_ += fmt::format(".tmp.{}", static_cast<long>(::getpid()));
+  tmp_path_ = temporary_path(path_);
   file_ = std::fopen(tmp_path_.c_str(), "wb");
   if (file_ == nullptr) throw input_error(fmt::format("{}: cannot open for writing", path_.string()));
 }
@@ -50,18 +49,61 @@ void atomic_file::commit() {
     if (!tmp_path_.empty()) std::filesystem::remove(tmp_path_, ec);
     throw input_error(fmt::format("{}: write failed", path_.string()));
   }
-  if (tmp_path_.empty()) return;  // written in place
-  std::filesystem::rename(tmp_path_, path_, ec);
-  if (ec) {
-    std::filesystem::remove(tmp_path_, ec);
-    throw input_error(fmt::format("{}: cannot rename temporary file into place", path_.string()));
-  }
+  if (!tmp_path_.empty()) place_file(tmp_path_, path_);
 }
 
 void write_file_atomic(const std::filesystem::path& path, std::string_view text) {
   atomic_file f(path);
   f.write(text);
   f.commit();
+}
+
+std::filesystem::path temporary_path(const std::filesystem::path& path) {
+  // Next to the file, so that the rename stays in its file system; for a path written in place (copied into,
+  // never renamed onto) in the temporary folder, as /dev is not writable for most users.
+  std::error_code ec;
+  const auto status = std::filesystem::symlink_status(path, ec);
+  const bool in_place = std::filesystem::exists(status) && !std::filesystem::is_regular_file(status) &&
+                        !std::filesystem::is_directory(status);
+  const std::filesystem::path folder = in_place ? std::filesystem::temp_directory_path(ec) : std::filesystem::path();
+  std::filesystem::path tmp = in_place && !ec ? folder / ("evsnn-" + path.filename().string()) : path;
+  tmp += fmt::format(".tmp.{}", static_cast<long>(::getpid()));
+  return tmp;
+}
+
+void place_file(const std::filesystem::path& tmp, const std::filesystem::path& path) {
+  std::error_code ec;
+  struct remove_tmp {
+    const std::filesystem::path& p;
+    ~remove_tmp() {
+      std::error_code e;
+      std::filesystem::remove(p, e);
+    }
+  } guard{tmp};
+  const auto status = std::filesystem::symlink_status(path, ec);
+  if (std::filesystem::is_directory(status))
+    throw input_error(fmt::format("{}: is a folder, not a file", path.string()));
+  if (!std::filesystem::exists(status) || std::filesystem::is_regular_file(status)) {
+    std::filesystem::rename(tmp, path, ec);
+    if (ec) throw input_error(fmt::format("{}: cannot rename temporary file into place", path.string()));
+    return;
+  }
+  // A device, FIFO or link: its bytes written into it, so it stays what it is.
+  std::FILE* in = std::fopen(tmp.c_str(), "rb");
+  std::FILE* out = in != nullptr ? std::fopen(path.c_str(), "wb") : nullptr;
+  bool ok = out != nullptr;
+  char buf[1 << 16];
+  while (ok) {
+    const std::size_t n = std::fread(buf, 1, sizeof buf, in);
+    if (n > 0 && std::fwrite(buf, 1, n, out) != n) ok = false;
+    if (n < sizeof buf) {
+      ok = ok && std::ferror(in) == 0;
+      break;
+    }
+  }
+  if (out != nullptr && std::fclose(out) != 0) ok = false;
+  if (in != nullptr) std::fclose(in);
+  if (!ok) throw input_error(fmt::format("{}: write failed", path.string()));
 }
 
 namespace {

@@ -35,6 +35,13 @@ class atomic_file {
 // Writes text to path atomically.
 void write_file_atomic(const std::filesystem::path& path, std::string_view text);
 
+// For a writer that must create the whole file itself (a library such as HDF5): it writes temporary_path(path)
+// (next to path; in the temporary folder where path is written in place), then place_file(tmp, path) puts that
+// where atomic_file would — renamed onto a regular or absent path, its bytes copied into a path that exists and
+// is not a regular file — and removes the temporary, also when it throws (input_error naming path).
+std::filesystem::path temporary_path(const std::filesystem::path& path);
+void place_file(const std::filesystem::path& tmp, const std::filesystem::path& path);
+
 // True for the temporary names evsnn writes: "<name>.tmp.<pid>" (atomic_file) and ".evsnn-tmp-<pid>"
 // (output folders); *pid is set to the writer's process id.
 bool is_evsnn_temporary(const std::string& file_name, long* pid);

@@ -1,7 +1,5 @@
 #include "tools/nir_file.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <charconv>
 #include <set>
@@ -9,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/atomic_file.hpp"
 #include "engine/error.hpp"
 #include "engine/hdf5_array.hpp"
 #include "engine/hdf5_handle.hpp"
@@ -352,7 +351,7 @@ nir_graph read_nir(const std::string& path) {
 
 void write_nir(const std::filesystem::path& path, const nir_graph& g) {
   quiet_hdf5_errors();
-  const std::filesystem::path tmp = path.string() + fmt::format(".tmp.{}", static_cast<long>(getpid()));
+  const std::filesystem::path tmp = temporary_path(path);
   writer w{path.string()};
   try {
     {
@@ -363,7 +362,7 @@ void write_nir(const std::filesystem::path& path, const nir_graph& g) {
       w.graph(root.get(), g);
       w.check(H5Fflush(file.get(), H5F_SCOPE_GLOBAL), "the file");
     }
-    std::filesystem::rename(tmp, path);
+    place_file(tmp, path);  // renamed into place, or copied into /dev/stdout and the like
   } catch (...) {
     std::error_code ec;
     std::filesystem::remove(tmp, ec);

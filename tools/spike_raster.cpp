@@ -295,6 +295,12 @@ void check_figure_path(const std::filesystem::path& path, std::string_view optio
   std::error_code ec;
   if (fs::is_directory(path, ec))
     throw input_error(fmt::format("{} {}: is a folder; give a file name", option, path.string()));
+  const auto status = fs::symlink_status(path, ec);
+  if (fs::exists(status) && !fs::is_regular_file(status)) {  // a device, FIFO or link: written in place
+    if (::access(path.c_str(), W_OK) != 0)
+      throw input_error(fmt::format("{} {}: is not writable", option, path.string()));
+    return;
+  }
   const fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
   if (!fs::is_directory(dir, ec))
     throw input_error(fmt::format("{} {}: folder {} {}", option, path.string(), dir.string(),

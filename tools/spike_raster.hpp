@@ -89,8 +89,9 @@ class spike_raster final : public spike_sink {
   bool binned_ = false;
 };
 
-// Before a run: path can take a figure — its folder exists and is writable and path is not a folder;
-// else an input_error naming option and path.
+// Before a run: path can take a figure — its folder exists and is writable and path is not a folder, or path
+// exists, is not a regular file (/dev/null, a FIFO, a link: written in place) and is writable; else an
+// input_error naming option and path.
 void check_figure_path(const std::filesystem::path& path, std::string_view option);
 
 }  // namespace evsnn::cli

@@ -1,7 +1,8 @@
 // atomic_file: a regular file is replaced whole by commit() (never seen half written, no temporary left); one
 // destroyed before commit() leaves the old file and no temporary; a path that exists and is not a regular
 // file — a FIFO (as /dev/null, a device), a symbolic link (as /dev/stdout) — is written in place and stays what it
-// was; a folder is one input_error; evsnn's temporaries are recognised by name.
+// was; a folder is one input_error; place_file does the same for a file a library wrote whole; evsnn's
+// temporaries are recognised by name.
 #include <doctest/doctest.h>
 
 #include <fcntl.h>
@@ -85,6 +86,40 @@ TEST_CASE("atomic_file: a FIFO or a symbolic link is written in place and stays 
   fs::create_directory(folder);
   CHECK(error_of([&] { atomic_file f(folder); }) == folder.string() + ": is a folder, not a file");
   CHECK(entries(dir.path) == 4);
+}
+
+TEST_CASE("place_file: a finished temporary renamed onto a file, copied into a FIFO, removed when refused") {
+  const test::cli_temp_dir dir;
+  const fs::path p = dir.write("out.nir", "old");
+  const fs::path tmp = temporary_path(p);
+  CHECK(tmp.filename().string().starts_with("out.nir.tmp."));
+  std::ofstream(tmp) << "whole file";
+  place_file(tmp, p);
+  CHECK(read_all(p) == "whole file");
+  CHECK(entries(dir.path) == 1);
+
+  const fs::path fifo = dir.path / "pipe";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  const int fd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+  REQUIRE(fd >= 0);
+  const fs::path tmp2 = temporary_path(fifo);  // in the temporary folder: /dev is not writable for most users
+  CHECK(tmp2.parent_path() == fs::temp_directory_path());
+  std::ofstream(tmp2) << "copied";
+  place_file(tmp2, fifo);
+  std::string got(64, '\0');
+  const ssize_t n = ::read(fd, got.data(), got.size());
+  ::close(fd);
+  got.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  CHECK(got == "copied");
+  CHECK(fs::is_fifo(fs::symlink_status(fifo)));
+  CHECK(entries(dir.path) == 2);
+
+  const fs::path folder = dir.path / "folder";
+  fs::create_directory(folder);
+  const fs::path tmp3 = temporary_path(folder);
+  std::ofstream(tmp3) << "x";
+  CHECK(error_of([&] { place_file(tmp3, folder); }) == folder.string() + ": is a folder, not a file");
+  CHECK_FALSE(fs::exists(tmp3));
 }
 
 TEST_CASE("atomic_file: evsnn's temporaries are recognised by name, with their writer's process id") {

@@ -211,4 +211,14 @@ TEST_CASE("nir_export: evsnn nir export / import / run from the command line") {
   r = run_cli(dir, "nir export " + evsnn::test::shell_quote(small_net) + " --out " + nir + " --time-unit min");
   CHECK(r.status == 2);
   CHECK(r.err.find("time unit 'min'") != std::string::npos);
+  // --out a symbolic link (as /dev/stdout is one): the file it names gets the graph, the link stays a link.
+  const fs::path target = dir.write("target.nir", ""), link = dir.path / "link.nir";
+  fs::create_symlink(target, link);
+  r = run_cli(dir, "nir export " + evsnn::test::shell_quote(small_net) + " --out " + link.string() +
+                       " --evsnn-extensions");
+  REQUIRE(r.status == 0);
+  CHECK(fs::is_symlink(fs::symlink_status(link)));
+  r = run_cli(dir, "nir import " + target.string() + " --out " + back);
+  REQUIRE(r.status == 0);
+  CHECK(r.out.find("4 populations, 4 projections") != std::string::npos);
 }

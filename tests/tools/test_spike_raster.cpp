@@ -301,6 +301,12 @@ TEST_CASE("evsnn run --svg: the spike raster of a run, with and without --out; b
   CHECK(dir.status == 2);
   CHECK(std::count(dir.err.begin(), dir.err.end(), '\n') == 1);
   CHECK(contains(dir.err, d.path.string() + ": is a folder"));
+  // A symbolic link (as /dev/stdout is one) is written through, not replaced.
+  const fs::path target = d.write("target.svg", ""), link = d.path / "link.svg";
+  fs::create_symlink(target, link);
+  REQUIRE(run_cli(d, "run " + shell_quote(small_net) + " --svg " + shell_quote(link.string())).status == 0);
+  CHECK(fs::is_symlink(fs::symlink_status(link)));
+  CHECK(read_text(target) == svg);
 }
 
 TEST_CASE("evsnn run --svg: spike raster with --stepped, --data overlaid and --carry, and a run stopped by --max-spikes") {
