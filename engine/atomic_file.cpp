@@ -12,12 +12,30 @@
 
 namespace evsnn {
 
-atomic_file::atomic_file(std::filesystem::path path) : path_(std::move(path)) {
+namespace {
+
+// What a path to write is: absent or a regular file (replaced by a rename), a folder (refused), or anything
+// else — a device, FIFO or symbolic link — written in place.
+enum class target_kind { file, folder, in_place };
+
+target_kind kind_of(const std::filesystem::path& path) {
   std::error_code ec;
-  const auto status = std::filesystem::symlink_status(path_, ec);
-  if (std::filesystem::is_directory(status))
-    throw input_error(fmt::format("{}: is a folder, not a file", path_.string()));
-  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) {
+  const auto status = std::filesystem::symlink_status(path, ec);
+  if (std::filesystem::is_directory(status)) return target_kind::folder;
+  if (std::filesystem::exists(status) && !std::filesystem::is_regular_file(status)) return target_kind::in_place;
+  return target_kind::file;
+}
+
+[[noreturn]] void folder_error(const std::filesystem::path& path) {
+  throw input_error(fmt::format("{}: is a folder, not a file", path.string()));
+}
+
+}  // namespace
+
+atomic_file::atomic_file(std::filesystem::path path) : path_(std::move(path)) {
+  const target_kind kind = kind_of(path_);
+  if (kind == target_kind::folder) folder_error(path_);
+  if (kind == target_kind::in_place) {
     file_ = std::fopen(path_.c_str(), "wb");
     if (file_ == nullptr) throw input_error(fmt::format("{}: cannot open for writing", path_.string()));
     return;
@@ -62,9 +80,7 @@ std::filesystem::path temporary_path(const std::filesystem::path& path) {
   // Next to the file, so that the rename stays in its file system; for a path written in place (copied into,
   // never renamed onto) in the temporary folder, as /dev is not writable for most users.
   std::error_code ec;
-  const auto status = std::filesystem::symlink_status(path, ec);
-  const bool in_place = std::filesystem::exists(status) && !std::filesystem::is_regular_file(status) &&
-                        !std::filesystem::is_directory(status);
+  const bool in_place = kind_of(path) == target_kind::in_place;
   const std::filesystem::path folder = in_place ? std::filesystem::temp_directory_path(ec) : std::filesystem::path();
   std::filesystem::path tmp = in_place && !ec ? folder / ("evsnn-" + path.filename().string()) : path;
   tmp += fmt::format(".tmp.{}", static_cast<long>(::getpid()));
@@ -80,10 +96,9 @@ void place_file(const std::filesystem::path& tmp, const std::filesystem::path& p
       std::filesystem::remove(p, e);
     }
   } guard{tmp};
-  const auto status = std::filesystem::symlink_status(path, ec);
-  if (std::filesystem::is_directory(status))
-    throw input_error(fmt::format("{}: is a folder, not a file", path.string()));
-  if (!std::filesystem::exists(status) || std::filesystem::is_regular_file(status)) {
+  const target_kind kind = kind_of(path);
+  if (kind == target_kind::folder) folder_error(path);
+  if (kind == target_kind::file) {
     std::filesystem::rename(tmp, path, ec);
     if (ec) throw input_error(fmt::format("{}: cannot rename temporary file into place", path.string()));
     return;
