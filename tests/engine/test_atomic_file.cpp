@@ -34,6 +34,21 @@ std::size_t entries(const fs::path& dir) {
   return static_cast<std::size_t>(std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
 }
 
+// What arrives at a FIFO's read end while write() runs. The read end is opened first without blocking, so the
+// writer's open succeeds at once (and a writer that renamed a file onto the path instead would leave this end
+// at end of file, not hang the test).
+template <class F>
+std::string through_fifo(const fs::path& fifo, F write) {
+  const int fd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
+  REQUIRE(fd >= 0);
+  write();
+  std::string got(64, '\0');
+  const ssize_t n = ::read(fd, got.data(), got.size());
+  ::close(fd);
+  got.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  return got;
+}
+
 }  // namespace
 
 TEST_CASE("atomic_file: a regular file is replaced on commit, untouched without it, no temporary left") {
@@ -61,16 +76,7 @@ TEST_CASE("atomic_file: a FIFO or a symbolic link is written in place and stays 
   // A FIFO stands for a device such as /dev/null: renaming a temporary onto it would leave a regular file.
   const fs::path fifo = dir.path / "pipe";
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
-  // The read end opened first without blocking, so the writer's open succeeds at once (and a writer that
-  // renamed a temporary onto the path instead would leave this end at end of file, not hang the test).
-  const int fd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
-  REQUIRE(fd >= 0);
-  write_file_atomic(fifo, "through the pipe\n");
-  std::string got(64, '\0');
-  const ssize_t n = ::read(fd, got.data(), got.size());
-  ::close(fd);
-  got.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
-  CHECK(got == "through the pipe\n");
+  CHECK(through_fifo(fifo, [&] { write_file_atomic(fifo, "through the pipe\n"); }) == "through the pipe\n");
   CHECK(fs::is_fifo(fs::symlink_status(fifo)));
 
   // A link (as /dev/stdout is one): the file it names gets the text, the link stays.
@@ -100,17 +106,10 @@ TEST_CASE("place_file: a finished temporary renamed onto a file, copied into a F
 
   const fs::path fifo = dir.path / "pipe";
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
-  const int fd = ::open(fifo.c_str(), O_RDONLY | O_NONBLOCK);
-  REQUIRE(fd >= 0);
   const fs::path tmp2 = temporary_path(fifo);  // in the temporary folder: /dev is not writable for most users
   CHECK(tmp2.parent_path() == fs::temp_directory_path());
   std::ofstream(tmp2) << "copied";
-  place_file(tmp2, fifo);
-  std::string got(64, '\0');
-  const ssize_t n = ::read(fd, got.data(), got.size());
-  ::close(fd);
-  got.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
-  CHECK(got == "copied");
+  CHECK(through_fifo(fifo, [&] { place_file(tmp2, fifo); }) == "copied");
   CHECK(fs::is_fifo(fs::symlink_status(fifo)));
   CHECK(entries(dir.path) == 2);
 
