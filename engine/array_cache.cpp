@@ -32,8 +32,8 @@ npy_array array_cache::read(array_format format, const std::string& path, const 
 
 npy_array read_array(array_cache* cache, array_format format, const std::string& path, const std::string& dataset,
                      std::uint64_t max_values) {
-  return cache != nullptr ? cache->read(format, path, dataset, max_values)
-                          : read_file(format, path, dataset, max_values);
+  return read_array(cache, format, path, dataset, max_values,
+                    [&] { return read_file(format, path, dataset, max_values); });
 }
 
 npy_array read_array(array_cache* cache, array_format format, const std::string& path, const std::string& dataset,

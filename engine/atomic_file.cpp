@@ -35,13 +35,8 @@ target_kind kind_of(const std::filesystem::path& path) {
 atomic_file::atomic_file(std::filesystem::path path) : path_(std::move(path)) {
   const target_kind kind = kind_of(path_);
   if (kind == target_kind::folder) folder_error(path_);
-  if (kind == target_kind::in_place) {
-    file_ = std::fopen(path_.c_str(), "wb");
-    if (file_ == nullptr) throw input_error(fmt::format("{}: cannot open for writing", path_.string()));
-    return;
-  }
-  tmp_path_ = temporary_path(path_);
-  file_ = std::fopen(tmp_path_.c_str(), "wb");
+  if (kind == target_kind::file) tmp_path_ = temporary_path(path_);
+  file_ = std::fopen((tmp_path_.empty() ? path_ : tmp_path_).c_str(), "wb");
   if (file_ == nullptr) throw input_error(fmt::format("{}: cannot open for writing", path_.string()));
 }
 
@@ -76,11 +71,13 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view text)
   f.commit();
 }
 
+bool written_in_place(const std::filesystem::path& path) { return kind_of(path) == target_kind::in_place; }
+
 std::filesystem::path temporary_path(const std::filesystem::path& path) {
   // Next to the file, so that the rename stays in its file system; for a path written in place (copied into,
   // never renamed onto) in the temporary folder, as /dev is not writable for most users.
   std::error_code ec;
-  const bool in_place = kind_of(path) == target_kind::in_place;
+  const bool in_place = written_in_place(path);
   const std::filesystem::path folder = in_place ? std::filesystem::temp_directory_path(ec) : std::filesystem::path();
   std::filesystem::path tmp = in_place && !ec ? folder / ("evsnn-" + path.filename().string()) : path;
   tmp += fmt::format(".tmp.{}", static_cast<long>(::getpid()));

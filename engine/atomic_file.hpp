@@ -35,6 +35,10 @@ class atomic_file {
 // Writes text to path atomically.
 void write_file_atomic(const std::filesystem::path& path, std::string_view text);
 
+// True where path exists and is neither a regular file nor a folder (a device, a FIFO, a symbolic link): what
+// atomic_file writes in place, so what must be writable is path itself, not its folder.
+bool written_in_place(const std::filesystem::path& path);
+
 // For a writer that must create the whole file itself (a library such as HDF5): it writes temporary_path(path)
 // (next to path; in the temporary folder where path is written in place), then place_file(tmp, path) puts that
 // where atomic_file would — renamed onto a regular or absent path, its bytes copied into a path that exists and

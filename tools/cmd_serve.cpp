@@ -35,8 +35,9 @@ void serve_command(serve_cli& o) {
   const auto doc = std::make_shared<const nlohmann::json>(parse_json_file(o.net_path));
   const std::filesystem::path base = network_dir(o.net_path);
   o.options.limits.max_output_bytes = static_cast<std::size_t>(o.max_output_mb * 1024 * 1024);
-  // The network's .npy/HDF5 arrays, read once by the probe: every client gets them as they were at start (a file
-  // changed or removed later changes nothing), without a read (or, for HDF5, a child process) per connection.
+  // The network's weight and array files (CSV, .npy, HDF5), read once by the probe: every client gets them as they
+  // were at start (a file changed or removed later changes nothing), without a read (for HDF5, a child process)
+  // or a parse per connection.
   array_cache arrays;
   // One session built now, and dropped: a network that cannot be served fails before the port opens.
   serve_session(doc, o.net_path, base, models, rules, o.options.input, o.options.limits, &arrays);

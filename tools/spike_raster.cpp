@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "engine/atomic_file.hpp"
 #include "engine/error.hpp"
 #include "engine/svg_writer.hpp"
 
@@ -295,8 +296,7 @@ void check_figure_path(const std::filesystem::path& path, std::string_view optio
   std::error_code ec;
   if (fs::is_directory(path, ec))
     throw input_error(fmt::format("{} {}: is a folder; give a file name", option, path.string()));
-  const auto status = fs::symlink_status(path, ec);
-  if (fs::exists(status) && !fs::is_regular_file(status)) {  // a device, FIFO or link: written in place
+  if (written_in_place(path)) {
     if (::access(path.c_str(), W_OK) != 0)
       throw input_error(fmt::format("{} {}: is not writable", option, path.string()));
     return;
